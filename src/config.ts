@@ -1,0 +1,81 @@
+// Every setting of the server, read from the environment and validated once at start-up.
+import path from "node:path";
+
+export type DatabaseKind = "pglite" | "postgres";
+
+export interface Config {
+  env: "development" | "production" | "test";
+  port: number;
+  host: string;
+  /** Where the embedded database and the development auth secret live. */
+  dataDir: string;
+  /** PostgreSQL connection string; when absent, the embedded PGlite database is used. */
+  databaseUrl: string | null;
+  databasePoolSize: number;
+  migrateOnStart: boolean;
+  /** Load the demo banks when the database has no bank yet. */
+  seedDemoData: boolean;
+  /** HS256 secret for bearer tokens; null means "generate one and keep it in dataDir" (development only). */
+  authSecret: string | null;
+  tokenTtlSeconds: number;
+  redisUrl: string | null;
+  logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  /** Apollo landing page and introspection; on by default outside production. */
+  enableExplorer: boolean;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = env.NODE_ENV === "production" ? "production" : env.NODE_ENV === "test" ? "test" : "development";
+  const databaseUrl = env.DATABASE_URL?.trim() || null;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError("DATABASE_URL must start with postgresql:// (leave it unset for the embedded database)");
+  }
+  const authSecret = env.AUTH_SECRET?.trim() || null;
+  if (authSecret && authSecret.length < 32) throw new ConfigError("AUTH_SECRET must be at least 32 characters");
+  if (!authSecret && nodeEnv === "production") {
+    throw new ConfigError("AUTH_SECRET is required when NODE_ENV=production (32 characters or more)");
+  }
+  const logLevel = (env.LOG_LEVEL ?? (nodeEnv === "test" ? "silent" : "info")) as Config["logLevel"];
+  if (!["debug", "info", "warn", "error", "silent"].includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of debug, info, warn, error, silent; got "${logLevel}"`);
+  }
+  const redisUrl = env.REDIS_URL?.trim() || null;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError("REDIS_URL must start with redis://");
+  return {
+    env: nodeEnv,
+    port: int(env, "PORT", 4000, 0, 65535),
+    host: env.HOST?.trim() || "0.0.0.0",
+    dataDir: path.resolve(env.DATA_DIR?.trim() || "data"),
+    databaseUrl,
+    databasePoolSize: int(env, "DATABASE_POOL_SIZE", 10, 1, 200),
+    migrateOnStart: bool(env, "MIGRATE_ON_START", true),
+    seedDemoData: bool(env, "SEED_DEMO_DATA", !databaseUrl),
+    authSecret,
+    tokenTtlSeconds: int(env, "TOKEN_TTL_SECONDS", 7 * 24 * 3600, 60, 365 * 24 * 3600),
+    redisUrl,
+    logLevel,
+    enableExplorer: bool(env, "ENABLE_EXPLORER", nodeEnv !== "production"),
+  };
+}

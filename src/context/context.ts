@@ -1,0 +1,120 @@
+// The request context: built once per request (HTTP) or per operation (WebSocket), immutable.
+// Services take it first; the bank they work in comes from a BankContext derived from it.
+import { randomUUID } from "node:crypto";
+import type { Config } from "../config";
+import type { Clock } from "../common/clock";
+import type { Logger } from "../common/logger";
+import { unauthenticated } from "../common/errors";
+import type { Database, Db } from "../db/database";
+import type { Timebank } from "../generated/prisma/client";
+import type { MembershipRole, MembershipStatus } from "../generated/prisma/enums";
+import { verifyToken } from "../modules/auth/token";
+import { createLoaders, type Loaders } from "./loaders";
+
+/** Everything long-lived the server holds: built once at start-up. */
+export interface App {
+  config: Config;
+  database: Database;
+  clock: Clock;
+  log: Logger;
+  authSecret: string;
+}
+
+export interface ViewerMembership {
+  timebankId: string;
+  membershipId: string;
+  role: MembershipRole;
+  status: MembershipStatus;
+}
+
+export interface Viewer {
+  personId: string;
+  isPlatformAdmin: boolean;
+  memberships: ViewerMembership[];
+}
+
+export interface RequestContext {
+  readonly app: App;
+  /** Prisma client, or the transaction client inside `inTransaction`. */
+  readonly db: Db;
+  readonly viewer: Viewer | null;
+  readonly loaders: Loaders;
+  readonly log: Logger;
+  readonly requestId: string;
+  readonly clock: Clock;
+}
+
+/** A request context narrowed to one bank: the bank was resolved once, by slug or id, here. */
+export interface BankContext extends RequestContext {
+  readonly bank: Timebank;
+  /** The viewer's membership in this bank, if any. */
+  readonly membership: ViewerMembership | null;
+}
+
+export async function loadViewer(db: Db, personId: string): Promise<Viewer | null> {
+  const person = await db.person.findUnique({
+    where: { id: personId },
+    select: {
+      id: true,
+      isPlatformAdmin: true,
+      memberships: { select: { timebankId: true, id: true, role: true, status: true } },
+    },
+  });
+  if (!person) return null;
+  return {
+    personId: person.id,
+    isPlatformAdmin: person.isPlatformAdmin,
+    memberships: person.memberships.map((m) => ({ timebankId: m.timebankId, membershipId: m.id, role: m.role, status: m.status })),
+  };
+}
+
+/** Reads the bearer token (if any) and builds the context. A bad token is an error, not an anonymous request. */
+export async function buildContext(app: App, authorization: string | undefined, requestId = randomUUID()): Promise<RequestContext> {
+  let viewer: Viewer | null = null;
+  if (authorization) {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+    if (!match) throw unauthenticated("the Authorization header must be 'Bearer <token>'");
+    const check = verifyToken(match[1], app.authSecret, app.clock.now());
+    if (!check.ok) {
+      throw unauthenticated(check.reason === "expired" ? "your session has expired: log in again" : "invalid token: log in again");
+    }
+    viewer = await loadViewer(app.database.prisma, check.claims.sub);
+    if (!viewer) throw unauthenticated("invalid token: log in again");
+  }
+  return makeContext(app, viewer, requestId);
+}
+
+export function makeContext(app: App, viewer: Viewer | null, requestId: string): RequestContext {
+  const db = app.database.prisma;
+  return Object.freeze({
+    app,
+    db,
+    viewer,
+    loaders: createLoaders(db),
+    log: app.log.child({ reqId: requestId }),
+    requestId,
+    clock: app.clock,
+  });
+}
+
+/**
+ * Runs fn in one database transaction with a derived context bound to it (fresh loaders, so
+ * nothing read outside the transaction is reused inside it).
+ */
+export async function inTransaction<C extends RequestContext, T>(ctx: C, fn: (tx: C) => Promise<T>): Promise<T> {
+  if (!("$transaction" in ctx.db)) return fn(ctx); // already inside one
+  return (ctx.db as Db).$transaction(async (tx) => {
+    const txDb = tx as unknown as Db;
+    return fn(Object.freeze({ ...ctx, db: txDb, loaders: createLoaders(txDb) }));
+  });
+}
+
+export function requireViewer(ctx: RequestContext): Viewer {
+  if (!ctx.viewer) throw unauthenticated();
+  return ctx.viewer;
+}
+
+export function bankContext(ctx: RequestContext, bank: Timebank): BankContext {
+  const membership = ctx.viewer?.memberships.find((m) => m.timebankId === bank.id) ?? null;
+  return Object.freeze({ ...ctx, bank, membership });
+}

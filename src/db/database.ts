@@ -1,0 +1,180 @@
+// Opens the database the configuration asks for: PostgreSQL through @prisma/adapter-pg with a
+// connection pool, or the embedded PGlite (single process, guarded by a lock file).
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaClient } from "../generated/prisma/client";
+import type { Config } from "../config";
+import type { SqlSession } from "./migrations";
+
+export type Db = PrismaClient;
+
+export interface Database {
+  kind: "pglite" | "postgres";
+  prisma: PrismaClient;
+  /** A human-readable description without credentials, for the start-up banner. */
+  description: string;
+  /** Runs fn with a raw SQL session (one connection), e.g. for the migration runner. */
+  withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  /** Number of SQL statements Prisma has sent so far (for tests and benchmarks). */
+  queryCount(): number;
+  close(): Promise<void>;
+}
+
+export class DatabaseLockedError extends Error {}
+
+function countQueries(prisma: PrismaClient): () => number {
+  let count = 0;
+  (prisma as unknown as { $on(ev: "query", cb: () => void): void }).$on("query", () => {
+    count++;
+  });
+  return () => count;
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "postgresql://(unparseable url)";
+  }
+}
+
+export interface PostgresOptions {
+  url: string;
+  poolSize: number;
+  /** PostgreSQL schema to use instead of public (tests use one per file). */
+  schema?: string;
+}
+
+export async function openPostgres(opts: PostgresOptions): Promise<Database> {
+  const searchPath = opts.schema ? ` -c search_path=${opts.schema}` : "";
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max: opts.poolSize,
+    // Guard rails on every connection of the server: a runaway statement or a transaction
+    // left open cannot hold locks on people's accounts for long.
+    options: `-c statement_timeout=15000 -c idle_in_transaction_session_timeout=30000${searchPath}`,
+  });
+  pool.on("error", () => {
+    // An idle client died (server restart, pg_terminate_backend): the pool replaces it.
+  });
+  const adapter = new PrismaPg(pool, { schema: opts.schema });
+  const prisma = new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] });
+  const queryCount = countQueries(prisma);
+  // Fail fast with a clear message when the database cannot be reached.
+  const probe = await pool.connect();
+  probe.release();
+  return {
+    kind: "postgres",
+    prisma,
+    description: `PostgreSQL ${redact(opts.url)}${opts.schema ? ` (schema ${opts.schema})` : ""}`,
+    queryCount,
+    async withSession(fn) {
+      const client = await pool.connect();
+      try {
+        return await fn({
+          query: async (sql, params) => (await client.query(sql, params as unknown[])).rows,
+          exec: async (sql) => {
+            await client.query(sql);
+          },
+        });
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await prisma.$disconnect();
+      await pool.end().catch(() => {});
+    },
+  };
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * PGlite is single-process: two servers on one data directory lose writes silently. The lock
+ * file holds the owner's pid; a stale lock (its process is gone) is taken over.
+ */
+function acquireLock(dir: string): () => void {
+  const lockPath = path.join(dir, "server.lock");
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockPath, "wx");
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(lockPath, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const owner = Number(readFileSync(lockPath, "utf8").trim());
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && pidAlive(owner)) {
+        throw new DatabaseLockedError(
+          `the embedded database in ${dir} is in use by another server (pid ${owner}). ` +
+            `PGlite allows one process only: stop that server, use another DATA_DIR, or set DATABASE_URL to run several processes on PostgreSQL.`,
+        );
+      }
+      rmSync(lockPath, { force: true });
+    }
+  }
+  throw new DatabaseLockedError(`could not take the lock ${lockPath}`);
+}
+
+export interface PgliteOptions {
+  /** Directory holding the database; null for an in-memory database. */
+  dataDir: string | null;
+}
+
+export async function openPglite(opts: PgliteOptions): Promise<Database> {
+  let release = () => {};
+  let dataPath: string | undefined;
+  if (opts.dataDir) {
+    mkdirSync(opts.dataDir, { recursive: true });
+    release = acquireLock(opts.dataDir);
+    dataPath = path.join(opts.dataDir, "pgdata");
+  }
+  try {
+    const pglite = dataPath ? new PGlite(dataPath) : new PGlite();
+    await pglite.waitReady;
+    const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite), log: [{ emit: "event", level: "query" }] });
+    const queryCount = countQueries(prisma);
+    return {
+      kind: "pglite",
+      prisma,
+      description: dataPath ? `embedded PGlite in ${dataPath}` : "embedded PGlite in memory",
+      queryCount,
+      async withSession(fn) {
+        return fn({
+          query: async (sql, params) => (await pglite.query(sql, params as unknown[])).rows as never[],
+          exec: async (sql) => {
+            await pglite.exec(sql);
+          },
+        });
+      },
+      async close() {
+        await prisma.$disconnect();
+        await pglite.close();
+        release();
+      },
+    };
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+export async function openDatabase(config: Config): Promise<Database> {
+  if (config.databaseUrl) return openPostgres({ url: config.databaseUrl, poolSize: config.databasePoolSize });
+  return openPglite({ dataDir: config.dataDir });
+}
+

@@ -1,0 +1,49 @@
+// Bootstrap: load config -> open database -> migrate -> seed -> build schema -> listen.
+import "reflect-metadata";
+import { ConfigError, loadConfig } from "./config";
+import { createApp } from "./app";
+import { DatabaseLockedError } from "./db/database";
+import { MigrationError } from "./db/migrations";
+import { getSchema } from "./schema";
+import { startServer } from "./server";
+import { DEMO_PASSWORD, DEMO_LOGINS } from "./seed/demo";
+
+async function main() {
+  const config = loadConfig();
+  const app = await createApp(config);
+  const server = await startServer(app, await getSchema());
+  const lines = [
+    `Timebank federation server listening on ${server.url}`,
+    `database: ${app.database.description}`,
+  ];
+  if (config.enableExplorer) lines.push(`open ${server.url} in a browser to explore the API`);
+  if (config.seedDemoData) {
+    lines.push(`demo logins (password "${DEMO_PASSWORD}"):`);
+    for (const d of DEMO_LOGINS) lines.push(`  ${d.email.padEnd(34)} ${d.what}`);
+    lines.push(`log in with: mutation { logIn(input: {email: "${DEMO_LOGINS[0].email}", password: "${DEMO_PASSWORD}"}) { ... on AuthPayload { token } } }`);
+  }
+  console.log(lines.join("\n"));
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, "shutting down");
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    await server.close();
+    await app.database.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError || err instanceof DatabaseLockedError || err instanceof MigrationError) {
+    console.error(`cannot start: ${err.message}`);
+  } else {
+    console.error("cannot start:", err);
+  }
+  process.exit(1);
+});

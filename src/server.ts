@@ -1,0 +1,143 @@
+// HTTP and WebSocket wiring: express 5 + Apollo Server 5 on /graphql, graphql-ws on the same
+// path, health endpoints, and the error masking every response goes through.
+import { randomUUID } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import express, { type ErrorRequestHandler } from "express";
+import { ApolloServer, type BaseContext } from "@apollo/server";
+import { expressMiddleware } from "@as-integrations/express5";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { unwrapResolverError } from "@apollo/server/errors";
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
+import { WebSocketServer } from "ws";
+import { useServer } from "graphql-ws/use/ws";
+import { PUBLIC_ERROR_CODES } from "./common/errors";
+import { buildContext, type App, type RequestContext } from "./context/context";
+import { pendingMigrations } from "./db/migrations";
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  httpServer: http.Server;
+  close(): Promise<void>;
+}
+
+/**
+ * Masks every error the client should not see. Known codes pass with their message; anything
+ * else becomes a generic message with an error id, and the log gets the original.
+ */
+export function makeFormatError(app: App) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const code = formatted.extensions?.code;
+        if (typeof code === "string" && PUBLIC_ERROR_CODES.has(code) && original instanceof GraphQLError) {
+      const { stacktrace: _drop, http: _http, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
+      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions };
+    }
+    const errorId = randomUUID();
+    app.log.error({ errorId, err: original, path: formatted.path }, "unexpected error");
+    return {
+      message: `Internal server error (error id ${errorId})`,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: "INTERNAL_SERVER_ERROR", errorId },
+    };
+  };
+}
+
+export async function startServer(app: App, schema: GraphQLSchema, port = app.config.port, host = app.config.host): Promise<RunningServer> {
+  const expressApp = express();
+  expressApp.disable("x-powered-by");
+  const httpServer = http.createServer(expressApp);
+
+  const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql" });
+  const wsCleanup = useServer<Record<string, unknown>, { ctx?: RequestContext }>(
+    {
+      schema,
+      onConnect: async (wsCtx) => {
+        const auth = wsCtx.connectionParams?.authorization ?? wsCtx.connectionParams?.Authorization;
+        try {
+          wsCtx.extra.ctx = await buildContext(app, typeof auth === "string" ? auth : undefined);
+          return true;
+        } catch {
+          return false; // closes with 4403 Forbidden
+        }
+      },
+      context: (wsCtx) => wsCtx.extra.ctx!,
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<BaseContext>({
+    schema,
+    introspection: app.config.enableExplorer,
+    includeStacktraceInErrorResponses: false,
+    formatError: makeFormatError(app),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      app.config.enableExplorer ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await wsCleanup.dispose();
+            },
+          };
+        },
+      },
+    ],
+  });
+  await apollo.start();
+
+  expressApp.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  expressApp.get("/readyz", async (_req, res) => {
+    try {
+      const pending = await app.database.withSession((s) => pendingMigrations(s));
+      if (pending.length) {
+        res.status(503).json({ status: "migrations pending", pending: pending.map((m) => m.name) });
+        return;
+      }
+      res.json({ status: "ready" });
+    } catch {
+      res.status(503).json({ status: "database unreachable" });
+    }
+  });
+
+  expressApp.use(
+    "/graphql",
+    express.json({ limit: "1mb" }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => buildContext(app, req.headers.authorization, randomUUID()) as unknown as Promise<BaseContext>,
+    }),
+  );
+
+  // Body parser failures (malformed JSON, too large) become GraphQL-shaped errors, never a stack trace.
+  const bodyErrors: ErrorRequestHandler = (err, _req, res, _next) => {
+    const status = typeof err?.status === "number" && err.status >= 400 && err.status < 500 ? err.status : 500;
+    const message =
+      err?.type === "entity.too.large" ? "request body too large" : err?.type === "entity.parse.failed" ? "malformed JSON in request body" : status < 500 ? "bad request" : "Internal server error";
+    if (status >= 500) app.log.error({ err }, "request failed");
+    res.status(status).json({ errors: [{ message, extensions: { code: status < 500 ? "BAD_REQUEST" : "INTERNAL_SERVER_ERROR" } }] });
+  };
+  expressApp.use(bodyErrors);
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(port, host, () => resolve());
+  });
+  const address = httpServer.address() as AddressInfo;
+  const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host;
+  return {
+    url: `http://${shownHost}:${address.port}/graphql`,
+    port: address.port,
+    httpServer,
+    async close() {
+      await apollo.stop();
+      wsServer.close();
+    },
+  };
+}
