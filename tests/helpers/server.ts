@@ -1,0 +1,52 @@
+// Starts the real server on an ephemeral port against a fresh database for one test file.
+import "reflect-metadata";
+import { loadConfig, type Config } from "../../src/config";
+import { createApp } from "../../src/app";
+import { ManualClock, systemClock, type Clock } from "../../src/common/clock";
+import type { App } from "../../src/context/context";
+import { getSchema } from "../../src/schema";
+import { startServer, type RunningServer } from "../../src/server";
+import { GraphQLClient } from "./client";
+import { createTestDatabase, type TestDatabase } from "./database";
+
+export const TEST_AUTH_SECRET = "test-secret-".padEnd(48, "x");
+
+export interface TestServer {
+  url: string;
+  app: App;
+  db: TestDatabase;
+  server: RunningServer;
+  /** An anonymous client; `.withToken(t)` for a logged-in one. */
+  client: GraphQLClient;
+  clock: Clock;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(opts: { clock?: ManualClock; config?: Partial<Config>; poolSize?: number } = {}): Promise<TestServer> {
+  const db = await createTestDatabase({ poolSize: opts.poolSize });
+  const config: Config = {
+    ...loadConfig({ NODE_ENV: "test" }),
+    authSecret: TEST_AUTH_SECRET,
+    seedDemoData: false,
+    migrateOnStart: false,
+    host: "127.0.0.1",
+    port: 0,
+    ...opts.config,
+  };
+  const clock = opts.clock ?? systemClock;
+  const app = await createApp(config, { database: db, clock });
+  const server = await startServer(app, await getSchema(), 0, "127.0.0.1");
+  const url = `http://127.0.0.1:${server.port}/graphql`;
+  return {
+    url,
+    app,
+    db,
+    server,
+    client: new GraphQLClient(url),
+    clock,
+    async close() {
+      await server.close();
+      await db.destroy();
+    },
+  };
+}
