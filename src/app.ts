@@ -1,3 +1,4 @@
+import "reflect-metadata";
 // Assembles the long-lived parts of a server: database (migrated, seeded when asked), auth
 // secret, logger, clock. Used by main.ts and by the test helpers.
 import { randomBytes } from "node:crypto";

@@ -107,14 +107,23 @@ function pidAlive(pid: number): boolean {
  * PGlite is single-process: two servers on one data directory lose writes silently. The lock
  * file holds the owner's pid; a stale lock (its process is gone) is taken over.
  */
+const lockedInThisProcess = new Set<string>();
+
 function acquireLock(dir: string): () => void {
   const lockPath = path.join(dir, "server.lock");
+  if (lockedInThisProcess.has(lockPath)) {
+    throw new DatabaseLockedError(`the embedded database in ${dir} is already open in this process`);
+  }
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(lockPath, "wx");
       writeSync(fd, String(process.pid));
       closeSync(fd);
-      return () => rmSync(lockPath, { force: true });
+      lockedInThisProcess.add(lockPath);
+      return () => {
+        lockedInThisProcess.delete(lockPath);
+        rmSync(lockPath, { force: true });
+      };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       const owner = Number(readFileSync(lockPath, "utf8").trim());

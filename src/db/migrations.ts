@@ -84,8 +84,8 @@ export async function pendingMigrations(session: SqlSession, migrations = listMi
 }
 
 /** Applies every pending migration; returns the names applied. Safe to run from several processes at once. */
-export async function migrate(session: SqlSession, log: (msg: string) => void = () => {}): Promise<string[]> {
-  const migrations = listMigrations();
+export async function migrate(session: SqlSession, log: (msg: string) => void = () => {}, dir = MIGRATIONS_DIR): Promise<string[]> {
+  const migrations = listMigrations(dir);
   await session.query(`SELECT pg_advisory_lock(${PRISMA_MIGRATION_LOCK_ID})`);
   try {
     await session.exec(CREATE_TABLE);
