@@ -42,6 +42,10 @@ async function main() {
 main().catch((err) => {
   if (err instanceof ConfigError || err instanceof DatabaseLockedError || err instanceof MigrationError) {
     console.error(`cannot start: ${err.message}`);
+  } else if ((err as NodeJS.ErrnoException)?.code === "EADDRINUSE") {
+    console.error(`cannot start: port ${process.env.PORT ?? 4000} is already in use (set PORT to another one)`);
+  } else if ((err as NodeJS.ErrnoException)?.code === "ECONNREFUSED") {
+    console.error(`cannot start: PostgreSQL refused the connection (is it running? check DATABASE_URL)`);
   } else {
     console.error("cannot start:", err);
   }

@@ -10,8 +10,9 @@ import { PGlite } from "@electric-sql/pglite";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
 import { listMigrations, MIGRATIONS_DIR } from "../../src/db/migrations";
+import { PROJECT_ROOT } from "../../src/common/paths";
 
-const SCHEMA_PATH = path.resolve(__dirname, "../../prisma/schema.prisma");
+const SCHEMA_PATH = path.join(PROJECT_ROOT, "prisma", "schema.prisma");
 const filters = { externalTables: [] as string[], externalEnums: [] as string[] };
 
 interface EngineRuntime {

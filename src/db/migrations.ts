@@ -5,8 +5,9 @@
 import { createHash, randomUUID } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { PROJECT_ROOT } from "../common/paths";
 
-export const MIGRATIONS_DIR = path.resolve(__dirname, "../../prisma/migrations");
+export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, "prisma", "migrations");
 /** Prisma's own advisory lock id for migrations. */
 const PRISMA_MIGRATION_LOCK_ID = 72707369;
 
