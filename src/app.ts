@@ -7,6 +7,7 @@ import path from "node:path";
 import type { Config } from "./config";
 import { systemClock, type Clock } from "./common/clock";
 import { createLogger, type Logger } from "./common/logger";
+import { MemoryRateLimiter, type RateLimiter } from "./common/rate-limit";
 import type { App } from "./context/context";
 import { openDatabase, type Database } from "./db/database";
 import { migrate, pendingMigrations } from "./db/migrations";
@@ -27,6 +28,7 @@ export interface AppOptions {
   database?: Database;
   clock?: Clock;
   log?: Logger;
+  rateLimiter?: RateLimiter;
 }
 
 export async function createApp(config: Config, opts: AppOptions = {}): Promise<App & { seeded: boolean }> {
@@ -40,7 +42,15 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       const pending = await database.withSession((s) => pendingMigrations(s));
       if (pending.length) log.warn({ pending: pending.map((m) => m.name) }, "migrations pending and MIGRATE_ON_START=false: run `npm run migrate`");
     }
-    const app: App = { config, database, clock: opts.clock ?? systemClock, log, authSecret: resolveAuthSecret(config) };
+    const clock = opts.clock ?? systemClock;
+    const app: App = {
+      config,
+      database,
+      clock,
+      log,
+      authSecret: resolveAuthSecret(config),
+      rateLimiter: opts.rateLimiter ?? new MemoryRateLimiter(clock),
+    };
     let seeded = false;
     if (config.seedDemoData && (await database.prisma.timebank.count()) === 0) {
       await seedDemoData(app);

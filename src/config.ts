@@ -22,6 +22,29 @@ export interface Config {
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   /** Apollo landing page and introspection; on by default outside production. */
   enableExplorer: boolean;
+  /** Take the client address from X-Forwarded-For (behind a trusted proxy only). */
+  trustProxy: boolean;
+  limits: QueryLimits;
+  rateLimits: RateLimits;
+}
+
+/** Limits on what one request may ask for; see src/common/query-limits.ts. */
+export interface QueryLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxTokens: number;
+  /** Estimated fields resolved, with list sizes multiplied in. */
+  maxCost: number;
+  bodyLimitBytes: number;
+  executionTimeoutMs: number;
+}
+
+/** Per-minute budgets; see src/common/rate-limit.ts. */
+export interface RateLimits {
+  /** logIn / signUp attempts per client address and per email. */
+  loginPerMinute: number;
+  /** Mutations per person (or per address when anonymous). */
+  mutationsPerMinute: number;
 }
 
 export class ConfigError extends Error {}
@@ -77,5 +100,18 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl,
     logLevel,
     enableExplorer: bool(env, "ENABLE_EXPLORER", nodeEnv !== "production"),
+    trustProxy: bool(env, "TRUST_PROXY", false),
+    limits: {
+      maxDepth: int(env, "MAX_QUERY_DEPTH", 12, 2, 100),
+      maxAliases: int(env, "MAX_QUERY_ALIASES", 30, 1, 1000),
+      maxTokens: int(env, "MAX_QUERY_TOKENS", 5000, 100, 100_000),
+      maxCost: int(env, "MAX_QUERY_COST", 20_000, 10, 10_000_000),
+      bodyLimitBytes: int(env, "MAX_BODY_BYTES", 100 * 1024, 1024, 50 * 1024 * 1024),
+      executionTimeoutMs: int(env, "EXECUTION_TIMEOUT_MS", 15_000, 100, 600_000),
+    },
+    rateLimits: {
+      loginPerMinute: int(env, "RATE_LIMIT_LOGIN_PER_MINUTE", 10, 1, 100_000),
+      mutationsPerMinute: int(env, "RATE_LIMIT_MUTATIONS_PER_MINUTE", 120, 1, 1_000_000),
+    },
   };
 }

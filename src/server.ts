@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import express, { type ErrorRequestHandler } from "express";
-import { ApolloServer, type BaseContext } from "@apollo/server";
+import { ApolloServer } from "@apollo/server";
 import { expressMiddleware } from "@as-integrations/express5";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
@@ -16,6 +16,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { PUBLIC_ERROR_CODES } from "./common/errors";
 import { buildContext, type App, type RequestContext } from "./context/context";
 import { pendingMigrations } from "./db/migrations";
+import { executionDeadline, jsonStatusPlugin, limitsPlugin, secureHeaders } from "./security";
 
 export interface RunningServer {
   url: string;
@@ -50,6 +51,8 @@ export function makeFormatError(app: App) {
 export async function startServer(app: App, schema: GraphQLSchema, port = app.config.port, host = app.config.host): Promise<RunningServer> {
   const expressApp = express();
   expressApp.disable("x-powered-by");
+  if (app.config.trustProxy) expressApp.set("trust proxy", true);
+  expressApp.use(secureHeaders(app));
   const httpServer = http.createServer(expressApp);
 
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql" });
@@ -59,7 +62,10 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
       onConnect: async (wsCtx) => {
         const auth = wsCtx.connectionParams?.authorization ?? wsCtx.connectionParams?.Authorization;
         try {
-          wsCtx.extra.ctx = await buildContext(app, typeof auth === "string" ? auth : undefined);
+          wsCtx.extra.ctx = await buildContext(app, {
+            authorization: typeof auth === "string" ? auth : undefined,
+            clientIp: wsCtx.extra.request.socket.remoteAddress ?? "unknown",
+          });
           return true;
         } catch {
           return false; // closes with 4403 Forbidden
@@ -70,12 +76,17 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
     wsServer,
   );
 
-  const apollo = new ApolloServer<BaseContext>({
+  const apollo = new ApolloServer<RequestContext>({
     schema,
     introspection: app.config.enableExplorer,
     includeStacktraceInErrorResponses: false,
+    // No "did you mean" field suggestions outside development: they reveal the schema.
+    hideSchemaDetailsFromClientErrors: app.config.env === "production",
+    parseOptions: { maxTokens: app.config.limits.maxTokens },
     formatError: makeFormatError(app),
     plugins: [
+      limitsPlugin(app),
+      jsonStatusPlugin,
       ApolloServerPluginDrainHttpServer({ httpServer }),
       app.config.enableExplorer ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
       {
@@ -109,14 +120,16 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
 
   expressApp.use(
     "/graphql",
-    express.json({ limit: "1mb" }),
+    executionDeadline(app),
+    express.json({ limit: app.config.limits.bodyLimitBytes }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => buildContext(app, req.headers.authorization, randomUUID()) as unknown as Promise<BaseContext>,
+      context: async ({ req }) => buildContext(app, { authorization: req.headers.authorization, requestId: randomUUID(), clientIp: req.ip ?? "unknown" }),
     }),
   );
 
   // Body parser failures (malformed JSON, too large) become GraphQL-shaped errors, never a stack trace.
   const bodyErrors: ErrorRequestHandler = (err, _req, res, _next) => {
+    if (res.headersSent) return; // e.g. the execution deadline already answered
     const status = typeof err?.status === "number" && err.status >= 400 && err.status < 500 ? err.status : 500;
     const message =
       err?.type === "entity.too.large" ? "request body too large" : err?.type === "entity.parse.failed" ? "malformed JSON in request body" : status < 500 ? "bad request" : "Internal server error";

@@ -5,13 +5,32 @@
 import { GraphQLError } from "graphql";
 import { Field, InterfaceType } from "type-graphql";
 
-export type ErrorCode = "UNAUTHENTICATED" | "FORBIDDEN" | "BAD_USER_INPUT" | "NOT_FOUND" | "IDEMPOTENCY_KEY_REUSED";
+export type ErrorCode =
+  | "UNAUTHENTICATED"
+  | "FORBIDDEN"
+  | "BAD_USER_INPUT"
+  | "NOT_FOUND"
+  | "IDEMPOTENCY_KEY_REUSED"
+  | "QUERY_TOO_COMPLEX"
+  | "RATE_LIMITED"
+  | "TIMEOUT";
 
-const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401 };
+const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, QUERY_TOO_COMPLEX: 400, RATE_LIMITED: 429 };
 
 export function appError(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
   const status = HTTP_STATUS[code];
   return new GraphQLError(message, { extensions: { code, ...extra, ...(status ? { http: { status } } : {}) } });
+}
+
+/** Too many attempts: HTTP 429 with a Retry-After header, and the same number in the error. */
+export function rateLimited(retryAfterSeconds: number): GraphQLError {
+  return new GraphQLError(`too many attempts: try again in ${retryAfterSeconds} seconds`, {
+    extensions: {
+      code: "RATE_LIMITED",
+      retryAfterSeconds,
+      http: { status: 429, headers: new Map([["retry-after", String(retryAfterSeconds)]]) },
+    },
+  });
 }
 
 export const unauthenticated = (message = "you must log in first") => appError("UNAUTHENTICATED", message);
@@ -27,6 +46,9 @@ export const PUBLIC_ERROR_CODES = new Set<string>([
   "BAD_USER_INPUT",
   "NOT_FOUND",
   "IDEMPOTENCY_KEY_REUSED",
+  "QUERY_TOO_COMPLEX",
+  "RATE_LIMITED",
+  "TIMEOUT",
   "GRAPHQL_PARSE_FAILED",
   "GRAPHQL_VALIDATION_FAILED",
   "BAD_REQUEST",

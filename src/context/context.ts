@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import type { Config } from "../config";
 import type { Clock } from "../common/clock";
 import type { Logger } from "../common/logger";
+import type { RateLimiter } from "../common/rate-limit";
 import { unauthenticated } from "../common/errors";
 import type { Database, Db } from "../db/database";
 import type { Timebank } from "../generated/prisma/client";
@@ -18,6 +19,7 @@ export interface App {
   clock: Clock;
   log: Logger;
   authSecret: string;
+  rateLimiter: RateLimiter;
 }
 
 export interface ViewerMembership {
@@ -42,6 +44,8 @@ export interface RequestContext {
   readonly log: Logger;
   readonly requestId: string;
   readonly clock: Clock;
+  /** The client's address (from X-Forwarded-For only when TRUST_PROXY is on), for rate limits. */
+  readonly clientIp: string;
 }
 
 /** A request context narrowed to one bank: the bank was resolved once, by slug or id, here. */
@@ -69,7 +73,14 @@ export async function loadViewer(db: Db, personId: string): Promise<Viewer | nul
 }
 
 /** Reads the bearer token (if any) and builds the context. A bad token is an error, not an anonymous request. */
-export async function buildContext(app: App, authorization: string | undefined, requestId = randomUUID()): Promise<RequestContext> {
+export interface RequestInfo {
+  authorization?: string;
+  requestId?: string;
+  clientIp?: string;
+}
+
+export async function buildContext(app: App, info: RequestInfo = {}): Promise<RequestContext> {
+  const { authorization } = info;
   let viewer: Viewer | null = null;
   if (authorization) {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
@@ -81,10 +92,10 @@ export async function buildContext(app: App, authorization: string | undefined, 
     viewer = await loadViewer(app.database.prisma, check.claims.sub);
     if (!viewer) throw unauthenticated("invalid token: log in again");
   }
-  return makeContext(app, viewer, requestId);
+  return makeContext(app, viewer, info.requestId ?? randomUUID(), info.clientIp ?? "unknown");
 }
 
-export function makeContext(app: App, viewer: Viewer | null, requestId: string): RequestContext {
+export function makeContext(app: App, viewer: Viewer | null, requestId: string, clientIp = "unknown"): RequestContext {
   const db = app.database.prisma;
   return Object.freeze({
     app,
@@ -94,6 +105,7 @@ export function makeContext(app: App, viewer: Viewer | null, requestId: string):
     log: app.log.child({ reqId: requestId }),
     requestId,
     clock: app.clock,
+    clientIp,
   });
 }
 

@@ -1,7 +1,7 @@
 // Sign-up and log-in. Tokens are stateless HS256 JWTs; see token.ts.
 import { Prisma } from "../../generated/prisma/client";
 import type { Person } from "../../generated/prisma/client";
-import { badInput, errorResult } from "../../common/errors";
+import { badInput, errorResult, rateLimited } from "../../common/errors";
 import * as v from "../../common/validation";
 import { requireViewer, type RequestContext } from "../../context/context";
 import type { LogInInput, SignUpInput } from "./auth.input";
@@ -42,6 +42,10 @@ export async function logIn(ctx: RequestContext, input: LogInInput): Promise<Aut
   } catch {
     return refused();
   }
+  // Per-email budget, on top of the per-address one in the server: guessing one person's
+  // password from many addresses is slowed down too.
+  const budget = await ctx.app.rateLimiter.hit(`login:email:${email}`, ctx.app.config.rateLimits.loginPerMinute, 60_000);
+  if (!budget.allowed) throw rateLimited(budget.retryAfterSeconds);
   const person = await ctx.db.person.findUnique({ where: { email } });
   // Always run scrypt, so the time taken does not tell whether the email has an account.
   const ok = await verifyPassword(input.password.slice(0, MAX_PASSWORD_LENGTH), person?.passwordHash ?? UNKNOWN_PERSON_HASH);
