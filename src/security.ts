@@ -95,3 +95,24 @@ export function executionDeadline(app: App): RequestHandler {
     next();
   };
 }
+
+/** One log line per operation: which, how long, which error codes. Never variables or tokens. */
+export const requestLogPlugin: ApolloServerPlugin<RequestContext> = {
+  async requestDidStart({ contextValue }) {
+    const started = process.hrtime.bigint();
+    return {
+      async willSendResponse({ operationName, response, errors }) {
+        response.http.headers.set("x-request-id", contextValue.requestId);
+        contextValue.log.info(
+          {
+            operation: operationName ?? null,
+            ms: Number(process.hrtime.bigint() - started) / 1e6,
+            status: response.http.status ?? 200,
+            errors: errors?.map((e) => e.extensions?.code ?? "INTERNAL_SERVER_ERROR"),
+          },
+          "graphql request",
+        );
+      },
+    };
+  },
+};

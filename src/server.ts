@@ -16,7 +16,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { PUBLIC_ERROR_CODES } from "./common/errors";
 import { buildContext, type App, type RequestContext } from "./context/context";
 import { pendingMigrations } from "./db/migrations";
-import { executionDeadline, jsonStatusPlugin, limitsPlugin, secureHeaders } from "./security";
+import { executionDeadline, jsonStatusPlugin, limitsPlugin, requestLogPlugin, secureHeaders } from "./security";
 
 export interface RunningServer {
   url: string;
@@ -85,6 +85,7 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
     parseOptions: { maxTokens: app.config.limits.maxTokens },
     formatError: makeFormatError(app),
     plugins: [
+      requestLogPlugin,
       limitsPlugin(app),
       jsonStatusPlugin,
       ApolloServerPluginDrainHttpServer({ httpServer }),
