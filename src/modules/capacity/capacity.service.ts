@@ -93,7 +93,7 @@ function requireCurrent(member: Membership): void {
  * FOR NO KEY UPDATE does not block foreign-key checks of other tables on the membership row.
  */
 async function lockAccount(tx: BankContext, membershipId: string): Promise<void> {
-  await tx.db.$queryRaw`SELECT 1 FROM "Membership" WHERE "timebankId" = ${tx.bank.id}::uuid AND "id" = ${membershipId}::uuid FOR NO KEY UPDATE`;
+  await tx.db.$executeRaw`SELECT 1 FROM "Membership" WHERE "timebankId" = ${tx.bank.id}::uuid AND "id" = ${membershipId}::uuid FOR NO KEY UPDATE`;
 }
 
 // ----- facts and views -----------------------------------------------------------------------
@@ -234,7 +234,7 @@ export async function setCapacitySchedule(ctx: BankContext, input: CapacitySched
   };
   return inTransaction(ctx, async (tx) => {
     // One schedule per (member or default, date): concurrent settings of the same one queue here.
-    await tx.db.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`capacity-schedule:${tx.bank.id}:${membershipId ?? "default"}`}, 0))`;
+    await tx.db.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`capacity-schedule:${tx.bank.id}:${membershipId ?? "default"}`}, 0))`;
     if (membershipId) await lockAccount(tx, membershipId);
     const existing = await tx.db.capacitySchedule.findFirst({ where: { ...inBank(tx), membershipId, effectiveFrom } });
     const row = existing
