@@ -273,6 +273,8 @@ interface ValidLog {
 async function validLog(account: Account, input: WorkLogInput): Promise<ValidLog> {
   const { bank, member } = account;
   const day = parseBankDate(input.date, bank.bank.timezone, "date");
+  // Otherwise hours could be banked before they are worked, and taken out as time off.
+  if (day > today(bank)) throw badInput("work cannot be logged for a day that has not come yet", "date");
   const time = workTime(input);
   let serviceCommitmentId: string | null = null;
   if (input.serviceCommitment !== undefined && input.serviceCommitment !== null) {
@@ -394,6 +396,7 @@ export async function submitDeposit(ctx: RequestContext, input: DatedMinutesInpu
   const { member, bank } = await accountOf(ctx, input.member, "self-or-staff");
   requireCurrent(member);
   const day = parseBankDate(input.date, bank.bank.timezone, "date");
+  if (day > today(bank)) throw badInput("hours cannot be deposited for a day that has not come yet", "date");
   const minutes = v.intInRange(input.minutes, "minutes", 1, MINUTES_PER_DAY);
   if (policyOn(policiesOf(await bank.db.capacityPolicy.findMany({ where: inBank(bank) })), day).meterOn) return meterIsOn(day);
   const row = await bank.db.depositRequest.create({
