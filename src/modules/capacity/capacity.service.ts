@@ -287,8 +287,16 @@ async function validLog(account: Account, input: WorkLogInput): Promise<ValidLog
   return { workDate: fromDay(day), ...time, serviceCommitmentId, note: note(input.note) };
 }
 
-/** A day has 1440 minutes, however many logs it is split into. */
-async function checkDayTotal(tx: BankContext, membershipId: string, log: ValidLog, excludeId?: string): Promise<void> {
+/**
+ * Checks made under the account lock: a day has 1440 minutes however many logs it is split
+ * into, and a commitment completed since the input was validated takes no more hours
+ * (completion takes the same lock).
+ */
+async function checkUnderLock(tx: BankContext, membershipId: string, log: ValidLog, excludeId?: string): Promise<void> {
+  if (log.serviceCommitmentId) {
+    const c = await tx.db.serviceCommitment.findUniqueOrThrow({ where: { timebankId_id: { ...inBank(tx), id: log.serviceCommitmentId } } });
+    if (c.status === "COMPLETED") throw badInput("that service commitment is already completed", "serviceCommitment");
+  }
   const others = await tx.db.workLog.aggregate({
     where: { ...inBank(tx), membershipId, workDate: log.workDate, ...(excludeId ? { NOT: { id: excludeId } } : {}) },
     _sum: { minutes: true },
@@ -303,7 +311,7 @@ export async function logWork(ctx: RequestContext, memberId: string, input: Work
   const log = await validLog(account, input);
   return inTransaction(account.bank, async (tx) => {
     await lockAccount(tx, account.member.id);
-    await checkDayTotal(tx, account.member.id, log);
+    await checkUnderLock(tx, account.member.id, log);
     const row = await tx.db.workLog.create({ data: { ...inBank(tx), membershipId: account.member.id, loggedById: ctx.viewer!.personId, ...log } });
     return workLogView(row);
   });
@@ -329,7 +337,7 @@ export async function updateWorkLog(ctx: RequestContext, id: string, input: Work
   const log = await validLog(account, input);
   return inTransaction(account.bank, async (tx) => {
     await lockAccount(tx, account.member.id);
-    await checkDayTotal(tx, account.member.id, log, old.id);
+    await checkUnderLock(tx, account.member.id, log, old.id);
     const row = await tx.db.workLog.update({ where: { timebankId_id: { ...inBank(tx), id: old.id } }, data: { ...log, loggedById: ctx.viewer!.personId } });
     return workLogView(row);
   });
