@@ -88,8 +88,11 @@ function requireCurrent(member: Membership): void {
 }
 
 /**
- * WARNING: every change that can lower a balance, and every approval that checks one, takes
- * this lock first, so an approval cannot race a concurrent edit of the same person's logs.
+ * WARNING: every change to one person's facts (logs, their schedule override) and every
+ * approval that checks their balance takes this lock first, so an approval cannot race a
+ * concurrent edit of the same person's logs. Organisation-wide changes (the default schedule,
+ * the meter) do not take every person's lock: they are rare admin actions, and an approval
+ * made at that moment is checked against the balance just before the change.
  * FOR NO KEY UPDATE does not block foreign-key checks of other tables on the membership row.
  */
 async function lockAccount(tx: BankContext, membershipId: string): Promise<void> {
