@@ -3,10 +3,11 @@ import "reflect-metadata";
 import type { GraphQLSchema } from "graphql";
 import { buildSchema } from "type-graphql";
 import { AuthResolver } from "./modules/auth/auth.resolver";
+import { capacityResolvers } from "./modules/capacity/capacity.resolver";
 import { MemberResolver, SkillResolver } from "./modules/member/member.resolver";
 import { TimebankResolver } from "./modules/timebank/timebank.resolver";
 
-export const resolvers = [AuthResolver, TimebankResolver, MemberResolver, SkillResolver] as const;
+export const resolvers = [AuthResolver, TimebankResolver, MemberResolver, SkillResolver, ...capacityResolvers] as const;
 
 let cached: Promise<GraphQLSchema> | null = null;
 
