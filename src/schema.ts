@@ -4,9 +4,10 @@ import type { GraphQLSchema } from "graphql";
 import { buildSchema } from "type-graphql";
 import { AuthResolver } from "./modules/auth/auth.resolver";
 import { MemberResolver, SkillResolver } from "./modules/member/member.resolver";
+import { PostResolver } from "./modules/post/post.resolver";
 import { TimebankResolver } from "./modules/timebank/timebank.resolver";
 
-export const resolvers = [AuthResolver, TimebankResolver, MemberResolver, SkillResolver] as const;
+export const resolvers = [AuthResolver, TimebankResolver, MemberResolver, SkillResolver, PostResolver] as const;
 
 let cached: Promise<GraphQLSchema> | null = null;
 

@@ -3,12 +3,14 @@
 // only ever pass ids they obtained through a tenant-filtered query.
 import type { Db } from "../db/database";
 import { createMemberLoaders } from "../modules/member/member.loaders";
+import { createPostLoaders } from "../modules/post/post.loaders";
 import { createTimebankLoaders } from "../modules/timebank/timebank.loaders";
 
 export function createLoaders(db: Db) {
   return {
     ...createTimebankLoaders(db),
     ...createMemberLoaders(db),
+    ...createPostLoaders(db),
   };
 }
 
