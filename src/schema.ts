@@ -4,10 +4,11 @@ import type { GraphQLSchema } from "graphql";
 import { buildSchema } from "type-graphql";
 import { AuthResolver } from "./modules/auth/auth.resolver";
 import { MemberResolver, SkillResolver } from "./modules/member/member.resolver";
+import { MatchCandidateResolver, MatchResolver, MemberVouchResolver, PostMatchesResolver, SuggestedRequestResolver } from "./modules/matching/matching.resolver";
 import { PostResolver } from "./modules/post/post.resolver";
 import { TimebankResolver } from "./modules/timebank/timebank.resolver";
 
-export const resolvers = [AuthResolver, TimebankResolver, MemberResolver, SkillResolver, PostResolver] as const;
+export const resolvers = [AuthResolver, TimebankResolver, MemberResolver, SkillResolver, PostResolver, MatchResolver, MatchCandidateResolver, SuggestedRequestResolver, MemberVouchResolver, PostMatchesResolver] as const;
 
 let cached: Promise<GraphQLSchema> | null = null;
 

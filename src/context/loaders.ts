@@ -2,6 +2,7 @@
 // key order. Keys of bank-owned rows are ids, which are globally unique uuids; the callers
 // only ever pass ids they obtained through a tenant-filtered query.
 import type { Db } from "../db/database";
+import { createMatchingLoaders } from "../modules/matching/matching.loaders";
 import { createMemberLoaders } from "../modules/member/member.loaders";
 import { createPostLoaders } from "../modules/post/post.loaders";
 import { createTimebankLoaders } from "../modules/timebank/timebank.loaders";
@@ -11,6 +12,7 @@ export function createLoaders(db: Db) {
     ...createTimebankLoaders(db),
     ...createMemberLoaders(db),
     ...createPostLoaders(db),
+    ...createMatchingLoaders(db),
   };
 }
 
