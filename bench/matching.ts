@@ -174,7 +174,8 @@ async function load(url: string, n: number, data: ReturnType<typeof generate>) {
     `INSERT INTO "Post" ("timebankId", "id", "authorId", "kind", "title", "categoryId", "tags", "neighbourhood", "availability", "flexible")
      SELECT '${bankId}'::uuid, id, author, kind::"PostKind", title, cat, ARRAY[tag], nbh, av::jsonb, false
        FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::text[]) AS t(id, author, kind, title, cat, tag, nbh, av)`);
-  await db.query("ANALYZE");
+  // Steady state, as autovacuum leaves it: GIN pending lists flushed, statistics fresh.
+  await db.query("VACUUM ANALYZE");
   await db.end();
 }
 
@@ -256,12 +257,15 @@ async function main() {
   const version = (await probe.query("SHOW server_version")).rows[0].server_version;
   await probe.end();
   console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL ${version}`);
-  console.log("| members | requests | true fits per request | precision@5 | nDCG@10 | paused/requester in results | p50 ms | p95 ms | calls |");
-  console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  console.log("| members | requests | true fits per request | precision@5 | nDCG@10 | paused/requester in results | p50 ms | p95 ms | calls | load avg (1 min) before/after |");
+  console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const n of list) {
+    // The machines are shared: the load around each run says how far to trust its latency.
+    const loadBefore = os.loadavg()[0];
     const r = await runSize(n);
+    const loadAfter = os.loadavg()[0];
     console.log(
-      `| ${r.members} | ${r.requests} | ${r.truthPerRequest} | ${r.precisionAt5.toFixed(3)} | ${r.ndcgAt10.toFixed(3)} | ${r.hardRuleViolations} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.calls} |`,
+      `| ${r.members} | ${r.requests} | ${r.truthPerRequest} | ${r.precisionAt5.toFixed(3)} | ${r.ndcgAt10.toFixed(3)} | ${r.hardRuleViolations} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.calls} | ${loadBefore.toFixed(1)} / ${loadAfter.toFixed(1)} |`,
     );
   }
 }

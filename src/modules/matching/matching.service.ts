@@ -37,6 +37,12 @@ import {
 
 /** How many members the SQL pre-ranking hands to the scoring function at most. */
 export const CANDIDATE_POOL = 300;
+/**
+ * How many skill hits are pre-ranked at most. In a city-sized bank a category can hold tens of
+ * thousands of members; the hits are first cut to this many by skill fit, then neighbours first,
+ * then a per-request pseudo-random order (so that no member is always left out).
+ */
+export const HIT_POOL = 1000;
 /** Requests considered for suggestedRequests at most (newest first). */
 export const REQUEST_POOL = 300;
 /** Matches proposed or accepted within this many days count as recent load. */
@@ -122,7 +128,7 @@ function candidateFactsOf(row: CandidateRow, totals: ExchangeTotals): CandidateF
 }
 
 /**
- * The facts of the members whose ids `ids` (a subquery or a list) yields, in one statement.
+ * The facts of the members whose ids `ids` (a SELECT of one column "id") yields, in one statement.
  * `requestId` sets the `declined` flag for that request.
  */
 async function candidateRows(ctx: BankContext, ids: Prisma.Sql, requestId: string | null): Promise<CandidateRow[]> {
@@ -149,9 +155,11 @@ async function candidateRows(ctx: BankContext, ids: Prisma.Sql, requestId: strin
            EXISTS (SELECT 1 FROM "MemberVouch" vo WHERE vo."timebankId" = ${bank}::uuid AND vo."membershipId" = m."id") AS "vouched",
            EXISTS (SELECT 1 FROM "Match" d WHERE d."timebankId" = ${bank}::uuid AND d."requestId" = ${requestId}::uuid
                       AND d."candidateId" = m."id" AND d."status" = 'DECLINED') AS "declined"
-      FROM "Membership" m
-      LEFT JOIN "MemberProfile" pr ON pr."timebankId" = m."timebankId" AND pr."membershipId" = m."id"
-     WHERE m."timebankId" = ${bank}::uuid AND m."id" IN (${ids})`;
+      FROM (${ids}) AS wanted
+      JOIN "Membership" m ON m."timebankId" = ${bank}::uuid AND m."id" = wanted."id"
+      -- LATERAL: one index lookup per wanted member rather than a scan of every profile of the bank.
+      LEFT JOIN LATERAL (SELECT p2."languages", p2."neighbourhood", p2."availability" FROM "MemberProfile" p2
+                          WHERE p2."timebankId" = ${bank}::uuid AND p2."membershipId" = m."id" LIMIT 1) pr ON true`;
 }
 
 /** The tsquery "w1 | w2 | ..." of a text's words (letters and digits only, so nothing to escape). */
@@ -163,7 +171,8 @@ function anyWordQuery(text: string): string | null {
 /**
  * Members who may be proposed for the request (hard rules) and could do it (a skill or an open
  * offer in the category, named in the request, or sharing its words), pre-ranked with the bank's
- * weights by skill fit, place, language and time, at most CANDIDATE_POOL of them.
+ * weights by skill fit, place, language and time, at most CANDIDATE_POOL of them (out of at most
+ * HIT_POOL hits).
  */
 function candidatePool(ctx: BankContext, post: Post, requesterLanguages: string[], w: MatchingWeights): Prisma.Sql {
   const bank = ctx.bank.id;
@@ -176,6 +185,10 @@ function candidatePool(ctx: BankContext, post: Post, requesterLanguages: string[
     : Prisma.empty;
   const remote = post.placeMode === "BY_PHONE" || post.placeMode === "ONLINE";
   const windows = JSON.stringify(windowsOf(post));
+  // Members in the request's neighbourhood (an index scan), for the cut of the hits; remote help has no neighbourhood.
+  const near = remote || !post.neighbourhood
+    ? Prisma.sql`SELECT NULL::uuid`
+    : Prisma.sql`SELECT np."membershipId" FROM "MemberProfile" np WHERE np."timebankId" = ${bank}::uuid AND np."neighbourhood" = ${post.neighbourhood}`;
   const availability = post.flexible
     ? Prisma.sql`1.0`
     : Prisma.sql`CASE WHEN jsonb_array_length(coalesce(pr."availability", '[]'::jsonb)) = 0 THEN 0.5
@@ -214,6 +227,8 @@ function candidatePool(ctx: BankContext, post: Post, requesterLanguages: string[
                AND (o."expiresAt" IS NULL OR o."expiresAt" > ${now})
                AND (o."categoryId" = ${cat}::uuid OR o."tags" && ${named}::text[] ${textMatch})
           ) hit GROUP BY hit."id"
+          ORDER BY max(hit."fit") + (CASE WHEN hit."id" IN (${near}) THEN 0.3 ELSE 0 END) DESC, hashtext(hit."id"::text || ${post.id}::text)
+          LIMIT ${HIT_POOL}
         ) h
         JOIN "Membership" m ON m."timebankId" = ${bank}::uuid AND m."id" = h."id"
         LEFT JOIN "MemberProfile" pr ON pr."timebankId" = m."timebankId" AND pr."membershipId" = m."id"
@@ -270,7 +285,7 @@ export async function suggestedRequests(ctx: BankContext, first?: number | null)
   if (me.status !== "ACTIVE") return [];
   const bank = ctx.bank.id;
   const now = ctx.clock.now();
-  const [weights, [row]] = await Promise.all([weightsFor(ctx), candidateRows(ctx, Prisma.sql`${me.membershipId}::uuid`, null)]);
+  const [weights, [row]] = await Promise.all([weightsFor(ctx), candidateRows(ctx, Prisma.sql`SELECT ${me.membershipId}::uuid AS "id"`, null)]);
   const categories = [...new Set([...row.skills.map((s) => s.categoryId), ...row.offers.map((o) => o.categoryId)].filter((c): c is string => !!c))];
   const labels = [...new Set([...row.skills.map((s) => s.label), ...row.offers.flatMap((o) => o.tags)])];
   const orQuery = anyWordQuery([...labels, ...row.offers.map((o) => o.title)].join(" "));
@@ -346,7 +361,7 @@ export async function proposeMatch(ctx: RequestContext, requestId: string, candi
   if (effectiveStatus(post, now) !== "OPEN") {
     return refusal("REQUEST_NOT_OPEN", `the request is ${effectiveStatus(post, now).toLowerCase()}: only open requests get matches`);
   }
-  const [row] = await candidateRows(bank, Prisma.sql`${memberId}::uuid`, post.id);
+  const [row] = await candidateRows(bank, Prisma.sql`SELECT ${memberId}::uuid AS "id"`, post.id);
   if (!row) throw notFound("member");
   if (offer && !row.offers.some((o) => o.id === offer)) throw badInput("that is not an open offer of this member", "offer");
   const broken = ineligibility({
