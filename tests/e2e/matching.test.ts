@@ -125,6 +125,16 @@ describe("ranking", () => {
     expect(otto.reasons[0]).toBe('offers "Weekly shopping by car"');
   });
 
+  it("finds a helper by the words of a request, through an uncategorised offer", async () => {
+    const offer = await actors.Jonas.client.ok(CREATE, { input: { kind: "OFFER", title: "Fixing punctures on bikes" } });
+    const r = await actors.Else.client.ok(CREATE, { input: { kind: "REQUEST", title: "A puncture on my bike" } });
+    const data = await actors.Else.client.ok(MATCHES, { r: r.createPost.id });
+    expect(names(data.matchesForRequest)).toEqual(["Jonas"]);
+    expect(data.matchesForRequest[0].offer).toEqual({ id: offer.createPost.id, title: "Fixing punctures on bikes" });
+    expect(data.matchesForRequest[0].reasons).toContain("describes their help in the words of your request");
+    await actors.Else.client.ok(`mutation($id: ID!) { closePost(id: $id) { __typename } }`, { id: r.createPost.id });
+  });
+
   it("follows the bank's weights, which coordinators set and nobody else", async () => {
     expect(await actors.Else.client.errorCode(`mutation { updateMatchingWeights(timebank: "aarhus", input: { place: 0.5 }) { place } }`)).toBe("FORBIDDEN");
     expect(await coordinator.client.errorCode(`mutation { updateMatchingWeights(timebank: "aarhus", input: { place: 2 }) { place } }`)).toBe("BAD_USER_INPUT");

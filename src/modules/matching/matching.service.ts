@@ -180,9 +180,13 @@ function candidatePool(ctx: BankContext, post: Post, requesterLanguages: string[
   const cat = post.categoryId;
   const named = [...new Set([...phrases(`${post.title} ${post.description}`), ...post.tags])];
   const orQuery = anyWordQuery(`${post.title} ${post.description} ${post.tags.join(" ")}`);
-  const textMatch = orQuery
-    ? Prisma.sql`OR o."searchVector" @@ to_tsquery(timebank_text_search_config(${ctx.bank.locale}), ${orQuery})`
-    : Prisma.empty;
+  // Offers found by words alone: uncategorised ones when the request has a category (offers in
+  // other categories that merely share a word are near misses and would flood a large bank).
+  const textMatch = !orQuery
+    ? Prisma.empty
+    : cat
+      ? Prisma.sql`OR (o."categoryId" IS NULL AND o."searchVector" @@ to_tsquery(timebank_text_search_config(${ctx.bank.locale}), ${orQuery}))`
+      : Prisma.sql`OR o."searchVector" @@ to_tsquery(timebank_text_search_config(${ctx.bank.locale}), ${orQuery})`;
   const remote = post.placeMode === "BY_PHONE" || post.placeMode === "ONLINE";
   const windows = JSON.stringify(windowsOf(post));
   // Members in the request's neighbourhood (an index scan), for the cut of the hits; remote help has no neighbourhood.

@@ -117,6 +117,23 @@ describe("scoreCandidate", () => {
     expect(s.reasons[0]).toBe('offers "Shopping on Tuesdays"');
   });
 
+  it("points at the offer whose words fit when no skill or category does", () => {
+    const s = scoreCandidate(
+      request({ categoryId: null, tags: [], title: "A puncture on my bike", description: "" }),
+      candidate("m", {
+        skills: [],
+        offers: [
+          { id: "o-cake", title: "Baking cakes", categoryId: null, tags: [], availability: [], flexible: true },
+          { id: "o-bike", title: "Fixing punctures on bikes", categoryId: null, tags: [], availability: [], flexible: true },
+        ],
+      }),
+    );
+    expect(factor(s, "skill").value).toBe(0);
+    expect(factor(s, "text").value).toBe(1);
+    expect(s.offerId).toBe("o-bike");
+    expect(s.relevant).toBe(true);
+  });
+
   it("counts partial availability, unknown availability as half, and a flexible request as met", () => {
     const partial = scoreCandidate(request(), candidate("m", { availability: [{ weekday: 2, startMinute: 660, endMinute: 900 }] }));
     expect(factor(partial, "availability").value).toBe(0.5);

@@ -244,7 +244,16 @@ export function scoreCandidate(request: RequestFacts, candidate: CandidateFacts,
   const text = wordCoverage(requestWords, candidateWords);
   add("text", text, text > 0 ? "describes their help in the words of your request" : null);
 
-  const offer = candidate.offers.find((o) => o.id === skill.offerId) ?? null;
+  // Without a skill fit, the offer whose words cover the request best is the one to point at.
+  let offerId = skill.offerId;
+  if (!offerId && text > 0) {
+    let best = 0;
+    for (const o of candidate.offers) {
+      const coverage = wordCoverage(requestWords, words([o.title, ...o.tags].join(" ")));
+      if (coverage > best) [best, offerId] = [coverage, o.id];
+    }
+  }
+  const offer = candidate.offers.find((o) => o.id === offerId) ?? null;
   const availability = availabilityFit(request, candidate, offer);
   add("availability", availability.value, availability.reason);
 
@@ -279,7 +288,7 @@ export function scoreCandidate(request: RequestFacts, candidate: CandidateFacts,
     score,
     factors,
     reasons: reasons.map((r) => r.text),
-    offerId: skill.offerId,
+    offerId,
     relevant: skill.value > 0 || text > 0,
   };
 }
