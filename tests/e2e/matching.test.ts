@@ -226,6 +226,22 @@ describe("the life of a match", () => {
     expect(again.markRequestDone).toEqual({ code: "REQUEST_NOT_MATCHED" });
   });
 
+  it("two candidates accepting at once: exactly one gets the request, the other a clear answer", async () => {
+    const r = await actors.Else.client.ok(CREATE, { input: { kind: "REQUEST", title: "Shopping before Christmas", category: "shopping-errands" } });
+    const a = await coordinator.client.ok(PROPOSE, { r: r.createPost.id, c: ids.Extra1 });
+    const b = await coordinator.client.ok(PROPOSE, { r: r.createPost.id, c: ids.Extra2 });
+    const [ra, rb] = await Promise.all([
+      actors.Extra1.client.ok(ANSWER("acceptMatch"), { m: a.proposeMatch.id }),
+      actors.Extra2.client.ok(ANSWER("acceptMatch"), { m: b.proposeMatch.id }),
+    ]);
+    const outcomes = [ra.acceptMatch, rb.acceptMatch].map((x) => x.__typename === "Match" ? x.status : x.code).sort();
+    // The loser's match was withdrawn by the winner, or its acceptance was rolled back because the request was taken.
+    expect(outcomes[0]).toBe("ACCEPTED");
+    expect(["MATCH_NOT_PROPOSED", "REQUEST_NOT_OPEN"]).toContain(outcomes[1]);
+    expect(await t.db.prisma.match.count({ where: { requestId: r.createPost.id, status: "ACCEPTED" } })).toBe(1);
+    expect((await t.db.prisma.post.findFirstOrThrow({ where: { id: r.createPost.id } })).status).toBe("MATCHED");
+  });
+
   it("a proposal can be withdrawn by its proposer before it is answered", async () => {
     const r = await actors.Else.client.ok(CREATE, { input: { kind: "REQUEST", title: "Weekly shopping next month", category: "shopping-errands" } });
     const p = await coordinator.client.ok(PROPOSE, { r: r.createPost.id, c: ids.Helga });

@@ -431,6 +431,9 @@ export async function acceptMatch(ctx: RequestContext, matchId: string): Promise
   const now = bank.clock.now();
   try {
     return await inTransaction(bank, async (tx) => {
+      // WARNING: lock order is request, then matches (as closePost does). Two candidates
+      // accepting at once queue here instead of deadlocking on each other's match rows.
+      await tx.db.$queryRaw`SELECT 1 FROM "Post" WHERE "timebankId" = ${tx.bank.id}::uuid AND "id" = ${match.requestId}::uuid FOR NO KEY UPDATE`;
       const answered = await tx.db.match.updateMany({ where: { ...inBank(tx), id: match.id, status: "PROPOSED" }, data: { status: "ACCEPTED", respondedAt: now } });
       if (answered.count !== 1) {
         const current = await tx.db.match.findUniqueOrThrow({ where: { timebankId_id: { ...inBank(tx), id: match.id } } });
