@@ -5,9 +5,23 @@ import { buildSchema } from "type-graphql";
 import { AuthResolver } from "./modules/auth/auth.resolver";
 import { capacityResolvers } from "./modules/capacity/capacity.resolver";
 import { MemberResolver, SkillResolver } from "./modules/member/member.resolver";
+import { MatchCandidateResolver, MatchResolver, MemberVouchResolver, PostMatchesResolver, SuggestedRequestResolver } from "./modules/matching/matching.resolver";
+import { PostResolver } from "./modules/post/post.resolver";
 import { TimebankResolver } from "./modules/timebank/timebank.resolver";
 
-export const resolvers = [AuthResolver, TimebankResolver, MemberResolver, SkillResolver, ...capacityResolvers] as const;
+export const resolvers = [
+  AuthResolver,
+  TimebankResolver,
+  MemberResolver,
+  SkillResolver,
+  ...capacityResolvers,
+  PostResolver,
+  MatchResolver,
+  MatchCandidateResolver,
+  SuggestedRequestResolver,
+  MemberVouchResolver,
+  PostMatchesResolver,
+] as const;
 
 let cached: Promise<GraphQLSchema> | null = null;
 

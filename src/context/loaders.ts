@@ -3,7 +3,9 @@
 // only ever pass ids they obtained through a tenant-filtered query.
 import type { Db } from "../db/database";
 import { createCapacityLoaders } from "../modules/capacity/capacity.loaders";
+import { createMatchingLoaders } from "../modules/matching/matching.loaders";
 import { createMemberLoaders } from "../modules/member/member.loaders";
+import { createPostLoaders } from "../modules/post/post.loaders";
 import { createTimebankLoaders } from "../modules/timebank/timebank.loaders";
 
 export function createLoaders(db: Db) {
@@ -11,6 +13,8 @@ export function createLoaders(db: Db) {
     ...createTimebankLoaders(db),
     ...createMemberLoaders(db),
     ...createCapacityLoaders(db),
+    ...createPostLoaders(db),
+    ...createMatchingLoaders(db),
   };
 }
 

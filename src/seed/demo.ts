@@ -5,6 +5,7 @@ import type { MembershipRole, MembershipStatus } from "../generated/prisma/enums
 import type { App } from "../context/context";
 import { hashPassword } from "../modules/auth/password";
 import { DEFAULT_CATEGORIES } from "../modules/timebank/timebank.service";
+import { seedDemoPosts } from "../modules/post/post.demo";
 
 export const DEMO_PASSWORD = "timebank-demo";
 
@@ -159,4 +160,5 @@ export async function seedDemoData(app: App): Promise<void> {
       }
     }
   }, { timeout: 60_000 });
+  await seedDemoPosts(app);
 }

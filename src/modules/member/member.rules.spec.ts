@@ -1,3 +1,4 @@
+import "reflect-metadata";
 import { canTransition, normaliseTag, refusalMessage, validateAvailability, validateLanguages, validatePhone } from "./member.rules";
 
 describe("membership transitions", () => {
