@@ -58,6 +58,15 @@ beforeAll(async () => {
   const memberB = await signUp(t, "Boris Hiddenname");
   await join(memberB, adminB, "bank-b");
   await memberB.client.ok(`mutation { updateMyProfile(timebank: "bank-b", input: { bio: "Bio-of-boris-xyzzy", contactPhone: "+44 777 123456", skills: [{ label: "secret-skill-plugh", category: "gardening" }] }) { id } }`);
+  // Records of every module in bank B, so that the walk has real ids of each kind to try.
+  const helperB = await signUp(t, "Bruno Helpername");
+  const helperBId = await join(helperB, adminB, "bank-b");
+  const request = await memberB.client.ok(
+    `mutation { createPost(timebank: "bank-b", input: { kind: REQUEST, title: "Request-of-boris-frobozz", description: "garden help", category: "gardening", tags: ["garden"] }) { id } }`,
+  );
+  await helperB.client.ok(`mutation { createPost(timebank: "bank-b", input: { kind: OFFER, title: "Offer-of-bruno-zork", category: "gardening" }) { id } }`);
+  await adminB.client.ok(`mutation($m: ID!) { vouchForMember(memberId: $m, note: "Vouch-note-quux") { id } }`, { m: helperBId });
+  await adminB.client.ok(`mutation($r: ID!, $c: ID!) { proposeMatch(request: $r, candidate: $c) { __typename } }`, { r: request.createPost.id, c: helperBId });
   const applicantB = await signUp(t, "Belinda Applicantname");
   await applicantB.client.ok(`mutation { applyToTimebank(timebank: "bank-b") { __typename } }`);
   await join(await signUp(t, "Member Alpha"), adminA, "bank-a");
@@ -81,6 +90,9 @@ beforeAll(async () => {
     "Bio-of-boris-xyzzy",
     "777 123456",
     "secret-skill-plugh",
+    "Request-of-boris-frobozz",
+    "Offer-of-bruno-zork",
+    "Vouch-note-quux",
   ];
   expect(idsOfB.length).toBeGreaterThan(3);
 });
@@ -236,4 +248,22 @@ const WALKED_FIELDS = new Set<string>([
   "Mutation.refuseTimeOff",
   "Mutation.createServiceCommitment",
   "Mutation.completeServiceCommitment",
+  "Query.matchesForRequest",
+  "Query.suggestedRequests",
+  "Query.reciprocalPairs",
+  "Query.myMatches",
+  "Query.matchingWeights",
+  "Query.posts",
+  "Query.post",
+  "Mutation.updateMatchingWeights",
+  "Mutation.proposeMatch",
+  "Mutation.acceptMatch",
+  "Mutation.declineMatch",
+  "Mutation.withdrawMatch",
+  "Mutation.markRequestDone",
+  "Mutation.vouchForMember",
+  "Mutation.withdrawVouch",
+  "Mutation.createPost",
+  "Mutation.updatePost",
+  "Mutation.closePost",
 ]);
