@@ -3,10 +3,20 @@ import "reflect-metadata";
 import type { GraphQLSchema } from "graphql";
 import { buildSchema } from "type-graphql";
 import { AuthResolver } from "./modules/auth/auth.resolver";
+import { AccountLimitChangeResolver, AccountResolver, MemberAccountResolver, TransferResolver } from "./modules/ledger/ledger.resolver";
 import { MemberResolver, SkillResolver } from "./modules/member/member.resolver";
 import { TimebankResolver } from "./modules/timebank/timebank.resolver";
 
-export const resolvers = [AuthResolver, TimebankResolver, MemberResolver, SkillResolver] as const;
+export const resolvers = [
+  AuthResolver,
+  TimebankResolver,
+  MemberResolver,
+  SkillResolver,
+  AccountResolver,
+  TransferResolver,
+  AccountLimitChangeResolver,
+  MemberAccountResolver,
+] as const;
 
 let cached: Promise<GraphQLSchema> | null = null;
 

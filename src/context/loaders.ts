@@ -2,6 +2,7 @@
 // key order. Keys of bank-owned rows are ids, which are globally unique uuids; the callers
 // only ever pass ids they obtained through a tenant-filtered query.
 import type { Db } from "../db/database";
+import { createLedgerLoaders } from "../modules/ledger/ledger.loaders";
 import { createMemberLoaders } from "../modules/member/member.loaders";
 import { createTimebankLoaders } from "../modules/timebank/timebank.loaders";
 
@@ -9,6 +10,7 @@ export function createLoaders(db: Db) {
   return {
     ...createTimebankLoaders(db),
     ...createMemberLoaders(db),
+    ...createLedgerLoaders(db),
   };
 }
 
