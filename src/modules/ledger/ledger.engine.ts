@@ -101,7 +101,7 @@ export async function ledgerTransaction<C extends RequestContext, T>(ctx: C, fn:
 async function refusalFor(tx: Tx, timebankId: string, accountId: string, side: "out" | "in", minutes: number, requireActive: boolean): Promise<never> {
   const a = await tx.account.findUniqueOrThrow({ where: { timebankId_id: { timebankId, id: accountId } } });
   if (requireActive && a.status !== "ACTIVE") {
-    refuse(errorResult(AccountNotActive, "ACCOUNT_NOT_ACTIVE", "this account is closed and takes part in no new transfer", { accountId, status: a.status }));
+    refuse(errorResult(AccountNotActive, "ACCOUNT_NOT_ACTIVE", "this account is closed and takes part in no new transfer", { accountId, accountStatus: a.status }));
   }
   if (side === "out") {
     refuse(

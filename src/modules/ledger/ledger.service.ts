@@ -75,7 +75,7 @@ function notActive(account: OwnedAccount): AccountNotActive | null {
   const status = account.status !== "ACTIVE" ? account.status : account.membership && account.membership.status !== "ACTIVE" ? account.membership.status : null;
   if (!status) return null;
   const why = status === "CLOSED" ? "is closed" : `belongs to a membership that is ${status.toLowerCase()}`;
-  return errorResult(AccountNotActive, "ACCOUNT_NOT_ACTIVE", `the account ${why} and takes part in no new transfer`, { accountId: account.id, status });
+  return errorResult(AccountNotActive, "ACCOUNT_NOT_ACTIVE", `the account ${why} and takes part in no new transfer`, { accountId: account.id, accountStatus: status });
 }
 
 /**

@@ -240,7 +240,7 @@ export class AccountNotActive extends ErrorResult {
   accountId: string;
 
   @Field({ description: "CLOSED, or the membership status (PAUSED, LEFT) that keeps it out of new transfers." })
-  status: string;
+  accountStatus: string;
 }
 
 @ObjectType({ implements: ErrorResult, description: "The bank's rules do not allow this (e.g. members may not record exchanges here)." })
