@@ -220,8 +220,14 @@ export async function insertTransfers(tx: Tx, timebankId: string, rows: NewTrans
   return created.sort((a, b) => a.legIndex - b.legIndex);
 }
 
-/** The transfers a key already produced, in leg order (empty when the key is new). */
+/**
+ * The transfers a key already produced, in leg order (empty when the key is new). Takes a
+ * transaction-scoped lock on the key first: two requests with one key (a double tap) then run
+ * one after the other, and the second sees the first's transfers instead of racing it to the
+ * accounts and coming back with a different answer (a limit the first one's minutes just hit).
+ */
 export async function transfersForKey(tx: Tx, timebankId: string, key: string): Promise<Transfer[]> {
+  await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtextextended(${timebankId} || ':' || ${key}, 0))`;
   return tx.transfer.findMany({ where: { timebankId, idempotencyKey: key }, orderBy: { legIndex: "asc" } });
 }
 
