@@ -138,14 +138,18 @@ if (!onPostgres) {
               // The same request twice at once (a double tap): both must get the same answer.
               const [r1, r2] = await Promise.all([send(coordinator.client, q, input, "recordExchange"), send(coordinator.client, q, input, "recordExchange")]);
               if (r1 && r2 && JSON.stringify(r1) === JSON.stringify(r2)) stats.duplicatesAgreed++;
-              else if (r1 && r2 && (r1.__typename === "Transfer" || r2.__typename === "Transfer")) violations.push(`double tap disagreed: ${JSON.stringify([r1, r2])}`);
+              else if (r1 && r2) violations.push(`double tap disagreed: ${JSON.stringify([r1, r2])}`);
               record(key, r1);
               record(key, r2);
             } else {
               const r = await send(coordinator.client, q, input, "recordExchange");
               record(key, r);
-              // The answer was "lost": the client retries later with the same key and must get the same transfer.
-              if (r?.__typename === "Transfer" && random() < 0.2) record(key, await send(coordinator.client, q, input, "recordExchange"));
+              // The answer was "lost": the client retries later with the same key and must get the same answer.
+              if (r && random() < 0.2) {
+                const again = await send(coordinator.client, q, input, "recordExchange");
+                if (again && JSON.stringify(again) !== JSON.stringify(r)) violations.push(`retry disagreed: ${JSON.stringify([r, again])}`);
+                record(key, again);
+              }
             }
           } else if (roll < 0.65) {
             const [from, to] = pair();
@@ -184,7 +188,8 @@ if (!onPostgres) {
 
       expect(violations).toEqual([]);
       expect([...unresolved]).toEqual([]);
-      expect(stats.ok).toBeGreaterThan(100);
+      // A loaded, shared 2-core machine manages far more; this only proves the run did real work.
+      expect(stats.ok).toBeGreaterThan(30);
       expect(stats.refused).toBeGreaterThan(0); // the hot accounts really were pushed to their limits
 
       const prisma = t.db.prisma;

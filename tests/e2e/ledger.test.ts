@@ -2,8 +2,12 @@
 // and confirm them, groups, gifts, the community pot, reversals, limits, statements, and every
 // way a person can get it wrong, with the balances checked after each step.
 import "reflect-metadata";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { ManualClock } from "../../src/common/clock";
 import { autoConfirmOverdueExchanges } from "../../src/modules/ledger/ledger.service";
+import { writeBankStatements } from "../../src/modules/ledger/ledger.statements";
 import { verifyLedger } from "../../src/modules/ledger/ledger.verify";
 import { ACCOUNT_FIELDS, key, myAccount, recordExchange, RESULT, TRANSFER_FIELDS } from "../helpers/ledger";
 import { startTestServer, type TestServer } from "../helpers/server";
@@ -146,9 +150,22 @@ describe("a coordinator records exchanges", () => {
     const receiver = await member("Receiver");
     const ok = await recordExchange(maja, { timebank: "aarhus", giverMemberId: giver.memberId, receiverMemberId: receiver.memberId, minutes: 590 });
     expect(ok.status).toBe("POSTED");
-    const tooMuch = await recordExchange(maja, { timebank: "aarhus", giverMemberId: giver.memberId, receiverMemberId: receiver.memberId, minutes: 11 });
+    const refusedKey = key();
+    const tooMuch = await recordExchange(maja, { timebank: "aarhus", giverMemberId: giver.memberId, receiverMemberId: receiver.memberId, minutes: 11, idempotencyKey: refusedKey });
     expect(tooMuch).toMatchObject({ __typename: "InsufficientBalance", code: "INSUFFICIENT_BALANCE", accountId: receiver.accountId, availableMinutes: 10, requestedMinutes: 11 });
     expect(await balances(giver, receiver)).toEqual([590, -590]);
+    // The receiver earns some minutes; a retry of the refused request with its key still gets the
+    // first answer (a new attempt takes a new key), and the key cannot be used for something else.
+    await recordExchange(maja, { timebank: "aarhus", giverMemberId: receiver.memberId, receiverMemberId: giver.memberId, minutes: 30 });
+    const retried = await recordExchange(maja, { timebank: "aarhus", giverMemberId: giver.memberId, receiverMemberId: receiver.memberId, minutes: 11, idempotencyKey: refusedKey });
+    expect(retried).toEqual(tooMuch);
+    const reuse = await maja.client.request(`mutation($input: RecordExchangeInput!) { recordExchange(input: $input) { __typename } }`, {
+      input: { timebank: "aarhus", giverMemberId: giver.memberId, receiverMemberId: receiver.memberId, minutes: 12, idempotencyKey: refusedKey },
+    });
+    expect(reuse.errors?.[0].extensions?.code).toBe("IDEMPOTENCY_KEY_REUSED");
+    const fresh = await recordExchange(maja, { timebank: "aarhus", giverMemberId: giver.memberId, receiverMemberId: receiver.memberId, minutes: 11 });
+    expect(fresh.status).toBe("POSTED");
+    expect(await balances(giver, receiver)).toEqual([571, -571]);
 
     // Maja lowers the giver's ceiling (logged), then an exchange that would pass it is refused.
     const set = await maja.client.ok(
@@ -162,9 +179,9 @@ describe("a coordinator records exchanges", () => {
       limitChanges: [{ reason: "agreed at the members' meeting", changedBy: "Maja Coordinator", oldCeilingMinutes: 3000, newCeilingMinutes: 600 }],
     });
     const other = await member("Other");
-    const over = await recordExchange(maja, { timebank: "aarhus", giverMemberId: giver.memberId, receiverMemberId: other.memberId, minutes: 11 });
-    expect(over).toMatchObject({ __typename: "CeilingExceeded", accountId: giver.accountId, roomMinutes: 10, requestedMinutes: 11 });
-    expect(await balances(giver, receiver, other)).toEqual([590, -590, 0]);
+    const over = await recordExchange(maja, { timebank: "aarhus", giverMemberId: giver.memberId, receiverMemberId: other.memberId, minutes: 30 });
+    expect(over).toMatchObject({ __typename: "CeilingExceeded", accountId: giver.accountId, roomMinutes: 29, requestedMinutes: 30 });
+    expect(await balances(giver, receiver, other)).toEqual([571, -571, 0]);
   });
 
   it("limits that would leave the balance outside them are refused; only coordinators set limits; bad limits are bad input", async () => {
@@ -465,6 +482,34 @@ describe("reading the books", () => {
     expect(all.closingBalanceMinutes).toBe((await account(tom.accountId)).balanceMinutes);
     expect(await emma.client.errorCode(statement, { id: tom.accountId, from: "2026-10-01T00:00:00Z", to: "2026-11-01T00:00:00Z" })).toBe("NOT_FOUND");
     expect(await tom.client.errorCode(statement, { id: tom.accountId, from: "2020-10-01T00:00:00Z", to: "2026-11-01T00:00:00Z" })).toBe("BAD_USER_INPUT");
+
+    // The coordinator's monthly run: every member's statement at once, through GraphQL and as files.
+    const monthly = `query($month: String!) { bankStatements(timebank: "aarhus", month: $month) { account { member { displayName } } openingBalanceMinutes totalInMinutes totalOutMinutes closingBalanceMinutes } }`;
+    const all10 = (await maja.client.ok(monthly, { month: "2026-10" })).bankStatements;
+    expect(all10).toContainEqual({ account: { member: { displayName: "Tom Maths" } }, openingBalanceMinutes: 60, totalInMinutes: 165, totalOutMinutes: 0, closingBalanceMinutes: 225 });
+    expect(all10.length).toBe(await t.db.prisma.account.count({ where: { kind: "MEMBER", timebank: { slug: "aarhus" } } }));
+    expect(await tom.client.errorCode(monthly, { month: "2026-10" })).toBe("FORBIDDEN");
+    expect(await maja.client.errorCode(monthly, { month: "October" })).toBe("BAD_USER_INPUT");
+    const dir = mkdtempSync(path.join(os.tmpdir(), "statements-"));
+    try {
+      const files = await writeBankStatements(t.db.prisma, "aarhus", "2026-10", dir);
+      expect(files.length).toBe(all10.length * 2);
+      const tomCsv = readFileSync(files.find((f) => f.endsWith("-tom-maths.csv"))!, "utf8");
+      expect(tomCsv.split("\r\n")).toEqual([
+        `"date","kind","counterparty","memo","in_minutes","out_minutes","balance_minutes"`,
+        `"2026-10-01T00:00:00.000Z","OPENING","","","","","60"`,
+        `"2026-10-05T16:00:00.000Z","EXCHANGE","Emma Pupil","Fractions","90","0","150"`,
+        `"2026-10-12T16:00:00.000Z","GIFT","Emma Pupil","Thank you","30","0","180"`,
+        `"2026-10-20T16:00:00.000Z","EXCHANGE","Emma Pupil","Decimals","45","0","225"`,
+        `"2026-11-01T00:00:00.000Z","CLOSING","","","165","0","225"`,
+        "",
+      ]);
+      const tomHtml = readFileSync(files.find((f) => f.endsWith("-tom-maths.html"))!, "utf8");
+      expect(tomHtml).toContain("Statement for <strong>Tom Maths</strong>");
+      expect(tomHtml).toContain(`<td class="n">3:45</td>`); // closing balance, hours as h:mm
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

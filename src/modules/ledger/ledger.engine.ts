@@ -13,7 +13,7 @@ import { createLoaders } from "../../context/loaders";
 import type { RequestContext } from "../../context/context";
 import type { Db } from "../../db/database";
 import { availableMinutes, roomMinutes } from "./ledger.rules";
-import { AccountNotActive, CeilingExceeded, InsufficientBalance } from "./ledger.type";
+import { AccountNotActive, AlreadyReversed, CeilingExceeded, InsufficientBalance, NotAllowed, SameAccount } from "./ledger.type";
 
 export type Tx = Prisma.TransactionClient;
 
@@ -26,6 +26,22 @@ export class LedgerRefusal extends Error {
 
 export function refuse(result: ErrorResult): never {
   throw new LedgerRefusal(result);
+}
+
+/** The refusals a transfer-creating request can get, by class name, to keep them under its key. */
+const REFUSAL_TYPES: Record<string, new () => ErrorResult> = { InsufficientBalance, CeilingExceeded, SameAccount, AccountNotActive, NotAllowed, AlreadyReversed };
+
+export function storedRefusal(result: ErrorResult): Prisma.InputJsonObject {
+  const type = result.constructor.name;
+  if (!REFUSAL_TYPES[type]) throw new Error(`refusal type ${type} cannot be stored`);
+  return { type, fields: { ...result } as unknown as Prisma.InputJsonObject };
+}
+
+export function restoreRefusal(stored: Prisma.JsonValue): ErrorResult {
+  const { type, fields } = stored as { type: string; fields: Record<string, unknown> };
+  const Type = REFUSAL_TYPES[type];
+  if (!Type) throw new Error(`stored refusal of unknown type ${type}`);
+  return Object.assign(new Type(), fields);
 }
 
 const RETRYABLE_SQLSTATE = new Set(["40001", "40P01"]);

@@ -76,6 +76,11 @@ export class AccountResolver {
     return ledger.statement(ctx, accountId, from, to);
   }
 
+  @Query(() => [Statement], { description: "Coordinators: the statement of every member of the bank for a calendar month ('2026-10') in the bank's time zone." })
+  bankStatements(@Arg("timebank") slug: string, @Arg("month") month: string, @Ctx() ctx: RequestContext) {
+    return ledger.bankStatements(ctx, slug, month);
+  }
+
   @Mutation(() => TransferResult, {
     description: "Records an exchange: by a coordinator it posts at once; by a member who took part it waits for the other party (minutes reserved meanwhile).",
   })

@@ -15,11 +15,14 @@ import * as timebanks from "../timebank/timebank.service";
 import {
   decideTransfer,
   insertTransfers,
+  LedgerRefusal,
   ledgerTransaction,
   postDeltas,
   refuse,
   reserveTransfer,
+  restoreRefusal,
   retrying,
+  storedRefusal,
   transfersForKey,
   type Account,
   type NewTransfer,
@@ -36,6 +39,7 @@ import type {
   SetAccountLimitsInput,
 } from "./ledger.input";
 import * as rules from "./ledger.rules";
+import { memberStatements, period, statementOf } from "./ledger.statements";
 import { AccountNotActive, AlreadyReversed, LimitsExcludeBalance, NotAllowed, SameAccount, TransferNotPending } from "./ledger.type";
 
 export type TransferResult = Transfer | ErrorResult;
@@ -143,41 +147,61 @@ async function createTransfers(ctx: BankContext, request: Request, plans: Planne
   const hash = rules.requestHash(request.operation, viewer.personId, request.payload);
   return ledgerTransaction(ctx, async (tx) => {
     const existing = await transfersForKey(tx.db, tx.bank.id, request.key);
+    const reused = () => appError("IDEMPOTENCY_KEY_REUSED", "this idempotencyKey was already used for a different request: use a new key for a new transfer");
     if (existing.length) {
-      if (existing[0].requestHash !== hash) {
-        throw appError("IDEMPOTENCY_KEY_REUSED", "this idempotencyKey was already used for a different request: use a new key for a new transfer");
-      }
+      if (existing[0].requestHash !== hash) throw reused();
       return existing;
     }
-    const refusal = (await request.check?.(tx)) ?? null;
-    if (refusal) refuse(refusal);
-    const now = tx.clock.now();
-    const requireActive = request.requireActive ?? true;
-    if (!requireActive || plans.every((p) => p.status === "POSTED")) {
-      const legs = plans.map((p) => ({ debitAccountId: p.debit.id, creditAccountId: p.credit.id, minutes: p.minutes }));
-      await postDeltas(tx.db, tx.bank.id, rules.netDeltas(legs), now, { requireActive });
-    } else {
-      for (const p of plans) await reserveTransfer(tx.db, tx.bank.id, { debitAccountId: p.debit.id, creditAccountId: p.credit.id, minutes: p.minutes }, now);
+    const refused = await tx.db.refusedRequest.findUnique({ where: { timebankId_idempotencyKey: { ...inBank(tx), idempotencyKey: request.key } } });
+    if (refused) {
+      if (refused.requestHash !== hash) throw reused();
+      return restoreRefusal(refused.result);
     }
-    const rows: NewTransfer[] = plans.map((p, legIndex) => ({
-      kind: p.kind,
-      status: p.status,
-      debitAccountId: p.debit.id,
-      creditAccountId: p.credit.id,
-      minutes: p.minutes,
-      memo: p.memo,
-      relatedPostId: p.relatedPostId ?? null,
-      reversesTransferId: p.reversesTransferId ?? null,
-      groupId: request.groupId ?? null,
-      legIndex,
-      idempotencyKey: request.key,
-      requestHash: hash,
-      createdById: viewer.personId,
-      createdAt: now,
-      postedAt: p.status === "POSTED" ? now : null,
-    }));
-    return insertTransfers(tx.db, tx.bank.id, rows);
+    // A refusal undoes the moves made so far but is itself kept under the key, in the same
+    // transaction: a retry gets the same answer even if the accounts have changed since.
+    await tx.db.$executeRaw`SAVEPOINT ledger_move`;
+    try {
+      return await moveMinutes(tx, request, plans, hash, viewer.personId);
+    } catch (err) {
+      if (!(err instanceof LedgerRefusal)) throw err;
+      await tx.db.$executeRaw`ROLLBACK TO SAVEPOINT ledger_move`;
+      await tx.db.refusedRequest.create({
+        data: { ...inBank(tx), idempotencyKey: request.key, requestHash: hash, result: storedRefusal(err.result), createdAt: tx.clock.now() },
+      });
+      return err.result;
+    }
   });
+}
+
+async function moveMinutes(tx: BankContext, request: Request, plans: PlannedTransfer[], hash: string, personId: string): Promise<Transfer[]> {
+  const refusal = (await request.check?.(tx)) ?? null;
+  if (refusal) refuse(refusal);
+  const now = tx.clock.now();
+  const requireActive = request.requireActive ?? true;
+  if (!requireActive || plans.every((p) => p.status === "POSTED")) {
+    const legs = plans.map((p) => ({ debitAccountId: p.debit.id, creditAccountId: p.credit.id, minutes: p.minutes }));
+    await postDeltas(tx.db, tx.bank.id, rules.netDeltas(legs), now, { requireActive });
+  } else {
+    for (const p of plans) await reserveTransfer(tx.db, tx.bank.id, { debitAccountId: p.debit.id, creditAccountId: p.credit.id, minutes: p.minutes }, now);
+  }
+  const rows: NewTransfer[] = plans.map((p, legIndex) => ({
+    kind: p.kind,
+    status: p.status,
+    debitAccountId: p.debit.id,
+    creditAccountId: p.credit.id,
+    minutes: p.minutes,
+    memo: p.memo,
+    relatedPostId: p.relatedPostId ?? null,
+    reversesTransferId: p.reversesTransferId ?? null,
+    groupId: request.groupId ?? null,
+    legIndex,
+    idempotencyKey: request.key,
+    requestHash: hash,
+    createdById: personId,
+    createdAt: now,
+    postedAt: p.status === "POSTED" ? now : null,
+  }));
+  return insertTransfers(tx.db, tx.bank.id, rows);
 }
 
 function single(result: Transfer[] | ErrorResult): TransferResult {
@@ -359,10 +383,7 @@ async function exchangeToDecide(ctx: RequestContext, rawId: string): Promise<{ t
   const { transfer, bank } = await findTransferInMyBanks(ctx, rawId);
   const accounts = await bank.db.account.findMany({ where: { ...inBank(bank), id: { in: [transfer.debitAccountId, transfer.creditAccountId] } }, include: OWNER });
   const owners = accounts.map((a) => a.membership?.personId);
-  if (!owners.includes(viewer.personId)) {
-    if (!isStaff(bank.membership) && !isInsider(bank.membership)) throw notFound("transfer");
-    throw forbidden("only the other party of an exchange can confirm or reject it");
-  }
+  if (!owners.includes(viewer.personId)) throw forbidden("only the other party of an exchange can confirm or reject it");
   if (transfer.createdById === viewer.personId) {
     return { refusal: errorResult(NotAllowed, "NOT_ALLOWED", "you recorded this exchange: the other party confirms or rejects it") };
   }
@@ -489,12 +510,6 @@ export interface TransferFilter {
   status?: TransferStatus | null;
 }
 
-function period(from: Date | null | undefined, to: Date | null | undefined) {
-  if (from && Number.isNaN(from.getTime())) throw badInput("from is not a valid time", "from");
-  if (to && Number.isNaN(to.getTime())) throw badInput("to is not a valid time", "to");
-  if (from && to && from.getTime() >= to.getTime()) throw badInput("from must be before to", "from");
-}
-
 /** Transfers of an account, newest first, paginated. `from`/`to` bound the recording time. */
 export async function listTransfers(ctx: RequestContext, accountId: string, filter: TransferFilter, first?: number | null, after?: string | null): Promise<Page<Transfer>> {
   const { account } = await findVisibleAccount(ctx, accountId);
@@ -519,42 +534,10 @@ export async function listTransfers(ctx: RequestContext, accountId: string, filt
   return sliceRows(rows, size, (t) => encodeCursor([t.createdAt.toISOString(), t.id]), totalCount);
 }
 
-/** At most about 13 months per statement. */
-const MAX_STATEMENT_DAYS = 400;
-
 /** Opening balance, posted transfers of [from, to) with a running balance, totals and closing balance. */
 export async function statement(ctx: RequestContext, accountId: string, from: Date, to: Date) {
   const { account } = await findVisibleAccount(ctx, accountId);
   return statementOf(ctx.db, account, from, to);
-}
-
-/** The statement itself, for one account already known to be visible (also used by the statements command). */
-export async function statementOf(db: Db | Tx, account: Account, from: Date, to: Date) {
-  period(from, to);
-  if (to.getTime() - from.getTime() > MAX_STATEMENT_DAYS * 86_400_000) throw badInput(`a statement covers at most ${MAX_STATEMENT_DAYS} days`, "to");
-  const scope = { timebankId: account.timebankId, status: "POSTED" as const };
-  // Opening balance from the transfers themselves, not from the stored balance: a statement is
-  // reproducible, and ledger:verify proves the two agree.
-  const [ins, outs, transfers] = await Promise.all([
-    db.transfer.aggregate({ where: { ...scope, creditAccountId: account.id, postedAt: { lt: from } }, _sum: { minutes: true } }),
-    db.transfer.aggregate({ where: { ...scope, debitAccountId: account.id, postedAt: { lt: from } }, _sum: { minutes: true } }),
-    db.transfer.findMany({
-      where: { ...scope, OR: [{ debitAccountId: account.id }, { creditAccountId: account.id }], postedAt: { gte: from, lt: to } },
-      orderBy: [{ postedAt: "asc" }, { id: "asc" }],
-    }),
-  ]);
-  const opening = (ins._sum.minutes ?? 0) - (outs._sum.minutes ?? 0);
-  const s = rules.statementLines(account.id, opening, transfers);
-  return {
-    account,
-    from,
-    to,
-    openingBalanceMinutes: s.openingMinutes,
-    lines: s.lines.map((l) => ({ transfer: l.transfer, inMinutes: l.inMinutes, outMinutes: l.outMinutes, balanceAfterMinutes: l.balanceAfterMinutes })),
-    totalInMinutes: s.totalInMinutes,
-    totalOutMinutes: s.totalOutMinutes,
-    closingBalanceMinutes: s.closingMinutes,
-  };
 }
 
 /** A member's account as Member.account shows it: to the member and the bank's coordinators. */
@@ -562,4 +545,11 @@ export async function accountOfMember(ctx: RequestContext, member: { id: string;
   if (!ctx.viewer) return null;
   if (member.personId !== ctx.viewer.personId && !isStaff(membershipIn(ctx.viewer, member.timebankId))) return null;
   return ctx.loaders.accountByMembership.load(member.id);
+}
+
+/** Coordinators: the statements of every member of the bank for a calendar month (e.g. "2026-10"). */
+export async function bankStatements(ctx: RequestContext, slug: string, month: string) {
+  const bank = await timebanks.forBank(ctx, slug);
+  requireStaff(bank);
+  return (await memberStatements(ctx.db, bank.bank, month)).map((s) => s.statement);
 }
