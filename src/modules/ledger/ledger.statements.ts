@@ -145,7 +145,7 @@ export async function writeBankStatements(db: Db, slug: string, month: string, o
       const x = byId.get(transferId)!;
       return x.debitAccount.id === s.statement.account.id ? nameOf(x.creditAccount) : nameOf(x.debitAccount);
     };
-    const base = `${String(s.memberNumber).padStart(4, "0")}-${s.displayName.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "member"}`;
+    const base = `${String(s.memberNumber).padStart(4, "0")}-${s.displayName.toLowerCase().replace(/ø/g, "o").replace(/æ/g, "ae").replace(/ß/g, "ss").normalize("NFKD").replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "member"}`;
     for (const [ext, content] of [
       ["csv", statementCsv(s, counterparty)],
       ["html", statementHtml(bank, s, counterparty)],
