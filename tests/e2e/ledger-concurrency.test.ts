@@ -211,5 +211,58 @@ if (!onPostgres) {
       const report = await verifyLedger(prisma);
       expect(report.problems).toEqual([]);
     }, 120_000);
+
+    it("racing decisions: a pending exchange is confirmed or rejected exactly once, a transfer reversed exactly once", async () => {
+      const cold = holders.slice(HOT, HOT + 60);
+      const decide = (h: Holder, verb: "confirmExchange" | "rejectExchange", id: string) =>
+        h.client.request(`mutation($id: ID!) { ${verb}(transferId: $id) { __typename ... on Transfer { status } ... on TransferNotPending { currentStatus } } }`, { id });
+      // 30 exchanges recorded by members, each then confirmed and rejected at the same moment, twice over.
+      const pending: { id: string; payer: Holder }[] = [];
+      for (let i = 0; i < 30; i++) {
+        const giver = cold[2 * i];
+        const payer = cold[2 * i + 1];
+        const res = await giver.client.request(`mutation($input: RecordExchangeInput!) { recordExchange(input: $input) { __typename ... on Transfer { id status } } }`, {
+          input: { timebank: "stress", giverMemberId: giver.memberId, receiverMemberId: payer.memberId, minutes: 10, idempotencyKey: randomUUID() },
+        });
+        expect(res.data.recordExchange).toMatchObject({ __typename: "Transfer", status: "PENDING" });
+        pending.push({ id: res.data.recordExchange.id, payer });
+      }
+      const outcomes = await Promise.all(
+        pending.map(async ({ id, payer }) => {
+          const answers = await Promise.all([decide(payer, "confirmExchange", id), decide(payer, "rejectExchange", id), decide(payer, "confirmExchange", id), decide(payer, "rejectExchange", id)]);
+          for (const a of answers) expect(a.errors).toBeUndefined();
+          const row = await t.db.prisma.transfer.findFirstOrThrow({ where: { id } });
+          // Every answer agrees with the one decision that was stored.
+          for (const [i, a] of answers.entries()) {
+            const r = a.data[i % 2 === 0 ? "confirmExchange" : "rejectExchange"];
+            const wanted = i % 2 === 0 ? "POSTED" : "VOIDED";
+            if (wanted === row.status) expect(r).toEqual({ __typename: "Transfer", status: row.status });
+            else expect(r).toEqual({ __typename: "TransferNotPending", currentStatus: row.status });
+          }
+          return row.status;
+        }),
+      );
+      expect(outcomes.every((s) => s === "POSTED" || s === "VOIDED")).toBe(true);
+      expect(await t.db.prisma.account.count({ where: { OR: [{ pendingOutMinutes: { not: 0 } }, { pendingInMinutes: { not: 0 } }] } })).toBe(0);
+
+      // Three coordinator requests with different keys race to reverse each of 20 transfers.
+      const posted = await t.db.prisma.transfer.findMany({ where: { status: "POSTED", kind: "EXCHANGE", reversedBy: null }, take: 20, orderBy: { createdAt: "asc" } });
+      const reverse = (id: string) =>
+        coordinator.client.request(`mutation($input: ReverseTransferInput!) { reverseTransfer(input: $input) { __typename ... on ErrorResult { code } } }`, {
+          input: { transferId: id, reason: "race test", idempotencyKey: randomUUID() },
+        });
+      const raced = await Promise.all(posted.map((p) => Promise.all([reverse(p.id), reverse(p.id), reverse(p.id)])));
+      for (const answers of raced) {
+        const kinds = answers.map((a) => a.data?.reverseTransfer.__typename).sort();
+        // Exactly one reversal; the others are told it was already reversed (or, if the reversal
+        // took an account past a limit, every attempt is refused the same way).
+        if (kinds.includes("Transfer")) expect(kinds).toEqual(["AlreadyReversed", "AlreadyReversed", "Transfer"]);
+        else expect(new Set(kinds).size).toBe(1);
+      }
+      const reversals = await t.db.prisma.transfer.groupBy({ by: ["reversesTransferId"], where: { reversesTransferId: { in: posted.map((p) => p.id) } }, _count: { _all: true } });
+      for (const r of reversals) expect(r._count._all).toBe(1);
+
+      expect((await verifyLedger(t.db.prisma)).problems).toEqual([]);
+    }, 120_000);
   });
 }

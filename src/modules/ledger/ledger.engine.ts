@@ -236,6 +236,11 @@ export async function insertTransfers(tx: Tx, timebankId: string, rows: NewTrans
   return created.sort((a, b) => a.legIndex - b.legIndex);
 }
 
+/** A transaction-scoped advisory lock on a name within a bank (collisions only serialise more). */
+export async function lockUntilCommit(tx: Tx, timebankId: string, name: string): Promise<void> {
+  await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtextextended(${timebankId} || ':' || ${name}, 0))`;
+}
+
 /**
  * The transfers a key already produced, in leg order (empty when the key is new). Takes a
  * transaction-scoped lock on the key first: two requests with one key (a double tap) then run
@@ -243,7 +248,7 @@ export async function insertTransfers(tx: Tx, timebankId: string, rows: NewTrans
  * accounts and coming back with a different answer (a limit the first one's minutes just hit).
  */
 export async function transfersForKey(tx: Tx, timebankId: string, key: string): Promise<Transfer[]> {
-  await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtextextended(${timebankId} || ':' || ${key}, 0))`;
+  await lockUntilCommit(tx, timebankId, `key:${key}`);
   return tx.transfer.findMany({ where: { timebankId, idempotencyKey: key }, orderBy: { legIndex: "asc" } });
 }
 

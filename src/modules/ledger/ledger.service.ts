@@ -17,6 +17,7 @@ import {
   insertTransfers,
   LedgerRefusal,
   ledgerTransaction,
+  lockUntilCommit,
   postDeltas,
   refuse,
   reserveTransfer,
@@ -362,6 +363,9 @@ export async function reverseTransfer(ctx: RequestContext, input: ReverseTransfe
             return errorResult(NotAllowed, "NOT_ALLOWED", `only posted transfers can be reversed; this one is ${transfer.status.toLowerCase()}`);
           }
           if (transfer.kind === "REVERSAL") return errorResult(NotAllowed, "NOT_ALLOWED", "a reversal cannot itself be reversed: record a new transfer instead");
+          // Racing reversals of one transfer (different keys) queue here, so the later ones see the
+          // first and answer ALREADY_REVERSED rather than meet the limits its minutes moved.
+          await lockUntilCommit(tx.db, tx.bank.id, `reverse:${transfer.id}`);
           const earlier = await tx.db.transfer.findFirst({ where: { ...inBank(tx), reversesTransferId: transfer.id }, select: { id: true } });
           if (earlier) return errorResult(AlreadyReversed, "ALREADY_REVERSED", "this transfer was already reversed", { reversalId: earlier.id });
           return null;
