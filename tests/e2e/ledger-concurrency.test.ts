@@ -253,11 +253,13 @@ if (!onPostgres) {
         });
       const raced = await Promise.all(posted.map((p) => Promise.all([reverse(p.id), reverse(p.id), reverse(p.id)])));
       for (const answers of raced) {
-        const kinds = answers.map((a) => a.data?.reverseTransfer.__typename).sort();
-        // Exactly one reversal; the others are told it was already reversed (or, if the reversal
-        // took an account past a limit, every attempt is refused the same way).
-        if (kinds.includes("Transfer")) expect(kinds).toEqual(["AlreadyReversed", "AlreadyReversed", "Transfer"]);
-        else expect(new Set(kinds).size).toBe(1);
+        const kinds = answers.map((a) => a.data?.reverseTransfer.__typename);
+        // The three queue on the transfer: at most one reverses it and those after it are told so.
+        // One queued before it may have been refused by a limit (the other races move the same
+        // accounts meanwhile), never by anything else.
+        for (const k of kinds) expect(["Transfer", "AlreadyReversed", "InsufficientBalance", "CeilingExceeded"]).toContain(k);
+        expect(kinds.filter((k) => k === "Transfer").length).toBeLessThanOrEqual(1);
+        if (kinds.includes("AlreadyReversed")) expect(kinds).toContain("Transfer");
       }
       const reversals = await t.db.prisma.transfer.groupBy({ by: ["reversesTransferId"], where: { reversesTransferId: { in: posted.map((p) => p.id) } }, _count: { _all: true } });
       for (const r of reversals) expect(r._count._all).toBe(1);
