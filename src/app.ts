@@ -12,6 +12,11 @@ import type { App } from "./context/context";
 import { openDatabase, type Database } from "./db/database";
 import { migrate, pendingMigrations } from "./db/migrations";
 import { seedDemoData } from "./seed/demo";
+import { setExchangeHistorySource } from "./modules/matching/exchange-history";
+import { ledgerExchangeHistory } from "./modules/ledger/ledger.history";
+
+// Matching ranks people by what they gave and received: the ledger is its source.
+setExchangeHistorySource(ledgerExchangeHistory);
 
 /** AUTH_SECRET, or in development a secret generated once and kept in the data directory. */
 export function resolveAuthSecret(config: Config): string {

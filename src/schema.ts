@@ -4,6 +4,7 @@ import type { GraphQLSchema } from "graphql";
 import { buildSchema } from "type-graphql";
 import { AuthResolver } from "./modules/auth/auth.resolver";
 import { capacityResolvers } from "./modules/capacity/capacity.resolver";
+import { AccountLimitChangeResolver, AccountResolver, MemberAccountResolver, TransferResolver } from "./modules/ledger/ledger.resolver";
 import { MemberResolver, SkillResolver } from "./modules/member/member.resolver";
 import { MatchCandidateResolver, MatchResolver, MemberVouchResolver, PostMatchesResolver, SuggestedRequestResolver } from "./modules/matching/matching.resolver";
 import { PostResolver } from "./modules/post/post.resolver";
@@ -21,6 +22,10 @@ export const resolvers = [
   SuggestedRequestResolver,
   MemberVouchResolver,
   PostMatchesResolver,
+  AccountResolver,
+  TransferResolver,
+  AccountLimitChangeResolver,
+  MemberAccountResolver,
 ] as const;
 
 let cached: Promise<GraphQLSchema> | null = null;

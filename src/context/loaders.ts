@@ -4,6 +4,7 @@
 import type { Db } from "../db/database";
 import { createCapacityLoaders } from "../modules/capacity/capacity.loaders";
 import { createMatchingLoaders } from "../modules/matching/matching.loaders";
+import { createLedgerLoaders } from "../modules/ledger/ledger.loaders";
 import { createMemberLoaders } from "../modules/member/member.loaders";
 import { createPostLoaders } from "../modules/post/post.loaders";
 import { createTimebankLoaders } from "../modules/timebank/timebank.loaders";
@@ -15,6 +16,7 @@ export function createLoaders(db: Db) {
     ...createCapacityLoaders(db),
     ...createPostLoaders(db),
     ...createMatchingLoaders(db),
+    ...createLedgerLoaders(db),
   };
 }
 

@@ -4,6 +4,7 @@ import type { Prisma } from "../generated/prisma/client";
 import type { MembershipRole, MembershipStatus } from "../generated/prisma/enums";
 import type { App } from "../context/context";
 import { hashPassword } from "../modules/auth/password";
+import { seedDemoLedger } from "../modules/ledger/ledger.seed";
 import { DEFAULT_CATEGORIES } from "../modules/timebank/timebank.service";
 import { seedDemoPosts } from "../modules/post/post.demo";
 
@@ -159,6 +160,7 @@ export async function seedDemoData(app: App): Promise<void> {
         if (skills.length) await tx.memberSkill.createMany({ data: skills });
       }
     }
+    await seedDemoLedger(tx, now);
   }, { timeout: 60_000 });
   await seedDemoPosts(app);
 }

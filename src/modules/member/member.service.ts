@@ -11,6 +11,7 @@ import { isBankAdmin, isInsider, isStaff, membershipIn, requireInsider } from ".
 import type { MemberFilter, SkillInput, UpdateProfileInput } from "./member.input";
 import { canTransition, normaliseTag, refusalMessage, TRANSITIONS, validateAvailability, validateLanguages, validatePhone, type MembershipAction } from "./member.rules";
 import { MembershipRefused } from "./member.type";
+import { openMemberAccount } from "../ledger/ledger.accounts";
 
 export type MembershipResult = Membership | MembershipRefused;
 
@@ -152,10 +153,15 @@ async function memberForStaff(ctx: RequestContext, id: string): Promise<{ member
   return found;
 }
 
+/** Approval admits the applicant and opens their account, in one transaction. */
 export async function approveMembership(ctx: RequestContext, id: string): Promise<MembershipResult> {
   const { member, bank } = await memberForStaff(ctx, id);
   const now = ctx.clock.now();
-  return applyTransition(bank, member, "approve", { approvedById: ctx.viewer!.personId, approvedAt: now, joinedAt: member.joinedAt ?? now });
+  return inTransaction(bank, async (tx) => {
+    const result = await applyTransition(tx, member, "approve", { approvedById: ctx.viewer!.personId, approvedAt: now, joinedAt: member.joinedAt ?? now });
+    if (!(result instanceof MembershipRefused)) await openMemberAccount(tx.db, tx.bank, result.id, now);
+    return result;
+  });
 }
 
 export async function declineMembership(ctx: RequestContext, id: string): Promise<MembershipResult> {

@@ -7,6 +7,7 @@ import { bankContext, inTransaction, requireViewer, type BankContext, type Reque
 import { requireBankAdmin, requirePlatformAdmin } from "../../context/access";
 import type { CreateTimebankInput, TimebankSettingsInput } from "./timebank.input";
 import { SlugTaken } from "./timebank.type";
+import { openMemberAccount, openPotAccount } from "../ledger/ledger.accounts";
 
 /** The services timebanks commonly exchange; every new bank starts with these categories. */
 export const DEFAULT_CATEGORIES: ReadonlyArray<{ slug: string; name: string }> = [
@@ -96,7 +97,7 @@ export async function createTimebank(ctx: RequestContext, input: CreateTimebankI
       const now = tx.clock.now();
       const bank = await tx.db.timebank.create({ data: { ...data, name: data.name!, nextMemberNumber: 2 } });
       await tx.db.category.createMany({ data: DEFAULT_CATEGORIES.map((c) => ({ ...c, timebankId: bank.id })) });
-      await tx.db.membership.create({
+      const firstAdmin = await tx.db.membership.create({
         data: {
           timebankId: bank.id,
           personId: firstAdminId,
@@ -110,6 +111,8 @@ export async function createTimebank(ctx: RequestContext, input: CreateTimebankI
           profile: { create: {} },
         },
       });
+      await openPotAccount(tx.db, bank.id, now);
+      await openMemberAccount(tx.db, bank, firstAdmin.id, now);
       return bank;
     });
   } catch (err) {

@@ -1,0 +1,246 @@
+// npm run bench:ledger [-- --seconds 10 --rounds 3 --clients 32 --accounts 1000]
+//
+// Transfers per second and latency of `recordExchange` through GraphQL on PostgreSQL (the real
+// server in a child process, 32 concurrent clients, 1,000 accounts), and beside it, in the same
+// run and on the same database, the same debit/credit/insert done by a raw pg script with the
+// same guarded UPDATEs. Rounds alternate between the two; medians are reported with the ratio.
+// After each phase the ledger is verified: any invariant violation fails the run.
+//
+// BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres) names the server
+// to use; a fresh database is created for the run and dropped afterwards.
+import "reflect-metadata";
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import net from "node:net";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { openPostgres } from "../src/db/database";
+import { migrate } from "../src/db/migrations";
+import { issueToken } from "../src/modules/auth/token";
+import { verifyLedger } from "../src/modules/ledger/ledger.verify";
+
+const { values } = parseArgs({
+  options: { seconds: { type: "string", default: "10" }, rounds: { type: "string", default: "3" }, clients: { type: "string", default: "32" }, accounts: { type: "string", default: "1000" } },
+});
+const SECONDS = Number(values.seconds);
+const ROUNDS = Number(values.rounds);
+const CLIENTS = Number(values.clients);
+const ACCOUNTS = Number(values.accounts);
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+const SECRET = randomBytes(32).toString("hex");
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+interface Phase {
+  tps: number;
+  p50: number;
+  p99: number;
+  ok: number;
+  refused: number;
+  errors: number;
+}
+
+function summarise(latencies: number[], ok: number, refused: number, errors: number, seconds: number): Phase {
+  const sorted = latencies.sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  return { tps: ok / seconds, p50: at(0.5), p99: at(0.99), ok, refused, errors };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main() {
+  const name = `tb_bench_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = withDatabase(ADMIN_URL, name);
+  let server: ChildProcess | null = null;
+  try {
+    // Schema and data: one bank, its coordinator, ACCOUNTS members with accounts.
+    const db = await openPostgres({ url, poolSize: 4 });
+    await db.withSession((s) => migrate(s));
+    const setup = new pg.Client({ connectionString: url });
+    setup.on("error", () => {}); // dropped with the database at the end
+    await setup.connect();
+    const bankId = randomUUID();
+    const coordinatorId = randomUUID();
+    await setup.query(`INSERT INTO "Timebank" (id, slug, name, "creditFloorMinutes", "balanceCeilingMinutes") VALUES ($1, 'bench', 'Bench', -6000, 60000)`, [bankId]);
+    await setup.query(`INSERT INTO "Person" (id, email, "displayName", "passwordHash") VALUES ($1, 'coordinator@bench.example', 'Coordinator', 'x')`, [coordinatorId]);
+    await setup.query(`INSERT INTO "Membership" ("timebankId", id, "personId", role, status, "memberNumber") VALUES ($1, $2, $3, 'COORDINATOR', 'ACTIVE', 1)`, [bankId, randomUUID(), coordinatorId]);
+    await setup.query(
+      `WITH p AS (INSERT INTO "Person" (id, email, "displayName", "passwordHash")
+                  SELECT gen_random_uuid(), 'm' || i || '@bench.example', 'Member ' || i, 'x' FROM generate_series(1, $2::int) i RETURNING id, email),
+            m AS (INSERT INTO "Membership" ("timebankId", id, "personId", status, "memberNumber")
+                  SELECT $1::uuid, gen_random_uuid(), p.id, 'ACTIVE', substring(p.email from 2 for position('@' in p.email) - 2)::int + 1 FROM p RETURNING id)
+       INSERT INTO "Account" ("timebankId", id, kind, "membershipId", "floorMinutes", "ceilingMinutes")
+       SELECT $1::uuid, gen_random_uuid(), 'MEMBER', m.id, -6000, 60000 FROM m`,
+      [bankId, ACCOUNTS],
+    );
+    const members = (await setup.query<{ id: string; account: string }>(`SELECT m.id, a.id AS account FROM "Membership" m JOIN "Account" a ON a."membershipId" = m.id`)).rows;
+
+    // The server, as deployed: its own process, PostgreSQL pool of 20.
+    const port = await freePort();
+    server = spawn(process.execPath, ["-r", "@swc-node/register", path.resolve(__dirname, "../src/main.ts")], {
+      env: { ...process.env, DATABASE_URL: url, DATABASE_POOL_SIZE: "20", AUTH_SECRET: SECRET, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", SEED_DEMO_DATA: "false", NODE_ENV: "production" },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    await new Promise<void>((resolve, reject) => {
+      server!.stdout!.on("data", (d: Buffer) => d.toString().includes("listening") && resolve());
+      server!.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
+    });
+    const endpoint = `http://127.0.0.1:${port}/graphql`;
+    const token = issueToken(coordinatorId, SECRET, 3600, new Date()).token;
+    const mutation = `mutation($input: RecordExchangeInput!) { recordExchange(input: $input) { __typename ... on Transfer { id } } }`;
+
+    const pick = () => members[Math.floor(Math.random() * members.length)];
+    const pair = () => {
+      const a = pick();
+      let b = pick();
+      while (b === a) b = pick();
+      return [a, b];
+    };
+
+    async function graphqlPhase(): Promise<Phase> {
+      const latencies: number[] = [];
+      let ok = 0, refused = 0, errors = 0;
+      const deadline = performance.now() + SECONDS * 1000;
+      await Promise.all(
+        Array.from({ length: CLIENTS }, async () => {
+          while (performance.now() < deadline) {
+            const [giver, receiver] = pair();
+            const started = performance.now();
+            const res = await fetch(endpoint, {
+              method: "POST",
+              headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+              body: JSON.stringify({ query: mutation, variables: { input: { timebank: "bench", giverMemberId: giver.id, receiverMemberId: receiver.id, minutes: 1 + Math.floor(Math.random() * 30), idempotencyKey: randomUUID() } } }),
+            });
+            const body = (await res.json()) as { data?: { recordExchange: { __typename: string } }; errors?: unknown[] };
+            latencies.push(performance.now() - started);
+            if (body.errors) errors++;
+            else if (body.data!.recordExchange.__typename === "Transfer") ok++;
+            else refused++;
+          }
+        }),
+      );
+      return summarise(latencies, ok, refused, errors, SECONDS);
+    }
+
+    const raw = new pg.Pool({ connectionString: url, max: CLIENTS });
+    async function rawPhase(): Promise<Phase> {
+      const latencies: number[] = [];
+      let ok = 0, refused = 0, errors = 0;
+      const deadline = performance.now() + SECONDS * 1000;
+      await Promise.all(
+        Array.from({ length: CLIENTS }, async () => {
+          const c = await raw.connect();
+          try {
+            while (performance.now() < deadline) {
+              const [giver, receiver] = pair();
+              const m = 1 + Math.floor(Math.random() * 30);
+              const started = performance.now();
+              try {
+                await c.query("BEGIN");
+                // The same guarded debit/credit in account-id order and the same insert as the server does.
+                const sides = [
+                  { id: receiver.account, delta: -m },
+                  { id: giver.account, delta: m },
+                ].sort((x, y) => (x.id < y.id ? -1 : 1));
+                let moved = true;
+                for (const s of sides) {
+                  const r = await c.query(
+                    `UPDATE "Account" SET "balanceMinutes" = "balanceMinutes" + $3::int, "updatedAt" = now()
+                     WHERE "timebankId" = $1 AND "id" = $2 AND "status" = 'ACTIVE'
+                       AND "balanceMinutes" + $3::int - "pendingOutMinutes" >= "floorMinutes" AND "balanceMinutes" + $3::int + "pendingInMinutes" <= "ceilingMinutes"`,
+                    [bankId, s.id, s.delta],
+                  );
+                  if (r.rowCount !== 1) moved = false;
+                }
+                if (!moved) {
+                  await c.query("ROLLBACK");
+                  refused++;
+                } else {
+                  await c.query(
+                    `INSERT INTO "Transfer" ("timebankId", id, kind, status, "debitAccountId", "creditAccountId", minutes, "idempotencyKey", "requestHash", "createdById", "postedAt")
+                     VALUES ($1, gen_random_uuid(), 'EXCHANGE', 'POSTED', $2, $3, $4, $5, 'raw', $6, now())`,
+                    [bankId, receiver.account, giver.account, m, randomUUID(), coordinatorId],
+                  );
+                  await c.query("COMMIT");
+                  ok++;
+                }
+              } catch {
+                await c.query("ROLLBACK").catch(() => {});
+                errors++;
+              }
+              latencies.push(performance.now() - started);
+            }
+          } finally {
+            c.release();
+          }
+        }),
+      );
+      return summarise(latencies, ok, refused, errors, SECONDS);
+    }
+
+    // Warm up the server (schema, query plans, connections) before measuring.
+    await Promise.all(Array.from({ length: 200 }, async () => {
+      const [giver, receiver] = pair();
+      await fetch(endpoint, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ query: mutation, variables: { input: { timebank: "bench", giverMemberId: giver.id, receiverMemberId: receiver.id, minutes: 1, idempotencyKey: randomUUID() } } }) });
+    }));
+
+    const results: { graphql: Phase; raw: Phase }[] = [];
+    let violations = 0;
+    for (let round = 1; round <= ROUNDS; round++) {
+      const graphql = await graphqlPhase();
+      let report = await verifyLedger(db.prisma);
+      violations += report.problems.length;
+      const rawResult = await rawPhase();
+      report = await verifyLedger(db.prisma);
+      violations += report.problems.length;
+      results.push({ graphql, raw: rawResult });
+      console.log(
+        `round ${round}: GraphQL ${graphql.tps.toFixed(0)} tps (p50 ${graphql.p50.toFixed(1)} ms, p99 ${graphql.p99.toFixed(1)} ms, errors ${graphql.errors})` +
+          ` | raw pg ${rawResult.tps.toFixed(0)} tps (p50 ${rawResult.p50.toFixed(1)} ms, p99 ${rawResult.p99.toFixed(1)} ms) | ratio ${(graphql.tps / rawResult.tps).toFixed(2)}`,
+      );
+    }
+    await raw.end();
+    const g = (f: keyof Phase) => median(results.map((r) => r.graphql[f]));
+    const r = (f: keyof Phase) => median(results.map((x) => x.raw[f]));
+    const ratio = median(results.map((x) => x.graphql.tps / x.raw.tps));
+    console.log(`\n| path | transfers/s | p50 ms | p99 ms |\n|---|---|---|---|`);
+    console.log(`| GraphQL recordExchange (${CLIENTS} clients) | ${g("tps").toFixed(0)} | ${g("p50").toFixed(1)} | ${g("p99").toFixed(1)} |`);
+    console.log(`| raw pg, same guarded UPDATEs + INSERT (${CLIENTS} connections) | ${r("tps").toFixed(0)} | ${r("p50").toFixed(1)} | ${r("p99").toFixed(1)} |`);
+    console.log(`\nmedian of ${ROUNDS} rounds of ${SECONDS} s, ${ACCOUNTS} accounts; ratio GraphQL/raw ${ratio.toFixed(2)}; invariant violations ${violations}`);
+    await setup.end();
+    await db.close();
+    if (violations) process.exitCode = 1;
+  } catch (err) {
+    console.error(err);
+    process.exitCode = 1;
+  } finally {
+    if (server) {
+      server.kill("SIGTERM");
+      await new Promise((r) => server!.once("exit", r));
+    }
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
+    await admin.end();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,255 @@
+// The ledger's moving parts at the database level: guarded atomic UPDATEs of balances and
+// reservations (taken in account-id order), the transaction wrapper that retries on
+// serialization failures and deadlocks, and the refusals that roll a transaction back.
+//
+// WARNING: every change of an account's minutes goes through this file. The WHERE clauses are
+// the limit checks (ledger rule 2); the CHECK constraints of the ledger migration are the
+// safety net behind them. Keep both in step with ledger.rules.ts.
+import type { Prisma, Account, Transfer } from "../../generated/prisma/client";
+import { Prisma as P } from "../../generated/prisma/client";
+import type { ErrorResult } from "../../common/errors";
+import { errorResult } from "../../common/errors";
+import { createLoaders } from "../../context/loaders";
+import type { RequestContext } from "../../context/context";
+import type { Db } from "../../db/database";
+import { availableMinutes, roomMinutes } from "./ledger.rules";
+import { AccountNotActive, AlreadyReversed, CeilingExceeded, InsufficientBalance, NotAllowed, SameAccount } from "./ledger.type";
+
+export type Tx = Prisma.TransactionClient;
+
+/** An expected refusal found inside a transaction: thrown to roll it back, returned as a typed result. */
+export class LedgerRefusal extends Error {
+  constructor(readonly result: ErrorResult) {
+    super(result.message);
+  }
+}
+
+export function refuse(result: ErrorResult): never {
+  throw new LedgerRefusal(result);
+}
+
+/** The refusals a transfer-creating request can get, by class name, to keep them under its key. */
+const REFUSAL_TYPES: Record<string, new () => ErrorResult> = { InsufficientBalance, CeilingExceeded, SameAccount, AccountNotActive, NotAllowed, AlreadyReversed };
+
+export function storedRefusal(result: ErrorResult): Prisma.InputJsonObject {
+  const type = result.constructor.name;
+  if (!REFUSAL_TYPES[type]) throw new Error(`refusal type ${type} cannot be stored`);
+  return { type, fields: { ...result } as unknown as Prisma.InputJsonObject };
+}
+
+export function restoreRefusal(stored: Prisma.JsonValue): ErrorResult {
+  const { type, fields } = stored as { type: string; fields: Record<string, unknown> };
+  const Type = REFUSAL_TYPES[type];
+  if (!Type) throw new Error(`stored refusal of unknown type ${type}`);
+  return Object.assign(new Type(), fields);
+}
+
+const RETRYABLE_SQLSTATE = new Set(["40001", "40P01"]);
+
+/** Finds a SQLSTATE anywhere in an error from Prisma or its driver adapter. */
+export function sqlStateOf(err: unknown): string | null {
+  const seen = new Set<unknown>();
+  const visit = (value: unknown, depth: number): string | null => {
+    if (!value || typeof value !== "object" || seen.has(value) || depth > 5) return null;
+    seen.add(value);
+    const o = value as Record<string, unknown>;
+    for (const key of ["originalCode", "code"]) {
+      const c = o[key];
+      if (typeof c === "string" && /^[0-9A-Z]{5}$/.test(c)) return c;
+    }
+    for (const key of ["cause", "meta", "driverAdapterError"]) {
+      const found = visit(o[key], depth + 1);
+      if (found) return found;
+    }
+    return null;
+  };
+  const state = visit(err, 0);
+  if (state) return state;
+  const message = err instanceof Error ? err.message : String(err);
+  if (/deadlock detected/i.test(message)) return "40P01";
+  if (/could not serialize access/i.test(message)) return "40001";
+  return null;
+}
+
+/**
+ * Worth running the whole transaction again: a serialization failure, a deadlock, a unique
+ * violation from a concurrent request with the same idempotency key or reversing the same
+ * transfer (the retry finds the winner's row), or Prisma giving up on an interactive
+ * transaction while waiting for a connection.
+ */
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof P.PrismaClientKnownRequestError && ["P2034", "P2002", "P2028"].includes(err.code)) return true;
+  const state = sqlStateOf(err);
+  return state !== null && (RETRYABLE_SQLSTATE.has(state) || state === "23505");
+}
+
+export const MAX_ATTEMPTS = 8;
+
+/**
+ * Runs fn in its own transaction, retrying a bounded number of times on retryable failures
+ * (ledger rule 7). A LedgerRefusal rolls back and becomes the result.
+ */
+export async function retrying<T>(db: Db, fn: (tx: Db) => Promise<T>, onRetry: (attempt: number, err: unknown) => void = () => {}): Promise<T | ErrorResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.$transaction((tx) => fn(tx as unknown as Db), { maxWait: 20_000, timeout: 20_000 });
+    } catch (err) {
+      if (err instanceof LedgerRefusal) return err.result;
+      if (attempt >= MAX_ATTEMPTS || !isRetryable(err)) throw err;
+      onRetry(attempt, err);
+      // Jittered backoff so that colliding transactions do not collide again in step.
+      await new Promise((r) => setTimeout(r, Math.random() * 5 * 2 ** attempt));
+    }
+  }
+}
+
+/** `retrying` with a context derived for the transaction (fresh loaders bound to it). */
+export async function ledgerTransaction<C extends RequestContext, T>(ctx: C, fn: (tx: C) => Promise<T>): Promise<T | ErrorResult> {
+  if (!("$transaction" in ctx.db)) throw new Error("ledgerTransaction must start outside any transaction so that it can retry");
+  return retrying(
+    ctx.db as Db,
+    (txDb) => fn(Object.freeze({ ...ctx, db: txDb, loaders: createLoaders(txDb) })),
+    (attempt, err) => ctx.log.debug({ attempt, sqlState: sqlStateOf(err) }, "ledger transaction retried"),
+  );
+}
+
+/** Explains why a guarded UPDATE matched no row, as the typed result the client gets. */
+async function refusalFor(tx: Tx, timebankId: string, accountId: string, side: "out" | "in", minutes: number, requireActive: boolean): Promise<never> {
+  const a = await tx.account.findUniqueOrThrow({ where: { timebankId_id: { timebankId, id: accountId } } });
+  if (requireActive && a.status !== "ACTIVE") {
+    refuse(errorResult(AccountNotActive, "ACCOUNT_NOT_ACTIVE", "this account is closed and takes part in no new transfer", { accountId, accountStatus: a.status }));
+  }
+  if (side === "out") {
+    refuse(
+      errorResult(InsufficientBalance, "INSUFFICIENT_BALANCE", `this would take the account below its limit: ${availableMinutes(a)} of the ${minutes} minutes are available`, {
+        accountId,
+        availableMinutes: availableMinutes(a),
+        requestedMinutes: minutes,
+      }),
+    );
+  }
+  refuse(
+    errorResult(CeilingExceeded, "CEILING_EXCEEDED", `this would take the account above its ceiling: it can receive ${roomMinutes(a)} more minutes, not ${minutes}`, {
+      accountId,
+      roomMinutes: roomMinutes(a),
+      requestedMinutes: minutes,
+    }),
+  );
+}
+
+/**
+ * Posts net balance changes at once, one guarded UPDATE per account in id order. Each UPDATE
+ * changes the row only if the account stays within floor and ceiling counting its reservations.
+ */
+export async function postDeltas(tx: Tx, timebankId: string, deltas: Array<{ accountId: string; delta: number }>, now: Date, opts: { requireActive: boolean }): Promise<void> {
+  for (const { accountId, delta } of deltas) {
+    const rows = opts.requireActive
+      ? await tx.$queryRaw<{ id: string }[]>`
+          UPDATE "Account" SET "balanceMinutes" = "balanceMinutes" + ${delta}::int, "updatedAt" = ${now}
+          WHERE "timebankId" = ${timebankId}::uuid AND "id" = ${accountId}::uuid AND "status" = 'ACTIVE'
+            AND "balanceMinutes" + ${delta}::int - "pendingOutMinutes" >= "floorMinutes"
+            AND "balanceMinutes" + ${delta}::int + "pendingInMinutes" <= "ceilingMinutes"
+          RETURNING "id"`
+      : await tx.$queryRaw<{ id: string }[]>`
+          UPDATE "Account" SET "balanceMinutes" = "balanceMinutes" + ${delta}::int, "updatedAt" = ${now}
+          WHERE "timebankId" = ${timebankId}::uuid AND "id" = ${accountId}::uuid
+            AND "balanceMinutes" + ${delta}::int - "pendingOutMinutes" >= "floorMinutes"
+            AND "balanceMinutes" + ${delta}::int + "pendingInMinutes" <= "ceilingMinutes"
+          RETURNING "id"`;
+    if (rows.length !== 1) await refusalFor(tx, timebankId, accountId, delta < 0 ? "out" : "in", Math.abs(delta), opts.requireActive);
+  }
+}
+
+/** Reserves a PENDING transfer's minutes on both accounts (payer's available, receiver's room), in id order. */
+export async function reserveTransfer(tx: Tx, timebankId: string, leg: { debitAccountId: string; creditAccountId: string; minutes: number }, now: Date): Promise<void> {
+  const sides = [
+    { accountId: leg.debitAccountId, side: "out" as const },
+    { accountId: leg.creditAccountId, side: "in" as const },
+  ].sort((a, b) => (a.accountId < b.accountId ? -1 : 1));
+  for (const { accountId, side } of sides) {
+    const m = leg.minutes;
+    const rows =
+      side === "out"
+        ? await tx.$queryRaw<{ id: string }[]>`
+            UPDATE "Account" SET "pendingOutMinutes" = "pendingOutMinutes" + ${m}::int, "updatedAt" = ${now}
+            WHERE "timebankId" = ${timebankId}::uuid AND "id" = ${accountId}::uuid AND "status" = 'ACTIVE'
+              AND "balanceMinutes" - "pendingOutMinutes" - ${m}::int >= "floorMinutes"
+            RETURNING "id"`
+        : await tx.$queryRaw<{ id: string }[]>`
+            UPDATE "Account" SET "pendingInMinutes" = "pendingInMinutes" + ${m}::int, "updatedAt" = ${now}
+            WHERE "timebankId" = ${timebankId}::uuid AND "id" = ${accountId}::uuid AND "status" = 'ACTIVE'
+              AND "balanceMinutes" + "pendingInMinutes" + ${m}::int <= "ceilingMinutes"
+            RETURNING "id"`;
+    if (rows.length !== 1) await refusalFor(tx, timebankId, accountId, side, m, true);
+  }
+}
+
+/**
+ * Decides a PENDING transfer exactly once (ledger rule 5): the guarded status change succeeds
+ * for one caller only; it then lands (POSTED) or releases (VOIDED) the reservations. Returns
+ * null when the transfer was no longer PENDING.
+ */
+export async function decideTransfer(
+  tx: Tx,
+  timebankId: string,
+  transferId: string,
+  decision: { status: "POSTED" | "VOIDED"; decidedById: string | null; voidReason?: string | null },
+  now: Date,
+): Promise<Transfer | null> {
+  const decided =
+    decision.status === "POSTED"
+      ? await tx.$queryRaw<Transfer[]>`
+          UPDATE "Transfer" SET "status" = 'POSTED', "postedAt" = ${now}, "decidedAt" = ${now}, "decidedById" = ${decision.decidedById}::uuid
+          WHERE "timebankId" = ${timebankId}::uuid AND "id" = ${transferId}::uuid AND "status" = 'PENDING'
+          RETURNING *`
+      : await tx.$queryRaw<Transfer[]>`
+          UPDATE "Transfer" SET "status" = 'VOIDED', "decidedAt" = ${now}, "decidedById" = ${decision.decidedById}::uuid, "voidReason" = ${decision.voidReason ?? null}
+          WHERE "timebankId" = ${timebankId}::uuid AND "id" = ${transferId}::uuid AND "status" = 'PENDING'
+          RETURNING *`;
+  if (decided.length !== 1) return null;
+  const t = decided[0];
+  const m = t.minutes;
+  const sides = [
+    { accountId: t.debitAccountId, side: "out" as const },
+    { accountId: t.creditAccountId, side: "in" as const },
+  ].sort((a, b) => (a.accountId < b.accountId ? -1 : 1));
+  for (const { accountId, side } of sides) {
+    // Landing or releasing a reservation needs no limit check: the reservation already counted.
+    const landed = decision.status === "POSTED" ? (side === "out" ? -m : m) : 0;
+    const count =
+      side === "out"
+        ? await tx.$executeRaw`
+            UPDATE "Account" SET "balanceMinutes" = "balanceMinutes" + ${landed}::int, "pendingOutMinutes" = "pendingOutMinutes" - ${m}::int, "updatedAt" = ${now}
+            WHERE "timebankId" = ${timebankId}::uuid AND "id" = ${accountId}::uuid`
+        : await tx.$executeRaw`
+            UPDATE "Account" SET "balanceMinutes" = "balanceMinutes" + ${landed}::int, "pendingInMinutes" = "pendingInMinutes" - ${m}::int, "updatedAt" = ${now}
+            WHERE "timebankId" = ${timebankId}::uuid AND "id" = ${accountId}::uuid`;
+    if (count !== 1) throw new Error(`account ${accountId} of pending transfer ${t.id} is missing`);
+  }
+  return t;
+}
+
+export type NewTransfer = Omit<Prisma.TransferCreateManyInput, "timebankId">;
+
+export async function insertTransfers(tx: Tx, timebankId: string, rows: NewTransfer[]): Promise<Transfer[]> {
+  const created = await tx.transfer.createManyAndReturn({ data: rows.map((r) => ({ ...r, timebankId })) });
+  return created.sort((a, b) => a.legIndex - b.legIndex);
+}
+
+/** A transaction-scoped advisory lock on a name within a bank (collisions only serialise more). */
+export async function lockUntilCommit(tx: Tx, timebankId: string, name: string): Promise<void> {
+  await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtextextended(${timebankId} || ':' || ${name}, 0))`;
+}
+
+/**
+ * The transfers a key already produced, in leg order (empty when the key is new). Takes a
+ * transaction-scoped lock on the key first: two requests with one key (a double tap) then run
+ * one after the other, and the second sees the first's transfers instead of racing it to the
+ * accounts and coming back with a different answer (a limit the first one's minutes just hit).
+ */
+export async function transfersForKey(tx: Tx, timebankId: string, key: string): Promise<Transfer[]> {
+  await lockUntilCommit(tx, timebankId, `key:${key}`);
+  return tx.transfer.findMany({ where: { timebankId, idempotencyKey: key }, orderBy: { legIndex: "asc" } });
+}
+
+export type { Account, Transfer };

@@ -1,0 +1,40 @@
+import DataLoader from "dataloader";
+import type { Db } from "../../db/database";
+import type { Account, Membership, Transfer } from "../../generated/prisma/client";
+import type { AccountKind } from "../../generated/prisma/enums";
+import { byKey } from "../../context/loaders";
+
+export interface PartyRow {
+  accountId: string;
+  kind: AccountKind;
+  memberId: string | null;
+  displayName: string;
+}
+
+export function createLedgerLoaders(db: Db) {
+  return {
+    membershipById: new DataLoader<string, Membership | null>(async (ids) =>
+      byKey(ids, await db.membership.findMany({ where: { id: { in: [...ids] } } }), (m) => m.id),
+    ),
+    accountByMembership: new DataLoader<string, Account | null>(async (ids) =>
+      byKey(ids, await db.account.findMany({ where: { membershipId: { in: [...ids] } } }), (a) => a.membershipId!),
+    ),
+    /** Who is behind an account, without its balance: what every party to a transfer may see. */
+    partyByAccount: new DataLoader<string, PartyRow | null>(async (ids) => {
+      const rows = await db.account.findMany({
+        where: { id: { in: [...ids] } },
+        select: { id: true, kind: true, membershipId: true, membership: { select: { person: { select: { displayName: true } } } } },
+      });
+      const parties = rows.map((a) => ({
+        accountId: a.id,
+        kind: a.kind,
+        memberId: a.membershipId,
+        displayName: a.membership?.person.displayName ?? (a.kind === "POT" ? "Community pot" : a.kind === "CLEARING" ? "Partner bank clearing" : "Account"),
+      }));
+      return byKey(ids, parties, (p) => p.accountId);
+    }),
+    reversalOfTransfer: new DataLoader<string, Transfer | null>(async (ids) =>
+      byKey(ids, await db.transfer.findMany({ where: { reversesTransferId: { in: [...ids] } } }), (t) => t.reversesTransferId!),
+    ),
+  };
+}

@@ -1,0 +1,559 @@
+// The hour ledger: exchanges recorded by coordinators (posted at once) or by members (pending
+// until the other party confirms), group exchanges, gifts, the community pot, reversals,
+// account limits, and reading accounts, transfers and statements. Every query is filtered by
+// the bank of the context; every movement of minutes goes through ledger.engine.ts.
+import { randomUUID } from "node:crypto";
+import type { Prisma } from "../../generated/prisma/client";
+import type { TransferKind, TransferStatus } from "../../generated/prisma/enums";
+import { appError, badInput, errorResult, forbidden, notFound, type ErrorResult } from "../../common/errors";
+import { decodeCursor, encodeCursor, pageSize, sliceRows, type Page } from "../../common/pagination";
+import * as v from "../../common/validation";
+import { bankContext, requireViewer, type BankContext, type RequestContext } from "../../context/context";
+import { insiderBankIds, isInsider, isStaff, membershipIn, requireInsider, requireStaff } from "../../context/access";
+import type { Db } from "../../db/database";
+import * as timebanks from "../timebank/timebank.service";
+import {
+  decideTransfer,
+  insertTransfers,
+  LedgerRefusal,
+  ledgerTransaction,
+  lockUntilCommit,
+  postDeltas,
+  refuse,
+  reserveTransfer,
+  restoreRefusal,
+  retrying,
+  storedRefusal,
+  transfersForKey,
+  type Account,
+  type NewTransfer,
+  type Transfer,
+  type Tx,
+} from "./ledger.engine";
+import type {
+  DonateToPotInput,
+  GiveHoursInput,
+  PayFromPotInput,
+  RecordExchangeInput,
+  RecordGroupExchangeInput,
+  ReverseTransferInput,
+  SetAccountLimitsInput,
+} from "./ledger.input";
+import * as rules from "./ledger.rules";
+import { memberStatements, period, statementOf } from "./ledger.statements";
+import { AccountNotActive, AlreadyReversed, LimitsExcludeBalance, NotAllowed, SameAccount, TransferNotPending } from "./ledger.type";
+
+export type TransferResult = Transfer | ErrorResult;
+export type GroupExchangeResult = { groupId: string; transfers: Transfer[] } | ErrorResult;
+
+/** The tenant filter of this module: rows of the context's bank only. */
+const inBank = (ctx: BankContext) => ({ timebankId: ctx.bank.id });
+
+const OWNER = { membership: { select: { id: true, personId: true, status: true } } } as const;
+type OwnedAccount = Prisma.AccountGetPayload<{ include: typeof OWNER }>;
+
+// ---- finding accounts ------------------------------------------------------------------------
+
+/** The account of a member of the context's bank; NOT_FOUND for anyone outside it or never admitted. */
+async function memberAccount(ctx: BankContext, rawMemberId: string, field: string): Promise<OwnedAccount> {
+  const membershipId = v.id(rawMemberId, field);
+  const account = await ctx.db.account.findFirst({ where: { ...inBank(ctx), membershipId }, include: OWNER });
+  if (!account) throw notFound(`member in ${ctx.bank.slug}`);
+  return account;
+}
+
+async function potAccount(ctx: BankContext): Promise<OwnedAccount> {
+  const pot = await ctx.db.account.findFirst({ where: { ...inBank(ctx), kind: "POT" }, include: OWNER });
+  if (!pot) throw notFound(`community pot of ${ctx.bank.slug}`);
+  return pot;
+}
+
+async function myAccountIn(ctx: BankContext): Promise<OwnedAccount> {
+  const me = requireInsider(ctx);
+  const account = await ctx.db.account.findFirst({ where: { ...inBank(ctx), membershipId: me.membershipId }, include: OWNER });
+  if (!account) throw notFound(`your account in ${ctx.bank.slug}`);
+  return account;
+}
+
+/** Why an account cannot take part in a new transfer, or null when it can. */
+function notActive(account: OwnedAccount): AccountNotActive | null {
+  const status = account.status !== "ACTIVE" ? account.status : account.membership && account.membership.status !== "ACTIVE" ? account.membership.status : null;
+  if (!status) return null;
+  const why = status === "CLOSED" ? "is closed" : `belongs to a membership that is ${status.toLowerCase()}`;
+  return errorResult(AccountNotActive, "ACCOUNT_NOT_ACTIVE", `the account ${why} and takes part in no new transfer`, { accountId: account.id, accountStatus: status });
+}
+
+/**
+ * An account as the viewer may see it: their own, any account of a bank they coordinate, and
+ * the community pot of a bank they belong to. Anything else is NOT_FOUND, existing or not.
+ */
+export async function findVisibleAccount(ctx: RequestContext, rawId: string, field = "account"): Promise<{ account: OwnedAccount; bank: BankContext }> {
+  const viewer = requireViewer(ctx);
+  const id = v.id(rawId, field);
+  const account = await ctx.db.account.findFirst({ where: { id }, include: OWNER });
+  if (!account || !canSeeAccount(ctx, account)) throw notFound("account");
+  const bank = await ctx.loaders.timebankById.load(account.timebankId);
+  return { account, bank: bankContext({ ...ctx, viewer }, bank!) };
+}
+
+export function canSeeAccount(ctx: RequestContext, account: Pick<OwnedAccount, "timebankId" | "kind" | "membership">): boolean {
+  if (!ctx.viewer) return false;
+  const m = membershipIn(ctx.viewer, account.timebankId);
+  if (account.membership?.personId === ctx.viewer.personId) return true;
+  if (isStaff(m)) return true;
+  return account.kind === "POT" && isInsider(m);
+}
+
+/** A transfer of a bank the viewer belongs to; NOT_FOUND otherwise. */
+async function findTransferInMyBanks(ctx: RequestContext, rawId: string): Promise<{ transfer: Transfer; bank: BankContext }> {
+  const viewer = requireViewer(ctx);
+  const id = v.id(rawId, "transferId");
+  const transfer = await ctx.db.transfer.findFirst({ where: { id, timebankId: { in: insiderBankIds(viewer) } } });
+  if (!transfer) throw notFound("transfer");
+  const bank = await ctx.loaders.timebankById.load(transfer.timebankId);
+  return { transfer, bank: bankContext(ctx, bank!) };
+}
+
+// ---- creating transfers ----------------------------------------------------------------------
+
+interface PlannedTransfer {
+  kind: TransferKind;
+  status: "POSTED" | "PENDING";
+  debit: OwnedAccount;
+  credit: OwnedAccount;
+  minutes: number;
+  memo: string;
+  relatedPostId?: string | null;
+  reversesTransferId?: string | null;
+}
+
+interface Request {
+  operation: string;
+  key: string;
+  payload: Record<string, unknown>;
+  groupId?: string | null;
+  /** Refusals decided on the current state, after the key was found to be new. */
+  check?: (tx: BankContext) => Promise<ErrorResult | null> | ErrorResult | null;
+  /** Posting of a correction is not stopped by a closed account (the limits still hold). */
+  requireActive?: boolean;
+}
+
+/**
+ * Creates the planned transfers atomically under an idempotency key (ledger rule 3): a retry
+ * with the same key and payload gets the transfers the key produced, a different payload is
+ * IDEMPOTENCY_KEY_REUSED. Posted legs move balances at once; pending ones reserve.
+ */
+async function createTransfers(ctx: BankContext, request: Request, plans: PlannedTransfer[]): Promise<Transfer[] | ErrorResult> {
+  const viewer = requireViewer(ctx);
+  const hash = rules.requestHash(request.operation, viewer.personId, request.payload);
+  return ledgerTransaction(ctx, async (tx) => {
+    const existing = await transfersForKey(tx.db, tx.bank.id, request.key);
+    const reused = () => appError("IDEMPOTENCY_KEY_REUSED", "this idempotencyKey was already used for a different request: use a new key for a new transfer");
+    if (existing.length) {
+      if (existing[0].requestHash !== hash) throw reused();
+      return existing;
+    }
+    const refused = await tx.db.refusedRequest.findUnique({ where: { timebankId_idempotencyKey: { ...inBank(tx), idempotencyKey: request.key } } });
+    if (refused) {
+      if (refused.requestHash !== hash) throw reused();
+      return restoreRefusal(refused.result);
+    }
+    // A refusal undoes the moves made so far but is itself kept under the key, in the same
+    // transaction: a retry gets the same answer even if the accounts have changed since.
+    await tx.db.$executeRaw`SAVEPOINT ledger_move`;
+    try {
+      return await moveMinutes(tx, request, plans, hash, viewer.personId);
+    } catch (err) {
+      if (!(err instanceof LedgerRefusal)) throw err;
+      await tx.db.$executeRaw`ROLLBACK TO SAVEPOINT ledger_move`;
+      await tx.db.refusedRequest.create({
+        data: { ...inBank(tx), idempotencyKey: request.key, requestHash: hash, result: storedRefusal(err.result), createdAt: tx.clock.now() },
+      });
+      return err.result;
+    }
+  });
+}
+
+async function moveMinutes(tx: BankContext, request: Request, plans: PlannedTransfer[], hash: string, personId: string): Promise<Transfer[]> {
+  const refusal = (await request.check?.(tx)) ?? null;
+  if (refusal) refuse(refusal);
+  const now = tx.clock.now();
+  const requireActive = request.requireActive ?? true;
+  if (!requireActive || plans.every((p) => p.status === "POSTED")) {
+    const legs = plans.map((p) => ({ debitAccountId: p.debit.id, creditAccountId: p.credit.id, minutes: p.minutes }));
+    await postDeltas(tx.db, tx.bank.id, rules.netDeltas(legs), now, { requireActive });
+  } else {
+    for (const p of plans) await reserveTransfer(tx.db, tx.bank.id, { debitAccountId: p.debit.id, creditAccountId: p.credit.id, minutes: p.minutes }, now);
+  }
+  const rows: NewTransfer[] = plans.map((p, legIndex) => ({
+    kind: p.kind,
+    status: p.status,
+    debitAccountId: p.debit.id,
+    creditAccountId: p.credit.id,
+    minutes: p.minutes,
+    memo: p.memo,
+    relatedPostId: p.relatedPostId ?? null,
+    reversesTransferId: p.reversesTransferId ?? null,
+    groupId: request.groupId ?? null,
+    legIndex,
+    idempotencyKey: request.key,
+    requestHash: hash,
+    createdById: personId,
+    createdAt: now,
+    postedAt: p.status === "POSTED" ? now : null,
+  }));
+  return insertTransfers(tx.db, tx.bank.id, rows);
+}
+
+function single(result: Transfer[] | ErrorResult): TransferResult {
+  return Array.isArray(result) ? result[0] : result;
+}
+
+/** Refusals that apply to every new transfer between two accounts. */
+function pairRefusal(debit: OwnedAccount, credit: OwnedAccount): ErrorResult | null {
+  if (debit.id === credit.id) return errorResult(SameAccount, "SAME_ACCOUNT", "the two sides of a transfer must be different accounts");
+  return notActive(debit) ?? notActive(credit);
+}
+
+const optionalId = (raw: string | null | undefined, field: string) => (raw === null || raw === undefined ? null : v.id(raw, field));
+
+/**
+ * Records an exchange that happened. A coordinator recording between two other members posts
+ * at once; a member (or a coordinator who took part) records it PENDING, reserving the minutes,
+ * until the other party confirms or rejects.
+ */
+export async function recordExchange(ctx: RequestContext, input: RecordExchangeInput): Promise<TransferResult> {
+  const viewer = requireViewer(ctx);
+  const bank = await timebanks.forBank(ctx, input.timebank);
+  const me = requireInsider(bank);
+  const minutes = rules.minutes(input.minutes);
+  const memo = rules.memo(input.memo);
+  const key = rules.idempotencyKey(input.idempotencyKey);
+  const relatedPostId = optionalId(input.relatedPostId, "relatedPostId");
+  const giver = await memberAccount(bank, input.giverMemberId, "giverMemberId");
+  const receiver = await memberAccount(bank, input.receiverMemberId, "receiverMemberId");
+  const party = giver.membership?.personId === viewer.personId || receiver.membership?.personId === viewer.personId;
+  const staff = isStaff(me);
+  if (!party && !staff) throw forbidden("you can record only exchanges you took part in; a coordinator records the others");
+  const status = party ? "PENDING" : "POSTED";
+  return single(
+    await createTransfers(
+      bank,
+      {
+        operation: "recordExchange",
+        key,
+        payload: { giver: giver.id, receiver: receiver.id, minutes, memo, relatedPostId },
+        check: () => {
+          if (party && !staff && (!bank.bank.membersMayRecordExchanges || bank.bank.exchangeConfirmation === "COORDINATOR_ONLY")) {
+            return errorResult(NotAllowed, "NOT_ALLOWED", `in ${bank.bank.name} only coordinators record exchanges: ask one to record it`);
+          }
+          return pairRefusal(receiver, giver);
+        },
+      },
+      [{ kind: "EXCHANGE", status, debit: receiver, credit: giver, minutes, memo, relatedPostId }],
+    ),
+  );
+}
+
+/** Coordinators: several transfers that happened together, posted all or none. */
+export async function recordGroupExchange(ctx: RequestContext, input: RecordGroupExchangeInput): Promise<GroupExchangeResult> {
+  const bank = await timebanks.forBank(ctx, input.timebank);
+  requireStaff(bank);
+  const key = rules.idempotencyKey(input.idempotencyKey);
+  const memo = rules.memo(input.memo);
+  const relatedPostId = optionalId(input.relatedPostId, "relatedPostId");
+  if (!Array.isArray(input.legs) || input.legs.length < 1 || input.legs.length > rules.MAX_GROUP_LEGS) {
+    throw badInput(`a group exchange has 1 to ${rules.MAX_GROUP_LEGS} legs`, "legs");
+  }
+  const legs = input.legs.map((l, i) => ({
+    giverMemberId: v.id(l.giverMemberId, `legs[${i}].giverMemberId`),
+    receiverMemberId: optionalId(l.receiverMemberId, `legs[${i}].receiverMemberId`),
+    minutes: rules.minutes(l.minutes, `legs[${i}].minutes`),
+  }));
+  const pot = legs.some((l) => l.receiverMemberId === null) ? await potAccount(bank) : null;
+  const plans: PlannedTransfer[] = [];
+  for (const [i, l] of legs.entries()) {
+    const giver = await memberAccount(bank, l.giverMemberId, `legs[${i}].giverMemberId`);
+    const receiver = l.receiverMemberId ? await memberAccount(bank, l.receiverMemberId, `legs[${i}].receiverMemberId`) : pot!;
+    plans.push({ kind: receiver.kind === "POT" ? "POT_PAYMENT" : "EXCHANGE", status: "POSTED", debit: receiver, credit: giver, minutes: l.minutes, memo, relatedPostId });
+  }
+  const result = await createTransfers(
+    bank,
+    {
+      operation: "recordGroupExchange",
+      key,
+      groupId: randomUUID(),
+      payload: { legs: plans.map((p) => [p.credit.id, p.debit.id, p.minutes]), memo, relatedPostId },
+      check: () => plans.map((p) => pairRefusal(p.debit, p.credit)).find((r) => r !== null) ?? null,
+    },
+    plans,
+  );
+  return Array.isArray(result) ? { groupId: result[0].groupId!, transfers: result } : result;
+}
+
+/** A member gives hours from their own account to another member. */
+export async function giveHours(ctx: RequestContext, input: GiveHoursInput): Promise<TransferResult> {
+  const bank = await timebanks.forBank(ctx, input.timebank);
+  const from = await myAccountIn(bank);
+  const minutes = rules.minutes(input.minutes);
+  const memo = rules.memo(input.memo);
+  const key = rules.idempotencyKey(input.idempotencyKey);
+  const to = await memberAccount(bank, input.toMemberId, "toMemberId");
+  return single(
+    await createTransfers(bank, { operation: "giveHours", key, payload: { to: to.id, minutes, memo }, check: () => pairRefusal(from, to) }, [
+      { kind: "GIFT", status: "POSTED", debit: from, credit: to, minutes, memo },
+    ]),
+  );
+}
+
+/** A member gives hours to the bank's community pot. */
+export async function donateToPot(ctx: RequestContext, input: DonateToPotInput): Promise<TransferResult> {
+  const bank = await timebanks.forBank(ctx, input.timebank);
+  const from = await myAccountIn(bank);
+  const minutes = rules.minutes(input.minutes);
+  const memo = rules.memo(input.memo);
+  const key = rules.idempotencyKey(input.idempotencyKey);
+  const pot = await potAccount(bank);
+  return single(
+    await createTransfers(bank, { operation: "donateToPot", key, payload: { minutes, memo }, check: () => pairRefusal(from, pot) }, [
+      { kind: "POT_DONATION", status: "POSTED", debit: from, credit: pot, minutes, memo },
+    ]),
+  );
+}
+
+/** Coordinators: the community pot pays a member. */
+export async function payFromPot(ctx: RequestContext, input: PayFromPotInput): Promise<TransferResult> {
+  const bank = await timebanks.forBank(ctx, input.timebank);
+  requireStaff(bank);
+  const minutes = rules.minutes(input.minutes);
+  const memo = rules.memo(input.memo);
+  const key = rules.idempotencyKey(input.idempotencyKey);
+  const to = await memberAccount(bank, input.toMemberId, "toMemberId");
+  const pot = await potAccount(bank);
+  return single(
+    await createTransfers(bank, { operation: "payFromPot", key, payload: { to: to.id, minutes, memo }, check: () => pairRefusal(pot, to) }, [
+      { kind: "POT_PAYMENT", status: "POSTED", debit: pot, credit: to, minutes, memo },
+    ]),
+  );
+}
+
+/**
+ * Coordinators: corrects a posted transfer with its opposite (ledger rule 4). A transfer is
+ * reversed at most once: a unique key on the reversal's reference decides between racers.
+ */
+export async function reverseTransfer(ctx: RequestContext, input: ReverseTransferInput): Promise<TransferResult> {
+  const { transfer, bank } = await findTransferInMyBanks(ctx, input.transferId);
+  requireStaff(bank);
+  const reason = v.text(input.reason, "reason", { min: 3, max: rules.MAX_MEMO_LENGTH });
+  const key = rules.idempotencyKey(input.idempotencyKey);
+  const [debit, credit] = await Promise.all([
+    bank.db.account.findFirstOrThrow({ where: { ...inBank(bank), id: transfer.creditAccountId }, include: OWNER }),
+    bank.db.account.findFirstOrThrow({ where: { ...inBank(bank), id: transfer.debitAccountId }, include: OWNER }),
+  ]);
+  return single(
+    await createTransfers(
+      bank,
+      {
+        operation: "reverseTransfer",
+        key,
+        payload: { transfer: transfer.id, reason },
+        requireActive: false,
+        check: async (tx) => {
+          if (transfer.status !== "POSTED") {
+            return errorResult(NotAllowed, "NOT_ALLOWED", `only posted transfers can be reversed; this one is ${transfer.status.toLowerCase()}`);
+          }
+          if (transfer.kind === "REVERSAL") return errorResult(NotAllowed, "NOT_ALLOWED", "a reversal cannot itself be reversed: record a new transfer instead");
+          // Racing reversals of one transfer (different keys) queue here, so the later ones see the
+          // first and answer ALREADY_REVERSED rather than meet the limits its minutes moved.
+          await lockUntilCommit(tx.db, tx.bank.id, `reverse:${transfer.id}`);
+          const earlier = await tx.db.transfer.findFirst({ where: { ...inBank(tx), reversesTransferId: transfer.id }, select: { id: true } });
+          if (earlier) return errorResult(AlreadyReversed, "ALREADY_REVERSED", "this transfer was already reversed", { reversalId: earlier.id });
+          return null;
+        },
+      },
+      [{ kind: "REVERSAL", status: "POSTED", debit, credit, minutes: transfer.minutes, memo: reason, reversesTransferId: transfer.id }],
+    ),
+  );
+}
+
+// ---- confirming and rejecting --------------------------------------------------------------
+
+/**
+ * Finds a pending exchange the viewer may decide: they must own the account of the party who
+ * did not record it. The recorder gets NOT_ALLOWED, other insiders FORBIDDEN.
+ */
+async function exchangeToDecide(ctx: RequestContext, rawId: string): Promise<{ transfer: Transfer; bank: BankContext } | { refusal: ErrorResult }> {
+  const viewer = requireViewer(ctx);
+  const { transfer, bank } = await findTransferInMyBanks(ctx, rawId);
+  const accounts = await bank.db.account.findMany({ where: { ...inBank(bank), id: { in: [transfer.debitAccountId, transfer.creditAccountId] } }, include: OWNER });
+  const owners = accounts.map((a) => a.membership?.personId);
+  if (!owners.includes(viewer.personId)) throw forbidden("only the other party of an exchange can confirm or reject it");
+  if (transfer.createdById === viewer.personId) {
+    return { refusal: errorResult(NotAllowed, "NOT_ALLOWED", "you recorded this exchange: the other party confirms or rejects it") };
+  }
+  return { transfer, bank };
+}
+
+async function decide(ctx: RequestContext, rawId: string, status: "POSTED" | "VOIDED", voidReason: string | null): Promise<TransferResult> {
+  const found = await exchangeToDecide(ctx, rawId);
+  if ("refusal" in found) return found.refusal;
+  const { transfer, bank } = found;
+  const viewer = requireViewer(ctx);
+  return ledgerTransaction(bank, async (tx) => {
+    const decided = await decideTransfer(tx.db, tx.bank.id, transfer.id, { status, decidedById: viewer.personId, voidReason }, tx.clock.now());
+    if (decided) return decided;
+    const current = await tx.db.transfer.findFirstOrThrow({ where: { ...inBank(tx), id: transfer.id } });
+    // The same decision arriving again (a retry) gets the decided transfer back.
+    if (current.status === status && current.decidedById === viewer.personId) return current;
+    return refuse(
+      errorResult(TransferNotPending, "TRANSFER_NOT_PENDING", `this exchange was already ${current.status === "POSTED" ? "confirmed" : "rejected"}`, {
+        currentStatus: current.status,
+      }),
+    );
+  });
+}
+
+/** The other party confirms a pending exchange: the reserved minutes land. */
+export function confirmExchange(ctx: RequestContext, transferId: string): Promise<TransferResult> {
+  return decide(ctx, transferId, "POSTED", null);
+}
+
+/** The other party rejects a pending exchange: the reservation is released, nothing moves. */
+export function rejectExchange(ctx: RequestContext, transferId: string, reason?: string | null): Promise<TransferResult> {
+  return decide(ctx, transferId, "VOIDED", v.optionalText(reason, "reason", rules.MAX_MEMO_LENGTH));
+}
+
+/**
+ * System job (not a request): confirms pending exchanges older than their bank's
+ * autoConfirmAfterDays. Each in its own retried transaction; one already decided is skipped.
+ * Returns how many it confirmed.
+ */
+export async function autoConfirmOverdueExchanges(db: Db, now: Date): Promise<number> {
+  const banks = await db.timebank.findMany({ where: { autoConfirmAfterDays: { not: null } }, select: { id: true, autoConfirmAfterDays: true } });
+  let confirmed = 0;
+  for (const bank of banks) {
+    const cutoff = new Date(now.getTime() - bank.autoConfirmAfterDays! * 86_400_000);
+    const due = await db.transfer.findMany({ where: { timebankId: bank.id, status: "PENDING", createdAt: { lte: cutoff } }, select: { id: true }, orderBy: { createdAt: "asc" } });
+    for (const t of due) {
+      const result = await retrying(db, (tx) => decideTransfer(tx, bank.id, t.id, { status: "POSTED", decidedById: null }, now));
+      if (result) confirmed++;
+    }
+  }
+  return confirmed;
+}
+
+// ---- limits ----------------------------------------------------------------------------------
+
+/** Coordinators: changes an account's floor and ceiling; logged with who and why. */
+export async function setAccountLimits(ctx: RequestContext, input: SetAccountLimitsInput): Promise<Account | ErrorResult> {
+  const viewer = requireViewer(ctx);
+  const { account, bank } = await findVisibleAccount(ctx, input.accountId, "accountId");
+  requireStaff(bank);
+  const { floorMinutes, ceilingMinutes } = rules.limits(input.floorMinutes, input.ceilingMinutes);
+  if (floorMinutes > ceilingMinutes) throw badInput("floorMinutes must not be above ceilingMinutes", "floorMinutes");
+  const reason = v.text(input.reason, "reason", { min: 3, max: rules.MAX_MEMO_LENGTH });
+  return ledgerTransaction(bank, async (tx) => {
+    const [current] = await tx.db.$queryRaw<Account[]>`
+      SELECT * FROM "Account" WHERE "timebankId" = ${tx.bank.id}::uuid AND "id" = ${account.id}::uuid FOR UPDATE`;
+    const next = { ...current, floorMinutes, ceilingMinutes };
+    if (!rules.withinLimits(next)) {
+      refuse(
+        errorResult(LimitsExcludeBalance, "LIMITS_EXCLUDE_BALANCE", "the account's balance with its pending exchanges would lie outside these limits", {
+          balanceMinutes: current.balanceMinutes,
+          pendingOutMinutes: current.pendingOutMinutes,
+          pendingInMinutes: current.pendingInMinutes,
+        }),
+      );
+    }
+    const now = tx.clock.now();
+    await tx.db.accountLimitChange.create({
+      data: {
+        ...inBank(tx),
+        accountId: current.id,
+        changedById: viewer.personId,
+        reason,
+        oldFloorMinutes: current.floorMinutes,
+        newFloorMinutes: floorMinutes,
+        oldCeilingMinutes: current.ceilingMinutes,
+        newCeilingMinutes: ceilingMinutes,
+        changedAt: now,
+      },
+    });
+    return tx.db.account.update({ where: { timebankId_id: { ...inBank(tx), id: current.id } }, data: { floorMinutes, ceilingMinutes, updatedAt: now } });
+  });
+}
+
+export async function limitChanges(ctx: RequestContext, account: Pick<Account, "id" | "timebankId">) {
+  return ctx.db.accountLimitChange.findMany({ where: { timebankId: account.timebankId, accountId: account.id }, orderBy: { changedAt: "asc" } });
+}
+
+// ---- reading ---------------------------------------------------------------------------------
+
+export async function getAccount(ctx: RequestContext, id: string): Promise<Account> {
+  return (await findVisibleAccount(ctx, id)).account;
+}
+
+/** The viewer's own accounts, in one bank or in all of theirs. */
+export async function myAccounts(ctx: RequestContext, slug?: string | null): Promise<Account[]> {
+  const viewer = requireViewer(ctx);
+  const timebankId = slug ? (await timebanks.findBySlug(ctx, slug)).id : undefined;
+  return ctx.db.account.findMany({ where: { ...(timebankId ? { timebankId } : {}), membership: { personId: viewer.personId } }, orderBy: { openedAt: "asc" } });
+}
+
+/** The community pot of a bank the viewer belongs to. */
+export async function communityPot(ctx: RequestContext, slug: string): Promise<Account> {
+  const bank = await timebanks.forBank(ctx, slug);
+  requireInsider(bank);
+  return potAccount(bank);
+}
+
+export interface TransferFilter {
+  from?: Date | null;
+  to?: Date | null;
+  kind?: TransferKind | null;
+  status?: TransferStatus | null;
+}
+
+/** Transfers of an account, newest first, paginated. `from`/`to` bound the recording time. */
+export async function listTransfers(ctx: RequestContext, accountId: string, filter: TransferFilter, first?: number | null, after?: string | null): Promise<Page<Transfer>> {
+  const { account } = await findVisibleAccount(ctx, accountId);
+  const size = pageSize(first);
+  const cursor = decodeCursor(after, ["string", "string"] as const);
+  period(filter.from, filter.to);
+  const where: Prisma.TransferWhereInput = {
+    timebankId: account.timebankId,
+    OR: [{ debitAccountId: account.id }, { creditAccountId: account.id }],
+    ...(filter.kind ? { kind: filter.kind } : {}),
+    ...(filter.status ? { status: filter.status } : {}),
+    createdAt: { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lt: filter.to } : {}) },
+  };
+  const page: Prisma.TransferWhereInput = cursor
+    ? { AND: [where, { OR: [{ createdAt: { lt: new Date(cursor[0]) } }, { createdAt: new Date(cursor[0]), id: { lt: cursor[1] } }] }] }
+    : where;
+  if (cursor && (Number.isNaN(Date.parse(cursor[0])) || !/^[0-9a-f-]{36}$/.test(cursor[1]))) throw badInput("invalid cursor: pass a cursor this API returned", "after");
+  const [rows, totalCount] = await Promise.all([
+    ctx.db.transfer.findMany({ where: page, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: size + 1 }),
+    ctx.db.transfer.count({ where }),
+  ]);
+  return sliceRows(rows, size, (t) => encodeCursor([t.createdAt.toISOString(), t.id]), totalCount);
+}
+
+/** Opening balance, posted transfers of [from, to) with a running balance, totals and closing balance. */
+export async function statement(ctx: RequestContext, accountId: string, from: Date, to: Date) {
+  const { account } = await findVisibleAccount(ctx, accountId);
+  return statementOf(ctx.db, account, from, to);
+}
+
+/** A member's account as Member.account shows it: to the member and the bank's coordinators. */
+export async function accountOfMember(ctx: RequestContext, member: { id: string; timebankId: string; personId: string }): Promise<Account | null> {
+  if (!ctx.viewer) return null;
+  if (member.personId !== ctx.viewer.personId && !isStaff(membershipIn(ctx.viewer, member.timebankId))) return null;
+  return ctx.loaders.accountByMembership.load(member.id);
+}
+
+/** Coordinators: the statements of every member of the bank for a calendar month (e.g. "2026-10"). */
+export async function bankStatements(ctx: RequestContext, slug: string, month: string) {
+  const bank = await timebanks.forBank(ctx, slug);
+  requireStaff(bank);
+  return (await memberStatements(ctx.db, bank.bank, month)).map((s) => s.statement);
+}

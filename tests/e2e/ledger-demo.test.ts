@@ -1,0 +1,39 @@
+// The demo data a new installation starts with has books that balance, and its exchanges
+// are visible to the people in them.
+import "reflect-metadata";
+import { verifyLedger } from "../../src/modules/ledger/ledger.verify";
+import { DEMO_PASSWORD } from "../../src/seed/demo";
+import { startTestServer, type TestServer } from "../helpers/server";
+
+let t: TestServer;
+beforeAll(async () => {
+  t = await startTestServer({ config: { seedDemoData: true } });
+});
+afterAll(() => t.close());
+
+async function logIn(email: string) {
+  const data = await t.client.ok(`mutation($input: LogInInput!) { logIn(input: $input) { ... on AuthPayload { token } } }`, { input: { email, password: DEMO_PASSWORD } });
+  return t.client.withToken(data.logIn.token);
+}
+
+it("Jonas sees the bike repair he was paid for and the tablet help waiting for Else's confirmation", async () => {
+  const jonas = await logIn("jonas@aarhus.example");
+  const data = await jonas.ok(`{ myAccounts(timebank: "aarhus") { id balanceMinutes pendingInMinutes } }`);
+  expect(data.myAccounts).toEqual([{ id: expect.any(String), balanceMinutes: 90, pendingInMinutes: 60 }]);
+  const transfers = await jonas.ok(`query($id: ID!) { transfers(account: $id) { nodes { memo status debit { displayName } } } }`, { id: data.myAccounts[0].id });
+  expect(transfers.transfers.nodes).toEqual(
+    expect.arrayContaining([
+      { memo: "Jonas repaired Else's bike", status: "POSTED", debit: { displayName: "Else Sørensen" } },
+      { memo: "Set up video calls on Else's tablet", status: "PENDING", debit: { displayName: "Else Sørensen" } },
+    ]),
+  );
+  const pot = await jonas.ok(`{ communityPot(timebank: "aarhus") { balanceMinutes } }`);
+  expect(pot.communityPot.balanceMinutes).toBe(-150);
+});
+
+it("the demo books verify clean", async () => {
+  const report = await verifyLedger(t.db.prisma);
+  expect(report.problems).toEqual([]);
+  expect(report.banks.map((b) => b.bank).sort()).toEqual(["aarhus", "gloucester-families", "gloucester-prison", "riverside-clinic"]);
+  expect(report.transfers).toBe(11);
+});
