@@ -67,6 +67,11 @@ beforeAll(async () => {
   await helperB.client.ok(`mutation { createPost(timebank: "bank-b", input: { kind: OFFER, title: "Offer-of-bruno-zork", category: "gardening" }) { id } }`);
   await adminB.client.ok(`mutation($m: ID!) { vouchForMember(memberId: $m, note: "Vouch-note-quux") { id } }`, { m: helperBId });
   await adminB.client.ok(`mutation($r: ID!, $c: ID!) { proposeMatch(request: $r, candidate: $c) { __typename } }`, { r: request.createPost.id, c: helperBId });
+  const ledger = await adminB.client.ok(
+    `mutation($g: ID!, $r: ID!) { recordExchange(input: { timebank: "bank-b", giverMemberId: $g, receiverMemberId: $r, minutes: 90, memo: "Memo-secret-grue", idempotencyKey: "iso-1" }) { __typename } }`,
+    { g: helperBId, r: (await t.db.prisma.membership.findFirstOrThrow({ where: { personId: memberB.personId } })).id },
+  );
+  expect(ledger.recordExchange.__typename).toBe("Transfer");
   const applicantB = await signUp(t, "Belinda Applicantname");
   await applicantB.client.ok(`mutation { applyToTimebank(timebank: "bank-b") { __typename } }`);
   await join(await signUp(t, "Member Alpha"), adminA, "bank-a");
@@ -93,6 +98,7 @@ beforeAll(async () => {
     "Request-of-boris-frobozz",
     "Offer-of-bruno-zork",
     "Vouch-note-quux",
+    "Memo-secret-grue",
   ];
   expect(idsOfB.length).toBeGreaterThan(3);
 });
@@ -266,4 +272,19 @@ const WALKED_FIELDS = new Set<string>([
   "Mutation.createPost",
   "Mutation.updatePost",
   "Mutation.closePost",
+  "Query.account",
+  "Query.myAccounts",
+  "Query.communityPot",
+  "Query.transfers",
+  "Query.statement",
+  "Query.bankStatements",
+  "Mutation.recordExchange",
+  "Mutation.recordGroupExchange",
+  "Mutation.confirmExchange",
+  "Mutation.rejectExchange",
+  "Mutation.giveHours",
+  "Mutation.donateToPot",
+  "Mutation.payFromPot",
+  "Mutation.reverseTransfer",
+  "Mutation.setAccountLimits",
 ]);
