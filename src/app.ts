@@ -11,6 +11,7 @@ import type { App } from "./context/context";
 import { openDatabase, type Database } from "./db/database";
 import { migrate, pendingMigrations } from "./db/migrations";
 import { seedDemoData } from "./seed/demo";
+import { createEventsRuntime } from "./modules/events/events.runtime";
 
 /** AUTH_SECRET, or in development a secret generated once and kept in the data directory. */
 export function resolveAuthSecret(config: Config): string {
@@ -40,7 +41,9 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       const pending = await database.withSession((s) => pendingMigrations(s));
       if (pending.length) log.warn({ pending: pending.map((m) => m.name) }, "migrations pending and MIGRATE_ON_START=false: run `npm run migrate`");
     }
-    const app: App = { config, database, clock: opts.clock ?? systemClock, log, authSecret: resolveAuthSecret(config) };
+    // Connections (Redis) and timers of the real-time machinery start with the server (startServer).
+    const events = createEventsRuntime(config, database, log);
+    const app: App = { config, database, clock: opts.clock ?? systemClock, log, authSecret: resolveAuthSecret(config), events };
     let seeded = false;
     if (config.seedDemoData && (await database.prisma.timebank.count()) === 0) {
       await seedDemoData(app);

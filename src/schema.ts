@@ -4,9 +4,11 @@ import type { GraphQLSchema } from "graphql";
 import { buildSchema } from "type-graphql";
 import { AuthResolver } from "./modules/auth/auth.resolver";
 import { MemberResolver, SkillResolver } from "./modules/member/member.resolver";
+import { MemberEventsResolver } from "./modules/member/member.events";
+import { topicSubscriptionsUnsupported } from "./modules/events/event-bus";
 import { TimebankResolver } from "./modules/timebank/timebank.resolver";
 
-export const resolvers = [AuthResolver, TimebankResolver, MemberResolver, SkillResolver] as const;
+export const resolvers = [AuthResolver, TimebankResolver, MemberResolver, SkillResolver, MemberEventsResolver] as const;
 
 let cached: Promise<GraphQLSchema> | null = null;
 
@@ -16,6 +18,11 @@ export function getSchema(): Promise<GraphQLSchema> {
     resolvers,
     // Inputs are validated in the services, where the rules live and give field-level messages.
     validate: false,
+    // Subscriptions take their events from the app's own runtime (ctx.app.events) through
+    // `subscribe` functions, because one schema serves every server of the process (tests run
+    // two, each with its own pub/sub). type-graphql still asks for a pubSub: this one refuses
+    // topic-based subscriptions with a clear message.
+    pubSub: topicSubscriptionsUnsupported,
   });
   return cached;
 }

@@ -48,6 +48,9 @@ export function makeFormatError(app: App) {
 }
 
 export async function startServer(app: App, schema: GraphQLSchema, port = app.config.port, host = app.config.host): Promise<RunningServer> {
+  // Connects to Redis (when configured) and starts the outbox relay; stopped in close().
+  await app.events.start();
+  const formatError = makeFormatError(app);
   const expressApp = express();
   expressApp.disable("x-powered-by");
   const httpServer = http.createServer(expressApp);
@@ -66,6 +69,10 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
         }
       },
       context: (wsCtx) => wsCtx.extra.ctx!,
+      // The same masking as HTTP: known codes pass, anything else becomes an error id.
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors?.length ? { ...result, errors: result.errors.map((err) => formatError(err.toJSON(), err)) } : undefined,
+      onError: (_ctx, _id, _payload, errors) => errors.map((err) => formatError(err.toJSON(), err)),
     },
     wsServer,
   );
@@ -74,7 +81,7 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
     schema,
     introspection: app.config.enableExplorer,
     includeStacktraceInErrorResponses: false,
-    formatError: makeFormatError(app),
+    formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       app.config.enableExplorer ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
@@ -125,10 +132,16 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
   };
   expressApp.use(bodyErrors);
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once("error", reject);
-    httpServer.listen(port, host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once("error", reject);
+      httpServer.listen(port, host, () => resolve());
+    });
+  } catch (err) {
+    await apollo.stop().catch(() => {});
+    await app.events.stop();
+    throw err;
+  }
   const address = httpServer.address() as AddressInfo;
   const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host;
   return {
@@ -138,6 +151,7 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
     async close() {
       await apollo.stop();
       wsServer.close();
+      await app.events.stop();
     },
   };
 }

@@ -1,0 +1,75 @@
+// The real-time machinery of one process: the pub/sub, the outbox relay, and the access check
+// every delivered event goes through. Built by createApp, started and stopped with the server.
+import DataLoader from "dataloader";
+import type { Config } from "../../config";
+import type { Logger } from "../../common/logger";
+import type { Database } from "../../db/database";
+import { createMemoryBus, createRedisBus, type EventBus } from "./event-bus";
+import { mayReceive, type MembershipState } from "./events.rules";
+import type { DeliveredEvent } from "./events.types";
+import { OutboxRelay } from "./relay";
+
+export interface EventsRuntime {
+  readonly bus: EventBus;
+  readonly relay: OutboxRelay;
+  readonly database: Database;
+  /** Whether the person may receive the event, by their membership in its bank as stored now. */
+  mayReceive(personId: string, event: DeliveredEvent): Promise<boolean>;
+  /** Publish what was just committed (called after a transaction that recorded events). */
+  kick(): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Membership lookups of every subscription in this process that hear the same event within a
+ * couple of milliseconds go to the database as one query: a fresh read per event (correctness
+ * first), without one query per subscriber.
+ */
+function membershipProbe(database: Database) {
+  return new DataLoader<string, MembershipState | null>(
+    async (keys) => {
+      const byBank = new Map<string, string[]>();
+      for (const key of keys) {
+        const [timebankId, personId] = key.split(":");
+        byBank.set(timebankId, [...(byBank.get(timebankId) ?? []), personId]);
+      }
+      const rows = await database.prisma.membership.findMany({
+        where: { OR: [...byBank].map(([timebankId, personIds]) => ({ timebankId, personId: { in: personIds } })) },
+        select: { id: true, timebankId: true, personId: true, role: true, status: true },
+      });
+      const found = new Map(rows.map((r) => [`${r.timebankId}:${r.personId}`, r]));
+      return keys.map((k) => found.get(k) ?? null);
+    },
+    { cache: false, maxBatchSize: 2000, batchScheduleFn: (run) => setTimeout(run, 2) },
+  );
+}
+
+export function createEventsRuntime(config: Config, database: Database, log: Logger): EventsRuntime {
+  const bus = config.redisUrl ? createRedisBus(config.redisUrl, log) : createMemoryBus();
+  const relay = new OutboxRelay(database.prisma, bus, log, { pollMs: config.outboxPollMs, retentionHours: config.outboxRetentionHours });
+  const probe = membershipProbe(database);
+  let started = false;
+  return {
+    bus,
+    relay,
+    database,
+    async mayReceive(personId, event) {
+      return mayReceive(event, personId, await probe.load(`${event.timebankId}:${personId}`));
+    },
+    kick: () => relay.kick(),
+    async start() {
+      if (started) return;
+      await bus.start();
+      relay.start();
+      started = true;
+      log.info({ pubsub: bus.kind }, "real-time events started");
+    },
+    async stop() {
+      if (!started) return;
+      started = false;
+      await relay.stop();
+      await bus.close();
+    },
+  };
+}
