@@ -45,6 +45,7 @@ class EventStream<T extends EventType> implements AsyncIterableIterator<Delivere
     this.types = new Set(spec.types);
     this.replaying = spec.since !== null;
     this.replayedUpTo = spec.since ?? -1n;
+    events.openStreams.add(this);
     // Listen first, replay second: nothing published in between is missed.
     this.unsubscribe = spec.timebankIds.map((id) => events.bus.subscribe(bankTopic(id), (e) => this.onLive(e)));
     if (this.replaying) void this.replay();
@@ -111,6 +112,7 @@ class EventStream<T extends EventType> implements AsyncIterableIterator<Delivere
   async return(): Promise<IteratorResult<DeliveredEvent<T>>> {
     if (!this.done) {
       this.done = true;
+      this.events.openStreams.delete(this);
       for (const off of this.unsubscribe) off();
       this.ready.length = 0;
       this.buffered = [];

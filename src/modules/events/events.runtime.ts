@@ -13,6 +13,8 @@ export interface EventsRuntime {
   readonly bus: EventBus;
   readonly relay: OutboxRelay;
   readonly database: Database;
+  /** Subscriptions currently open in this process (ended when the server stops). */
+  readonly openStreams: Set<AsyncIterator<unknown>>;
   /** Whether the person may receive the event, by their membership in its bank as stored now. */
   mayReceive(personId: string, event: DeliveredEvent): Promise<boolean>;
   /** Publish what was just committed (called after a transaction that recorded events). */
@@ -50,10 +52,12 @@ export function createEventsRuntime(config: Config, database: Database, log: Log
   const relay = new OutboxRelay(database.prisma, bus, log, { pollMs: config.outboxPollMs, retentionHours: config.outboxRetentionHours });
   const probe = membershipProbe(database);
   let started = false;
+  const openStreams = new Set<AsyncIterator<unknown>>();
   return {
     bus,
     relay,
     database,
+    openStreams,
     async mayReceive(personId, event) {
       return mayReceive(event, personId, await probe.load(`${event.timebankId}:${personId}`));
     },
@@ -68,6 +72,7 @@ export function createEventsRuntime(config: Config, database: Database, log: Log
     async stop() {
       if (!started) return;
       started = false;
+      await Promise.all([...openStreams].map((stream) => stream.return?.()));
       await relay.stop();
       await bus.close();
     },
