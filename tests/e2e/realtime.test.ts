@@ -27,7 +27,7 @@ async function apply(person: Actor, slug: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  t = await startTestServer();
+  t = await startTestServer({ config: { outboxPollMs: 50 } });
   admin = await platformAdmin(t);
   maja = await signUp(t, "Maja Admin");
   gloucester = await signUp(t, "Gloucester Admin");

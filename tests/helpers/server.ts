@@ -31,6 +31,9 @@ export async function startTestServer(opts: { clock?: ManualClock; config?: Part
     migrateOnStart: false,
     host: "127.0.0.1",
     port: 0,
+    // The relay publishes right after each commit; its background poll (other processes,
+    // failed publishes) would add statements to query counts, so tests that need it ask for it.
+    outboxPollMs: 60_000,
     ...opts.config,
   };
   const clock = opts.clock ?? systemClock;
