@@ -64,8 +64,10 @@ class EventStream<T extends EventType> implements AsyncIterableIterator<Delivere
   private async replay(): Promise<void> {
     try {
       for (;;) {
-        const page = await this.events.database.prisma.$transaction((tx) =>
-          replayPage(tx, this.spec.timebankIds, this.spec.types, this.replayedUpTo, REPLAY_PAGE),
+        const page = await this.events.withReplaySlot(() =>
+          this.events.database.prisma.$transaction((tx) => replayPage(tx, this.spec.timebankIds, this.spec.types, this.replayedUpTo, REPLAY_PAGE), {
+            maxWait: 10_000,
+          }),
         );
         for (const wire of page) {
           await this.consider(fromWire(wire) as DeliveredEvent<T>);

@@ -17,6 +17,11 @@ export interface EventsRuntime {
   readonly openStreams: Set<AsyncIterator<unknown>>;
   /** Whether the person may receive the event, by their membership in its bank as stored now. */
   mayReceive(personId: string, event: DeliveredEvent): Promise<boolean>;
+  /**
+   * Runs a catch-up query when one of a few slots is free: a thousand clients reconnecting at
+   * once (after a deploy) must not take every database connection from the HTTP requests.
+   */
+  withReplaySlot<T>(fn: () => Promise<T>): Promise<T>;
   /** Publish what was just committed (called after a transaction that recorded events). */
   kick(): void;
   start(): Promise<void>;
@@ -47,21 +52,40 @@ function membershipProbe(database: Database) {
   );
 }
 
+/** At most `slots` calls of fn at a time; the others wait their turn in order. */
+export function limiter(slots: number) {
+  let free = slots;
+  const queue: (() => void)[] = [];
+  return async function run<T>(fn: () => Promise<T>): Promise<T> {
+    if (free > 0) free--;
+    else await new Promise<void>((resolve) => queue.push(resolve));
+    try {
+      return await fn();
+    } finally {
+      const next = queue.shift();
+      if (next) next();
+      else free++;
+    }
+  };
+}
+
 export function createEventsRuntime(config: Config, database: Database, log: Logger): EventsRuntime {
   const bus = config.redisUrl ? createRedisBus(config.redisUrl, log) : createMemoryBus();
   const relay = new OutboxRelay(database.prisma, bus, log, { pollMs: config.outboxPollMs, retentionHours: config.outboxRetentionHours });
   const probe = membershipProbe(database);
   let started = false;
   const openStreams = new Set<AsyncIterator<unknown>>();
+  const withReplaySlot = limiter(Math.max(1, Math.floor(config.databasePoolSize / 2)));
   return {
     bus,
     relay,
     database,
     openStreams,
+    withReplaySlot,
     async mayReceive(personId, event) {
       return mayReceive(event, personId, await probe.load(`${event.timebankId}:${personId}`));
     },
-    kick: () => relay.kick(),
+    kick: () => relay.kick(true),
     async start() {
       if (started) return;
       await bus.start();

@@ -1,6 +1,7 @@
 // Recording events (inside the caller's transaction) and opening a subscriber's stream.
-import { unauthenticated } from "../../common/errors";
-import type { RequestContext } from "../../context/context";
+import { forbidden, notFound, unauthenticated } from "../../common/errors";
+import { requireViewer, type RequestContext } from "../../context/context";
+import { isInsider, isStaff } from "../../context/access";
 import { openEventStream, type StreamSpec } from "./event-stream";
 import type { DeliveredEvent, EventType, NewEvent } from "./events.types";
 
@@ -33,4 +34,22 @@ export async function recordEvent<T extends EventType>(ctx: RequestContext, even
 export function subscribeToEvents<T extends EventType>(ctx: RequestContext, spec: Omit<StreamSpec<T>, "personId">): AsyncIterableIterator<DeliveredEvent<T>> {
   if (!ctx.viewer) throw unauthenticated();
   return openEventStream(ctx.app.events, { ...spec, personId: ctx.viewer.personId }, ctx.log);
+}
+
+/**
+ * Checks, against the database (not the connection's view at connect time), that the viewer
+ * is an active member of the bank (a coordinator when `coordinators`), in one query. Returns
+ * the bank's id. Outsiders get NOT_FOUND, members without the role FORBIDDEN.
+ */
+export async function bankForSubscription(ctx: RequestContext, slug: string, opts: { coordinators: boolean }): Promise<string> {
+  const viewer = requireViewer(ctx);
+  const membership = await ctx.db.membership.findFirst({
+    where: { personId: viewer.personId, timebank: { slug } },
+    select: { id: true, timebankId: true, role: true, status: true },
+  });
+  const asViewer = membership ? { timebankId: membership.timebankId, membershipId: membership.id, role: membership.role, status: membership.status } : null;
+  if (!isInsider(asViewer)) throw notFound(`timebank '${slug}'`);
+  if (asViewer.status !== "ACTIVE") throw forbidden(`your membership in ${slug} is paused`);
+  if (opts.coordinators && !isStaff(asViewer)) throw forbidden("only the bank's coordinators receive these events");
+  return asViewer.timebankId;
 }

@@ -42,35 +42,36 @@ export class OutboxRelay {
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.timer = setInterval(() => this.kick(), this.opts.pollMs);
+    this.timer = setInterval(() => this.kick(false), this.opts.pollMs);
     this.timer.unref();
     const trimEvery = this.opts.trimEveryMs ?? 10 * 60_000;
     this.trimTimer = setInterval(() => void this.trim().catch((err) => this.log.warn({ err }, "outbox trim failed")), trimEvery);
     this.trimTimer.unref();
-    this.kick();
+    this.kick(false);
   }
 
   /** Asks for a pass now (coalesced: at most one pass runs, and one more is queued). */
-  kick(): void {
+  kick(afterCommit = false): void {
     if (!this.started) return;
     if (this.running) {
       this.again = true;
       return;
     }
-    this.running = this.drain().finally(() => {
+    this.running = this.drain(afterCommit).finally(() => {
       this.running = null;
       if (this.again && this.started) {
         this.again = false;
-        this.kick();
+        this.kick(true);
       }
     });
   }
 
   /** Publishes until nothing is pending (or a publish fails: the poll retries). Returns events published. */
-  async publishPending(): Promise<number> {
+  async publishPending(knownPending = false): Promise<number> {
     let total = 0;
-    for (;;) {
-      if (!(await hasUnpublished(this.db))) return total;
+    for (let first = true; ; first = false) {
+      // A kick follows a commit that recorded events: skip the look before the first batch.
+      if (!(first && knownPending) && !(await hasUnpublished(this.db))) return total;
       const published = await this.db.$transaction(async (tx) => {
         const batch = await claimBatch(tx, this.batchSize);
         // In position order; with Redis the commands are pipelined on one connection, so they
@@ -83,9 +84,9 @@ export class OutboxRelay {
     }
   }
 
-  private async drain(): Promise<void> {
+  private async drain(knownPending: boolean): Promise<void> {
     try {
-      await this.publishPending();
+      await this.publishPending(knownPending);
       if (this.failures) this.log.info({ afterFailures: this.failures }, "outbox relay publishing again");
       this.failures = 0;
     } catch (err) {

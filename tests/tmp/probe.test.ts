@@ -1,0 +1,25 @@
+import { startTestServer } from "../helpers/server";
+import { seedCrowd } from "../helpers/crowd";
+import { TEST_AUTH_SECRET } from "../helpers/server";
+import { createClient } from "graphql-ws";
+import WebSocket from "ws";
+import { waitForStreams } from "../helpers/subscriptions";
+it("probe", async () => {
+  const t = await startTestServer();
+  const crowd = await seedCrowd(t.db.prisma, { banks: 10, coordinatorsPerBank: 100, applicantsPerBank: 10, authSecret: TEST_AUTH_SECRET });
+  let s = Date.now();
+  const clients = crowd.coordinators.map((c) => createClient({ url: t.url.replace("http", "ws"), webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, connectionParams: { authorization: `Bearer ${c.token}` } }));
+  await Promise.all(clients.map((c) => new Promise((r) => c.on("connected", r))));
+  console.log("1000 connected", Date.now() - s);
+  s = Date.now();
+  const q0 = t.db.queryCount();
+  clients.forEach((c, i) => c.subscribe({ query: `subscription($b: String!) { membershipApplied(timebank: $b) { eventId } }`, variables: { b: crowd.banks[crowd.coordinators[i].bank].slug } }, { next() {}, error(e) { console.log(e) }, complete() {} }));
+  await waitForStreams(t.app, 1000, 60000);
+  console.log("1000 subscribed", Date.now() - s, "queries", t.db.queryCount() - q0);
+  s = Date.now();
+  clients.forEach((c, i) => c.subscribe({ query: `subscription($b: String!) { membershipApplied(timebank: $b, since: "0") { eventId } }`, variables: { b: crowd.banks[crowd.coordinators[i].bank].slug } }, { next() {}, error(e) { console.log(e) }, complete() {} }));
+  await waitForStreams(t.app, 2000, 60000);
+  console.log("1000 subscribed with since", Date.now() - s, "queries", t.db.queryCount() - q0);
+  await Promise.all(clients.map((c) => c.dispose()));
+  await t.close();
+});
