@@ -12,6 +12,7 @@ import { openDatabase, type Database } from "./db/database";
 import { migrate, pendingMigrations } from "./db/migrations";
 import { seedDemoData } from "./seed/demo";
 import { createEventsRuntime } from "./modules/events/events.runtime";
+import type { EventBus } from "./modules/events/event-bus";
 
 /** AUTH_SECRET, or in development a secret generated once and kept in the data directory. */
 export function resolveAuthSecret(config: Config): string {
@@ -28,6 +29,8 @@ export interface AppOptions {
   database?: Database;
   clock?: Clock;
   log?: Logger;
+  /** The real-time pub/sub; by default from the configuration (Redis when REDIS_URL is set, else in memory). */
+  eventBus?: EventBus;
 }
 
 export async function createApp(config: Config, opts: AppOptions = {}): Promise<App & { seeded: boolean }> {
@@ -42,7 +45,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       if (pending.length) log.warn({ pending: pending.map((m) => m.name) }, "migrations pending and MIGRATE_ON_START=false: run `npm run migrate`");
     }
     // Connections (Redis) and timers of the real-time machinery start with the server (startServer).
-    const events = createEventsRuntime(config, database, log);
+    const events = createEventsRuntime(config, database, log, opts.eventBus);
     const app: App = { config, database, clock: opts.clock ?? systemClock, log, authSecret: resolveAuthSecret(config), events };
     let seeded = false;
     if (config.seedDemoData && (await database.prisma.timebank.count()) === 0) {

@@ -3,6 +3,7 @@
 import { startTestServer, type TestServer } from "../helpers/server";
 import { createBank, join, MEMBERSHIP_FIELDS, platformAdmin, signUp, type Actor } from "../helpers/world";
 import { connect, sleep, waitForStreams, type Connection } from "../helpers/subscriptions";
+import { createMemoryBus, type EventBus } from "../../src/modules/events/event-bus";
 
 let t: TestServer;
 let admin: Actor;
@@ -212,5 +213,64 @@ describe("the outbox", () => {
     await apply(await signUp(t, "After trim"), "aarhus");
     await screen.waitForEvents(1);
     expect(BigInt(screen.events[0].membershipApplied.eventId)).toBe(newest.position! + 1n);
+  });
+});
+
+/** An in-memory pub/sub whose subscriber side can drop off, like a Redis connection that breaks. */
+function droppingBus() {
+  const inner = createMemoryBus();
+  let connected = true;
+  const reconnectListeners: (() => void)[] = [];
+  const bus: EventBus = {
+    ...inner,
+    subscribe: (topic, listener) => inner.subscribe(topic, (e) => connected && listener(e)),
+    onReconnect: (l) => void reconnectListeners.push(l),
+  };
+  return {
+    bus,
+    drop: () => (connected = false),
+    reconnect: () => {
+      connected = true;
+      for (const l of reconnectListeners) l();
+    },
+  };
+}
+
+describe("a pub/sub connection that drops", () => {
+  it("loses nothing: open screens catch up from the outbox when it comes back", async () => {
+    const link = droppingBus();
+    const s = await startTestServer({ eventBus: link.bus });
+    try {
+      const boss = await platformAdmin(s);
+      const coordinatorHere = await signUp(s, "Ida Coordinator");
+      await createBank(s, boss, "odense", coordinatorHere);
+      const applyHere = async (name: string) => {
+        const person = await signUp(s, name);
+        const res = await person.client.ok(`mutation { applyToTimebank(timebank: "odense") { ${MEMBERSHIP_FIELDS} } }`);
+        return res.applyToTimebank.id as string;
+      };
+      const screenConnection = connect(s.url, coordinatorHere.token);
+      connections.push(screenConnection);
+      const screen = screenConnection.subscribe(APPLIED, { b: "odense" });
+      await waitForStreams(s.app, 1);
+      const before = await applyHere("Before");
+      await screen.waitForEvents(1);
+
+      link.drop();
+      const during = [await applyHere("During 1"), await applyHere("During 2")];
+      await s.app.events.relay.publishPending();
+      await sleep(200);
+      expect(screen.events).toHaveLength(1); // published while the link was down: not heard
+
+      link.reconnect();
+      await screen.waitForEvents(3);
+      const after = await applyHere("After");
+      await screen.waitForEvents(4);
+      await sleep(300);
+      expect(screen.events.map((e) => e.membershipApplied.memberId)).toEqual([before, ...during, after]);
+    } finally {
+      await Promise.all(connections.splice(0).map((x) => x.dispose()));
+      await s.close();
+    }
   });
 });

@@ -12,6 +12,8 @@ export interface EventBus {
   publish(topic: string, event: WireEvent): Promise<void>;
   /** Calls listener for every event published on topic, in publication order; returns the unsubscribe. */
   subscribe(topic: string, listener: (event: WireEvent) => void): () => void;
+  /** Calls listener when the connection came back after a drop (messages in between are lost). */
+  onReconnect(listener: () => void): void;
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -34,6 +36,7 @@ export function createMemoryBus(): EventBus {
       pubSub.publish(topic, event);
     },
     subscribe: (topic, listener) => listen(pubSub, topic, listener),
+    onReconnect() {}, // in-process: nothing to lose
     async start() {},
     async close() {},
   };
@@ -53,12 +56,20 @@ export function createRedisBus(url: string, log: Logger): EventBus {
     client.on("error", (err: Error) => log.warn({ err: err.message, connection: name }, "redis connection error"));
   }
   const pubSub = createPubSub<Topics>({ eventTarget: createRedisEventTarget({ publishClient: publisher, subscribeClient: subscriber }) });
+  const reconnectListeners: (() => void)[] = [];
+  let readyBefore = false;
+  // ioredis reconnects and resubscribes by itself; "ready" after the first one means a drop.
+  subscriber.on("ready", () => {
+    if (readyBefore) for (const l of reconnectListeners) l();
+    readyBefore = true;
+  });
   return {
     kind: "redis",
     async publish(topic, event) {
       await publisher.publish(topic, JSON.stringify(event));
     },
     subscribe: (topic, listener) => listen(pubSub, topic, listener),
+    onReconnect: (listener) => void reconnectListeners.push(listener),
     async start() {
       await Promise.all([publisher.connect(), subscriber.connect()]);
     },

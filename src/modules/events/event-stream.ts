@@ -28,11 +28,13 @@ class EventStream<T extends EventType> implements AsyncIterableIterator<Delivere
   private readonly ready: DeliveredEvent<T>[] = [];
   private waiter: ((result: IteratorResult<DeliveredEvent<T>>) => void) | null = null;
   private done = false;
-  private replaying: boolean;
-  private buffered: WireEvent[] = [];
-  /** Positions up to here were delivered by the replay (or seen by the client before). */
+  /** Positions up to here were replayed (or seen by the client before): live copies are dropped. */
   private replayedUpTo: bigint;
   private readonly seen = new RecentKeys();
+  /**
+   * Replays and live events are handled one after another on this chain, so live events that
+   * arrive during a replay wait behind it (then duplicates are dropped) and order is kept.
+   */
   private chain: Promise<void> = Promise.resolve();
   private readonly unsubscribe: (() => void)[];
   private readonly types: Set<string>;
@@ -43,26 +45,31 @@ class EventStream<T extends EventType> implements AsyncIterableIterator<Delivere
     private readonly log: Logger,
   ) {
     this.types = new Set(spec.types);
-    this.replaying = spec.since !== null;
     this.replayedUpTo = spec.since ?? -1n;
     events.openStreams.add(this);
     // Listen first, replay second: nothing published in between is missed.
     this.unsubscribe = spec.timebankIds.map((id) => events.bus.subscribe(bankTopic(id), (e) => this.onLive(e)));
-    if (this.replaying) void this.replay();
+    if (spec.since !== null) this.catchUp(spec.since);
   }
 
   private onLive(wire: WireEvent): void {
+    this.events.heard(wire.position);
     if (this.done || !this.types.has(wire.type)) return;
-    if (this.replaying) this.buffered.push(wire);
-    else this.enqueue(wire);
+    this.enqueue(() => this.consider(fromWire(wire) as DeliveredEvent<T>));
   }
 
-  private enqueue(wire: WireEvent): void {
-    this.chain = this.chain.then(() => this.consider(fromWire(wire) as DeliveredEvent<T>)).catch((err) => this.fail(err));
+  // WARNING: never name this `then`: the stream would become a thenable and be awaited as a promise.
+  private enqueue(step: () => Promise<void>): void {
+    this.chain = this.chain.then(step).catch((err) => this.fail(err));
   }
 
-  private async replay(): Promise<void> {
-    try {
+  /**
+   * Replays from the outbox what came after `after`: at subscription (the client's `since`) and
+   * when the pub/sub reconnected after losing messages (from the last position heard before).
+   */
+  catchUp(after: bigint): void {
+    this.enqueue(async () => {
+      if (after > this.replayedUpTo) this.replayedUpTo = after;
       for (;;) {
         const page = await this.events.withReplaySlot(() =>
           this.events.database.prisma.$transaction((tx) => replayPage(tx, this.spec.timebankIds, this.spec.types, this.replayedUpTo, REPLAY_PAGE), {
@@ -73,15 +80,9 @@ class EventStream<T extends EventType> implements AsyncIterableIterator<Delivere
           await this.consider(fromWire(wire) as DeliveredEvent<T>);
           this.replayedUpTo = BigInt(wire.position);
         }
-        if (page.length < REPLAY_PAGE || this.done) break;
+        if (page.length < REPLAY_PAGE || this.done) return;
       }
-      this.replaying = false;
-      const buffered = this.buffered;
-      this.buffered = [];
-      for (const wire of buffered) this.enqueue(wire);
-    } catch (err) {
-      this.fail(err);
-    }
+    });
   }
 
   private async consider(event: DeliveredEvent<T>): Promise<void> {
@@ -117,7 +118,6 @@ class EventStream<T extends EventType> implements AsyncIterableIterator<Delivere
       this.events.openStreams.delete(this);
       for (const off of this.unsubscribe) off();
       this.ready.length = 0;
-      this.buffered = [];
       this.waiter?.({ value: undefined, done: true });
       this.waiter = null;
     }

@@ -8,6 +8,7 @@ import { createMemoryBus, createRedisBus, type EventBus } from "./event-bus";
 import { mayReceive, type MembershipState } from "./events.rules";
 import type { DeliveredEvent } from "./events.types";
 import { OutboxRelay } from "./relay";
+import { lastPosition } from "./outbox";
 
 export interface EventsRuntime {
   readonly bus: EventBus;
@@ -22,6 +23,8 @@ export interface EventsRuntime {
    * once (after a deploy) must not take every database connection from the HTTP requests.
    */
   withReplaySlot<T>(fn: () => Promise<T>): Promise<T>;
+  /** Notes the position of an event heard on the pub/sub (the point to catch up from after a reconnect). */
+  heard(position: string): void;
   /** Publish what was just committed (called after a transaction that recorded events). */
   kick(): void;
   start(): Promise<void>;
@@ -69,12 +72,18 @@ export function limiter(slots: number) {
   };
 }
 
-export function createEventsRuntime(config: Config, database: Database, log: Logger): EventsRuntime {
-  const bus = config.redisUrl ? createRedisBus(config.redisUrl, log) : createMemoryBus();
+export function createEventsRuntime(config: Config, database: Database, log: Logger, bus: EventBus = config.redisUrl ? createRedisBus(config.redisUrl, log) : createMemoryBus()): EventsRuntime {
   const relay = new OutboxRelay(database.prisma, bus, log, { pollMs: config.outboxPollMs, retentionHours: config.outboxRetentionHours });
   const probe = membershipProbe(database);
   let started = false;
   const openStreams = new Set<AsyncIterator<unknown>>();
+  let lastHeard = 0n;
+  // Messages published while the pub/sub connection was down never reach this process: every
+  // open stream catches up from the last position heard before the drop (duplicates are dropped).
+  bus.onReconnect(() => {
+    log.info({ openStreams: openStreams.size, after: lastHeard.toString() }, "pub/sub reconnected: streams catch up from the outbox");
+    for (const stream of openStreams) (stream as unknown as { catchUp(after: bigint): void }).catchUp(lastHeard);
+  });
   const withReplaySlot = limiter(Math.max(1, Math.floor(config.databasePoolSize / 2)));
   return {
     bus,
@@ -85,9 +94,15 @@ export function createEventsRuntime(config: Config, database: Database, log: Log
     async mayReceive(personId, event) {
       return mayReceive(event, personId, await probe.load(`${event.timebankId}:${personId}`));
     },
+    heard(position) {
+      const p = BigInt(position);
+      if (p > lastHeard) lastHeard = p;
+    },
     kick: () => relay.kick(true),
     async start() {
       if (started) return;
+      // Everything up to the newest position was published before this process listened.
+      lastHeard = await lastPosition(database.prisma);
       await bus.start();
       relay.start();
       started = true;

@@ -48,6 +48,11 @@ function toWire(row: OutboxRow): WireEvent {
   };
 }
 
+export async function lastPosition(db: Db): Promise<bigint> {
+  const rows = await db.$queryRaw<{ p: string }[]>`SELECT coalesce(max("position"), 0)::text AS p FROM "OutboxEvent"`;
+  return BigInt(rows[0].p);
+}
+
 export async function hasUnpublished(db: Db): Promise<boolean> {
   const rows = await db.$queryRaw<unknown[]>`SELECT 1 FROM "OutboxEvent" WHERE "publishedAt" IS NULL LIMIT 1`;
   return rows.length > 0;
