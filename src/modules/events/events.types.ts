@@ -1,12 +1,18 @@
-// The real-time events of the server and who may receive them. A module adds its event here
-// (type name -> payload of ids), records it with recordEvent inside its own transaction, and
-// exposes a subscription built on openEventStream.
+// The real-time events of the server and who may receive them. A module declares its event
+// (type name -> payload of ids) by augmenting EventPayloads, records it with recordEvent inside
+// its own transaction, and exposes a subscription built on subscribeToEvents.
 
-/** Payloads carry ids only: a client re-reads what it needs, with its own access rights. */
-export interface EventPayloads {
-  /** Someone applied (or re-applied) to join a bank; for its coordinators. */
-  membershipApplied: { memberId: string };
-}
+/**
+ * Event type -> payload. Each module adds its own events by augmenting this interface next to its
+ * code (see member.events.ts), so modules never edit this file:
+ *
+ *   declare module "../events/events.types" {
+ *     interface EventPayloads { transferReceived: { transferId: string; accountId: string } }
+ *   }
+ *
+ * Payloads carry ids only: a client re-reads what it needs, with its own access rights.
+ */
+export interface EventPayloads {}
 
 export type EventType = keyof EventPayloads;
 

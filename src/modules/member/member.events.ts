@@ -6,6 +6,13 @@ import { bankForSubscription, subscribeToEvents } from "../events/events.service
 import type { DeliveredEvent } from "../events/events.types";
 import { RealtimeEvent } from "../events/events.type";
 
+declare module "../events/events.types" {
+  interface EventPayloads {
+    /** Someone applied (or re-applied) to join a bank; for its coordinators. */
+    membershipApplied: { memberId: string };
+  }
+}
+
 @ObjectType({ implements: RealtimeEvent, description: "Someone applied to join the bank: read `member(id: memberId)` to review the application." })
 export class MembershipApplied extends RealtimeEvent {
   @Field(() => ID)
