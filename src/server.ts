@@ -99,7 +99,8 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
   await apollo.start();
 
   expressApp.get("/healthz", (_req, res) => {
-    res.json({ status: "ok" });
+    // Open subscriptions of this process: for monitoring, and for tests across processes.
+    res.json({ status: "ok", subscriptions: app.events.openStreams.size });
   });
   expressApp.get("/readyz", async (_req, res) => {
     try {

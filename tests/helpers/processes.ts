@@ -91,3 +91,15 @@ export async function waitForRedisListeners(redisUrl: string, timebankId: string
     redis.disconnect();
   }
 }
+
+/** Waits until the servers together hold `count` open subscriptions (from their /healthz). */
+export async function waitForSubscriptions(graphqlUrls: string[], count: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const counts = await Promise.all(graphqlUrls.map(async (u) => ((await (await fetch(u.replace(/\/graphql$/, "/healthz"))).json()) as { subscriptions: number }).subscriptions));
+    const open = counts.reduce((a, b) => a + b, 0);
+    if (open >= count) return;
+    if (Date.now() > deadline) throw new Error(`only ${open} of ${count} subscriptions open (${counts.join(" + ")})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
