@@ -81,6 +81,9 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
     schema,
     introspection: app.config.enableExplorer,
     includeStacktraceInErrorResponses: false,
+    // main.ts handles SIGTERM/SIGINT (and stops the real-time relay and Redis too); Apollo's own
+    // handlers raced with it and held the shutdown until the 10 s forced exit.
+    stopOnTerminationSignals: false,
     formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
