@@ -12,6 +12,8 @@ import type { App } from "./context/context";
 import { openDatabase, type Database } from "./db/database";
 import { migrate, pendingMigrations } from "./db/migrations";
 import { seedDemoData } from "./seed/demo";
+import { createEventsRuntime } from "./modules/events/events.runtime";
+import type { EventBus } from "./modules/events/event-bus";
 import { setExchangeHistorySource } from "./modules/matching/exchange-history";
 import { ledgerExchangeHistory } from "./modules/ledger/ledger.history";
 
@@ -34,6 +36,8 @@ export interface AppOptions {
   clock?: Clock;
   log?: Logger;
   rateLimiter?: RateLimiter;
+  /** The real-time pub/sub; by default from the configuration (Redis when REDIS_URL is set, else in memory). */
+  eventBus?: EventBus;
 }
 
 export async function createApp(config: Config, opts: AppOptions = {}): Promise<App & { seeded: boolean }> {
@@ -48,6 +52,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       if (pending.length) log.warn({ pending: pending.map((m) => m.name) }, "migrations pending and MIGRATE_ON_START=false: run `npm run migrate`");
     }
     const clock = opts.clock ?? systemClock;
+    // Connections (Redis) and timers of the real-time machinery start with the server (startServer).
+    const events = createEventsRuntime(config, database, log, opts.eventBus);
     const app: App = {
       config,
       database,
@@ -55,6 +61,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       log,
       authSecret: resolveAuthSecret(config),
       rateLimiter: opts.rateLimiter ?? new MemoryRateLimiter(clock),
+      events,
     };
     let seeded = false;
     if (config.seedDemoData && (await database.prisma.timebank.count()) === 0) {

@@ -18,7 +18,12 @@ export interface Config {
   /** HS256 secret for bearer tokens; null means "generate one and keep it in dataDir" (development only). */
   authSecret: string | null;
   tokenTtlSeconds: number;
+  /** Redis for real-time fan-out across processes; null means in-memory pub/sub (one process). */
   redisUrl: string | null;
+  /** Published outbox events older than this are trimmed; reconnecting clients can catch up this far back. */
+  outboxRetentionHours: number;
+  /** How often each process looks for unpublished outbox events (other processes', or after a failure). */
+  outboxPollMs: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   /** Apollo landing page and introspection; on by default outside production. */
   enableExplorer: boolean;
@@ -98,6 +103,8 @@ export function loadConfig(env: Env = process.env): Config {
     authSecret,
     tokenTtlSeconds: int(env, "TOKEN_TTL_SECONDS", 7 * 24 * 3600, 60, 365 * 24 * 3600),
     redisUrl,
+    outboxRetentionHours: int(env, "OUTBOX_RETENTION_HOURS", 72, 1, 24 * 365),
+    outboxPollMs: int(env, "OUTBOX_POLL_MS", 500, 10, 60_000),
     logLevel,
     enableExplorer: bool(env, "ENABLE_EXPLORER", nodeEnv !== "production"),
     trustProxy: bool(env, "TRUST_PROXY", false),

@@ -7,6 +7,8 @@ import { capacityResolvers } from "./modules/capacity/capacity.resolver";
 import { AccountLimitChangeResolver, AccountResolver, MemberAccountResolver, TransferResolver } from "./modules/ledger/ledger.resolver";
 import { MemberResolver, SkillResolver } from "./modules/member/member.resolver";
 import { MatchCandidateResolver, MatchResolver, MemberVouchResolver, PostMatchesResolver, SuggestedRequestResolver } from "./modules/matching/matching.resolver";
+import { MemberEventsResolver } from "./modules/member/member.events";
+import { topicSubscriptionsUnsupported } from "./modules/events/event-bus";
 import { PostResolver } from "./modules/post/post.resolver";
 import { TimebankResolver } from "./modules/timebank/timebank.resolver";
 
@@ -15,6 +17,7 @@ export const resolvers = [
   TimebankResolver,
   MemberResolver,
   SkillResolver,
+  MemberEventsResolver,
   ...capacityResolvers,
   PostResolver,
   MatchResolver,
@@ -36,6 +39,11 @@ export function getSchema(): Promise<GraphQLSchema> {
     resolvers,
     // Inputs are validated in the services, where the rules live and give field-level messages.
     validate: false,
+    // Subscriptions take their events from the app's own runtime (ctx.app.events) through
+    // `subscribe` functions, because one schema serves every server of the process (tests run
+    // two, each with its own pub/sub). type-graphql still asks for a pubSub: this one refuses
+    // topic-based subscriptions with a clear message.
+    pubSub: topicSubscriptionsUnsupported,
   });
   return cached;
 }

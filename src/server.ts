@@ -49,6 +49,9 @@ export function makeFormatError(app: App) {
 }
 
 export async function startServer(app: App, schema: GraphQLSchema, port = app.config.port, host = app.config.host): Promise<RunningServer> {
+  // Connects to Redis (when configured) and starts the outbox relay; stopped in close().
+  await app.events.start();
+  const formatError = makeFormatError(app);
   const expressApp = express();
   expressApp.disable("x-powered-by");
   if (app.config.trustProxy) expressApp.set("trust proxy", true);
@@ -72,6 +75,10 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
         }
       },
       context: (wsCtx) => wsCtx.extra.ctx!,
+      // The same masking as HTTP: known codes pass, anything else becomes an error id.
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors?.length ? { ...result, errors: result.errors.map((err) => formatError(err.toJSON(), err)) } : undefined,
+      onError: (_ctx, _id, _payload, errors) => errors.map((err) => formatError(err.toJSON(), err)),
     },
     wsServer,
   );
@@ -83,7 +90,10 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
     // No "did you mean" field suggestions outside development: they reveal the schema.
     hideSchemaDetailsFromClientErrors: app.config.env === "production",
     parseOptions: { maxTokens: app.config.limits.maxTokens },
-    formatError: makeFormatError(app),
+    // main.ts handles SIGTERM/SIGINT (and stops the real-time relay and Redis too); Apollo's own
+    // handlers raced with it and held the shutdown until the 10 s forced exit.
+    stopOnTerminationSignals: false,
+    formatError,
     plugins: [
       requestLogPlugin,
       limitsPlugin(app),
@@ -104,7 +114,8 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
   await apollo.start();
 
   expressApp.get("/healthz", (_req, res) => {
-    res.json({ status: "ok" });
+    // Open subscriptions of this process: for monitoring, and for tests across processes.
+    res.json({ status: "ok", subscriptions: app.events.openStreams.size });
   });
   expressApp.get("/readyz", async (_req, res) => {
     try {
@@ -139,10 +150,16 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
   };
   expressApp.use(bodyErrors);
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once("error", reject);
-    httpServer.listen(port, host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once("error", reject);
+      httpServer.listen(port, host, () => resolve());
+    });
+  } catch (err) {
+    await apollo.stop().catch(() => {});
+    await app.events.stop();
+    throw err;
+  }
   const address = httpServer.address() as AddressInfo;
   const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host;
   return {
@@ -152,6 +169,7 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
     async close() {
       await apollo.stop();
       wsServer.close();
+      await app.events.stop();
     },
   };
 }

@@ -10,6 +10,7 @@ import type { Database, Db } from "../db/database";
 import type { Timebank } from "../generated/prisma/client";
 import type { MembershipRole, MembershipStatus } from "../generated/prisma/enums";
 import { verifyToken } from "../modules/auth/token";
+import type { EventsRuntime } from "../modules/events/events.runtime";
 import { createLoaders, type Loaders } from "./loaders";
 
 /** Everything long-lived the server holds: built once at start-up. */
@@ -20,6 +21,8 @@ export interface App {
   log: Logger;
   authSecret: string;
   rateLimiter: RateLimiter;
+  /** Real-time events: the pub/sub, the outbox relay, the per-event access check. */
+  events: EventsRuntime;
 }
 
 export interface ViewerMembership {
@@ -46,6 +49,11 @@ export interface RequestContext {
   readonly clock: Clock;
   /** The client's address (from X-Forwarded-For only when TRUST_PROXY is on), for rate limits. */
   readonly clientIp: string;
+  /**
+   * Runs fn once the current transaction has committed (at once outside a transaction, where
+   * every statement commits by itself); never if it rolls back. E.g. "publish the events just recorded".
+   */
+  readonly afterCommit: (fn: () => void) => void;
 }
 
 /** A request context narrowed to one bank: the bank was resolved once, by slug or id, here. */
@@ -106,6 +114,7 @@ export function makeContext(app: App, viewer: Viewer | null, requestId: string, 
     requestId,
     clock: app.clock,
     clientIp,
+    afterCommit: (fn: () => void) => fn(),
   });
 }
 
@@ -115,10 +124,19 @@ export function makeContext(app: App, viewer: Viewer | null, requestId: string, 
  */
 export async function inTransaction<C extends RequestContext, T>(ctx: C, fn: (tx: C) => Promise<T>): Promise<T> {
   if (!("$transaction" in ctx.db)) return fn(ctx); // already inside one
-  return (ctx.db as Db).$transaction(async (tx) => {
+  const committed: (() => void)[] = [];
+  const result = await (ctx.db as Db).$transaction(async (tx) => {
     const txDb = tx as unknown as Db;
-    return fn(Object.freeze({ ...ctx, db: txDb, loaders: createLoaders(txDb) }));
+    return fn(Object.freeze({ ...ctx, db: txDb, loaders: createLoaders(txDb), afterCommit: (hook: () => void) => void committed.push(hook) }));
   });
+  for (const hook of committed) {
+    try {
+      hook();
+    } catch (err) {
+      ctx.log.error({ err }, "after-commit hook failed");
+    }
+  }
+  return result;
 }
 
 export function requireViewer(ctx: RequestContext): Viewer {

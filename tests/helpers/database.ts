@@ -66,6 +66,8 @@ async function postgresTemplate(admin: pg.Client): Promise<string> {
 }
 
 export interface TestDatabase extends Database {
+  /** The PostgreSQL database's URL (null on PGlite), for a second server on the same database. */
+  url: string | null;
   /** Removes the database (its directory or the PostgreSQL database). */
   destroy(): Promise<void>;
 }
@@ -77,6 +79,7 @@ export async function createTestDatabase(opts: { poolSize?: number } = {}): Prom
     cpSync(path.join(template, "pgdata"), path.join(dir, "pgdata"), { recursive: true });
     const db = await openPglite({ dataDir: dir });
     return Object.assign(db, {
+      url: null,
       async destroy() {
         await db.close().catch(() => {});
         rmSync(dir, { recursive: true, force: true });
@@ -95,8 +98,10 @@ export async function createTestDatabase(opts: { poolSize?: number } = {}): Prom
     await admin.query("SELECT pg_advisory_unlock(815001)").catch(() => {});
     await admin.end();
   }
-  const db = await openPostgres({ url: withDatabase(adminUrl(), name), poolSize: opts.poolSize ?? 5 });
+  const url = withDatabase(adminUrl(), name);
+  const db = await openPostgres({ url, poolSize: opts.poolSize ?? 5 });
   return Object.assign(db, {
+    url,
     async destroy() {
       await db.close().catch(() => {});
       const c = new pg.Client({ connectionString: adminUrl() });

@@ -7,6 +7,7 @@ import type { App } from "../../src/context/context";
 import { getSchema } from "../../src/schema";
 import { startServer, type RunningServer } from "../../src/server";
 import { GraphQLClient } from "./client";
+import type { EventBus } from "../../src/modules/events/event-bus";
 import { createTestDatabase, type TestDatabase } from "./database";
 
 export const TEST_AUTH_SECRET = "test-secret-".padEnd(48, "x");
@@ -22,7 +23,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(opts: { clock?: ManualClock; config?: Partial<Config>; poolSize?: number } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { clock?: ManualClock; config?: Partial<Config>; poolSize?: number; eventBus?: EventBus } = {}): Promise<TestServer> {
   const db = await createTestDatabase({ poolSize: opts.poolSize });
   const config: Config = {
     ...loadConfig({ NODE_ENV: "test" }),
@@ -33,10 +34,13 @@ export async function startTestServer(opts: { clock?: ManualClock; config?: Part
     port: 0,
     // Stories sign up many people from one address; the rate-limit test sets its own budgets.
     rateLimits: { loginPerMinute: 100_000, mutationsPerMinute: 1_000_000 },
+    // The relay publishes right after each commit; its background poll (other processes,
+    // failed publishes) would add statements to query counts, so tests that need it ask for it.
+    outboxPollMs: 60_000,
     ...opts.config,
   };
   const clock = opts.clock ?? systemClock;
-  const app = await createApp(config, { database: db, clock });
+  const app = await createApp(config, { database: db, clock, eventBus: opts.eventBus });
   const server = await startServer(app, await getSchema(), 0, "127.0.0.1");
   const url = `http://127.0.0.1:${server.port}/graphql`;
   return {

@@ -12,6 +12,7 @@ import type { MemberFilter, SkillInput, UpdateProfileInput } from "./member.inpu
 import { canTransition, normaliseTag, refusalMessage, TRANSITIONS, validateAvailability, validateLanguages, validatePhone, type MembershipAction } from "./member.rules";
 import { MembershipRefused } from "./member.type";
 import { openMemberAccount } from "../ledger/ledger.accounts";
+import { recordEvent } from "../events/events.service";
 
 export type MembershipResult = Membership | MembershipRefused;
 
@@ -84,6 +85,11 @@ export async function getMember(ctx: RequestContext, id: string): Promise<Member
   return (await findVisibleMember(ctx, id)).member;
 }
 
+/** Tells the bank's coordinators, in the transaction of the application. */
+function recordApplication(ctx: BankContext, member: Membership): Promise<void> {
+  return recordEvent(ctx, { type: "membershipApplied", timebankId: member.timebankId, audience: { coordinators: true }, payload: { memberId: member.id } });
+}
+
 /** Applies to join a bank (or re-applies after leaving or a decline). */
 export async function applyToTimebank(ctx: BankContext): Promise<MembershipResult> {
   const viewer = requireViewer(ctx);
@@ -94,7 +100,11 @@ export async function applyToTimebank(ctx: BankContext): Promise<MembershipResul
         currentStatus: existing.status,
       });
     }
-    return applyTransition(ctx, existing, "reapply", { appliedAt: ctx.clock.now(), approvedAt: null, approvedById: null, leftAt: null });
+    return inTransaction(ctx, async (tx) => {
+      const result = await applyTransition(tx, existing, "reapply", { appliedAt: tx.clock.now(), approvedAt: null, approvedById: null, leftAt: null });
+      if (!(result instanceof MembershipRefused)) await recordApplication(tx, result);
+      return result;
+    });
   }
   try {
     return await inTransaction(ctx, async (tx) => {
@@ -104,7 +114,7 @@ export async function applyToTimebank(ctx: BankContext): Promise<MembershipResul
         data: { nextMemberNumber: { increment: 1 } },
         select: { nextMemberNumber: true },
       });
-      return tx.db.membership.create({
+      const member = await tx.db.membership.create({
         data: {
           ...inBank(tx),
           personId: viewer.personId,
@@ -113,6 +123,8 @@ export async function applyToTimebank(ctx: BankContext): Promise<MembershipResul
           profile: { create: {} },
         },
       });
+      await recordApplication(tx, member);
+      return member;
     });
   } catch (err) {
     if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
