@@ -8,6 +8,9 @@ import { AccountLimitChangeResolver, AccountResolver, MemberAccountResolver, Tra
 import { MemberResolver, SkillResolver } from "./modules/member/member.resolver";
 import { MatchCandidateResolver, MatchResolver, MemberVouchResolver, PostMatchesResolver, SuggestedRequestResolver } from "./modules/matching/matching.resolver";
 import { MemberEventsResolver } from "./modules/member/member.events";
+import { LedgerEventsResolver } from "./modules/ledger/ledger.events";
+import { MatchingEventsResolver } from "./modules/matching/matching.events";
+import { PostEventsResolver } from "./modules/post/post.events";
 import { topicSubscriptionsUnsupported } from "./modules/events/event-bus";
 import { PostResolver } from "./modules/post/post.resolver";
 import { TimebankResolver } from "./modules/timebank/timebank.resolver";
@@ -18,6 +21,9 @@ export const resolvers = [
   MemberResolver,
   SkillResolver,
   MemberEventsResolver,
+  PostEventsResolver,
+  MatchingEventsResolver,
+  LedgerEventsResolver,
   ...capacityResolvers,
   PostResolver,
   MatchResolver,

@@ -106,11 +106,25 @@ export async function retrying<T>(db: Db, fn: (tx: Db) => Promise<T>, onRetry: (
 /** `retrying` with a context derived for the transaction (fresh loaders bound to it). */
 export async function ledgerTransaction<C extends RequestContext, T>(ctx: C, fn: (tx: C) => Promise<T>): Promise<T | ErrorResult> {
   if (!("$transaction" in ctx.db)) throw new Error("ledgerTransaction must start outside any transaction so that it can retry");
-  return retrying(
+  // Hooks registered in the attempt that commits run after it (e.g. publishing the events the
+  // transaction recorded); those of attempts that rolled back are dropped.
+  let hooks: (() => void)[] = [];
+  const result = await retrying(
     ctx.db as Db,
-    (txDb) => fn(Object.freeze({ ...ctx, db: txDb, loaders: createLoaders(txDb) })),
+    (txDb) => {
+      hooks = [];
+      return fn(Object.freeze({ ...ctx, db: txDb, loaders: createLoaders(txDb), afterCommit: (hook: () => void) => void hooks.push(hook) }));
+    },
     (attempt, err) => ctx.log.debug({ attempt, sqlState: sqlStateOf(err) }, "ledger transaction retried"),
   );
+  for (const hook of hooks) {
+    try {
+      hook();
+    } catch (err) {
+      ctx.log.error({ err }, "after-commit hook failed");
+    }
+  }
+  return result;
 }
 
 /** Explains why a guarded UPDATE matched no row, as the typed result the client gets. */

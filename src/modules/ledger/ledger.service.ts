@@ -39,6 +39,7 @@ import type {
   ReverseTransferInput,
   SetAccountLimitsInput,
 } from "./ledger.input";
+import { recordTransferEvents } from "./ledger.events";
 import * as rules from "./ledger.rules";
 import { memberStatements, period, statementOf } from "./ledger.statements";
 import { AccountNotActive, AlreadyReversed, LimitsExcludeBalance, NotAllowed, SameAccount, TransferNotPending } from "./ledger.type";
@@ -202,7 +203,9 @@ async function moveMinutes(tx: BankContext, request: Request, plans: PlannedTran
     createdAt: now,
     postedAt: p.status === "POSTED" ? now : null,
   }));
-  return insertTransfers(tx.db, tx.bank.id, rows);
+  const written = await insertTransfers(tx.db, tx.bank.id, rows);
+  await recordTransferEvents(tx, written, plans.flatMap((p) => [p.debit, p.credit]));
+  return written;
 }
 
 function single(result: Transfer[] | ErrorResult): TransferResult {
@@ -401,7 +404,11 @@ async function decide(ctx: RequestContext, rawId: string, status: "POSTED" | "VO
   const viewer = requireViewer(ctx);
   return ledgerTransaction(bank, async (tx) => {
     const decided = await decideTransfer(tx.db, tx.bank.id, transfer.id, { status, decidedById: viewer.personId, voidReason }, tx.clock.now());
-    if (decided) return decided;
+    if (decided) {
+      const owners = await tx.db.account.findMany({ where: { ...inBank(tx), id: { in: [decided.debitAccountId, decided.creditAccountId] } }, include: OWNER });
+      await recordTransferEvents(tx, [decided], owners);
+      return decided;
+    }
     const current = await tx.db.transfer.findFirstOrThrow({ where: { ...inBank(tx), id: transfer.id } });
     // The same decision arriving again (a retry) gets the decided transfer back.
     if (current.status === status && current.decidedById === viewer.personId) return current;

@@ -4,6 +4,7 @@
 // Speed: candidates are generated in SQL (hard rules, then a coarse ranking by skill, place,
 // language and time with the bank's weights, bounded to CANDIDATE_POOL), and scored in
 // TypeScript by the pure scoring function. matchesForRequest runs a constant number of queries.
+import { recordMatchProposed } from "./matching.events";
 import { Prisma } from "../../generated/prisma/client";
 import type { Match as MatchRow, Membership, MemberVouch } from "../../generated/prisma/client";
 import type { MatchStatus } from "../../generated/prisma/enums";
@@ -397,10 +398,14 @@ export async function proposeMatch(ctx: RequestContext, requestId: string, candi
     if (existing) {
       const renewed = await tx.db.match.updateMany({ where: { ...inBank(tx), id: existing.id, status: "WITHDRAWN" }, data: snapshot });
       if (renewed.count !== 1) return refusal("ALREADY_PROPOSED", "this member was proposed for this request meanwhile");
-      return tx.db.match.findUniqueOrThrow({ where: { timebankId_id: { ...inBank(tx), id: existing.id } } });
+      const match = await tx.db.match.findUniqueOrThrow({ where: { timebankId_id: { ...inBank(tx), id: existing.id } } });
+      await recordMatchProposed(tx, match);
+      return match;
     }
     try {
-      return await tx.db.match.create({ data: { ...inBank(tx), requestId: post.id, candidateId: row.id, ...snapshot } });
+      const match = await tx.db.match.create({ data: { ...inBank(tx), requestId: post.id, candidateId: row.id, ...snapshot } });
+      await recordMatchProposed(tx, match);
+      return match;
     } catch (err) {
       if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
         return refusal("ALREADY_PROPOSED", "this member was proposed for this request meanwhile");

@@ -1,6 +1,7 @@
 // Offers and requests: creation, edits, closing, reading one and browsing a bank's posts with
 // full-text search. Every query is filtered by the bank of the context; posts are visible to the
 // bank's insiders only (federation visibility is the federation module's to add).
+import { recordRequestPosted } from "./post.events";
 import { Prisma } from "../../generated/prisma/client";
 import type { PostStatus } from "../../generated/prisma/enums";
 import { badInput, errorResult, forbidden, notFound } from "../../common/errors";
@@ -91,7 +92,11 @@ export async function createPost(ctx: BankContext, input: CreatePostInput): Prom
     createdAt: now,
     updatedAt: now,
   };
-  return ctx.db.post.create({ data });
+  return inTransaction(ctx, async (tx) => {
+    const post = await tx.db.post.create({ data });
+    await recordRequestPosted(tx, post);
+    return post;
+  });
 }
 
 const refused = (post: Post, now: Date, what: string) =>
