@@ -6,9 +6,13 @@ import { AuthResolver } from "./modules/auth/auth.resolver";
 import { MemberResolver, SkillResolver } from "./modules/member/member.resolver";
 import { MatchCandidateResolver, MatchResolver, MemberVouchResolver, PostMatchesResolver, SuggestedRequestResolver } from "./modules/matching/matching.resolver";
 import { PostResolver } from "./modules/post/post.resolver";
+import { InterviewResolver, MemberOfflineResolver, OnboardingResolver, ReferenceResolver, SafeguardingCheckResolver } from "./modules/onboarding/onboarding.resolver";
 import { TimebankResolver } from "./modules/timebank/timebank.resolver";
 
-export const resolvers = [AuthResolver, TimebankResolver, MemberResolver, SkillResolver, PostResolver, MatchResolver, MatchCandidateResolver, SuggestedRequestResolver, MemberVouchResolver, PostMatchesResolver] as const;
+/** Issue 9, participation without barriers. */
+const participationResolvers = [OnboardingResolver, InterviewResolver, ReferenceResolver, SafeguardingCheckResolver, MemberOfflineResolver] as const;
+
+export const resolvers = [AuthResolver, TimebankResolver, MemberResolver, SkillResolver, PostResolver, MatchResolver, MatchCandidateResolver, SuggestedRequestResolver, MemberVouchResolver, PostMatchesResolver, ...participationResolvers] as const;
 
 let cached: Promise<GraphQLSchema> | null = null;
 

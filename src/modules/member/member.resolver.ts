@@ -7,10 +7,11 @@ import { Category, Timebank } from "../timebank/timebank.type";
 import * as timebanks from "../timebank/timebank.service";
 import { MemberFilter, UpdateProfileInput } from "./member.input";
 import * as members from "./member.service";
+import { OnboardingIncomplete } from "../onboarding/onboarding.type";
 import { AvailabilityWindow, Member, MemberPrivateDetails, MemberProfile, MembershipRefused, Skill } from "./member.type";
 
 const MemberConnection = Connection(Member, "Member");
-const MembershipResult = resultUnion("MembershipResult", Member, [MembershipRefused]);
+const MembershipResult = resultUnion("MembershipResult", Member, [MembershipRefused, OnboardingIncomplete]);
 
 @Resolver(() => Member)
 export class MemberResolver {

@@ -11,8 +11,10 @@ import { isBankAdmin, isInsider, isStaff, membershipIn, requireInsider } from ".
 import type { MemberFilter, SkillInput, UpdateProfileInput } from "./member.input";
 import { canTransition, normaliseTag, refusalMessage, TRANSITIONS, validateAvailability, validateLanguages, validatePhone, type MembershipAction } from "./member.rules";
 import { MembershipRefused } from "./member.type";
+import { approvalBlocker } from "../onboarding/onboarding.service";
+import type { OnboardingIncomplete } from "../onboarding/onboarding.type";
 
-export type MembershipResult = Membership | MembershipRefused;
+export type MembershipResult = Membership | MembershipRefused | OnboardingIncomplete;
 
 /** The tenant filter of this module: rows of the context's bank only. */
 const inBank = (ctx: BankContext) => ({ timebankId: ctx.bank.id });
@@ -155,6 +157,11 @@ async function memberForStaff(ctx: RequestContext, id: string): Promise<{ member
 export async function approveMembership(ctx: RequestContext, id: string): Promise<MembershipResult> {
   const { member, bank } = await memberForStaff(ctx, id);
   const now = ctx.clock.now();
+  // The bank's required onboarding steps (interview, references, safeguarding check) come first.
+  if (member.status === "APPLIED") {
+    const blocker = await approvalBlocker(bank, member);
+    if (blocker) return blocker;
+  }
   return applyTransition(bank, member, "approve", { approvedById: ctx.viewer!.personId, approvedAt: now, joinedAt: member.joinedAt ?? now });
 }
 
