@@ -6,6 +6,7 @@ import { AuthResolver } from "./modules/auth/auth.resolver";
 import { MemberResolver, SkillResolver } from "./modules/member/member.resolver";
 import { MatchCandidateResolver, MatchResolver, MemberVouchResolver, PostMatchesResolver, SuggestedRequestResolver } from "./modules/matching/matching.resolver";
 import { PostResolver } from "./modules/post/post.resolver";
+import { PrivacyResolver } from "./modules/privacy/privacy.resolver";
 import { ActivityResolver, ActivitySignupResolver } from "./modules/activity/activity.resolver";
 import { ActingLogResolver, HelperAuthorisationResolver, MemberParticipationResolver, MentorPairingResolver } from "./modules/helper/helper.resolver";
 import { InterviewResolver, MemberOfflineResolver, OnboardingResolver, ReferenceResolver, SafeguardingCheckResolver } from "./modules/onboarding/onboarding.resolver";
@@ -14,7 +15,7 @@ import { TimebankResolver } from "./modules/timebank/timebank.resolver";
 /** Issue 9, participation without barriers. */
 const participationResolvers = [OnboardingResolver, InterviewResolver, ReferenceResolver, SafeguardingCheckResolver, MemberOfflineResolver,
   HelperAuthorisationResolver, ActingLogResolver, MentorPairingResolver, MemberParticipationResolver,
-  ActivityResolver, ActivitySignupResolver] as const;
+  ActivityResolver, ActivitySignupResolver, PrivacyResolver] as const;
 
 export const resolvers = [AuthResolver, TimebankResolver, MemberResolver, SkillResolver, PostResolver, MatchResolver, MatchCandidateResolver, SuggestedRequestResolver, MemberVouchResolver, PostMatchesResolver, ...participationResolvers] as const;
 

@@ -106,10 +106,15 @@ export class MemberResolver {
     return (await ctx.loaders.skillsByMembership.load(m.id)).filter((s) => s.kind === "NEED");
   }
 
-  @FieldResolver(() => MemberPrivateDetails, { nullable: true, description: "Null unless you are this member or a coordinator of the bank." })
+  @FieldResolver(() => MemberPrivateDetails, {
+    nullable: true,
+    description: "Null unless you are this member or a coordinator of the bank. A member with an accepted match with you sees contact email and phone only (loginEmail empty).",
+  })
   async privateDetails(@Root() m: Member, @Ctx() ctx: RequestContext): Promise<MemberPrivateDetails | null> {
-    if (!members.canSeePrivate(ctx, m)) return null;
+    const access = await members.privateDetailsAccess(ctx, m);
+    if (!access) return null;
     const [p, person] = await Promise.all([ctx.loaders.profileByMembership.load(m.id), ctx.loaders.personById.load(m.personId)]);
+    if (access === "contact") return { loginEmail: "", contactEmail: p?.contactEmail ?? null, contactPhone: p?.contactPhone ?? null, accessibilityNeeds: null };
     return {
       loginEmail: person?.email ?? "",
       contactEmail: p?.contactEmail ?? null,

@@ -40,6 +40,29 @@ export function canSeePrivate(ctx: RequestContext, member: Pick<Membership, "per
   return ctx.viewer.personId === member.personId || isStaff(membershipIn(ctx.viewer, member.timebankId));
 }
 
+/**
+ * How much of a member's private details the viewer may read: "full" for the member and the
+ * bank's coordinators; "contact" (contact email and phone only) for a member who shares an
+ * accepted match with them, either way round; null for anyone else.
+ */
+export async function privateDetailsAccess(ctx: RequestContext, member: Pick<Membership, "id" | "personId" | "timebankId">): Promise<"full" | "contact" | null> {
+  if (canSeePrivate(ctx, member)) return "full";
+  const mine = membershipIn(ctx.viewer, member.timebankId);
+  if (!isInsider(mine)) return null;
+  const shared = await ctx.db.match.findFirst({
+    where: {
+      timebankId: member.timebankId,
+      status: "ACCEPTED",
+      OR: [
+        { candidateId: mine.membershipId, request: { authorId: member.id } },
+        { candidateId: member.id, request: { authorId: mine.membershipId } },
+      ],
+    },
+    select: { id: true },
+  });
+  return shared ? "contact" : null;
+}
+
 export async function membershipsOfPerson(ctx: RequestContext, personId: string): Promise<Membership[]> {
   const viewer = requireViewer(ctx);
   if (viewer.personId !== personId) throw forbidden();
