@@ -66,9 +66,7 @@ export async function revokeHelper(ctx: RequestContext, authorisationId: string)
   const id = v.id(authorisationId, "authorisationId");
   const row = await ctx.db.helperAuthorisation.findFirst({ where: { id } });
   if (!row) throw notFound("helper authorisation");
-  const { bank } = await memberForSelfOrStaff(ctx, row.memberId).catch(() => {
-    throw notFound("helper authorisation");
-  });
+  const { bank } = await memberForSelfOrStaff(ctx, row.memberId);
   await bank.db.helperAuthorisation.updateMany({ where: { ...inBank(bank), id: row.id, revokedAt: null }, data: { revokedAt: bank.clock.now(), revokedById: ctx.viewer!.personId } });
   return bank.db.helperAuthorisation.findUniqueOrThrow({ where: { timebankId_id: { ...inBank(bank), id: row.id } } });
 }
@@ -182,9 +180,7 @@ export async function endMentorPairing(ctx: RequestContext, pairingId: string) {
   const id = v.id(pairingId, "pairingId");
   const row = await ctx.db.mentorPairing.findFirst({ where: { id } });
   if (!row) throw notFound("mentor pairing");
-  const { bank } = await memberForStaff(ctx, row.newcomerId).catch(() => {
-    throw notFound("mentor pairing");
-  });
+  const { bank } = await memberForStaff(ctx, row.newcomerId);
   await bank.db.mentorPairing.updateMany({ where: { ...inBank(bank), id: row.id, endedAt: null }, data: { endedAt: bank.clock.now() } });
   return bank.db.mentorPairing.findUniqueOrThrow({ where: { timebankId_id: { ...inBank(bank), id: row.id } } });
 }

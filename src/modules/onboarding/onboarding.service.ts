@@ -157,9 +157,7 @@ async function interviewForStaff(ctx: RequestContext, rawId: string) {
   const id = v.id(rawId, "interviewId");
   const row = await ctx.db.interview.findFirst({ where: { id } });
   if (!row) throw notFound("interview");
-  const { bank } = await memberForStaff(ctx, row.membershipId).catch(() => {
-    throw notFound("interview");
-  });
+  const { bank } = await memberForStaff(ctx, row.membershipId);
   return { row, bank };
 }
 
@@ -192,9 +190,7 @@ export async function checkReference(ctx: RequestContext, referenceId: string) {
   const id = v.id(referenceId, "referenceId");
   const row = await ctx.db.reference.findFirst({ where: { id } });
   if (!row) throw notFound("reference");
-  const { bank } = await memberForStaff(ctx, row.membershipId).catch(() => {
-    throw notFound("reference");
-  });
+  const { bank } = await memberForStaff(ctx, row.membershipId);
   if (row.checkedAt) return row;
   return bank.db.reference.update({ where: { timebankId_id: { ...inBank(bank), id: row.id } }, data: { checkedAt: bank.clock.now(), checkedById: ctx.viewer!.personId } });
 }
