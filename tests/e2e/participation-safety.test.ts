@@ -194,6 +194,13 @@ describe("contact details and privacy rights", () => {
     expect(await otto.client.ok(`{ exportMyData }`).then((d) => d.exportMyData.banks.map((b: { timebank: { slug: string } }) => b.timebank.slug))).toEqual(["odense"]);
 
     const offer = await a.Ahmad.client.ok(CREATE, { input: { kind: "OFFER", title: "Arabic translation of letters" } });
+    // He has the only place at next week's language café; Dave is waiting for it.
+    const cafe = await maja.client.ok(`mutation($input: ActivityInput!) { createActivity(timebank: "aarhus", input: $input) { id } }`, {
+      input: { kind: "LANGUAGE_CAFE", title: "Language café", startsAt: new Date(clock.now().getTime() + 7 * DAY).toISOString(), durationMinutes: 120, places: 1 },
+    });
+    await a.Ahmad.client.ok(`mutation($x: ID!) { signUpForActivity(activityId: $x) { status } }`, { x: cafe.createActivity.id });
+    clock.advance(1000);
+    await a.Dave.client.ok(`mutation($x: ID!) { signUpForActivity(activityId: $x) { status } }`, { x: cafe.createActivity.id });
     const forgotten = await a.Ahmad.client.ok(`mutation { forgetMe { __typename ... on Forgotten { anonymisedMemberships } ... on ErrorResult { code } } }`);
     expect(forgotten.forgetMe).toEqual({ __typename: "Forgotten", anonymisedMemberships: 1 });
 
@@ -212,6 +219,8 @@ describe("contact details and privacy rights", () => {
       profile: { bio: "", neighbourhood: null, languages: [] },
       privateDetails: { loginEmail: `erased-${a.Ahmad.personId}@erased.invalid`, contactPhone: null, contactEmail: null, accessibilityNeeds: null },
     });
+    const cafeSignups = await a.Dave.client.ok(`query($x: ID!) { activity(id: $x) { signups { status member { id } } } }`, { x: cafe.createActivity.id });
+    expect(cafeSignups.activity.signups).toEqual([{ status: "SIGNED_UP", member: { id: id.Dave } }]);
     const post = await t.db.prisma.post.findFirstOrThrow({ where: { id: offer.createPost.id } });
     expect(post).toMatchObject({ title: "Removed at the member's request", description: "", status: "CANCELLED" });
     // The rows the ledger and statistics point at are still there.

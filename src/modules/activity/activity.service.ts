@@ -2,6 +2,7 @@
 // member moves up when someone cancels) and attendance confirmed by a coordinator. Recording the
 // hours is the ledger's group exchange (see confirmAttendance). Filtered by the context's bank.
 import type { Activity, ActivitySignup } from "../../generated/prisma/client";
+import type { Db } from "../../db/database";
 import { badInput, forbidden, notFound } from "../../common/errors";
 import * as v from "../../common/validation";
 import { bankContext, inTransaction, type BankContext, type RequestContext } from "../../context/context";
@@ -81,20 +82,26 @@ export async function cancelActivitySignup(ctx: RequestContext, activityId: stri
     const existing = await tx.db.activitySignup.findUnique({ where: { timebankId_activityId_membershipId: key } });
     if (!existing || existing.status === "CANCELLED") throw badInput("you are not signed up for this activity", "activityId");
     const cancelled = await tx.db.activitySignup.update({ where: { timebankId_activityId_membershipId: key }, data: { status: "CANCELLED" } });
-    if (existing.status === "SIGNED_UP") {
-      const next = await tx.db.activitySignup.findFirst({
-        where: { ...inBank(tx), activityId: activity.id, status: "WAITING" },
-        orderBy: [{ signedUpAt: "asc" }, { membershipId: "asc" }],
-      });
-      if (next) {
-        await tx.db.activitySignup.update({
-          where: { timebankId_activityId_membershipId: { ...inBank(tx), activityId: activity.id, membershipId: next.membershipId } },
-          data: { status: "SIGNED_UP" },
-        });
-      }
-    }
+    if (existing.status === "SIGNED_UP") await promoteFromWaitingList(tx.db, tx.bank.id, activity.id);
     return cancelled;
   });
+}
+
+/**
+ * Gives a freed place to the first member on the waiting list, if any. The caller holds the
+ * activity row lock (see lockActivity) inside its transaction.
+ */
+export async function promoteFromWaitingList(db: Db, timebankId: string, activityId: string): Promise<void> {
+  const next = await db.activitySignup.findFirst({
+    where: { timebankId, activityId, status: "WAITING" },
+    orderBy: [{ signedUpAt: "asc" }, { membershipId: "asc" }],
+  });
+  if (next) {
+    await db.activitySignup.update({
+      where: { timebankId_activityId_membershipId: { timebankId, activityId, membershipId: next.membershipId } },
+      data: { status: "SIGNED_UP" },
+    });
+  }
 }
 
 /** Sign-ups in order: places first, then the waiting list. Insiders of the bank. */

@@ -145,7 +145,6 @@ export class SafeguardingCheckResolver {
 export class MemberOfflineResolver {
   @FieldResolver(() => Boolean, { description: "The person has no email or internet: a coordinator manages the membership, and the login email is a placeholder." })
   async offline(@Root() m: Member, @Ctx() ctx: RequestContext) {
-    const person = await ctx.db.person.findUnique({ where: { id: m.personId }, select: { offline: true } });
-    return person?.offline ?? false;
+    return (await ctx.loaders.personById.load(m.personId))?.offline ?? false;
   }
 }

@@ -5,6 +5,7 @@ import { errorResult } from "../../common/errors";
 import { inTransaction, requireViewer, type RequestContext } from "../../context/context";
 import { NO_LOGIN_HASH } from "../onboarding/onboarding.service";
 import { dayString } from "../onboarding/onboarding.rules";
+import { promoteFromWaitingList } from "../activity/activity.service";
 import { Forgotten, ForgetRefused } from "./privacy.type";
 
 export const ERASED_NAME = "Erased member";
@@ -119,10 +120,16 @@ export async function forgetMe(ctx: RequestContext): Promise<Forgotten | ForgetR
       await db.engagementPreference.deleteMany({ where: mine });
       await db.helperAuthorisation.updateMany({ where: { ...bankOf, revokedAt: null, OR: [{ memberId: m.id }, { helperId: m.id }] }, data: { revokedAt: now, revokedById: viewer.personId } });
       await db.mentorPairing.updateMany({ where: { ...bankOf, endedAt: null, OR: [{ mentorId: m.id }, { newcomerId: m.id }] }, data: { endedAt: now } });
-      await db.activitySignup.updateMany({
-        where: { ...mine, status: { in: ["SIGNED_UP", "WAITING"] }, activity: { status: "PLANNED" } },
-        data: { status: "CANCELLED" },
-      });
+      // Places in planned activities are given up, and go to the first on the waiting list.
+      const places = await db.activitySignup.findMany({ where: { ...mine, status: { in: ["SIGNED_UP", "WAITING"] }, activity: { status: "PLANNED" } } });
+      for (const place of places) {
+        await db.$queryRaw`SELECT 1 FROM "Activity" WHERE "timebankId" = ${m.timebankId}::uuid AND "id" = ${place.activityId}::uuid FOR UPDATE`;
+        await db.activitySignup.update({
+          where: { timebankId_activityId_membershipId: { ...mine, activityId: place.activityId } },
+          data: { status: "CANCELLED" },
+        });
+        if (place.status === "SIGNED_UP") await promoteFromWaitingList(db, m.timebankId, place.activityId);
+      }
       await db.membership.updateMany({
         where: { ...bankOf, id: m.id },
         data: { role: "MEMBER", pausedAt: null, plannedReturnOn: null, ...(m.status === "LEFT" || m.status === "DECLINED" ? {} : { status: "LEFT", leftAt: now }) },
