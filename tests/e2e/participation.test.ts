@@ -198,6 +198,16 @@ describe("a member without email", () => {
     }
     expect((await maja.client.ok(APPROVE, { id: id.Karl })).approveMembership.status).toBe("ACTIVE");
 
+    // The coordinator keeps his profile and says how much he wants to give.
+    clock.advance(60_000);
+    const profile = await maja.client.ok(
+      `mutation($input: UpdateProfileInput!, $for: ID) { updateMyProfile(timebank: "aarhus", input: $input, actingFor: $for) { id skills { label } } }`,
+      { input: { bio: "Retired gardener.", skills: [{ label: "hedge trimming", category: "gardening" }] }, for: id.Karl },
+    );
+    expect(profile.updateMyProfile).toEqual({ id: id.Karl, skills: [{ label: "hedge trimming" }] });
+    expect((await t.db.prisma.memberProfile.findFirstOrThrow({ where: { membershipId: id.Maja } })).bio).toBe("");
+    clock.advance(60_000);
+
     // The coordinator posts for Karl; another member cannot.
     const post = await maja.client.ok(CREATE, { input: { kind: "REQUEST", title: "Help with my garden hedge", neighbourhood: "Trøjborg" }, for: id.Karl });
     expect(post.createPost.author.id).toBe(id.Karl);
@@ -214,6 +224,7 @@ describe("a member without email", () => {
     expect(log.actingLog).toEqual([
       { action: "acceptMatch", targetId: proposed.proposeMatch.id, outcome: "OK", actor: { id: id.Maja }, member: { id: id.Karl } },
       { action: "createPost", targetId: post.createPost.id, outcome: "OK", actor: { id: id.Maja }, member: { id: id.Karl } },
+      { action: "updateMyProfile", targetId: id.Karl, outcome: "OK", actor: { id: id.Maja }, member: { id: id.Karl } },
     ]);
   });
 });

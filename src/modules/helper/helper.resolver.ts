@@ -89,13 +89,23 @@ export class MentorPairingResolver {
 @Resolver(() => Member)
 export class MemberParticipationResolver {
   @Mutation(() => Member, { description: "List what you have been through, to mentor others; matching counts these as skills." })
-  async setLivedExperience(@Arg("timebank") slug: string, @Arg("experiences", () => [LivedExperience]) experiences: LivedExperience[], @Ctx() ctx: RequestContext) {
-    return helpers.setLivedExperience(await timebanks.forBank(ctx, slug), experiences);
+  async setLivedExperience(
+    @Arg("timebank") slug: string,
+    @Arg("experiences", () => [LivedExperience]) experiences: LivedExperience[],
+    @Arg("actingFor", () => ID, { nullable: true }) actingFor: string | null,
+    @Ctx() ctx: RequestContext,
+  ) {
+    return helpers.actFor(ctx, actingFor, "setLivedExperience", async (c) => helpers.setLivedExperience(await timebanks.forBank(c, slug), experiences));
   }
 
   @Mutation(() => Engagement, { description: "Say how much you want to give per week or month (or flexible); matching respects it." })
-  async setEngagement(@Arg("timebank") slug: string, @Arg("input") input: EngagementInput, @Ctx() ctx: RequestContext) {
-    return helpers.setEngagement(await timebanks.forBank(ctx, slug), input.period, input.maxMinutes);
+  async setEngagement(
+    @Arg("timebank") slug: string,
+    @Arg("input") input: EngagementInput,
+    @Arg("actingFor", () => ID, { nullable: true }) actingFor: string | null,
+    @Ctx() ctx: RequestContext,
+  ) {
+    return helpers.actFor(ctx, actingFor, "setEngagement", async (c) => helpers.setEngagement(await timebanks.forBank(c, slug), input.period, input.maxMinutes));
   }
 
   @FieldResolver(() => [LivedExperience], { nullable: true, description: "What the member has been through and can mentor others in (insiders of the bank)." })

@@ -8,6 +8,7 @@ import * as timebanks from "../timebank/timebank.service";
 import { MemberFilter, UpdateProfileInput } from "./member.input";
 import * as members from "./member.service";
 import { OnboardingIncomplete } from "../onboarding/onboarding.type";
+import { actFor } from "../helper/helper.service";
 import { AvailabilityWindow, Member, MemberPrivateDetails, MemberProfile, MembershipRefused, Skill } from "./member.type";
 
 const MemberConnection = Connection(Member, "Member");
@@ -70,9 +71,14 @@ export class MemberResolver {
     return members.changeMemberRole(ctx, id, role);
   }
 
-  @Mutation(() => Member, { description: "Edits your profile in one bank." })
-  async updateMyProfile(@Arg("timebank") slug: string, @Arg("input") input: UpdateProfileInput, @Ctx() ctx: RequestContext) {
-    return members.updateMyProfile(await timebanks.forBank(ctx, slug), input);
+  @Mutation(() => Member, { description: "Edits your profile in one bank. actingFor: a coordinator or authorised helper edits that member's profile (logged)." })
+  async updateMyProfile(
+    @Arg("timebank") slug: string,
+    @Arg("input") input: UpdateProfileInput,
+    @Arg("actingFor", () => ID, { nullable: true }) actingFor: string | null,
+    @Ctx() ctx: RequestContext,
+  ) {
+    return actFor(ctx, actingFor, "updateMyProfile", async (c) => members.updateMyProfile(await timebanks.forBank(c, slug), input));
   }
 
   @FieldResolver(() => String)
