@@ -141,7 +141,10 @@ describe("onboarding with interviews and references, referred by the job centre"
 
   it("Bo, who has been through unemployment, is paired with her as a mentor, and matching finds him by it", async () => {
     const lived = await a.Bo.client.ok(`mutation { setLivedExperience(timebank: "aarhus", experiences: [UNEMPLOYMENT, ILLNESS]) { livedExperience } }`);
-    expect(lived.setLivedExperience.livedExperience).toEqual(["ILLNESS", "UNEMPLOYMENT"].sort());
+    expect(lived.setLivedExperience.livedExperience).toEqual(["ILLNESS", "UNEMPLOYMENT"]);
+    const LIVED = `query($id: ID!) { member(id: $id) { livedExperience } }`;
+    expect((await maja.client.ok(LIVED, { id: id.Bo })).member.livedExperience).toEqual(["ILLNESS", "UNEMPLOYMENT"]);
+    expect((await a.Else.client.ok(LIVED, { id: id.Bo })).member.livedExperience).toBeNull();
     const PAIR = `mutation($n: ID!, $m: ID!) { pairMentor(newcomerId: $n, mentorId: $m) { id mentor { id } newcomer { id } endedAt } }`;
     expect(await a.Bo.client.errorCode(PAIR, { n: id.Amira, m: id.Bo })).toBe("FORBIDDEN");
     const pairing = await maja.client.ok(PAIR, { n: id.Amira, m: id.Bo });

@@ -108,7 +108,7 @@ export class MemberParticipationResolver {
     return helpers.actFor(ctx, actingFor, "setEngagement", async (c) => helpers.setEngagement(await timebanks.forBank(c, slug), input.period, input.maxMinutes));
   }
 
-  @FieldResolver(() => [LivedExperience], { nullable: true, description: "What the member has been through and can mentor others in (insiders of the bank)." })
+  @FieldResolver(() => [LivedExperience], { nullable: true, description: "What the member has been through and can mentor others in: the member and coordinators (null for others)." })
   livedExperience(@Root() m: Member, @Ctx() ctx: RequestContext) {
     return helpers.livedExperienceOf(ctx, m);
   }

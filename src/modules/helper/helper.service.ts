@@ -228,10 +228,14 @@ export async function engagementFor(ctx: RequestContext, member: Pick<Membership
   return engagementOf(Object.freeze({ ...ctx, bank: bank!, membership: mine }), member.id);
 }
 
-/** Lived experiences of a member: the member, coordinators and insiders of the bank (the member listed them to mentor). */
+/**
+ * Lived experiences of a member: the member and coordinators only (prison or illness are not for
+ * every neighbour to browse). Matching still uses them, so a request for someone who has been
+ * through it finds them.
+ */
 export async function livedExperienceOf(ctx: RequestContext, member: Pick<Membership, "id" | "timebankId">): Promise<string[] | null> {
   const mine = ctx.viewer?.memberships.find((m) => m.timebankId === member.timebankId);
-  if (!mine || (mine.status !== "ACTIVE" && mine.status !== "PAUSED" && mine.membershipId !== member.id)) return null;
+  if (!mine || (mine.membershipId !== member.id && !isStaff(mine))) return null;
   const skills = await ctx.loaders.skillsByMembership.load(member.id);
   return skills.filter((s) => s.kind === "LIVED_EXPERIENCE").map((s) => s.label.toUpperCase());
 }
