@@ -13,7 +13,27 @@ import { MatchingEventsResolver } from "./modules/matching/matching.events";
 import { PostEventsResolver } from "./modules/post/post.events";
 import { topicSubscriptionsUnsupported } from "./modules/events/event-bus";
 import { PostResolver } from "./modules/post/post.resolver";
+import { PrivacyResolver } from "./modules/privacy/privacy.resolver";
+import { ActivityResolver, ActivitySignupResolver } from "./modules/activity/activity.resolver";
+import { ActingLogResolver, HelperAuthorisationResolver, MemberParticipationResolver, MentorPairingResolver } from "./modules/helper/helper.resolver";
+import { InterviewResolver, MemberOfflineResolver, OnboardingResolver, ReferenceResolver, SafeguardingCheckResolver } from "./modules/onboarding/onboarding.resolver";
 import { TimebankResolver } from "./modules/timebank/timebank.resolver";
+
+/** Issue 9, participation without barriers. */
+const participationResolvers = [
+  OnboardingResolver,
+  InterviewResolver,
+  ReferenceResolver,
+  SafeguardingCheckResolver,
+  MemberOfflineResolver,
+  HelperAuthorisationResolver,
+  ActingLogResolver,
+  MentorPairingResolver,
+  MemberParticipationResolver,
+  ActivityResolver,
+  ActivitySignupResolver,
+  PrivacyResolver,
+] as const;
 
 export const resolvers = [
   AuthResolver,
@@ -35,6 +55,7 @@ export const resolvers = [
   TransferResolver,
   AccountLimitChangeResolver,
   MemberAccountResolver,
+  ...participationResolvers,
 ] as const;
 
 let cached: Promise<GraphQLSchema> | null = null;

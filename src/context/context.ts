@@ -69,10 +69,12 @@ export async function loadViewer(db: Db, personId: string): Promise<Viewer | nul
     select: {
       id: true,
       isPlatformAdmin: true,
+      erasedAt: true,
       memberships: { select: { timebankId: true, id: true, role: true, status: true } },
     },
   });
-  if (!person) return null;
+  // A person who asked to be forgotten is no one: their sessions end with the erasure.
+  if (!person || person.erasedAt) return null;
   return {
     personId: person.id,
     isPlatformAdmin: person.isPlatformAdmin,

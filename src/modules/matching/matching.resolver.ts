@@ -6,6 +6,7 @@ import { Member } from "../member/member.type";
 import { Post } from "../post/post.type";
 import * as timebanks from "../timebank/timebank.service";
 import * as matching from "./matching.service";
+import { actFor } from "../helper/helper.service";
 import { Match, MatchCandidate, MatchFactor, MatchingWeights, MatchingWeightsInput, MatchRefused, ReciprocalPair, SuggestedRequest, Vouch } from "./matching.type";
 
 const MatchResult = resultUnion("MatchResult", Match, [MatchRefused]);
@@ -62,14 +63,14 @@ export class MatchResolver {
     return matching.proposeMatch(ctx, request, candidate, offer);
   }
 
-  @Mutation(() => MatchResult, { description: "The proposed member says yes: the request becomes MATCHED." })
-  acceptMatch(@Arg("match", () => ID) id: string, @Ctx() ctx: RequestContext) {
-    return matching.acceptMatch(ctx, id);
+  @Mutation(() => MatchResult, { description: "The proposed member says yes: the request becomes MATCHED. actingFor: an authorised helper answers for that member (logged)." })
+  acceptMatch(@Arg("match", () => ID) id: string, @Arg("actingFor", () => ID, { nullable: true }) actingFor: string | null, @Ctx() ctx: RequestContext) {
+    return actFor(ctx, actingFor, "acceptMatch", (c) => matching.acceptMatch(c, id));
   }
 
-  @Mutation(() => MatchResult, { description: "The proposed member says no, and is not proposed for this request again." })
-  declineMatch(@Arg("match", () => ID) id: string, @Ctx() ctx: RequestContext) {
-    return matching.declineMatch(ctx, id);
+  @Mutation(() => MatchResult, { description: "The proposed member says no, and is not proposed for this request again. actingFor: as for acceptMatch." })
+  declineMatch(@Arg("match", () => ID) id: string, @Arg("actingFor", () => ID, { nullable: true }) actingFor: string | null, @Ctx() ctx: RequestContext) {
+    return actFor(ctx, actingFor, "declineMatch", (c) => matching.declineMatch(c, id));
   }
 
   @Mutation(() => MatchResult, { description: "The proposer, the requester or a coordinator takes back an unanswered proposal." })

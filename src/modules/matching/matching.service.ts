@@ -18,6 +18,8 @@ import { effectiveStatus } from "../post/post.rules";
 import { canManage, findVisiblePost, POST_COLUMNS, postFromRow } from "../post/post.service";
 import { windowsOf, type Post } from "../post/post.type";
 import { exchangeHistory, NO_EXCHANGES, type ExchangeTotals } from "./exchange-history";
+import { safeguardingCheckedSql } from "../onboarding/safeguarding.sql";
+import { atEngagementLimitSql } from "../helper/engagement.sql";
 import { ineligibility, INELIGIBILITY_MESSAGES, phrases } from "./matching.rules";
 import { MatchRefused, type MatchCandidate, type MatchingWeightsInput, type ReciprocalPair, type SuggestedRequest } from "./matching.type";
 import {
@@ -104,6 +106,10 @@ interface CandidateRow {
   recentMatches: number;
   acceptedMatches: number;
   vouched: boolean;
+  /** Has a valid safeguarding check, or the bank requires none (issue 9). */
+  checked: boolean;
+  /** Has reached the hours they want to give per week or month (issue 9). */
+  atLimit: boolean;
   declined: boolean;
 }
 
@@ -143,7 +149,7 @@ async function candidateRows(ctx: BankContext, ids: Prisma.Sql, requestId: strin
            coalesce(pr."languages", '{}'::text[]) AS "languages", pr."neighbourhood", coalesce(pr."availability", '[]'::jsonb) AS "availability",
            coalesce((SELECT json_agg(json_build_object('label', s."label", 'categoryId', s."categoryId"))
                        FROM "MemberSkill" s
-                      WHERE s."timebankId" = ${bank}::uuid AND s."membershipId" = m."id" AND s."kind" = 'SKILL'), '[]'::json) AS "skills",
+                      WHERE s."timebankId" = ${bank}::uuid AND s."membershipId" = m."id" AND s."kind" IN ('SKILL', 'LIVED_EXPERIENCE')), '[]'::json) AS "skills",
            coalesce((SELECT json_agg(json_build_object('id', o."id", 'title', o."title", 'categoryId', o."categoryId", 'tags', coalesce(o."tags", '{}'::text[]),
                                                        'availability', o."availability", 'flexible', o."flexible") ORDER BY o."createdAt" DESC)
                        FROM "Post" o
@@ -154,6 +160,8 @@ async function candidateRows(ctx: BankContext, ids: Prisma.Sql, requestId: strin
            (SELECT count(*)::int FROM "Match" x
              WHERE x."timebankId" = ${bank}::uuid AND x."candidateId" = m."id" AND x."status" = 'ACCEPTED') AS "acceptedMatches",
            EXISTS (SELECT 1 FROM "MemberVouch" vo WHERE vo."timebankId" = ${bank}::uuid AND vo."membershipId" = m."id") AS "vouched",
+           ${safeguardingCheckedSql(bank, Prisma.sql`m."id"`, now)} AS "checked",
+           ${atEngagementLimitSql(bank, Prisma.sql`m."id"`, now)} AS "atLimit",
            EXISTS (SELECT 1 FROM "Match" d WHERE d."timebankId" = ${bank}::uuid AND d."requestId" = ${requestId}::uuid
                       AND d."candidateId" = m."id" AND d."status" = 'DECLINED') AS "declined"
       FROM (${ids}) AS wanted
@@ -220,7 +228,7 @@ function candidatePool(ctx: BankContext, post: Post, requesterLanguages: string[
                    CASE WHEN s."categoryId" = ${cat}::uuid AND s."label" = ANY(${named}::text[]) THEN 1.0
                         WHEN s."categoryId" = ${cat}::uuid THEN 0.7 ELSE 0.5 END AS "fit"
               FROM "MemberSkill" s
-             WHERE s."timebankId" = ${bank}::uuid AND s."kind" = 'SKILL'
+             WHERE s."timebankId" = ${bank}::uuid AND s."kind" IN ('SKILL', 'LIVED_EXPERIENCE')
                AND (s."categoryId" = ${cat}::uuid OR s."label" = ANY(${named}::text[]))
             UNION ALL
             SELECT o."authorId",
@@ -242,6 +250,8 @@ function candidatePool(ctx: BankContext, post: Post, requesterLanguages: string[
          AND NOT EXISTS (SELECT 1 FROM "Match" d WHERE d."timebankId" = ${bank}::uuid AND d."requestId" = ${post.id}::uuid
                             AND d."candidateId" = m."id" AND d."status" = 'DECLINED')
          AND (NOT ${post.requiresVouchedHelper} OR EXISTS (SELECT 1 FROM "MemberVouch" vo WHERE vo."timebankId" = ${bank}::uuid AND vo."membershipId" = m."id"))
+         AND (NOT ${post.requiresVouchedHelper} OR ${safeguardingCheckedSql(bank, Prisma.sql`m."id"`, now)})
+         AND NOT ${atEngagementLimitSql(bank, Prisma.sql`m."id"`, now)}
        ORDER BY "coarse" DESC, m."memberNumber"
        LIMIT ${CANDIDATE_POOL}
     ) pool`;
@@ -305,7 +315,7 @@ export async function suggestedRequests(ctx: BankContext, first?: number | null)
      WHERE p."timebankId" = ${bank}::uuid AND p."kind" = 'REQUEST' AND p."status" = 'OPEN'
        AND (p."expiresAt" IS NULL OR p."expiresAt" > ${now})
        AND p."authorId" <> ${me.membershipId}::uuid
-       AND (NOT p."requiresVouchedHelper" OR ${row.vouched})
+       AND (NOT p."requiresVouchedHelper" OR ${row.vouched && row.checked})
        AND NOT EXISTS (SELECT 1 FROM "Match" d WHERE d."timebankId" = ${bank}::uuid AND d."requestId" = p."id"
                           AND d."candidateId" = ${me.membershipId}::uuid AND d."status" = 'DECLINED')
        AND (p."categoryId" = ANY(${categories}::uuid[]) ${labelMatch} ${textMatch})
@@ -376,6 +386,8 @@ export async function proposeMatch(ctx: RequestContext, requestId: string, candi
     declinedThisRequest: row.declined,
     requiresVouchedHelper: post.requiresVouchedHelper,
     candidateVouched: row.vouched,
+    candidateChecked: row.checked,
+    candidateAtLimit: row.atLimit,
   });
   if (broken) return refusal(broken, INELIGIBILITY_MESSAGES[broken]);
   const [weights, requesterLanguages, totals] = await Promise.all([weightsFor(bank), languagesOf(bank, post.authorId), totalsFor(bank, [row.id])]);

@@ -3,12 +3,12 @@ import type { Db } from "../../db/database";
 import type { MemberProfile, MemberSkill, Membership, Person } from "../../generated/prisma/client";
 import { byKey, groupByKey } from "../../context/loaders";
 
-export type PersonName = Pick<Person, "id" | "displayName" | "email">;
+export type PersonName = Pick<Person, "id" | "displayName" | "email" | "offline">;
 
 export function createMemberLoaders(db: Db) {
   return {
     personById: new DataLoader<string, PersonName | null>(async (ids) =>
-      byKey(ids, await db.person.findMany({ where: { id: { in: [...ids] } }, select: { id: true, displayName: true, email: true } }), (p) => p.id),
+      byKey(ids, await db.person.findMany({ where: { id: { in: [...ids] } }, select: { id: true, displayName: true, email: true, offline: true } }), (p) => p.id),
     ),
     profileByMembership: new DataLoader<string, MemberProfile | null>(async (ids) =>
       byKey(ids, await db.memberProfile.findMany({ where: { membershipId: { in: [...ids] } } }), (p) => p.membershipId),

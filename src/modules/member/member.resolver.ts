@@ -7,10 +7,12 @@ import { Category, Timebank } from "../timebank/timebank.type";
 import * as timebanks from "../timebank/timebank.service";
 import { MemberFilter, UpdateProfileInput } from "./member.input";
 import * as members from "./member.service";
+import { OnboardingIncomplete } from "../onboarding/onboarding.type";
+import { actFor } from "../helper/helper.service";
 import { AvailabilityWindow, Member, MemberPrivateDetails, MemberProfile, MembershipRefused, Skill } from "./member.type";
 
 const MemberConnection = Connection(Member, "Member");
-const MembershipResult = resultUnion("MembershipResult", Member, [MembershipRefused]);
+const MembershipResult = resultUnion("MembershipResult", Member, [MembershipRefused, OnboardingIncomplete]);
 
 @Resolver(() => Member)
 export class MemberResolver {
@@ -69,9 +71,14 @@ export class MemberResolver {
     return members.changeMemberRole(ctx, id, role);
   }
 
-  @Mutation(() => Member, { description: "Edits your profile in one bank." })
-  async updateMyProfile(@Arg("timebank") slug: string, @Arg("input") input: UpdateProfileInput, @Ctx() ctx: RequestContext) {
-    return members.updateMyProfile(await timebanks.forBank(ctx, slug), input);
+  @Mutation(() => Member, { description: "Edits your profile in one bank. actingFor: a coordinator or authorised helper edits that member's profile (logged)." })
+  async updateMyProfile(
+    @Arg("timebank") slug: string,
+    @Arg("input") input: UpdateProfileInput,
+    @Arg("actingFor", () => ID, { nullable: true }) actingFor: string | null,
+    @Ctx() ctx: RequestContext,
+  ) {
+    return actFor(ctx, actingFor, "updateMyProfile", async (c) => members.updateMyProfile(await timebanks.forBank(c, slug), input));
   }
 
   @FieldResolver(() => String)
@@ -105,10 +112,15 @@ export class MemberResolver {
     return (await ctx.loaders.skillsByMembership.load(m.id)).filter((s) => s.kind === "NEED");
   }
 
-  @FieldResolver(() => MemberPrivateDetails, { nullable: true, description: "Null unless you are this member or a coordinator of the bank." })
+  @FieldResolver(() => MemberPrivateDetails, {
+    nullable: true,
+    description: "Null unless you are this member or a coordinator of the bank. A member with an accepted match with you sees contact email and phone only (loginEmail empty).",
+  })
   async privateDetails(@Root() m: Member, @Ctx() ctx: RequestContext): Promise<MemberPrivateDetails | null> {
-    if (!members.canSeePrivate(ctx, m)) return null;
+    const access = await members.privateDetailsAccess(ctx, m);
+    if (!access) return null;
     const [p, person] = await Promise.all([ctx.loaders.profileByMembership.load(m.id), ctx.loaders.personById.load(m.personId)]);
+    if (access === "contact") return { loginEmail: "", contactEmail: p?.contactEmail ?? null, contactPhone: p?.contactPhone ?? null, accessibilityNeeds: null };
     return {
       loginEmail: person?.email ?? "",
       contactEmail: p?.contactEmail ?? null,

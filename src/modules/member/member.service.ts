@@ -13,8 +13,10 @@ import { canTransition, normaliseTag, refusalMessage, TRANSITIONS, validateAvail
 import { MembershipRefused } from "./member.type";
 import { openMemberAccount } from "../ledger/ledger.accounts";
 import { recordEvent } from "../events/events.service";
+import { approvalBlocker } from "../onboarding/onboarding.service";
+import type { OnboardingIncomplete } from "../onboarding/onboarding.type";
 
-export type MembershipResult = Membership | MembershipRefused;
+export type MembershipResult = Membership | MembershipRefused | OnboardingIncomplete;
 
 /** The tenant filter of this module: rows of the context's bank only. */
 const inBank = (ctx: BankContext) => ({ timebankId: ctx.bank.id });
@@ -38,6 +40,29 @@ export async function findVisibleMember(ctx: RequestContext, rawId: string): Pro
 export function canSeePrivate(ctx: RequestContext, member: Pick<Membership, "personId" | "timebankId">): boolean {
   if (!ctx.viewer) return false;
   return ctx.viewer.personId === member.personId || isStaff(membershipIn(ctx.viewer, member.timebankId));
+}
+
+/**
+ * How much of a member's private details the viewer may read: "full" for the member and the
+ * bank's coordinators; "contact" (contact email and phone only) for a member who shares an
+ * accepted match with them, either way round; null for anyone else.
+ */
+export async function privateDetailsAccess(ctx: RequestContext, member: Pick<Membership, "id" | "personId" | "timebankId">): Promise<"full" | "contact" | null> {
+  if (canSeePrivate(ctx, member)) return "full";
+  const mine = membershipIn(ctx.viewer, member.timebankId);
+  if (!isInsider(mine)) return null;
+  const shared = await ctx.db.match.findFirst({
+    where: {
+      timebankId: member.timebankId,
+      status: "ACCEPTED",
+      OR: [
+        { candidateId: mine.membershipId, request: { authorId: member.id } },
+        { candidateId: member.id, request: { authorId: mine.membershipId } },
+      ],
+    },
+    select: { id: true },
+  });
+  return shared ? "contact" : null;
 }
 
 export async function membershipsOfPerson(ctx: RequestContext, personId: string): Promise<Membership[]> {
@@ -143,7 +168,7 @@ async function applyTransition(
   member: Membership,
   action: MembershipAction,
   data: Prisma.MembershipUpdateManyMutationInput,
-): Promise<MembershipResult> {
+): Promise<Membership | MembershipRefused> {
   const { from, to } = TRANSITIONS[action];
   const refused = (current: MembershipStatus) =>
     errorResult(MembershipRefused, "INVALID_TRANSITION", refusalMessage(action, current), { currentStatus: current });
@@ -169,6 +194,11 @@ async function memberForStaff(ctx: RequestContext, id: string): Promise<{ member
 export async function approveMembership(ctx: RequestContext, id: string): Promise<MembershipResult> {
   const { member, bank } = await memberForStaff(ctx, id);
   const now = ctx.clock.now();
+  // The bank's required onboarding steps (interview, references, safeguarding check) come first.
+  if (member.status === "APPLIED") {
+    const blocker = await approvalBlocker(bank, member);
+    if (blocker) return blocker;
+  }
   return inTransaction(bank, async (tx) => {
     const result = await applyTransition(tx, member, "approve", { approvedById: ctx.viewer!.personId, approvedAt: now, joinedAt: member.joinedAt ?? now });
     if (!(result instanceof MembershipRefused)) await openMemberAccount(tx.db, tx.bank, result.id, now);

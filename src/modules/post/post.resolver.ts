@@ -9,6 +9,7 @@ import * as timebanks from "../timebank/timebank.service";
 import { CreatePostInput, PostFilter, UpdatePostInput } from "./post.input";
 import { effectiveStatus } from "./post.rules";
 import * as posts from "./post.service";
+import { actFor } from "../helper/helper.service";
 import { Post, PostRefused, windowsOf } from "./post.type";
 
 const PostConnection = Connection(Post, "Post");
@@ -32,9 +33,14 @@ export class PostResolver {
     return posts.getPost(ctx, id);
   }
 
-  @Mutation(() => Post, { description: "Active members: offer help or ask for it." })
-  async createPost(@Arg("timebank") slug: string, @Arg("input") input: CreatePostInput, @Ctx() ctx: RequestContext) {
-    return posts.createPost(await timebanks.forBank(ctx, slug), input);
+  @Mutation(() => Post, { description: "Active members: offer help or ask for it. actingFor: an authorised helper posts for that member (logged)." })
+  async createPost(
+    @Arg("timebank") slug: string,
+    @Arg("input") input: CreatePostInput,
+    @Arg("actingFor", () => ID, { nullable: true }) actingFor: string | null,
+    @Ctx() ctx: RequestContext,
+  ) {
+    return actFor(ctx, actingFor, "createPost", async (c) => posts.createPost(await timebanks.forBank(c, slug), input));
   }
 
   @Mutation(() => PostResult, { description: "The author or a coordinator: edit an open post." })
