@@ -3,6 +3,7 @@ import "reflect-metadata";
 import type { GraphQLSchema } from "graphql";
 import { buildSchema } from "type-graphql";
 import { AuthResolver } from "./modules/auth/auth.resolver";
+import { InstitutionMembershipResolver, InstitutionResolver, InterBankTransferResolver, PartnershipResolver } from "./modules/federation/federation.resolver";
 import { AccountLimitChangeResolver, AccountResolver, MemberAccountResolver, TransferResolver } from "./modules/ledger/ledger.resolver";
 import { MemberResolver, SkillResolver } from "./modules/member/member.resolver";
 import { TimebankResolver } from "./modules/timebank/timebank.resolver";
@@ -16,6 +17,10 @@ export const resolvers = [
   TransferResolver,
   AccountLimitChangeResolver,
   MemberAccountResolver,
+  InstitutionResolver,
+  InstitutionMembershipResolver,
+  PartnershipResolver,
+  InterBankTransferResolver,
 ] as const;
 
 let cached: Promise<GraphQLSchema> | null = null;
