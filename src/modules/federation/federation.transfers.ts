@@ -206,8 +206,8 @@ async function monthlyMinutes(tx: Tx, timebankId: string, accountId: string, sid
   return agg._sum.minutes ?? 0;
 }
 
-function capReached(institutionId: string, cap: InstitutionCap, requestedMinutes: number, remainingMinutes: number | null, message: string) {
-  return errorResult(InstitutionCapReached, "INSTITUTION_CAP_REACHED", message, { institutionId, cap, requestedMinutes, remainingMinutes });
+function capReached(institutionId: string, cap: InstitutionCap, requestedMinutes: number, remainingThisMonthMinutes: number | null, message: string) {
+  return errorResult(InstitutionCapReached, "INSTITUTION_CAP_REACHED", message, { institutionId, cap, requestedMinutes, remainingThisMonthMinutes });
 }
 
 /**
@@ -491,7 +491,7 @@ function notPending(t: InterBankTransfer): ErrorResult {
   if (t.status === "VOIDED" && t.approvedById === null && t.approverInstitutionMembershipId && t.voidReason?.startsWith("approval refused")) {
     return errorResult(ApprovalRefused, "APPROVAL_REFUSED", "the supervising institution refused this transfer: nothing moved", { reason: t.voidReason });
   }
-  return errorResult(InterBankTransferNotPending, "INTER_BANK_TRANSFER_NOT_PENDING", `this transfer is already ${t.status.toLowerCase().replace("_", " ")}`, { currentStatus: t.status });
+  return errorResult(InterBankTransferNotPending, "INTER_BANK_TRANSFER_NOT_PENDING", `this transfer is ${t.status.toLowerCase().replace("_", " ")}: it cannot be decided that way now`, { currentStatus: t.status });
 }
 
 type Decision = {

@@ -335,7 +335,7 @@ export class InstitutionCapReached extends ErrorResult {
   requestedMinutes: number;
 
   @Field(() => Int, { nullable: true, description: "Minutes still possible this month; shown only when the numbers are the viewer's own." })
-  remainingMinutes: number | null;
+  remainingThisMonthMinutes: number | null;
 }
 
 @ObjectType({ implements: ErrorResult, description: "The supervising institution refused to approve this transfer: nothing moved." })
