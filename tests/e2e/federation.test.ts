@@ -233,6 +233,7 @@ describe("Gloucester: a prisoner's hours reach his daughter", () => {
   });
 
   it("Amy spends it on homework help from Tom", async () => {
+    clock.advance(60_000);
     const paid = await recordExchange(fay, { timebank: FAMILIES, giverMemberId: tom.memberId, receiverMemberId: amy.memberId, minutes: 90, memo: "Maths homework, three sessions" });
     expect(paid).toMatchObject({ status: "POSTED" });
     expect(await balances(amy, tom)).toEqual([30, 90]);
@@ -257,6 +258,7 @@ describe("Gloucester: a prisoner's hours reach his daughter", () => {
   });
 
   it("Lee donates an hour to the victims' charity anonymously: the charity sees the purpose and the bank, not the donor", async () => {
+    clock.advance(60_000);
     const sent = await send(lee, { from: lee.accountId, toBank: FAMILIES, toInstitution: charityId, minutes: 60, purpose: "CHARITY", message: "Sorry.", anonymous: true });
     expect(sent).toMatchObject({ status: "PENDING_APPROVAL", donorName: "Lee Prisoner", recipientKind: "INSTITUTION", recipientName: "Victim Support Gloucestershire" });
     expect(await decide(pat, "approveInterBankTransfer", sent.id)).toMatchObject({ status: "PENDING_ACCEPTANCE" });

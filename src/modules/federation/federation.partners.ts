@@ -225,14 +225,15 @@ export async function acceptPartnership(ctx: RequestContext, rawId: string): Pro
   if (!isBankAdmin(partner.membership)) throw forbidden("only an admin of the invited bank accepts a partnership");
   return ledgerTransaction(partner, async (tx) => {
     const now = tx.clock.now();
-    const [updated] = await tx.db.$queryRaw<Partnership[]>`
+    const changed = await tx.db.$executeRaw`
       UPDATE "Partnership" SET "status" = 'ACTIVE', "acceptedById" = ${viewer.personId}::uuid, "activatedAt" = ${now}, "updatedAt" = ${now}
-      WHERE "id" = ${p.id}::uuid AND "status" = 'PROPOSED' RETURNING *`;
-    if (!updated) {
+      WHERE "id" = ${p.id}::uuid AND "status" = 'PROPOSED'`;
+    if (changed !== 1) {
       const current = await tx.db.partnership.findUniqueOrThrow({ where: { id: p.id } });
       if (current.acceptedById === viewer.personId && current.status !== "PROPOSED") return current; // a retry
       return conflict(current, `this partnership is ${current.status.toLowerCase()}, not proposed`);
     }
+    const updated = await tx.db.partnership.findUniqueOrThrow({ where: { id: p.id } });
     for (const [own, other] of [
       [updated.proposerBankId, updated.partnerBankId],
       [updated.partnerBankId, updated.proposerBankId],
@@ -258,12 +259,11 @@ export async function suspendPartnership(ctx: RequestContext, rawId: string): Pr
   await adminOfEitherBank(ctx, p);
   return inTransaction(ctx, async (tx) => {
     const now = tx.clock.now();
-    const [updated] = await tx.db.$queryRaw<Partnership[]>`
+    const changed = await tx.db.$executeRaw`
       UPDATE "Partnership" SET "status" = 'SUSPENDED', "suspendedAt" = ${now}, "updatedAt" = ${now}
-      WHERE "id" = ${p.id}::uuid AND "status" = 'ACTIVE' RETURNING *`;
-    if (updated) return updated;
+      WHERE "id" = ${p.id}::uuid AND "status" = 'ACTIVE'`;
     const current = await tx.db.partnership.findUniqueOrThrow({ where: { id: p.id } });
-    if (current.status === "SUSPENDED") return current; // a retry
+    if (changed === 1 || current.status === "SUSPENDED") return current; // a retry finds it suspended
     return conflict(current, `only an active partnership can be suspended; this one is ${current.status.toLowerCase()}`);
   });
 }
@@ -274,12 +274,11 @@ export async function resumePartnership(ctx: RequestContext, rawId: string): Pro
   await adminOfEitherBank(ctx, p);
   return inTransaction(ctx, async (tx) => {
     const now = tx.clock.now();
-    const [updated] = await tx.db.$queryRaw<Partnership[]>`
+    const changed = await tx.db.$executeRaw`
       UPDATE "Partnership" SET "status" = 'ACTIVE', "suspendedAt" = NULL, "updatedAt" = ${now}
-      WHERE "id" = ${p.id}::uuid AND "status" = 'SUSPENDED' RETURNING *`;
-    if (updated) return updated;
+      WHERE "id" = ${p.id}::uuid AND "status" = 'SUSPENDED'`;
     const current = await tx.db.partnership.findUniqueOrThrow({ where: { id: p.id } });
-    if (current.status === "ACTIVE") return current;
+    if (changed === 1 || current.status === "ACTIVE") return current;
     return conflict(current, `only a suspended partnership can be resumed; this one is ${current.status.toLowerCase()}`);
   });
 }

@@ -449,16 +449,17 @@ async function transition(
 ): Promise<InterBankTransfer | null> {
   const fromList = from.map((s) => `${s}`);
   const rows = by.approval
-    ? await tx.$queryRaw<InterBankTransfer[]>`
+    ? await tx.$queryRaw<{ id: string }[]>`
         UPDATE "InterBankTransfer" SET "status" = ${to}::"InterBankTransferStatus", "approvedById" = ${by.personId}::uuid, "approvedAt" = ${now},
           "postedAt" = CASE WHEN ${to} = 'POSTED' THEN ${now}::timestamptz ELSE NULL END
-        WHERE "timebankId" = ${t.timebankId}::uuid AND "id" = ${t.id}::uuid AND "status"::text = ANY(${fromList}::text[]) RETURNING *`
-    : await tx.$queryRaw<InterBankTransfer[]>`
+        WHERE "timebankId" = ${t.timebankId}::uuid AND "id" = ${t.id}::uuid AND "status"::text = ANY(${fromList}::text[]) RETURNING "id"`
+    : await tx.$queryRaw<{ id: string }[]>`
         UPDATE "InterBankTransfer" SET "status" = ${to}::"InterBankTransferStatus", "decidedById" = ${by.personId}::uuid, "decidedAt" = ${now},
           "voidReason" = ${by.reason ?? null}, "postedAt" = CASE WHEN ${to} = 'POSTED' THEN ${now}::timestamptz ELSE NULL END
-        WHERE "timebankId" = ${t.timebankId}::uuid AND "id" = ${t.id}::uuid AND "status"::text = ANY(${fromList}::text[]) RETURNING *`;
+        WHERE "timebankId" = ${t.timebankId}::uuid AND "id" = ${t.id}::uuid AND "status"::text = ANY(${fromList}::text[]) RETURNING "id"`;
   if (rows.length !== 1) return null;
-  const updated = rows[0];
+  // Read back through Prisma: raw rows carry driver-specific types (enum arrays, dates).
+  const updated = await tx.interBankTransfer.findUniqueOrThrow({ where: { timebankId_id: { timebankId: t.timebankId, id: t.id } } });
   if (to === "PENDING_ACCEPTANCE") return updated;
   const [src, dst] = await Promise.all([
     tx.transfer.findUniqueOrThrow({ where: { timebankId_id: { timebankId: t.timebankId, id: t.sourceTransferId } } }),
@@ -584,12 +585,13 @@ export async function endPartnership(ctx: RequestContext, rawId: string): Promis
   const bank = await timebanks.forBankId(ctx, adminOf(p.proposerBankId) ? p.proposerBankId : p.partnerBankId);
   return ledgerTransaction(bank, async (tx) => {
     const now = tx.clock.now();
-    const [ended] = await tx.db.$queryRaw<Partnership[]>`
-      UPDATE "Partnership" SET "status" = 'ENDED', "endedAt" = ${now}, "updatedAt" = ${now} WHERE "id" = ${p.id}::uuid AND "status" <> 'ENDED' RETURNING *`;
-    if (!ended) return tx.db.partnership.findUniqueOrThrow({ where: { id: p.id } }); // a retry
-    const pending = await tx.db.interBankTransfer.findMany({ where: { partnershipId: p.id, status: { in: PENDING } } });
-    for (const t of pending) await transition(tx.db, t, PENDING, "VOIDED", { personId: viewer.personId, reason: "the partnership ended" }, now);
-    return ended;
+    const changed = await tx.db.$executeRaw`
+      UPDATE "Partnership" SET "status" = 'ENDED', "endedAt" = ${now}, "updatedAt" = ${now} WHERE "id" = ${p.id}::uuid AND "status" <> 'ENDED'`;
+    if (changed === 1) {
+      const pending = await tx.db.interBankTransfer.findMany({ where: { partnershipId: p.id, status: { in: PENDING } } });
+      for (const t of pending) await transition(tx.db, t, PENDING, "VOIDED", { personId: viewer.personId, reason: "the partnership ended" }, now);
+    }
+    return tx.db.partnership.findUniqueOrThrow({ where: { id: p.id } }); // a retry finds it ended
   });
 }
 
