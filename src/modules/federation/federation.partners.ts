@@ -234,16 +234,21 @@ export async function acceptPartnership(ctx: RequestContext, rawId: string): Pro
       return conflict(current, `this partnership is ${current.status.toLowerCase()}, not proposed`);
     }
     const updated = await tx.db.partnership.findUniqueOrThrow({ where: { id: p.id } });
-    for (const [own, other] of [
-      [updated.proposerBankId, updated.partnerBankId],
-      [updated.partnerBankId, updated.proposerBankId],
-    ]) {
-      const caps = capsFor(updated, own);
-      const account = await tx.db.account.create({ data: { timebankId: own, kind: "CLEARING", floorMinutes: -caps.incoming, ceilingMinutes: caps.outgoing, openedAt: now, updatedAt: now } });
-      await tx.db.partnerClearing.create({ data: { timebankId: own, partnershipId: updated.id, partnerTimebankId: other, accountId: account.id, createdAt: now } });
-    }
+    await openClearingAccounts(tx.db, updated, now);
     return updated;
   });
+}
+
+/** Opens each bank's clearing account for the other, with the partnership's caps as its limits. */
+export async function openClearingAccounts(db: Tx, p: Partnership, now: Date): Promise<void> {
+  for (const [own, other] of [
+    [p.proposerBankId, p.partnerBankId],
+    [p.partnerBankId, p.proposerBankId],
+  ]) {
+    const caps = capsFor(p, own);
+    const account = await db.account.create({ data: { timebankId: own, kind: "CLEARING", floorMinutes: -caps.incoming, ceilingMinutes: caps.outgoing, openedAt: now, updatedAt: now } });
+    await db.partnerClearing.create({ data: { timebankId: own, partnershipId: p.id, partnerTimebankId: other, accountId: account.id, createdAt: now } });
+  }
 }
 
 async function adminOfEitherBank(ctx: RequestContext, p: Partnership): Promise<void> {

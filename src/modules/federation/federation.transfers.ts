@@ -13,7 +13,7 @@
 // updates used here, so re-delivery is harmless and the twin check of ledger:verify finds any
 // leg whose partner has not caught up. Until then one PostgreSQL does it atomically.
 import { randomUUID } from "node:crypto";
-import type { Account, InterBankTransfer, Partnership, Prisma } from "../../generated/prisma/client";
+import type { Account, InterBankTransfer, Partnership, Prisma, Timebank } from "../../generated/prisma/client";
 import type { InterBankTransferStatus, TransferPurpose } from "../../generated/prisma/enums";
 import { appError, badInput, errorResult, forbidden, notFound, type ErrorResult } from "../../common/errors";
 import * as v from "../../common/validation";
@@ -71,8 +71,8 @@ function restoreRefusal(stored: Prisma.JsonValue): ErrorResult {
 
 // ---- who the viewer is to a transfer -------------------------------------------------------------
 
-type OwnedAccount = Account & { membership: { personId: string; status: string } | null; institutionMembership: { id: string; institutionId: string } | null };
-const OWNED = { membership: { select: { personId: true, status: true } }, institutionMembership: { select: { id: true, institutionId: true } } } as const;
+export type OwnedAccount = Account & { membership: { personId: string; status: string } | null; institutionMembership: { id: string; institutionId: string } | null };
+export const OWNED = { membership: { select: { personId: true, status: true } }, institutionMembership: { select: { id: true, institutionId: true } } } as const;
 
 /** The viewer acts for this account: it is their own, or they are a delegate of its institution. */
 async function actsFor(ctx: RequestContext, account: OwnedAccount): Promise<boolean> {
@@ -165,7 +165,7 @@ export async function legRecordedBy(ctx: RequestContext, leg: { timebankId: stri
 
 // ---- sending -----------------------------------------------------------------------------------
 
-interface Recipient {
+export interface Recipient {
   kind: "MEMBER" | "INSTITUTION" | "POT";
   account: OwnedAccount;
 }
@@ -204,6 +204,11 @@ async function monthlyMinutes(tx: Tx, timebankId: string, accountId: string, sid
     _sum: { minutes: true },
   });
   return agg._sum.minutes ?? 0;
+}
+
+/** "2026-10": the calendar month of an instant in the bank's time zone. */
+function monthOf(instant: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit" }).format(instant).slice(0, 7);
 }
 
 function capReached(institutionId: string, cap: InstitutionCap, requestedMinutes: number, remainingThisMonthMinutes: number | null, message: string) {
@@ -256,7 +261,7 @@ export async function sendHoursToOtherBank(ctx: RequestContext, input: SendHours
     if (legTaken) throw reused();
     await tx.db.$executeRaw`SAVEPOINT inter_bank_send`;
     try {
-      return await send(tx, { sender, recipient, target, minutes, message, anonymous, purpose: input.purpose, key, hash, personId: viewer.personId });
+      return await send({ db: tx.db, bank: tx.bank, now: tx.clock.now() }, { sender, recipient, target: target.bank, minutes, message, anonymous, purpose: input.purpose, key, hash, personId: viewer.personId });
     } catch (err) {
       if (!(err instanceof LedgerRefusal)) throw err;
       await tx.db.$executeRaw`ROLLBACK TO SAVEPOINT inter_bank_send`;
@@ -270,10 +275,10 @@ export async function sendHoursToOtherBank(ctx: RequestContext, input: SendHours
   return viewOf(ctx, result, "SOURCE");
 }
 
-interface SendPlan {
+export interface SendPlan {
   sender: OwnedAccount;
   recipient: Recipient;
-  target: BankContext;
+  target: Timebank;
   minutes: number;
   message: string;
   anonymous: boolean;
@@ -283,11 +288,20 @@ interface SendPlan {
   personId: string;
 }
 
-async function send(tx: BankContext, plan: SendPlan): Promise<InterBankTransfer> {
-  const { sender, recipient, target, minutes, purpose } = plan;
+/** Where a transfer is sent from: the transaction, the source bank and the time of the request. */
+export interface SendEnv {
+  db: Tx;
+  bank: Timebank;
+  now: Date;
+}
+
+/** The checks and the moves of one inter-bank transfer, inside the caller's transaction (also used by the demo seed). */
+export async function send(tx: SendEnv, plan: SendPlan): Promise<InterBankTransfer> {
+  const { sender, recipient, target: targetBank, minutes, purpose } = plan;
+  const target = { bank: targetBank };
   const sourceId = tx.bank.id;
   const targetId = target.bank.id;
-  const now = tx.clock.now();
+  const now = tx.now;
   const partnership = await livePartnership(tx.db, sourceId, targetId);
   if (!partnership || partnership.status !== "ACTIVE") {
     refuse(
@@ -323,7 +337,7 @@ async function send(tx: BankContext, plan: SendPlan): Promise<InterBankTransfer>
     await tx.db.$queryRaw`SELECT 1 AS locked FROM "InstitutionMembership" WHERE "timebankId" = ${im.timebankId}::uuid AND "id" = ${im.id}::uuid FOR UPDATE`;
   }
   if (senderInstitution?.monthlySpendCapMinutes != null) {
-    const { from, to } = monthPeriod(now.toISOString().slice(0, 7), tx.bank.timezone);
+    const { from, to } = monthPeriod(monthOf(now, tx.bank.timezone), tx.bank.timezone);
     const spent = await monthlyMinutes(tx.db, sourceId, sender.id, "debit", from, to);
     if (spent + minutes > senderInstitution.monthlySpendCapMinutes) {
       const remaining = Math.max(0, senderInstitution.monthlySpendCapMinutes - spent);
@@ -331,7 +345,7 @@ async function send(tx: BankContext, plan: SendPlan): Promise<InterBankTransfer>
     }
   }
   if (recipientInstitution) {
-    const { from, to } = monthPeriod(now.toISOString().slice(0, 7), target.bank.timezone);
+    const { from, to } = monthPeriod(monthOf(now, target.bank.timezone), target.bank.timezone);
     if (recipientInstitution.monthlyAcceptCapMinutes != null) {
       const accepted = await monthlyMinutes(tx.db, targetId, recipient.account.id, "credit", from, to);
       if (accepted + minutes > recipientInstitution.monthlyAcceptCapMinutes) {
@@ -439,7 +453,7 @@ function translateRefusal(result: ErrorResult, p: Partnership, sourceId: string,
  * Moves a transfer from one of `from` to `to` exactly once (a guarded UPDATE decides between
  * racers), and posts or voids both legs with it. Returns null when it was not in `from`.
  */
-async function transition(
+export async function transition(
   tx: Tx,
   t: InterBankTransfer,
   from: InterBankTransferStatus[],
@@ -517,7 +531,8 @@ async function decide(ctx: RequestContext, rawId: string, d: Decision): Promise<
     const now = tx.clock.now();
     const current = await tx.db.interBankTransfer.findUniqueOrThrow({ where: { timebankId_id: { timebankId: t.timebankId, id: t.id } } });
     if (PENDING.includes(current.status) && current.expiresAt <= now) {
-      return refuse(notPending((await transition(tx.db, current, PENDING, "EXPIRED", { personId: null }, now)) ?? current));
+      // Returned, not thrown: the expiry itself must commit.
+      return notPending((await transition(tx.db, current, PENDING, "EXPIRED", { personId: null, reason: "expired" }, now)) ?? current);
     }
     const partnership = await tx.db.partnership.findUniqueOrThrow({ where: { id: current.partnershipId } });
     let done: InterBankTransfer | null = null;
