@@ -276,8 +276,11 @@ describe("Gloucester: a prisoner's hours reach his daughter", () => {
     expect(await balances(lee)).toEqual([60]);
     expect(await position(gwen, partnershipId, PRISON)).toMatchObject({ netSentMinutes: 180 });
     expect(await position(fay, partnershipId, FAMILIES)).toMatchObject({ netSentMinutes: -180 });
-    // Outsiders see nothing of it.
+    // Outsiders see nothing of it; members see no bank's lists.
     expect(await chris.client.errorCode(`query($id: ID!) { interBankTransfer(id: $id) { id } }`, { id: sent.id })).toBe("NOT_FOUND");
+    expect(await chris.client.errorCode(`{ interBankTransfers(timebank: "${PRISON}", direction: OUTGOING) { id } }`)).toBe("NOT_FOUND");
+    expect(await lee.client.errorCode(`{ interBankTransfers(timebank: "${PRISON}", direction: OUTGOING) { id } }`)).toBe("FORBIDDEN");
+    expect(await amy.client.errorCode(`query($id: ID!) { interBankTransfer(id: $id) { id } }`, { id: sent.id })).toBe("NOT_FOUND");
   });
 
   it("both banks' settlement statements for October show the same two transfers from each side", async () => {

@@ -18,7 +18,7 @@ import type { InterBankTransferStatus, TransferPurpose } from "../../generated/p
 import { appError, badInput, errorResult, forbidden, notFound, type ErrorResult } from "../../common/errors";
 import * as v from "../../common/validation";
 import { requireViewer, type BankContext, type RequestContext } from "../../context/context";
-import { isStaff, membershipIn } from "../../context/access";
+import { isStaff, membershipIn, requireStaff } from "../../context/access";
 import type { Db } from "../../db/database";
 import { decideTransfer, insertTransfers, LedgerRefusal, ledgerTransaction, postDeltas, refuse, reserveTransfer, retrying, type Tx } from "../ledger/ledger.engine";
 import { monthPeriod } from "../ledger/ledger.period";
@@ -625,7 +625,7 @@ export async function getInterBankTransfer(ctx: RequestContext, rawId: string): 
 /** Coordinators: a bank's outgoing or incoming transfers, newest first (at most 200). */
 export async function interBankTransfersOf(ctx: RequestContext, slug: string, direction: TransferDirection, status: InterBankTransferStatus | null) {
   const bank = await timebanks.forBank(ctx, slug);
-  if (!isStaff(bank.membership)) throw forbidden("only the bank's coordinators list its inter-bank transfers");
+  requireStaff(bank);
   const where: Prisma.InterBankTransferWhereInput = direction === TransferDirection.OUTGOING ? { timebankId: bank.bank.id } : { targetTimebankId: bank.bank.id };
   await expireDueInterBankTransfers(ctx.app.database.prisma, ctx.clock.now(), where);
   const rows = await ctx.db.interBankTransfer.findMany({ where: { ...where, ...(status ? { status } : {}) }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: 200 });
