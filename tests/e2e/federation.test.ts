@@ -268,8 +268,10 @@ describe("Gloucester: a prisoner's hours reach his daughter", () => {
     expect(veraSees.interBankTransfer).toEqual({ donorName: null, purpose: "CHARITY", message: "Sorry.", sourceBank: { name: `Timebank ${PRISON}` } });
     const charity = await institutionAccount(vera, charityId, FAMILIES);
     expect(charity.balanceMinutes).toBe(60);
-    const legs = await fay.client.ok(`query($a: ID!) { transfers(account: $a) { nodes { kind minutes recordedBy } } }`, { a: charity.id });
-    expect(legs.transfers.nodes).toEqual([{ kind: "INTER_BANK", minutes: 60, recordedBy: `Anonymous donor (Timebank ${PRISON})` }]);
+    const legs = await fay.client.ok(`query($a: ID!) { transfers(account: $a) { nodes { kind minutes recordedBy credit { displayName } debit { kind displayName } } } }`, { a: charity.id });
+    expect(legs.transfers.nodes).toEqual([
+      { kind: "INTER_BANK", minutes: 60, recordedBy: `Anonymous donor (Timebank ${PRISON})`, credit: { displayName: "Victim Support Gloucestershire" }, debit: { kind: "CLEARING", displayName: "Partner bank clearing" } },
+    ]);
     // The sending side still knows who gave.
     const gwenSees = await gwen.client.ok(`query($id: ID!) { interBankTransfer(id: $id) { donorName } }`, { id: sent.id });
     expect(gwenSees.interBankTransfer.donorName).toBe("Lee Prisoner");

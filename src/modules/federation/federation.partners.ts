@@ -12,6 +12,7 @@ import { MAX_ACCOUNT_LIMIT_MINUTES } from "../ledger/ledger.rules";
 import { statementOf } from "../ledger/ledger.statements";
 import * as timebanks from "../timebank/timebank.service";
 import type { AddInstitutionToBankInput, CreateInstitutionInput, ProposePartnershipInput } from "./federation.input";
+import { capsFor, clearingLimits } from "./federation.rules";
 import { InstitutionAlreadyMember, PartnershipExists, PartnershipStateConflict, TransferDirection } from "./federation.type";
 
 /** Caps on a partnership's net exposure in one direction, in minutes (1,000 hours). */
@@ -206,11 +207,6 @@ function conflict(p: Partnership, message: string) {
   return errorResult(PartnershipStateConflict, "PARTNERSHIP_STATE_CONFLICT", message, { currentStatus: p.status });
 }
 
-/** Net minutes bank `timebankId` may send to / receive from its partner. */
-export function capsFor(p: Pick<Partnership, "proposerBankId" | "proposerToPartnerCapMinutes" | "partnerToProposerCapMinutes">, timebankId: string) {
-  const proposer = p.proposerBankId === timebankId;
-  return { outgoing: proposer ? p.proposerToPartnerCapMinutes : p.partnerToProposerCapMinutes, incoming: proposer ? p.partnerToProposerCapMinutes : p.proposerToPartnerCapMinutes };
-}
 
 /**
  * The partner bank's admin accepts: the partnership becomes ACTIVE and each bank opens its
@@ -245,8 +241,7 @@ export async function openClearingAccounts(db: Tx, p: Partnership, now: Date): P
     [p.proposerBankId, p.partnerBankId],
     [p.partnerBankId, p.proposerBankId],
   ]) {
-    const caps = capsFor(p, own);
-    const account = await db.account.create({ data: { timebankId: own, kind: "CLEARING", floorMinutes: -caps.incoming, ceilingMinutes: caps.outgoing, openedAt: now, updatedAt: now } });
+    const account = await db.account.create({ data: { timebankId: own, kind: "CLEARING", ...clearingLimits(p, own), openedAt: now, updatedAt: now } });
     await db.partnerClearing.create({ data: { timebankId: own, partnershipId: p.id, partnerTimebankId: other, accountId: account.id, createdAt: now } });
   }
 }

@@ -26,7 +26,8 @@ import * as rules from "../ledger/ledger.rules";
 import { AccountNotActive, CeilingExceeded, InsufficientBalance } from "../ledger/ledger.type";
 import * as timebanks from "../timebank/timebank.service";
 import type { SendHoursToOtherBankInput } from "./federation.input";
-import { capsFor, clearingOf, delegatedInstitutionIds, findPartnership, isDelegateOf, livePartnership } from "./federation.partners";
+import { clearingOf, delegatedInstitutionIds, findPartnership, isDelegateOf, livePartnership } from "./federation.partners";
+import { capsFor, monthOf } from "./federation.rules";
 import {
   ApprovalRefused,
   ExposureCapReached,
@@ -204,11 +205,6 @@ async function monthlyMinutes(tx: Tx, timebankId: string, accountId: string, sid
     _sum: { minutes: true },
   });
   return agg._sum.minutes ?? 0;
-}
-
-/** "2026-10": the calendar month of an instant in the bank's time zone. */
-function monthOf(instant: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit" }).format(instant).slice(0, 7);
 }
 
 function capReached(institutionId: string, cap: InstitutionCap, requestedMinutes: number, remainingThisMonthMinutes: number | null, message: string) {
