@@ -19,6 +19,7 @@ import { openPostgres } from "../src/db/database";
 import { migrate } from "../src/db/migrations";
 import { issueToken } from "../src/modules/auth/token";
 import { verifyLedger } from "../src/modules/ledger/ledger.verify";
+import { interBankPhase, setupInterBank } from "./federation";
 
 const { values } = parseArgs({
   options: { seconds: { type: "string", default: "10" }, rounds: { type: "string", default: "3" }, clients: { type: "string", default: "32" }, accounts: { type: "string", default: "1000" } },
@@ -90,7 +91,9 @@ async function main() {
        SELECT $1::uuid, gen_random_uuid(), 'MEMBER', m.id, -6000, 60000 FROM m`,
       [bankId, ACCOUNTS],
     );
-    const members = (await setup.query<{ id: string; account: string }>(`SELECT m.id, a.id AS account FROM "Membership" m JOIN "Account" a ON a."membershipId" = m.id`)).rows;
+    // Federation: a partner bank and an active partnership for the inter-bank phase.
+    const interBank = await setupInterBank(setup, bankId, Math.min(ACCOUNTS, 200), SECRET);
+    const members = (await setup.query<{ id: string; account: string }>(`SELECT m.id, a.id AS account FROM "Membership" m JOIN "Account" a ON a."membershipId" = m.id WHERE m."timebankId" = $1`, [bankId])).rows;
 
     // The server, as deployed: its own process, PostgreSQL pool of 20.
     const port = await freePort();
@@ -201,7 +204,7 @@ async function main() {
       await fetch(endpoint, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ query: mutation, variables: { input: { timebank: "bench", giverMemberId: giver.id, receiverMemberId: receiver.id, minutes: 1, idempotencyKey: randomUUID() } } }) });
     }));
 
-    const results: { graphql: Phase; raw: Phase }[] = [];
+    const results: { graphql: Phase; raw: Phase; interBank: Phase }[] = [];
     let violations = 0;
     for (let round = 1; round <= ROUNDS; round++) {
       const graphql = await graphqlPhase();
@@ -210,7 +213,13 @@ async function main() {
       const rawResult = await rawPhase();
       report = await verifyLedger(db.prisma);
       violations += report.problems.length;
-      results.push({ graphql, raw: rawResult });
+      // Federation: sendHoursToOtherBank in both directions, same clients, same round.
+      const ib = await interBankPhase(endpoint, interBank, CLIENTS, SECONDS);
+      const interBankResult = summarise(ib.latencies, ib.ok, ib.refused, ib.errors, SECONDS);
+      report = await verifyLedger(db.prisma);
+      violations += report.problems.length;
+      console.log(`round ${round}: inter-bank ${interBankResult.tps.toFixed(0)} tps (p50 ${interBankResult.p50.toFixed(1)} ms, p99 ${interBankResult.p99.toFixed(1)} ms, errors ${interBankResult.errors}) | ratio to intra-bank GraphQL ${(interBankResult.tps / graphql.tps).toFixed(2)}`);
+      results.push({ graphql, raw: rawResult, interBank: interBankResult });
       console.log(
         `round ${round}: GraphQL ${graphql.tps.toFixed(0)} tps (p50 ${graphql.p50.toFixed(1)} ms, p99 ${graphql.p99.toFixed(1)} ms, errors ${graphql.errors})` +
           ` | raw pg ${rawResult.tps.toFixed(0)} tps (p50 ${rawResult.p50.toFixed(1)} ms, p99 ${rawResult.p99.toFixed(1)} ms) | ratio ${(graphql.tps / rawResult.tps).toFixed(2)}`,
@@ -223,6 +232,9 @@ async function main() {
     console.log(`\n| path | transfers/s | p50 ms | p99 ms |\n|---|---|---|---|`);
     console.log(`| GraphQL recordExchange (${CLIENTS} clients) | ${g("tps").toFixed(0)} | ${g("p50").toFixed(1)} | ${g("p99").toFixed(1)} |`);
     console.log(`| raw pg, same guarded UPDATEs + INSERT (${CLIENTS} connections) | ${r("tps").toFixed(0)} | ${r("p50").toFixed(1)} | ${r("p99").toFixed(1)} |`);
+    const ib = (f: keyof Phase) => median(results.map((x) => x.interBank[f]));
+    console.log(`| GraphQL sendHoursToOtherBank, both directions (${CLIENTS} clients) | ${ib("tps").toFixed(0)} | ${ib("p50").toFixed(1)} | ${ib("p99").toFixed(1)} |`);
+    console.log(`inter-bank/intra-bank GraphQL ratio ${median(results.map((x) => x.interBank.tps / x.graphql.tps)).toFixed(2)}`);
     console.log(`\nmedian of ${ROUNDS} rounds of ${SECONDS} s, ${ACCOUNTS} accounts; ratio GraphQL/raw ${ratio.toFixed(2)}; invariant violations ${violations}`);
     await setup.end();
     await db.close();

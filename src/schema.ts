@@ -4,6 +4,7 @@ import type { GraphQLSchema } from "graphql";
 import { buildSchema } from "type-graphql";
 import { AuthResolver } from "./modules/auth/auth.resolver";
 import { capacityResolvers } from "./modules/capacity/capacity.resolver";
+import { InstitutionMembershipResolver, InstitutionResolver, InterBankTransferResolver, PartnershipResolver } from "./modules/federation/federation.resolver";
 import { AccountLimitChangeResolver, AccountResolver, MemberAccountResolver, TransferResolver } from "./modules/ledger/ledger.resolver";
 import { MemberResolver, SkillResolver } from "./modules/member/member.resolver";
 import { MatchCandidateResolver, MatchResolver, MemberVouchResolver, PostMatchesResolver, SuggestedRequestResolver } from "./modules/matching/matching.resolver";
@@ -56,6 +57,10 @@ export const resolvers = [
   AccountLimitChangeResolver,
   MemberAccountResolver,
   ...participationResolvers,
+  InstitutionResolver,
+  InstitutionMembershipResolver,
+  PartnershipResolver,
+  InterBankTransferResolver,
 ] as const;
 
 let cached: Promise<GraphQLSchema> | null = null;

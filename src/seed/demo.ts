@@ -5,6 +5,7 @@ import type { MembershipRole, MembershipStatus } from "../generated/prisma/enums
 import type { App } from "../context/context";
 import { hashPassword } from "../modules/auth/password";
 import { seedDemoLedger } from "../modules/ledger/ledger.seed";
+import { seedDemoFederation } from "../modules/federation/federation.seed";
 import { DEFAULT_CATEGORIES } from "../modules/timebank/timebank.service";
 import { seedDemoPosts } from "../modules/post/post.demo";
 
@@ -161,6 +162,7 @@ export async function seedDemoData(app: App): Promise<void> {
       }
     }
     await seedDemoLedger(tx, now);
+    await seedDemoFederation(tx, now);
   }, { timeout: 60_000 });
   await seedDemoPosts(app);
 }

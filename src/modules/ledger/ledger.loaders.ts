@@ -23,13 +23,20 @@ export function createLedgerLoaders(db: Db) {
     partyByAccount: new DataLoader<string, PartyRow | null>(async (ids) => {
       const rows = await db.account.findMany({
         where: { id: { in: [...ids] } },
-        select: { id: true, kind: true, membershipId: true, membership: { select: { person: { select: { displayName: true } } } } },
+        select: {
+          id: true,
+          kind: true,
+          membershipId: true,
+          membership: { select: { person: { select: { displayName: true } } } },
+          // Federation: an institution account is named after its institution.
+          institutionMembership: { select: { institution: { select: { name: true } } } },
+        },
       });
       const parties = rows.map((a) => ({
         accountId: a.id,
         kind: a.kind,
         memberId: a.membershipId,
-        displayName: a.membership?.person.displayName ?? (a.kind === "POT" ? "Community pot" : a.kind === "CLEARING" ? "Partner bank clearing" : "Account"),
+        displayName: a.membership?.person.displayName ?? a.institutionMembership?.institution.name ?? (a.kind === "POT" ? "Community pot" : a.kind === "CLEARING" ? "Partner bank clearing" : "Account"),
       }));
       return byKey(ids, parties, (p) => p.accountId);
     }),

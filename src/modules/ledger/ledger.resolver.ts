@@ -15,6 +15,7 @@ import {
   SetAccountLimitsInput,
 } from "./ledger.input";
 import * as ledger from "./ledger.service";
+import { legRecordedBy } from "../federation/federation.transfers";
 import {
   Account,
   AccountLimitChange,
@@ -163,6 +164,7 @@ export class TransferResolver {
 
   @FieldResolver(() => String, { description: "Who recorded it." })
   async recordedBy(@Root() t: Transfer, @Ctx() ctx: RequestContext) {
+    if (t.kind === "INTER_BANK") return legRecordedBy(ctx, t); // federation: donor anonymity
     return (await ctx.loaders.personById.load(t.createdById))?.displayName ?? "";
   }
 

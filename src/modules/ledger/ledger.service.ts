@@ -369,6 +369,8 @@ export async function reverseTransfer(ctx: RequestContext, input: ReverseTransfe
           // Racing reversals of one transfer (different keys) queue here, so the later ones see the
           // first and answer ALREADY_REVERSED rather than meet the limits its minutes moved.
           await lockUntilCommit(tx.db, tx.bank.id, `reverse:${transfer.id}`);
+          // Federation: reversing one leg would leave its twin in the other bank standing (ledger rule 6).
+          if (transfer.kind === "INTER_BANK") return errorResult(NotAllowed, "NOT_ALLOWED", "an inter-bank leg cannot be reversed on its own: send hours back to the other bank instead");
           const earlier = await tx.db.transfer.findFirst({ where: { ...inBank(tx), reversesTransferId: transfer.id }, select: { id: true } });
           if (earlier) return errorResult(AlreadyReversed, "ALREADY_REVERSED", "this transfer was already reversed", { reversalId: earlier.id });
           return null;
@@ -391,6 +393,8 @@ async function exchangeToDecide(ctx: RequestContext, rawId: string): Promise<{ t
   const accounts = await bank.db.account.findMany({ where: { ...inBank(bank), id: { in: [transfer.debitAccountId, transfer.creditAccountId] } }, include: OWNER });
   const owners = accounts.map((a) => a.membership?.personId);
   if (!owners.includes(viewer.personId)) throw forbidden("only the other party of an exchange can confirm or reject it");
+  // Federation: an inter-bank leg is decided only together with its twin (ledger rule 6).
+  if (transfer.kind === "INTER_BANK") return { refusal: errorResult(NotAllowed, "NOT_ALLOWED", "an inter-bank transfer is accepted or declined as a whole, not leg by leg") };
   if (transfer.createdById === viewer.personId) {
     return { refusal: errorResult(NotAllowed, "NOT_ALLOWED", "you recorded this exchange: the other party confirms or rejects it") };
   }
@@ -440,7 +444,7 @@ export async function autoConfirmOverdueExchanges(db: Db, now: Date): Promise<nu
   let confirmed = 0;
   for (const bank of banks) {
     const cutoff = new Date(now.getTime() - bank.autoConfirmAfterDays! * 86_400_000);
-    const due = await db.transfer.findMany({ where: { timebankId: bank.id, status: "PENDING", createdAt: { lte: cutoff } }, select: { id: true }, orderBy: { createdAt: "asc" } });
+    const due = await db.transfer.findMany({ where: { timebankId: bank.id, status: "PENDING", kind: { not: "INTER_BANK" }, createdAt: { lte: cutoff } }, select: { id: true }, orderBy: { createdAt: "asc" } });
     for (const t of due) {
       const result = await retrying(db, (tx) => decideTransfer(tx, bank.id, t.id, { status: "POSTED", decidedById: null }, now));
       if (result) confirmed++;

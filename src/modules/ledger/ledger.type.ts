@@ -21,6 +21,7 @@ registerEnumType(TransferKind, {
     POT_PAYMENT: { description: "The pot paid a helper (work for the neighbourhood or for someone who cannot pay)." },
     REVERSAL: { description: "A coordinator's correction: the opposite of an earlier transfer." },
     ADJUSTMENT: { description: "A coordinator's adjustment." },
+    INTER_BANK: { description: "One leg of an inter-bank transfer, through the clearing account for the partner bank." },
   },
 });
 registerEnumType(TransferStatus, {

@@ -4,6 +4,7 @@
 // credited somewhere was debited somewhere else). Used by `npm run ledger:verify` and by tests.
 import type { Db } from "../../db/database";
 import { withinLimits } from "./ledger.rules";
+import { verifyFederation } from "../federation/federation.verify";
 
 export interface LedgerProblem {
   bank: string;
@@ -83,5 +84,7 @@ export async function verifyLedger(db: Db): Promise<LedgerReport> {
   }
   const federationTotalMinutes = [...banks.values()].reduce((sum, b) => sum + b.totalBalanceMinutes, 0);
   if (federationTotalMinutes !== 0) problems.push({ bank: "(federation)", accountId: null, problem: `all balances add up to ${federationTotalMinutes}, not 0` });
+  // Federation: both legs of every inter-bank transfer, no leg without its twin, mirrored clearing accounts.
+  problems.push(...(await verifyFederation(db)));
   return { ok: problems.length === 0, accounts: rows.length, transfers: count, banks: [...banks.values()], federationTotalMinutes, problems };
 }

@@ -1,0 +1,218 @@
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { RequestContext } from "../../context/context";
+import { resultUnion } from "../../common/results";
+import { InterBankTransferStatus } from "../../generated/prisma/enums";
+import { Account, AccountNotActive, InsufficientBalance } from "../ledger/ledger.type";
+import { Member } from "../member/member.type";
+import { Timebank } from "../timebank/timebank.type";
+import { AddInstitutionToBankInput, CreateInstitutionInput, ProposePartnershipInput, SendHoursToOtherBankInput } from "./federation.input";
+import * as partners from "./federation.partners";
+import * as transfers from "./federation.transfers";
+import {
+  ApprovalRefused,
+  ExposureCapReached,
+  Institution,
+  InstitutionAlreadyMember,
+  InstitutionCapReached,
+  InstitutionDelegate,
+  InstitutionMembership,
+  InterBankTransfer,
+  InterBankTransferNotPending,
+  NoActivePartnership,
+  Partnership,
+  PartnershipExists,
+  PartnershipPosition,
+  PartnershipStateConflict,
+  PurposeNotAllowed,
+  RecipientCeilingExceeded,
+  RecipientNotActive,
+  SettlementStatement,
+  TransferDirection,
+} from "./federation.type";
+
+const SendResult = resultUnion(
+  "SendHoursToOtherBankResult",
+  InterBankTransfer,
+  [NoActivePartnership, PurposeNotAllowed, ExposureCapReached, InsufficientBalance, RecipientCeilingExceeded, RecipientNotActive, AccountNotActive, InstitutionCapReached],
+  "An inter-bank transfer (posted or pending), or why it was refused.",
+);
+const DecisionResult = resultUnion("InterBankDecisionResult", InterBankTransfer, [InterBankTransferNotPending, ApprovalRefused, NoActivePartnership]);
+const PartnershipResult = resultUnion("PartnershipResult", Partnership, [PartnershipExists, PartnershipStateConflict]);
+const AddInstitutionResult = resultUnion("AddInstitutionToBankResult", InstitutionMembership, [InstitutionAlreadyMember]);
+
+@Resolver(() => Institution)
+export class InstitutionResolver {
+  @Query(() => [Institution], { description: "The directory of institutions (names and kinds, no people)." })
+  institutions(@Ctx() ctx: RequestContext) {
+    return partners.listInstitutions(ctx);
+  }
+
+  @Query(() => [Institution], { description: "The institutions you act for as a delegate." })
+  myInstitutions(@Ctx() ctx: RequestContext) {
+    return partners.myInstitutions(ctx);
+  }
+
+  @Mutation(() => Institution, { description: "Platform admins and bank admins: a new institution." })
+  createInstitution(@Arg("input") input: CreateInstitutionInput, @Ctx() ctx: RequestContext) {
+    return partners.createInstitution(ctx, input);
+  }
+
+  @Mutation(() => AddInstitutionResult, { description: "Bank admins: admits an institution to the bank, opening its account, with its caps." })
+  addInstitutionToBank(@Arg("input") input: AddInstitutionToBankInput, @Ctx() ctx: RequestContext) {
+    return partners.addInstitutionToBank(ctx, input);
+  }
+
+  @Mutation(() => Institution, { description: "Appoints a person (by email) as a delegate of the institution, with a role." })
+  addInstitutionDelegate(@Arg("institutionId", () => ID) institutionId: string, @Arg("email") email: string, @Arg("role") role: string, @Ctx() ctx: RequestContext) {
+    return partners.addInstitutionDelegate(ctx, institutionId, email, role);
+  }
+
+  @Mutation(() => Member, { description: "Coordinators: the member is supervised by this institution of the bank (its approval rule applies to them)." })
+  superviseMember(@Arg("timebank") slug: string, @Arg("memberId", () => ID) memberId: string, @Arg("institutionId", () => ID) institutionId: string, @Ctx() ctx: RequestContext) {
+    return partners.superviseMember(ctx, slug, memberId, institutionId);
+  }
+
+  @FieldResolver(() => [InstitutionMembership], { description: "The banks it belongs to that you may see." })
+  memberships(@Root() i: Institution, @Ctx() ctx: RequestContext) {
+    return partners.membershipsOf(ctx, i.id);
+  }
+
+  @FieldResolver(() => [InstitutionDelegate], { description: "Its delegates: visible to its delegates and platform admins (empty for others)." })
+  delegates(@Root() i: Institution, @Ctx() ctx: RequestContext) {
+    return partners.delegatesOf(ctx, i.id);
+  }
+}
+
+@Resolver(() => InstitutionMembership)
+export class InstitutionMembershipResolver {
+  @FieldResolver(() => Institution)
+  institution(@Root() m: InstitutionMembership, @Ctx() ctx: RequestContext) {
+    return partners.findInstitution(ctx, m.institutionId);
+  }
+
+  @FieldResolver(() => Timebank)
+  timebank(@Root() m: InstitutionMembership, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.timebankById.load(m.timebankId);
+  }
+
+  @FieldResolver(() => Account, { nullable: true })
+  account(@Root() m: InstitutionMembership, @Ctx() ctx: RequestContext) {
+    return partners.institutionAccount(ctx, m);
+  }
+}
+
+@Resolver(() => Partnership)
+export class PartnershipResolver {
+  @Query(() => [Partnership], { description: "The partnerships of a bank you belong to." })
+  partnerships(@Arg("timebank") slug: string, @Ctx() ctx: RequestContext) {
+    return partners.partnershipsOf(ctx, slug);
+  }
+
+  @Query(() => PartnershipPosition, { description: "Coordinators: your bank's net position with the partner (its clearing account)." })
+  partnershipPosition(@Arg("partnershipId", () => ID) id: string, @Arg("timebank") slug: string, @Ctx() ctx: RequestContext) {
+    return partners.partnershipPosition(ctx, id, slug);
+  }
+
+  @Query(() => SettlementStatement, { description: "Coordinators: what passed between your bank and the partner in [from, to), posted only." })
+  settlementStatement(@Arg("partnershipId", () => ID) id: string, @Arg("timebank") slug: string, @Arg("from") from: Date, @Arg("to") to: Date, @Ctx() ctx: RequestContext) {
+    return partners.settlementStatement(ctx, id, slug, from, to);
+  }
+
+  @Mutation(() => PartnershipResult, { description: "Bank admins: proposes a partnership to another bank." })
+  proposePartnership(@Arg("input") input: ProposePartnershipInput, @Ctx() ctx: RequestContext) {
+    return partners.proposePartnership(ctx, input);
+  }
+
+  @Mutation(() => PartnershipResult, { description: "The invited bank's admin accepts: the partnership is active and both clearing accounts open." })
+  acceptPartnership(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext) {
+    return partners.acceptPartnership(ctx, id);
+  }
+
+  @Mutation(() => PartnershipResult, { description: "Either bank's admin: no new transfers; pending ones can still be voided." })
+  suspendPartnership(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext) {
+    return partners.suspendPartnership(ctx, id);
+  }
+
+  @Mutation(() => PartnershipResult, { description: "Either bank's admin resumes a suspended partnership." })
+  resumePartnership(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext) {
+    return partners.resumePartnership(ctx, id);
+  }
+
+  @Mutation(() => PartnershipResult, { description: "Either bank's admin ends the partnership: pending transfers are voided and their minutes return." })
+  endPartnership(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext) {
+    return transfers.endPartnership(ctx, id);
+  }
+
+  @FieldResolver(() => Timebank)
+  proposerBank(@Root() p: Partnership, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.timebankById.load(p.proposerBankId);
+  }
+
+  @FieldResolver(() => Timebank)
+  partnerBank(@Root() p: Partnership, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.timebankById.load(p.partnerBankId);
+  }
+}
+
+@Resolver(() => InterBankTransfer)
+export class InterBankTransferResolver {
+  @Query(() => InterBankTransfer, { description: "An inter-bank transfer you sent, received, approve, or whose bank you coordinate." })
+  interBankTransfer(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext) {
+    return transfers.getInterBankTransfer(ctx, id);
+  }
+
+  @Query(() => [InterBankTransfer], { description: "Coordinators: your bank's outgoing or incoming inter-bank transfers, newest first." })
+  interBankTransfers(
+    @Arg("timebank") slug: string,
+    @Arg("direction", () => TransferDirection) direction: TransferDirection,
+    @Arg("status", () => InterBankTransferStatus, { nullable: true }) status: InterBankTransferStatus | null,
+    @Ctx() ctx: RequestContext,
+  ) {
+    return transfers.interBankTransfersOf(ctx, slug, direction, status);
+  }
+
+  @Query(() => [InterBankTransfer], { description: "Your own inter-bank transfers, sent and received." })
+  myInterBankTransfers(@Ctx() ctx: RequestContext) {
+    return transfers.myInterBankTransfers(ctx);
+  }
+
+  @Query(() => [InterBankTransfer], { description: "Delegates: transfers of members your institution supervises, waiting for its approval." })
+  interBankTransfersAwaitingApproval(@Arg("institutionId", () => ID) institutionId: string, @Ctx() ctx: RequestContext) {
+    return transfers.awaitingApproval(ctx, institutionId);
+  }
+
+  @Mutation(() => SendResult, { description: "Sends hours to a member, an institution or the community pot of a partner bank." })
+  sendHoursToOtherBank(@Arg("input") input: SendHoursToOtherBankInput, @Ctx() ctx: RequestContext) {
+    return transfers.sendHoursToOtherBank(ctx, input);
+  }
+
+  @Mutation(() => DecisionResult, { description: "A delegate of the institution supervising the sender approves." })
+  approveInterBankTransfer(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext) {
+    return transfers.approveInterBankTransfer(ctx, id);
+  }
+
+  @Mutation(() => DecisionResult, { description: "A delegate of the institution supervising the sender refuses: nothing moves." })
+  refuseInterBankTransfer(@Arg("id", () => ID) id: string, @Arg("reason", () => String, { nullable: true }) reason: string | null, @Ctx() ctx: RequestContext) {
+    return transfers.refuseInterBankTransfer(ctx, id, reason);
+  }
+
+  @Mutation(() => DecisionResult, { description: "A coordinator of the receiving bank accepts: both legs post." })
+  acceptInterBankTransfer(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext) {
+    return transfers.acceptInterBankTransfer(ctx, id);
+  }
+
+  @Mutation(() => DecisionResult, { description: "A coordinator of the receiving bank declines: nothing moves." })
+  declineInterBankTransfer(@Arg("id", () => ID) id: string, @Arg("reason", () => String, { nullable: true }) reason: string | null, @Ctx() ctx: RequestContext) {
+    return transfers.declineInterBankTransfer(ctx, id, reason);
+  }
+
+  @FieldResolver(() => Timebank)
+  sourceBank(@Root() t: InterBankTransfer, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.timebankById.load(t.sourceBankId);
+  }
+
+  @FieldResolver(() => Timebank)
+  targetBank(@Root() t: InterBankTransfer, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.timebankById.load(t.targetBankId);
+  }
+}
