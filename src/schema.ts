@@ -10,6 +10,7 @@ import { MemberResolver, SkillResolver } from "./modules/member/member.resolver"
 import { MatchCandidateResolver, MatchResolver, MemberVouchResolver, PostMatchesResolver, SuggestedRequestResolver } from "./modules/matching/matching.resolver";
 import { MemberEventsResolver } from "./modules/member/member.events";
 import { LedgerEventsResolver } from "./modules/ledger/ledger.events";
+import { FederationEventsResolver } from "./modules/federation/federation.events";
 import { MatchingEventsResolver } from "./modules/matching/matching.events";
 import { PostEventsResolver } from "./modules/post/post.events";
 import { topicSubscriptionsUnsupported } from "./modules/events/event-bus";
@@ -45,6 +46,7 @@ export const resolvers = [
   PostEventsResolver,
   MatchingEventsResolver,
   LedgerEventsResolver,
+  FederationEventsResolver,
   ...capacityResolvers,
   PostResolver,
   MatchResolver,

@@ -126,3 +126,48 @@ describe("real-time for members", () => {
     expect(ahmadWaiting.events).toEqual([]);
   });
 });
+
+describe("real-time across banks", () => {
+  it("both banks' coordinators and the recipient hear of an inter-bank transfer; other members do not", async () => {
+    const admin = await platformAdmin(t);
+    const fay = await signUp(t, "Fay Families Admin");
+    await createBank(t, admin, "families", fay);
+    const emma = await signUp(t, "Emma");
+    const emmaId = await join(emma, fay, "families");
+    const bystander = await signUp(t, "Bystander");
+    await join(bystander, fay, "families");
+    const proposed = await maja.client.ok(
+      `mutation { proposePartnership(input: { timebank: "aarhus", partnerBank: "families", purposes: [FAMILY_SUPPORT], outgoingCapMinutes: 600, incomingCapMinutes: 600, incomingNeedsAcceptance: true }) { __typename ... on Partnership { id } ... on ErrorResult { code message } } }`,
+    );
+    expect(proposed.proposePartnership.__typename).toBe("Partnership");
+    const accepted = await fay.client.ok(`mutation($id: ID!) { acceptPartnership(id: $id) { __typename } }`, { id: proposed.proposePartnership.id });
+    expect(accepted.acceptPartnership.__typename).toBe("Partnership");
+
+    const Q = (bank: string) => `subscription { interBankTransferChanged(timebank: "${bank}") { eventId interBankTransferId status } }`;
+    const majaScreen = open(maja).subscribe(Q("aarhus"));
+    const fayScreen = open(fay).subscribe(Q("families"));
+    const emmaScreen = open(emma).subscribe(Q("families"));
+    const bystanderScreen = open(bystander).subscribe(Q("families"));
+    await waitForStreams(t.app, 4);
+
+    // Ahmad has hours from the earlier story; he sends one to Emma in the partner bank.
+    const account = await ahmad.client.ok(`{ myAccounts(timebank: "aarhus") { id balanceMinutes } }`);
+    expect(account.myAccounts[0].balanceMinutes).toBeGreaterThanOrEqual(60);
+    const sent = await ahmad.client.ok(
+      `mutation($from: ID!, $to: ID!, $k: String!) { sendHoursToOtherBank(input: { from: $from, toBank: "families", toMember: $to, minutes: 60, purpose: FAMILY_SUPPORT, idempotencyKey: $k }) { __typename ... on InterBankTransfer { id status } ... on ErrorResult { code message } } }`,
+      { from: account.myAccounts[0].id, to: emmaId, k: randomUUID() },
+    );
+    expect(sent.sendHoursToOtherBank).toMatchObject({ __typename: "InterBankTransfer", status: "PENDING_ACCEPTANCE" });
+    await majaScreen.waitForEvents(1);
+    await fayScreen.waitForEvents(1);
+    await emmaScreen.waitForEvents(1);
+    expect(fayScreen.events[0].interBankTransferChanged).toMatchObject({ interBankTransferId: sent.sendHoursToOtherBank.id, status: "PENDING_ACCEPTANCE" });
+
+    await fay.client.ok(`mutation($id: ID!) { acceptInterBankTransfer(id: $id) { __typename } }`, { id: sent.sendHoursToOtherBank.id });
+    await emmaScreen.waitForEvents(2);
+    expect(emmaScreen.events[1].interBankTransferChanged.status).toBe("POSTED");
+    await majaScreen.waitForEvents(2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(bystanderScreen.events).toEqual([]);
+  });
+});

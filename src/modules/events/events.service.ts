@@ -11,8 +11,17 @@ import type { DeliveredEvent, EventType, NewEvent } from "./events.types";
  * right after the commit.
  */
 export async function recordEvent<T extends EventType>(ctx: RequestContext, event: NewEvent<T>): Promise<void> {
+  await insertOutboxEvent(ctx.db, event);
+  ctx.afterCommit(() => ctx.app.events.kick());
+}
+
+/**
+ * The outbox row alone, for code that holds a transaction but no request context (jobs such as
+ * expiry, or engines working on a bare transaction): the relay's poll publishes it.
+ */
+export async function insertOutboxEvent<T extends EventType>(db: Pick<RequestContext["db"], "outboxEvent">, event: NewEvent<T>): Promise<void> {
   const a = event.audience;
-  await ctx.db.outboxEvent.create({
+  await db.outboxEvent.create({
     data: {
       timebankId: event.timebankId,
       type: event.type,
@@ -24,7 +33,6 @@ export async function recordEvent<T extends EventType>(ctx: RequestContext, even
     },
     select: { id: true },
   });
-  ctx.afterCommit(() => ctx.app.events.kick());
 }
 
 /**

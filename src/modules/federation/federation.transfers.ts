@@ -12,6 +12,7 @@
 // void, expire) is applied to each shard idempotently through the same guarded PENDING -> X
 // updates used here, so re-delivery is harmless and the twin check of ledger:verify finds any
 // leg whose partner has not caught up. Until then one PostgreSQL does it atomically.
+import { recordInterBankChange } from "./federation.events";
 import { randomUUID } from "node:crypto";
 import type { Account, InterBankTransfer, Partnership, Prisma, Timebank } from "../../generated/prisma/client";
 import type { InterBankTransferStatus, TransferPurpose } from "../../generated/prisma/enums";
@@ -241,6 +242,7 @@ export async function sendHoursToOtherBank(ctx: RequestContext, input: SendHours
   });
   const reused = () => appError("IDEMPOTENCY_KEY_REUSED", "this idempotencyKey was already used for a different request: use a new key for a new transfer");
   const result = await ledgerTransaction(source, async (tx) => {
+    tx.afterCommit(() => tx.app.events.kick()); // publish the inter-bank events at once
     // The same advisory lock as the ledger's: one key, one request at a time.
     await tx.db.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtextextended(${source.bank.id} || ':' || ${key}, 0))`;
     const existing = await tx.db.interBankTransfer.findUnique({ where: { timebankId_idempotencyKey: { timebankId: source.bank.id, idempotencyKey: key } } });
@@ -397,7 +399,7 @@ export async function send(tx: SendEnv, plan: SendPlan): Promise<InterBankTransf
   const leg = { kind: "INTER_BANK" as const, status: legStatus, minutes, memo: plan.message, groupId: id, legIndex: 0, idempotencyKey: legKey(id), requestHash: plan.hash, createdById: plan.personId, createdAt: now, postedAt: status === "POSTED" ? now : null };
   const [src] = await insertTransfers(tx.db, sourceId, [{ ...leg, ...sourceLeg }]);
   const [dst] = await insertTransfers(tx.db, targetId, [{ ...leg, ...targetLeg }]);
-  return tx.db.interBankTransfer.create({
+  const created = await tx.db.interBankTransfer.create({
     data: {
       timebankId: sourceId,
       id,
@@ -423,6 +425,8 @@ export async function send(tx: SendEnv, plan: SendPlan): Promise<InterBankTransf
       postedAt: status === "POSTED" ? now : null,
     },
   });
+  await recordInterBankChange(tx.db, created);
+  return created;
 }
 
 /** A limit hit on a clearing account is the partnership's exposure cap; the recipient's limits are not shown to another bank. */
@@ -470,6 +474,7 @@ export async function transition(
   if (rows.length !== 1) return null;
   // Read back through Prisma: raw rows carry driver-specific types (enum arrays, dates).
   const updated = await tx.interBankTransfer.findUniqueOrThrow({ where: { timebankId_id: { timebankId: t.timebankId, id: t.id } } });
+  await recordInterBankChange(tx, updated);
   if (to === "PENDING_ACCEPTANCE") return updated;
   const [src, dst] = await Promise.all([
     tx.transfer.findUniqueOrThrow({ where: { timebankId_id: { timebankId: t.timebankId, id: t.sourceTransferId } } }),
@@ -524,6 +529,7 @@ async function decide(ctx: RequestContext, rawId: string, d: Decision): Promise<
   }
   const source = await timebanks.forBankId(ctx, t.timebankId);
   const result = await ledgerTransaction(source, async (tx) => {
+    tx.afterCommit(() => tx.app.events.kick()); // publish the inter-bank events at once
     const now = tx.clock.now();
     const current = await tx.db.interBankTransfer.findUniqueOrThrow({ where: { timebankId_id: { timebankId: t.timebankId, id: t.id } } });
     if (PENDING.includes(current.status) && current.expiresAt <= now) {
@@ -595,6 +601,7 @@ export async function endPartnership(ctx: RequestContext, rawId: string): Promis
   if (!adminOf(p.proposerBankId) && !adminOf(p.partnerBankId)) throw forbidden("only an admin of one of the two banks can do this");
   const bank = await timebanks.forBankId(ctx, adminOf(p.proposerBankId) ? p.proposerBankId : p.partnerBankId);
   return ledgerTransaction(bank, async (tx) => {
+    tx.afterCommit(() => tx.app.events.kick()); // publish the inter-bank events at once
     const now = tx.clock.now();
     const changed = await tx.db.$executeRaw`
       UPDATE "Partnership" SET "status" = 'ENDED', "endedAt" = ${now}, "updatedAt" = ${now} WHERE "id" = ${p.id}::uuid AND "status" <> 'ENDED'`;
