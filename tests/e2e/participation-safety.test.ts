@@ -4,6 +4,7 @@
 // forgotten, and his bank's records stay whole.
 import { ManualClock } from "../../src/common/clock";
 import { startTestServer, type TestServer } from "../helpers/server";
+import { verifyLedger } from "../../src/modules/ledger/ledger.verify";
 import { createBank, join, platformAdmin, signUp, type Actor } from "../helpers/world";
 
 const DAY = 86_400_000;
@@ -143,7 +144,10 @@ describe("group activities", () => {
     expect(await people()).toEqual([[id.Ahmad, "SIGNED_UP"], [id.Helga, "SIGNED_UP"]]);
     expect(await a.Bo.client.errorCode(`mutation($x: ID!) { cancelActivitySignup(activityId: $x) { status } }`, { x: act })).toBe("BAD_USER_INPUT");
 
-    const CONFIRM = `mutation($x: ID!, $who: [ID!]!) { confirmAttendance(activityId: $x, attendeeIds: $who) { status } }`;
+    const CONFIRM = `mutation($x: ID!, $who: [ID!]!) { confirmAttendance(activityId: $x, attendeeIds: $who) { ... on Activity { status } ... on ErrorResult { code } } }`;
+    const BALANCE = `query($m: ID!) { member(id: $m) { account { balanceMinutes } } }`;
+    const balance = async (m: string) => (await maja.client.ok(BALANCE, { m })).member.account.balanceMinutes as number;
+    const before = { dave: await balance(id.Dave), ahmad: await balance(id.Ahmad), helga: await balance(id.Helga) };
     expect(await maja.client.errorCode(CONFIRM, { x: act, who: [id.Ahmad] })).toBe("BAD_USER_INPUT"); // not started yet
     clock.advance(2 * DAY + 3600_000);
     expect(await a.Ahmad.client.errorCode(CONFIRM, { x: act, who: [id.Ahmad] })).toBe("FORBIDDEN");
@@ -153,6 +157,11 @@ describe("group activities", () => {
     const after = (await maja.client.ok(LIST, { x: act })).activity.signups;
     expect(after.every((s: { attendedAt: string | null }) => s.attendedAt !== null)).toBe(true);
     expect(await maja.client.errorCode(CONFIRM, { x: act, who: [id.Ahmad] })).toBe("BAD_USER_INPUT");
+    // The ledger recorded the hours in one go: the pot paid the host for the three hours he
+    // repaired; the visitors of a repair café were guests. Nothing counted twice.
+    expect(await balance(id.Dave)).toBe(before.dave + 180);
+    expect([await balance(id.Ahmad), await balance(id.Helga)]).toEqual([before.ahmad, before.helga]);
+    expect((await verifyLedger(t.db.prisma)).problems).toEqual([]);
 
     expect(await otto.client.errorCode(LIST, { x: act })).toBe("NOT_FOUND");
     expect(await otto.client.errorCode(SIGN, { x: act })).toBe("NOT_FOUND");
@@ -236,5 +245,29 @@ describe("contact details and privacy rights", () => {
     const refused = await maja.client.ok(`mutation { forgetMe { __typename ... on ErrorResult { code message } } }`);
     expect(refused.forgetMe).toMatchObject({ __typename: "ForgetRefused", code: "LAST_ADMIN" });
     expect((await maja.client.ok(`{ me { displayName } }`)).me.displayName).toBe("Maja");
+  });
+});
+
+describe("a work party", () => {
+  it("pays every attendee and the host from the community pot in one group exchange", async () => {
+    const startsAt = new Date(clock.now().getTime() + DAY).toISOString();
+    const created = await maja.client.ok(`mutation($input: ActivityInput!) { createActivity(timebank: "aarhus", input: $input) { id } }`, {
+      input: { kind: "WORK_PARTY", title: "Clearing the allotments", startsAt, durationMinutes: 120, places: 5, hostId: id.Dave },
+    });
+    const act = created.createActivity.id;
+    for (const who of [a.Bo, a.Helga]) await who.client.ok(`mutation($x: ID!) { signUpForActivity(activityId: $x) { status } }`, { x: act });
+    const BALANCE = `query($m: ID!) { member(id: $m) { account { balanceMinutes } } }`;
+    const balance = async (m: string) => (await maja.client.ok(BALANCE, { m })).member.account.balanceMinutes as number;
+    const pot = async () => (await maja.client.ok(`{ communityPot(timebank: "aarhus") { balanceMinutes } }`)).communityPot.balanceMinutes as number;
+    const before = { dave: await balance(id.Dave), bo: await balance(id.Bo), helga: await balance(id.Helga), pot: await pot() };
+    clock.advance(DAY + 3 * 3600_000);
+    const done = await maja.client.ok(`mutation($x: ID!, $who: [ID!]!) { confirmAttendance(activityId: $x, attendeeIds: $who) { ... on Activity { status } ... on ErrorResult { code } } }`, {
+      x: act,
+      who: [id.Bo, id.Helga],
+    });
+    expect(done.confirmAttendance).toEqual({ status: "HELD" });
+    expect([await balance(id.Dave), await balance(id.Bo), await balance(id.Helga)]).toEqual([before.dave + 120, before.bo + 120, before.helga + 120]);
+    expect(await pot()).toBe(before.pot - 360);
+    expect((await verifyLedger(t.db.prisma)).problems).toEqual([]);
   });
 });

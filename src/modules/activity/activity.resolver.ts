@@ -4,6 +4,10 @@ import { Member } from "../member/member.type";
 import * as timebanks from "../timebank/timebank.service";
 import * as activities from "./activity.service";
 import { Activity, ActivityInput, ActivitySignup } from "./activity.type";
+import { resultUnion } from "../../common/results";
+import { AccountNotActive, CeilingExceeded, InsufficientBalance, NotAllowed, SameAccount } from "../ledger/ledger.type";
+
+const AttendanceResult = resultUnion("AttendanceResult", Activity, [InsufficientBalance, CeilingExceeded, SameAccount, AccountNotActive, NotAllowed], "The held activity, or why the ledger refused its hours (then nothing changed).");
 
 @Resolver(() => Activity)
 export class ActivityResolver {
@@ -32,7 +36,9 @@ export class ActivityResolver {
     return activities.cancelActivitySignup(ctx, id);
   }
 
-  @Mutation(() => Activity, { description: "Coordinators: confirm who attended; the activity becomes HELD." })
+  @Mutation(() => AttendanceResult, {
+    description: "Coordinators: confirm who attended; the activity becomes HELD and the community pot pays the hours in one group exchange (the host's; and every attendee's at a work party).",
+  })
   confirmAttendance(@Arg("activityId", () => ID) id: string, @Arg("attendeeIds", () => [ID]) attendeeIds: string[], @Ctx() ctx: RequestContext) {
     return activities.confirmAttendance(ctx, id, attendeeIds);
   }

@@ -3,7 +3,8 @@
 // hours is the ledger's group exchange (see confirmAttendance). Filtered by the context's bank.
 import type { Activity, ActivitySignup } from "../../generated/prisma/client";
 import type { Db } from "../../db/database";
-import { badInput, forbidden, notFound } from "../../common/errors";
+import { badInput, forbidden, notFound, type ErrorResult } from "../../common/errors";
+import { recordGroupExchange } from "../ledger/ledger.service";
 import * as v from "../../common/validation";
 import { bankContext, inTransaction, type BankContext, type RequestContext } from "../../context/context";
 import { isInsider, isStaff, membershipIn, requireStaff } from "../../context/access";
@@ -119,16 +120,48 @@ export async function signupsOf(ctx: RequestContext, activity: Pick<Activity, "i
  * Attendance is recorded here; the hours are the ledger's group exchange, which the lead wires
  * in once the ledger is merged (one call in this transaction, see the participation report).
  */
-export async function confirmAttendance(ctx: RequestContext, activityId: string, attendeeIds: string[]): Promise<Activity> {
+function checkAttendanceCanBeConfirmed(a: Pick<Activity, "status" | "startsAt">, now: Date): void {
+  if (a.status === "CANCELLED") throw badInput("this activity was cancelled", "activityId");
+  if (a.status === "HELD") throw badInput("attendance of this activity was already confirmed", "activityId");
+  if (a.startsAt.getTime() > now.getTime()) throw badInput("attendance is confirmed after the activity has started", "activityId");
+}
+
+/**
+ * The hours of a held activity, as legs of one group exchange paid by the community pot: the
+ * host always gave the activity; at a work party every attendee worked for the neighbourhood.
+ * At meals and cafés the attendees were guests: their time is not counted.
+ */
+export function attendanceLegs(activity: Pick<Activity, "kind" | "hostId" | "durationMinutes">, attendeeIds: string[]) {
+  const workers = activity.kind === "WORK_PARTY" ? attendeeIds.filter((id) => id !== activity.hostId) : [];
+  return [activity.hostId, ...workers].map((giverMemberId) => ({ giverMemberId, receiverMemberId: null, minutes: activity.durationMinutes }));
+}
+
+/**
+ * Coordinators confirm who attended; the activity becomes HELD and the ledger records the hours
+ * for everyone in one go. The hours are posted first under a key of the activity, so a retry
+ * after a failure in between posts nothing twice; a refusal of the ledger changes nothing.
+ */
+export async function confirmAttendance(ctx: RequestContext, activityId: string, attendeeIds: string[]): Promise<Activity | ErrorResult> {
   const { activity, bank } = await findActivity(ctx, activityId);
   if (!isStaff(bank.membership)) throw forbidden("only the bank's coordinators can confirm attendance");
   if (attendeeIds.length === 0 || attendeeIds.length > 1000) throw badInput("name 1 to 1000 attendees", "attendeeIds");
   const ids = [...new Set(attendeeIds.map((id) => v.id(id, "attendeeIds")))];
+  checkAttendanceCanBeConfirmed(activity, ctx.clock.now());
+  const signedUp = await bank.db.activitySignup.count({ where: { timebankId: bank.bank.id, activityId: activity.id, membershipId: { in: ids }, status: "SIGNED_UP" } });
+  if (signedUp !== ids.length) throw badInput("every attendee must have had a place (signed up, not waiting or cancelled)", "attendeeIds");
+  const hours = await recordGroupExchange(ctx, {
+    timebank: bank.bank.slug,
+    idempotencyKey: `activity-attendance:${activity.id}`,
+    memo: activity.title.slice(0, 200),
+    legs: attendanceLegs(activity, ids),
+  });
+  if (!("transfers" in hours)) return hours;
   return inTransaction(bank, async (tx) => {
     const current = await lockActivity(tx, activity.id);
-    if (current.status === "CANCELLED") throw badInput("this activity was cancelled", "activityId");
-    if (current.status === "HELD") throw badInput("attendance of this activity was already confirmed", "activityId");
-    if (current.startsAt.getTime() > tx.clock.now().getTime()) throw badInput("attendance is confirmed after the activity has started", "activityId");
+    // A concurrent confirmation may have won since the checks above: the hours it posted are
+    // the ones under the same key, so nothing is counted twice.
+    if (current.status === "HELD") return current;
+    checkAttendanceCanBeConfirmed(current, tx.clock.now());
     const signups = await tx.db.activitySignup.findMany({ where: { ...inBank(tx), activityId: activity.id, membershipId: { in: ids }, status: "SIGNED_UP" } });
     if (signups.length !== ids.length) throw badInput("every attendee must have had a place (signed up, not waiting or cancelled)", "attendeeIds");
     const now = tx.clock.now();
