@@ -23,3 +23,21 @@ export async function databaseFingerprint(db: Database): Promise<string> {
   const [row] = await db.withSession((s) => s.query<{ h: string }>(sql));
   return row.h;
 }
+
+const bankCache = new WeakMap<Database, string>();
+
+/** The same for the rows of one bank (every table with a timebankId column), in one statement. */
+export async function bankFingerprint(db: Database, timebankId: string): Promise<string> {
+  let sql = bankCache.get(db);
+  if (!sql) {
+    const tables = await db.withSession((s) =>
+      s.query<{ name: string }>(`SELECT table_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'timebankId' ORDER BY 1`),
+    );
+    const parts = tables.map(({ name }) => `(SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) FROM "${name}" x WHERE x."timebankId" = $1::uuid)`);
+    sql = `SELECT md5(concat_ws('|', ${parts.join(", ")})) AS h`;
+    bankCache.set(db, sql);
+  }
+  const query = sql;
+  const [row] = await db.withSession((s) => s.query<{ h: string }>(query, [timebankId]));
+  return row.h;
+}
