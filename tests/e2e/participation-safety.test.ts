@@ -210,8 +210,19 @@ describe("contact details and privacy rights", () => {
     await a.Ahmad.client.ok(`mutation($x: ID!) { signUpForActivity(activityId: $x) { status } }`, { x: cafe.createActivity.id });
     clock.advance(1000);
     await a.Dave.client.ok(`mutation($x: ID!) { signUpForActivity(activityId: $x) { status } }`, { x: cafe.createActivity.id });
+    // He helped Else this week: the exchange is in the ledger before he asks to be forgotten.
+    const exchange = await maja.client.ok(
+      `mutation($g: ID!, $r: ID!) { recordExchange(input: { timebank: "aarhus", giverMemberId: $g, receiverMemberId: $r, minutes: 45, idempotencyKey: "erasure-story-1" }) { __typename ... on Transfer { id } } }`,
+      { g: id.Ahmad, r: id.Else },
+    );
+    expect(exchange.recordExchange.__typename).toBe("Transfer");
+    const accountBefore = await t.db.prisma.account.findFirstOrThrow({ where: { membershipId: id.Ahmad } });
     const forgotten = await a.Ahmad.client.ok(`mutation { forgetMe { __typename ... on Forgotten { anonymisedMemberships } ... on ErrorResult { code } } }`);
     expect(forgotten.forgetMe).toEqual({ __typename: "Forgotten", anonymisedMemberships: 1 });
+    // The ledger keeps its integrity: his account, its balance and the transfer stay, pointing at an anonymous member.
+    expect(await t.db.prisma.account.findFirstOrThrow({ where: { membershipId: id.Ahmad } })).toMatchObject({ id: accountBefore.id, balanceMinutes: accountBefore.balanceMinutes });
+    expect(await t.db.prisma.transfer.count({ where: { id: exchange.recordExchange.id } })).toBe(1);
+    expect((await verifyLedger(t.db.prisma)).problems).toEqual([]);
 
     // His session ends and his email no longer logs in.
     expect(await a.Ahmad.client.errorCode(`{ me { id } }`)).toBe("UNAUTHENTICATED");
