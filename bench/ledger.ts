@@ -120,7 +120,9 @@ async function main() {
 
     // The server, as deployed: its own process, PostgreSQL pool of 20.
     const port = await freePort();
-    server = spawn(process.execPath, ["-r", "@swc-node/register", path.resolve(__dirname, "../src/main.ts")], {
+    // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server.
+    const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+    server = spawn(process.execPath, [...nodeArgs, "-r", "@swc-node/register", path.resolve(__dirname, "../src/main.ts")], {
       env: { ...process.env, DATABASE_URL: url, DATABASE_POOL_SIZE: "20", AUTH_SECRET: SECRET, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", SEED_DEMO_DATA: "false", NODE_ENV: "production",
         // One coordinator token records every exchange: the per-person mutation budget (120 a
         // minute by default) would refuse nearly all of them, and the bench would measure the limiter.

@@ -266,4 +266,81 @@ export async function transfersForKey(tx: Tx, timebankId: string, key: string): 
   return tx.transfer.findMany({ where: { timebankId, idempotencyKey: key }, orderBy: { legIndex: "asc" } });
 }
 
+/** One leg for ledger_post_transfers: its id is chosen here so that its events can name it. */
+export interface PostingLeg {
+  id: string;
+  kind: Transfer["kind"];
+  status: "POSTED" | "PENDING";
+  debitAccountId: string;
+  creditAccountId: string;
+  minutes: number;
+  memo: string;
+  relatedPostId: string | null;
+  reversesTransferId: string | null;
+}
+
+export interface Posting {
+  timebankId: string;
+  key: string;
+  requestHash: string;
+  createdById: string;
+  now: Date;
+  groupId: string | null;
+  /** Closed accounts take part in nothing new, except corrections (reversals). */
+  requireActive: boolean;
+  legs: PostingLeg[];
+  /** Outbox rows (events.service outboxRow) written with the legs, only when they are written. */
+  events: object[];
+  /** A refusal decided before the call; kept under the key if the key is new. */
+  refusal: ErrorResult | null;
+}
+
+export type PostingOutcome =
+  | { outcome: "created" | "existing"; transfers: Transfer[] }
+  | { outcome: "refused"; refusal: ErrorResult }
+  | { outcome: "reused" };
+
+/** A Transfer row as to_jsonb wrote it (timestamps as ISO strings). */
+function transferFromJson(row: Record<string, unknown>): Transfer {
+  const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
+  return { ...(row as unknown as Transfer), createdAt: date(row.createdAt)!, postedAt: date(row.postedAt), decidedAt: date(row.decidedAt) };
+}
+
+const asJson = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : v);
+
+/**
+ * Creates transfers under an idempotency key in one round trip: the SQL function
+ * ledger_post_transfers (migration 20261128203000) takes the key's lock, answers a retry with
+ * the key's first result, checks and moves the accounts in id order with guarded UPDATEs,
+ * inserts the legs and their outbox events, or stores and returns the refusal. It runs as a
+ * single statement in its own transaction, so `db` must not be a transaction client that
+ * expects to roll it back with other work. Retried on serialization failures and deadlocks
+ * (ledger rule 7), though the fixed lock order makes them unlikely.
+ */
+export async function postTransfers(db: Db, p: Posting): Promise<PostingOutcome> {
+  const legs = JSON.stringify(p.legs);
+  const events = JSON.stringify(p.events);
+  const refusal = p.refusal ? JSON.stringify(storedRefusal(p.refusal)) : null;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const [row] = await db.$queryRaw<{ outcome: PostingOutcome["outcome"]; result: unknown }[]>`
+        SELECT outcome, result FROM ledger_post_transfers(
+          ${p.timebankId}::uuid, ${p.key}, ${p.requestHash}, ${p.createdById}::uuid, ${p.now}::timestamptz, ${p.groupId}::uuid,
+          ${p.requireActive}, ${legs}::jsonb, ${events}::jsonb, ${refusal}::jsonb)`;
+      switch (row.outcome) {
+        case "created":
+        case "existing":
+          return { outcome: row.outcome, transfers: (asJson(row.result) as Record<string, unknown>[]).map(transferFromJson) };
+        case "refused":
+          return { outcome: "refused", refusal: restoreRefusal(asJson(row.result) as Prisma.JsonValue) };
+        case "reused":
+          return { outcome: "reused" };
+      }
+    } catch (err) {
+      if (attempt >= MAX_ATTEMPTS || !isRetryable(err)) throw err;
+      await new Promise((r) => setTimeout(r, Math.random() * 5 * 2 ** attempt));
+    }
+  }
+}
+
 export type { Account, Transfer };

@@ -14,21 +14,12 @@ import type { Db } from "../../db/database";
 import * as timebanks from "../timebank/timebank.service";
 import {
   decideTransfer,
-  insertTransfers,
-  LedgerRefusal,
   ledgerTransaction,
-  lockUntilCommit,
-  postDeltas,
+  postTransfers,
   refuse,
-  reserveTransfer,
-  restoreRefusal,
   retrying,
-  storedRefusal,
-  transfersForKey,
   type Account,
-  type NewTransfer,
   type Transfer,
-  type Tx,
 } from "./ledger.engine";
 import type {
   DonateToPotInput,
@@ -39,10 +30,11 @@ import type {
   ReverseTransferInput,
   SetAccountLimitsInput,
 } from "./ledger.input";
-import { recordTransferEvents } from "./ledger.events";
+import { recordTransferEvents, transferEvents } from "./ledger.events";
+import { outboxRow } from "../events/events.service";
 import * as rules from "./ledger.rules";
 import { memberStatements, period, statementOf } from "./ledger.statements";
-import { AccountNotActive, AlreadyReversed, LimitsExcludeBalance, NotAllowed, SameAccount, TransferNotPending } from "./ledger.type";
+import { AccountNotActive, LimitsExcludeBalance, NotAllowed, SameAccount, TransferNotPending } from "./ledger.type";
 
 export type TransferResult = Transfer | ErrorResult;
 export type GroupExchangeResult = { groupId: string; transfers: Transfer[] } | ErrorResult;
@@ -61,6 +53,21 @@ async function memberAccount(ctx: BankContext, rawMemberId: string, field: strin
   const account = await ctx.db.account.findFirst({ where: { ...inBank(ctx), membershipId }, include: OWNER });
   if (!account) throw notFound(`member in ${ctx.bank.slug}`);
   return account;
+}
+
+/**
+ * The accounts of several members of the context's bank with their memberships, in one query
+ * (the write path reads as little as it can before posting), by membership id. Members without
+ * an account in this bank are absent from the map.
+ */
+async function memberAccountsById(ctx: BankContext, membershipIds: string[]): Promise<Map<string, OwnedAccount>> {
+  const rows = await ctx.db.$queryRaw<Array<Account & { ownerPersonId: string; ownerStatus: NonNullable<OwnedAccount["membership"]>["status"] }>>`
+    SELECT a.*, m."personId" AS "ownerPersonId", m."status"::text AS "ownerStatus"
+    FROM "Account" a JOIN "Membership" m ON m."timebankId" = a."timebankId" AND m."id" = a."membershipId"
+    WHERE a."timebankId" = ${ctx.bank.id}::uuid AND a."membershipId" = ANY(${membershipIds}::uuid[])`;
+  return new Map(
+    rows.map(({ ownerPersonId, ownerStatus, ...account }) => [account.membershipId!, { ...account, membership: { id: account.membershipId!, personId: ownerPersonId, status: ownerStatus } }]),
+  );
 }
 
 async function potAccount(ctx: BankContext): Promise<OwnedAccount> {
@@ -133,60 +140,27 @@ interface Request {
   key: string;
   payload: Record<string, unknown>;
   groupId?: string | null;
-  /** Refusals decided on the current state, after the key was found to be new. */
-  check?: (tx: BankContext) => Promise<ErrorResult | null> | ErrorResult | null;
+  /**
+   * Refusals decided on what was read before posting. Kept under the key only if the key is
+   * new: a retry of a request that succeeded gets its transfers even if this would now refuse.
+   */
+  check?: () => ErrorResult | null;
   /** Posting of a correction is not stopped by a closed account (the limits still hold). */
   requireActive?: boolean;
 }
 
 /**
  * Creates the planned transfers atomically under an idempotency key (ledger rule 3): a retry
- * with the same key and payload gets the transfers the key produced, a different payload is
- * IDEMPOTENCY_KEY_REUSED. Posted legs move balances at once; pending ones reserve.
+ * with the same key and payload gets the transfers the key produced (or the refusal it got), a
+ * different payload is IDEMPOTENCY_KEY_REUSED. Posted legs move balances at once; pending ones
+ * reserve. One round trip: see postTransfers and the ledger_post_transfers SQL function.
  */
 async function createTransfers(ctx: BankContext, request: Request, plans: PlannedTransfer[]): Promise<Transfer[] | ErrorResult> {
   const viewer = requireViewer(ctx);
   const hash = rules.requestHash(request.operation, viewer.personId, request.payload);
-  return ledgerTransaction(ctx, async (tx) => {
-    const existing = await transfersForKey(tx.db, tx.bank.id, request.key);
-    const reused = () => appError("IDEMPOTENCY_KEY_REUSED", "this idempotencyKey was already used for a different request: use a new key for a new transfer");
-    if (existing.length) {
-      if (existing[0].requestHash !== hash) throw reused();
-      return existing;
-    }
-    const refused = await tx.db.refusedRequest.findUnique({ where: { timebankId_idempotencyKey: { ...inBank(tx), idempotencyKey: request.key } } });
-    if (refused) {
-      if (refused.requestHash !== hash) throw reused();
-      return restoreRefusal(refused.result);
-    }
-    // A refusal undoes the moves made so far but is itself kept under the key, in the same
-    // transaction: a retry gets the same answer even if the accounts have changed since.
-    await tx.db.$executeRaw`SAVEPOINT ledger_move`;
-    try {
-      return await moveMinutes(tx, request, plans, hash, viewer.personId);
-    } catch (err) {
-      if (!(err instanceof LedgerRefusal)) throw err;
-      await tx.db.$executeRaw`ROLLBACK TO SAVEPOINT ledger_move`;
-      await tx.db.refusedRequest.create({
-        data: { ...inBank(tx), idempotencyKey: request.key, requestHash: hash, result: storedRefusal(err.result), createdAt: tx.clock.now() },
-      });
-      return err.result;
-    }
-  });
-}
-
-async function moveMinutes(tx: BankContext, request: Request, plans: PlannedTransfer[], hash: string, personId: string): Promise<Transfer[]> {
-  const refusal = (await request.check?.(tx)) ?? null;
-  if (refusal) refuse(refusal);
-  const now = tx.clock.now();
-  const requireActive = request.requireActive ?? true;
-  if (!requireActive || plans.every((p) => p.status === "POSTED")) {
-    const legs = plans.map((p) => ({ debitAccountId: p.debit.id, creditAccountId: p.credit.id, minutes: p.minutes }));
-    await postDeltas(tx.db, tx.bank.id, rules.netDeltas(legs), now, { requireActive });
-  } else {
-    for (const p of plans) await reserveTransfer(tx.db, tx.bank.id, { debitAccountId: p.debit.id, creditAccountId: p.credit.id, minutes: p.minutes }, now);
-  }
-  const rows: NewTransfer[] = plans.map((p, legIndex) => ({
+  const now = ctx.clock.now();
+  const legs = plans.map((p) => ({
+    id: randomUUID(),
     kind: p.kind,
     status: p.status,
     debitAccountId: p.debit.id,
@@ -195,17 +169,35 @@ async function moveMinutes(tx: BankContext, request: Request, plans: PlannedTran
     memo: p.memo,
     relatedPostId: p.relatedPostId ?? null,
     reversesTransferId: p.reversesTransferId ?? null,
-    groupId: request.groupId ?? null,
-    legIndex,
-    idempotencyKey: request.key,
-    requestHash: hash,
-    createdById: personId,
-    createdAt: now,
-    postedAt: p.status === "POSTED" ? now : null,
   }));
-  const written = await insertTransfers(tx.db, tx.bank.id, rows);
-  await recordTransferEvents(tx, written, plans.flatMap((p) => [p.debit, p.credit]));
-  return written;
+  const facts = legs.map((l) => ({ ...l, timebankId: ctx.bank.id, createdById: viewer.personId }));
+  const events = transferEvents(facts, plans.flatMap((p) => [p.debit, p.credit])).map(outboxRow);
+  const posted = await postTransfers(ctx.db, {
+    timebankId: ctx.bank.id,
+    key: request.key,
+    requestHash: hash,
+    createdById: viewer.personId,
+    now,
+    groupId: request.groupId ?? null,
+    requireActive: request.requireActive ?? true,
+    legs,
+    events,
+    refusal: request.check?.() ?? null,
+  });
+  switch (posted.outcome) {
+    case "reused":
+      throw appError("IDEMPOTENCY_KEY_REUSED", "this idempotencyKey was already used for a different request: use a new key for a new transfer");
+    case "refused":
+      return posted.refusal;
+    case "existing":
+      return posted.transfers;
+    case "created":
+      // The events committed with the transfers: publish them now.
+      if (events.length) ctx.afterCommit(() => ctx.app.events.kick());
+      return posted.transfers;
+    default:
+      throw new Error(`unexpected posting outcome ${JSON.stringify(posted)}`);
+  }
 }
 
 function single(result: Transfer[] | ErrorResult): TransferResult {
@@ -233,8 +225,13 @@ export async function recordExchange(ctx: RequestContext, input: RecordExchangeI
   const memo = rules.memo(input.memo);
   const key = rules.idempotencyKey(input.idempotencyKey);
   const relatedPostId = optionalId(input.relatedPostId, "relatedPostId");
-  const giver = await memberAccount(bank, input.giverMemberId, "giverMemberId");
-  const receiver = await memberAccount(bank, input.receiverMemberId, "receiverMemberId");
+  const giverId = v.id(input.giverMemberId, "giverMemberId");
+  const receiverId = v.id(input.receiverMemberId, "receiverMemberId");
+  const accounts = await memberAccountsById(bank, [giverId, receiverId]);
+  const giver = accounts.get(giverId);
+  if (!giver) throw notFound(`member in ${bank.bank.slug}`);
+  const receiver = accounts.get(receiverId);
+  if (!receiver) throw notFound(`member in ${bank.bank.slug}`);
   const party = giver.membership?.personId === viewer.personId || receiver.membership?.personId === viewer.personId;
   const staff = isStaff(me);
   if (!party && !staff) throw forbidden("you can record only exchanges you took part in; a coordinator records the others");
@@ -361,18 +358,16 @@ export async function reverseTransfer(ctx: RequestContext, input: ReverseTransfe
         key,
         payload: { transfer: transfer.id, reason },
         requireActive: false,
-        check: async (tx) => {
+        // ALREADY_REVERSED is decided by ledger_post_transfers under a per-transfer lock: racing
+        // reversals of one transfer (different keys) queue there, so the later ones see the
+        // first rather than meet the limits its minutes moved.
+        check: () => {
           if (transfer.status !== "POSTED") {
             return errorResult(NotAllowed, "NOT_ALLOWED", `only posted transfers can be reversed; this one is ${transfer.status.toLowerCase()}`);
           }
           if (transfer.kind === "REVERSAL") return errorResult(NotAllowed, "NOT_ALLOWED", "a reversal cannot itself be reversed: record a new transfer instead");
-          // Racing reversals of one transfer (different keys) queue here, so the later ones see the
-          // first and answer ALREADY_REVERSED rather than meet the limits its minutes moved.
-          await lockUntilCommit(tx.db, tx.bank.id, `reverse:${transfer.id}`);
           // Federation: reversing one leg would leave its twin in the other bank standing (ledger rule 6).
           if (transfer.kind === "INTER_BANK") return errorResult(NotAllowed, "NOT_ALLOWED", "an inter-bank leg cannot be reversed on its own: send hours back to the other bank instead");
-          const earlier = await tx.db.transfer.findFirst({ where: { ...inBank(tx), reversesTransferId: transfer.id }, select: { id: true } });
-          if (earlier) return errorResult(AlreadyReversed, "ALREADY_REVERSED", "this transfer was already reversed", { reversalId: earlier.id });
           return null;
         },
       },
