@@ -11,6 +11,7 @@
 import "reflect-metadata";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -56,6 +57,8 @@ interface Phase {
   errors: number;
   /** The first few distinct error messages, to say what went wrong. */
   samples: string[];
+  /** CPU milliseconds the server process spent per request of the phase (GraphQL phases). */
+  serverCpuPerRequest?: number;
 }
 
 function summarise(latencies: number[], ok: number, refused: number, errors: number, seconds: number, samples: string[] = []): Phase {
@@ -80,6 +83,16 @@ function mustBeClean(name: string, phase: Phase): void {
     `${name}: ${phase.errors} errors, ${phase.ok} transfers, ${phase.refused} refused in ${SECONDS} s; no ratio is reported.` +
       (phase.samples.length ? `\n  first errors:\n  - ${phase.samples.join("\n  - ")}` : ""),
   );
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); NaN elsewhere. */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in USER_HZ (100)
+  } catch {
+    return NaN;
+  }
 }
 
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(" ");
@@ -254,23 +267,27 @@ async function main() {
       if (report.problems.length) throw new PhaseFailed(`invariant violations after ${after}:\n  - ${report.problems.map((p) => JSON.stringify(p)).join("\n  - ")}`);
     };
     for (let round = 1; round <= ROUNDS; round++) {
+      let cpu = cpuMs(server.pid!);
       const graphql = await graphqlPhase();
+      graphql.serverCpuPerRequest = (cpuMs(server.pid!) - cpu) / (graphql.ok + graphql.refused + graphql.errors);
       mustBeClean(`round ${round}, GraphQL recordExchange`, graphql);
       await verified(`round ${round}, GraphQL phase`);
       const rawResult = await rawPhase();
       mustBeClean(`round ${round}, raw pg`, rawResult);
       await verified(`round ${round}, raw phase`);
       // Federation: sendHoursToOtherBank in both directions, same clients, same round.
+      cpu = cpuMs(server.pid!);
       const ib = await interBankPhase(endpoint, interBank, CLIENTS, SECONDS);
       const interBankResult = summarise(ib.latencies, ib.ok, ib.refused, ib.errors, SECONDS, ib.samples);
+      interBankResult.serverCpuPerRequest = (cpuMs(server.pid!) - cpu) / ib.latencies.length;
       mustBeClean(`round ${round}, GraphQL sendHoursToOtherBank`, interBankResult);
       await verified(`round ${round}, inter-bank phase`);
       loads.push(os.loadavg()[0]);
       results.push({ graphql, raw: rawResult, interBank: interBankResult });
       console.log(
-        `round ${round}: GraphQL ${graphql.tps.toFixed(0)} tps (p50 ${graphql.p50.toFixed(1)} ms, p99 ${graphql.p99.toFixed(1)} ms, refused ${graphql.refused})` +
+        `round ${round}: GraphQL ${graphql.tps.toFixed(0)} tps (p50 ${graphql.p50.toFixed(1)} ms, p99 ${graphql.p99.toFixed(1)} ms, refused ${graphql.refused}, server CPU ${graphql.serverCpuPerRequest!.toFixed(2)} ms/request)` +
           ` | raw pg ${rawResult.tps.toFixed(0)} tps (p50 ${rawResult.p50.toFixed(1)} ms, p99 ${rawResult.p99.toFixed(1)} ms, refused ${rawResult.refused}) | ratio ${(graphql.tps / rawResult.tps).toFixed(2)}` +
-          ` | inter-bank ${interBankResult.tps.toFixed(0)} tps (p50 ${interBankResult.p50.toFixed(1)} ms, p99 ${interBankResult.p99.toFixed(1)} ms) | load ${load()}`,
+          ` | inter-bank ${interBankResult.tps.toFixed(0)} tps (p50 ${interBankResult.p50.toFixed(1)} ms, p99 ${interBankResult.p99.toFixed(1)} ms, server CPU ${interBankResult.serverCpuPerRequest!.toFixed(2)} ms/request) | load ${load()}`,
       );
     }
     await raw.end();
@@ -278,10 +295,11 @@ async function main() {
     const r = (f: "tps" | "p50" | "p99") => median(results.map((x) => x.raw[f]));
     const ib = (f: "tps" | "p50" | "p99") => median(results.map((x) => x.interBank[f]));
     const ratio = median(results.map((x) => x.graphql.tps / x.raw.tps));
-    console.log(`\n| path | transfers/s | p50 ms | p99 ms |\n|---|---|---|---|`);
-    console.log(`| GraphQL recordExchange (${CLIENTS} clients) | ${g("tps").toFixed(0)} | ${g("p50").toFixed(1)} | ${g("p99").toFixed(1)} |`);
-    console.log(`| raw pg, same guarded UPDATEs + INSERT (${CLIENTS} connections) | ${r("tps").toFixed(0)} | ${r("p50").toFixed(1)} | ${r("p99").toFixed(1)} |`);
-    console.log(`| GraphQL sendHoursToOtherBank, both directions (${CLIENTS} clients) | ${ib("tps").toFixed(0)} | ${ib("p50").toFixed(1)} | ${ib("p99").toFixed(1)} |`);
+    const cpuOf = (f: (x: (typeof results)[number]) => Phase) => median(results.map((x) => f(x).serverCpuPerRequest!)).toFixed(2);
+    console.log(`\n| path | transfers/s | p50 ms | p99 ms | server CPU ms/request |\n|---|---|---|---|---|`);
+    console.log(`| GraphQL recordExchange (${CLIENTS} clients) | ${g("tps").toFixed(0)} | ${g("p50").toFixed(1)} | ${g("p99").toFixed(1)} | ${cpuOf((x) => x.graphql)} |`);
+    console.log(`| raw pg, same guarded UPDATEs + INSERT (${CLIENTS} connections) | ${r("tps").toFixed(0)} | ${r("p50").toFixed(1)} | ${r("p99").toFixed(1)} | – |`);
+    console.log(`| GraphQL sendHoursToOtherBank, both directions (${CLIENTS} clients) | ${ib("tps").toFixed(0)} | ${ib("p50").toFixed(1)} | ${ib("p99").toFixed(1)} | ${cpuOf((x) => x.interBank)} |`);
     console.log(`\nrounds GraphQL/raw/inter-bank tps: ${results.map((x) => `${x.graphql.tps.toFixed(0)}/${x.raw.tps.toFixed(0)}/${x.interBank.tps.toFixed(0)}`).join(", ")}`);
     console.log(`inter-bank/intra-bank GraphQL ratio ${median(results.map((x) => x.interBank.tps / x.graphql.tps)).toFixed(2)}`);
     console.log(`median of ${ROUNDS} rounds of ${SECONDS} s, ${ACCOUNTS} accounts; ratio GraphQL/raw ${ratio.toFixed(2)}; invariant violations 0; errors 0; load average (1 min) after rounds ${loads.map((l) => l.toFixed(1)).join(", ")}`);
