@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { issueToken } from "../src/modules/auth/token";
+import { postGraphQL } from "./http";
 
 export interface InterBankSetup {
   /** [member id, account id, token] of members of the bench bank and of the partner bank. */
@@ -81,12 +82,11 @@ export async function interBankPhase(endpoint: string, setup: InterBankSetup, cl
         const recipient = to[Math.floor(Math.random() * to.length)];
         const input = { from: sender.accountId, toBank: setup.slugs[1 - direction], toMember: recipient.memberId, minutes: 1 + Math.floor(Math.random() * 30), purpose: "GENERAL", idempotencyKey: randomUUID() };
         const started = performance.now();
-        const res = await fetch(endpoint, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${sender.token}` }, body: JSON.stringify({ query: SEND, variables: { input } }) });
-        const body = (await res.json()) as { data?: { sendHoursToOtherBank: { __typename: string; status?: string } }; errors?: Array<{ message: string; extensions?: { code?: string } }> };
+        const { status, body } = await postGraphQL<{ sendHoursToOtherBank: { __typename: string; status?: string } }>(endpoint, sender.token, SEND, { input });
         counts.latencies.push(performance.now() - started);
         if (body.errors) {
           counts.errors++;
-          const message = `HTTP ${res.status} ${body.errors[0]?.extensions?.code ?? ""}: ${body.errors[0]?.message}`;
+          const message = `HTTP ${status} ${body.errors[0]?.extensions?.code ?? ""}: ${body.errors[0]?.message}`;
           if (counts.samples.length < 5 && !counts.samples.includes(message)) counts.samples.push(message);
         }
         else if (body.data!.sendHoursToOtherBank.status === "POSTED") counts.ok++;

@@ -4,7 +4,10 @@
 // server in a child process, 32 concurrent clients, 1,000 accounts), and beside it, in the same
 // run and on the same database, the same debit/credit/insert done by a raw pg script with the
 // same guarded UPDATEs. Rounds alternate between the two; medians are reported with the ratio.
-// After each phase the ledger is verified: any invariant violation fails the run.
+// Each round also measures the floor of any GraphQL request (`{ __typename }`, same token and
+// clients) and the inter-bank path, and the server's CPU per request of each GraphQL phase.
+// After each phase the ledger is verified: any invariant violation fails the run; so does a
+// phase with errors (no ratio is reported from a phase that measured a failure).
 //
 // BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres) names the server
 // to use; a fresh database is created for the run and dropped afterwards.
@@ -22,6 +25,7 @@ import { migrate } from "../src/db/migrations";
 import { issueToken } from "../src/modules/auth/token";
 import { verifyLedger } from "../src/modules/ledger/ledger.verify";
 import { interBankPhase, setupInterBank } from "./federation";
+import { closeConnections, postGraphQL } from "./http";
 
 const { values } = parseArgs({
   options: { seconds: { type: "string", default: "10" }, rounds: { type: "string", default: "3" }, clients: { type: "string", default: "32" }, accounts: { type: "string", default: "1000" } },
@@ -168,22 +172,43 @@ async function main() {
           while (performance.now() < deadline) {
             const [giver, receiver] = pair();
             const started = performance.now();
-            const res = await fetch(endpoint, {
-              method: "POST",
-              headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-              body: JSON.stringify({ query: mutation, variables: { input: { timebank: "bench", giverMemberId: giver.id, receiverMemberId: receiver.id, minutes: 1 + Math.floor(Math.random() * 30), idempotencyKey: randomUUID() } } }),
+            const { status, body } = await postGraphQL<{ recordExchange: { __typename: string } }>(endpoint, token, mutation, {
+              input: { timebank: "bench", giverMemberId: giver.id, receiverMemberId: receiver.id, minutes: 1 + Math.floor(Math.random() * 30), idempotencyKey: randomUUID() },
             });
-            const body = (await res.json()) as { data?: { recordExchange: { __typename: string } }; errors?: Array<{ message: string; extensions?: { code?: string } }> };
             latencies.push(performance.now() - started);
             if (body.errors) {
               errors++;
-              sample(samples, `HTTP ${res.status} ${body.errors[0]?.extensions?.code ?? ""}: ${body.errors[0]?.message}`);
+              sample(samples, `HTTP ${status} ${body.errors[0]?.extensions?.code ?? ""}: ${body.errors[0]?.message}`);
             } else if (body.data!.recordExchange.__typename === "Transfer") ok++;
             else refused++;
           }
         }),
       );
       return summarise(latencies, ok, refused, errors, SECONDS, samples);
+    }
+
+    // The floor under any GraphQL request on this machine at this moment: the same clients, server
+    // and token asking for nothing (`{ __typename }`): HTTP, Apollo, the limits plugin, the
+    // viewer's lookup. recordExchange cannot be faster than this.
+    async function floorPhase(): Promise<Phase> {
+      const latencies: number[] = [];
+      const samples: string[] = [];
+      let ok = 0, errors = 0;
+      const deadline = performance.now() + SECONDS * 1000;
+      await Promise.all(
+        Array.from({ length: CLIENTS }, async () => {
+          while (performance.now() < deadline) {
+            const started = performance.now();
+            const { status, body } = await postGraphQL<{ __typename: string }>(endpoint, token, "{ __typename }");
+            latencies.push(performance.now() - started);
+            if (body.errors) {
+              errors++;
+              sample(samples, `HTTP ${status}: ${body.errors[0]?.message}`);
+            } else ok++;
+          }
+        }),
+      );
+      return summarise(latencies, ok, 0, errors, SECONDS, samples);
     }
 
     const raw = new pg.Pool({ connectionString: url, max: CLIENTS });
@@ -249,9 +274,8 @@ async function main() {
     const warmup: string[] = [];
     await Promise.all(Array.from({ length: 200 }, async () => {
       const [giver, receiver] = pair();
-      const res = await fetch(endpoint, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ query: mutation, variables: { input: { timebank: "bench", giverMemberId: giver.id, receiverMemberId: receiver.id, minutes: 1, idempotencyKey: randomUUID() } } }) });
-      const body = (await res.json()) as { errors?: Array<{ message: string }> };
-      if (body.errors) sample(warmup, `HTTP ${res.status}: ${body.errors[0]?.message}`);
+      const { status, body } = await postGraphQL(endpoint, token, mutation, { input: { timebank: "bench", giverMemberId: giver.id, receiverMemberId: receiver.id, minutes: 1, idempotencyKey: randomUUID() } });
+      if (body.errors) sample(warmup, `HTTP ${status}: ${body.errors[0]?.message}`);
     }));
     if (warmup.length) throw new PhaseFailed(`warm-up: recordExchange returned errors:\n  - ${warmup.join("\n  - ")}`);
 
@@ -259,7 +283,7 @@ async function main() {
     console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, PostgreSQL ${pgVersion}`);
     console.log(`${ROUNDS} rounds of ${SECONDS} s, ${CLIENTS} clients, ${ACCOUNTS} accounts; load average (1/5/15 min) at start ${load()}`);
 
-    const results: { graphql: Phase; raw: Phase; interBank: Phase }[] = [];
+    const results: { floor: Phase; graphql: Phase; raw: Phase; interBank: Phase }[] = [];
     const loads: number[] = [];
     /** Every phase leaves the ledger consistent, or the run stops here and says where. */
     const verified = async (after: string) => {
@@ -268,6 +292,10 @@ async function main() {
     };
     for (let round = 1; round <= ROUNDS; round++) {
       let cpu = cpuMs(server.pid!);
+      const floor = await floorPhase();
+      floor.serverCpuPerRequest = (cpuMs(server.pid!) - cpu) / (floor.ok + floor.errors);
+      mustBeClean(`round ${round}, GraphQL floor`, floor);
+      cpu = cpuMs(server.pid!);
       const graphql = await graphqlPhase();
       graphql.serverCpuPerRequest = (cpuMs(server.pid!) - cpu) / (graphql.ok + graphql.refused + graphql.errors);
       mustBeClean(`round ${round}, GraphQL recordExchange`, graphql);
@@ -283,9 +311,9 @@ async function main() {
       mustBeClean(`round ${round}, GraphQL sendHoursToOtherBank`, interBankResult);
       await verified(`round ${round}, inter-bank phase`);
       loads.push(os.loadavg()[0]);
-      results.push({ graphql, raw: rawResult, interBank: interBankResult });
+      results.push({ floor, graphql, raw: rawResult, interBank: interBankResult });
       console.log(
-        `round ${round}: GraphQL ${graphql.tps.toFixed(0)} tps (p50 ${graphql.p50.toFixed(1)} ms, p99 ${graphql.p99.toFixed(1)} ms, refused ${graphql.refused}, server CPU ${graphql.serverCpuPerRequest!.toFixed(2)} ms/request)` +
+        `round ${round}: floor ${floor.tps.toFixed(0)} rps (server CPU ${floor.serverCpuPerRequest!.toFixed(2)} ms/request) | GraphQL ${graphql.tps.toFixed(0)} tps (p50 ${graphql.p50.toFixed(1)} ms, p99 ${graphql.p99.toFixed(1)} ms, refused ${graphql.refused}, server CPU ${graphql.serverCpuPerRequest!.toFixed(2)} ms/request)` +
           ` | raw pg ${rawResult.tps.toFixed(0)} tps (p50 ${rawResult.p50.toFixed(1)} ms, p99 ${rawResult.p99.toFixed(1)} ms, refused ${rawResult.refused}) | ratio ${(graphql.tps / rawResult.tps).toFixed(2)}` +
           ` | inter-bank ${interBankResult.tps.toFixed(0)} tps (p50 ${interBankResult.p50.toFixed(1)} ms, p99 ${interBankResult.p99.toFixed(1)} ms, server CPU ${interBankResult.serverCpuPerRequest!.toFixed(2)} ms/request) | load ${load()}`,
       );
@@ -299,9 +327,12 @@ async function main() {
     console.log(`\n| path | transfers/s | p50 ms | p99 ms | server CPU ms/request |\n|---|---|---|---|---|`);
     console.log(`| GraphQL recordExchange (${CLIENTS} clients) | ${g("tps").toFixed(0)} | ${g("p50").toFixed(1)} | ${g("p99").toFixed(1)} | ${cpuOf((x) => x.graphql)} |`);
     console.log(`| raw pg, same guarded UPDATEs + INSERT (${CLIENTS} connections) | ${r("tps").toFixed(0)} | ${r("p50").toFixed(1)} | ${r("p99").toFixed(1)} | – |`);
+    const fl = (f: "tps" | "p50" | "p99") => median(results.map((x) => x.floor[f]));
+    console.log(`| GraphQL floor: \`{ __typename }\` with the same token (${CLIENTS} clients), requests/s | ${fl("tps").toFixed(0)} | ${fl("p50").toFixed(1)} | ${fl("p99").toFixed(1)} | ${cpuOf((x) => x.floor)} |`);
     console.log(`| GraphQL sendHoursToOtherBank, both directions (${CLIENTS} clients) | ${ib("tps").toFixed(0)} | ${ib("p50").toFixed(1)} | ${ib("p99").toFixed(1)} | ${cpuOf((x) => x.interBank)} |`);
     console.log(`\nrounds GraphQL/raw/inter-bank tps: ${results.map((x) => `${x.graphql.tps.toFixed(0)}/${x.raw.tps.toFixed(0)}/${x.interBank.tps.toFixed(0)}`).join(", ")}`);
     console.log(`inter-bank/intra-bank GraphQL ratio ${median(results.map((x) => x.interBank.tps / x.graphql.tps)).toFixed(2)}`);
+    console.log(`floor/raw ratio ${median(results.map((x) => x.floor.tps / x.raw.tps)).toFixed(2)} (the most any GraphQL mutation could reach here); recordExchange/floor ${median(results.map((x) => x.graphql.tps / x.floor.tps)).toFixed(2)}`);
     console.log(`median of ${ROUNDS} rounds of ${SECONDS} s, ${ACCOUNTS} accounts; ratio GraphQL/raw ${ratio.toFixed(2)}; invariant violations 0; errors 0; load average (1 min) after rounds ${loads.map((l) => l.toFixed(1)).join(", ")}`);
     await setup.end();
     await db.close();
@@ -309,6 +340,7 @@ async function main() {
     console.error(err instanceof PhaseFailed ? `BENCH FAILED: ${err.message}` : err);
     process.exitCode = 1;
   } finally {
+    closeConnections();
     if (server) {
       server.kill("SIGTERM");
       await new Promise((r) => server!.once("exit", r));
