@@ -4,8 +4,9 @@
 -- service (exchanges, group exchanges, gifts, pot donations and payments, reversals). Called as
 -- one statement outside any interactive transaction, it runs in that statement's own
 -- transaction, so everything below commits together or not at all:
---   1. the idempotency key's transaction-scoped advisory lock (same lock name as the engine's
---      lockUntilCommit, so it also serialises against code that still takes it from TypeScript);
+--   1. the idempotency key's transaction-scoped advisory lock ('<bank>:key:<key>'): two
+--      requests with one key (a double tap) run one after the other, and the second finds the
+--      first's answer instead of racing it to the accounts;
 --   2. the key's earlier result: its transfers (same payload hash) or its stored refusal;
 --      another hash is 'reused';
 --   3. a refusal the caller decided in TypeScript (same account, not allowed, membership not

@@ -2,9 +2,11 @@
 // reservations (taken in account-id order), the transaction wrapper that retries on
 // serialization failures and deadlocks, and the refusals that roll a transaction back.
 //
-// WARNING: every change of an account's minutes goes through this file. The WHERE clauses are
-// the limit checks (ledger rule 2); the CHECK constraints of the ledger migration are the
-// safety net behind them. Keep both in step with ledger.rules.ts.
+// WARNING: every change of an account's minutes goes through this file, either here or in the
+// ledger_post_transfers SQL function it calls (migration 20261128203000_ledger_post_transfers,
+// the path of every new transfer of the ledger service). The WHERE clauses are the limit checks
+// (ledger rule 2); the CHECK constraints of the ledger migration are the safety net behind them.
+// Keep all of them, and the refusal messages, in step with ledger.rules.ts.
 import type { Prisma, Account, Transfer } from "../../generated/prisma/client";
 import { Prisma as P } from "../../generated/prisma/client";
 import type { ErrorResult } from "../../common/errors";
@@ -248,22 +250,6 @@ export type NewTransfer = Omit<Prisma.TransferCreateManyInput, "timebankId">;
 export async function insertTransfers(tx: Tx, timebankId: string, rows: NewTransfer[]): Promise<Transfer[]> {
   const created = await tx.transfer.createManyAndReturn({ data: rows.map((r) => ({ ...r, timebankId })) });
   return created.sort((a, b) => a.legIndex - b.legIndex);
-}
-
-/** A transaction-scoped advisory lock on a name within a bank (collisions only serialise more). */
-export async function lockUntilCommit(tx: Tx, timebankId: string, name: string): Promise<void> {
-  await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtextextended(${timebankId} || ':' || ${name}, 0))`;
-}
-
-/**
- * The transfers a key already produced, in leg order (empty when the key is new). Takes a
- * transaction-scoped lock on the key first: two requests with one key (a double tap) then run
- * one after the other, and the second sees the first's transfers instead of racing it to the
- * accounts and coming back with a different answer (a limit the first one's minutes just hit).
- */
-export async function transfersForKey(tx: Tx, timebankId: string, key: string): Promise<Transfer[]> {
-  await lockUntilCommit(tx, timebankId, `key:${key}`);
-  return tx.transfer.findMany({ where: { timebankId, idempotencyKey: key }, orderBy: { legIndex: "asc" } });
 }
 
 /** One leg for ledger_post_transfers: its id is chosen here so that its events can name it. */
