@@ -7,6 +7,7 @@ import "reflect-metadata";
 import { randomUUID } from "node:crypto";
 import { ManualClock } from "../../src/common/clock";
 import { postTransfers, type Posting, type PostingLeg } from "../../src/modules/ledger/ledger.engine";
+import { NotAllowed } from "../../src/modules/ledger/ledger.type";
 import { verifyLedger } from "../../src/modules/ledger/ledger.verify";
 import { myAccount } from "../helpers/ledger";
 import { startTestServer, type TestServer } from "../helpers/server";
@@ -175,7 +176,6 @@ describe("ledger_post_transfers", () => {
     const p = posting([leg(a, b, 20)]);
     expect((await postTransfers(t.db.prisma, p)).outcome).toBe("created");
     const notAllowed = { code: "NOT_ALLOWED", message: "only coordinators record exchanges" };
-    const { NotAllowed } = await import("../../src/modules/ledger/ledger.type");
     const refusal = Object.assign(new NotAllowed(), notAllowed);
     expect(await postTransfers(t.db.prisma, { ...p, refusal })).toMatchObject({ outcome: "existing", transfers: [{ id: p.legs[0].id }] });
     const fresh = await postTransfers(t.db.prisma, posting([leg(a, b, 20)], { refusal }));

@@ -73,9 +73,8 @@ export async function recordInstitutionExchange(ctx: RequestContext, input: Reco
         operation: "recordInstitutionExchange",
         key,
         payload: { institution: institution.id, member: member.id, direction, minutes, memo, relatedPostId },
-        check: async (tx) => {
-          const refusal = pairRefusal(debit, credit);
-          if (refusal) return refusal;
+        check: () => pairRefusal(debit, credit),
+        checkInTransaction: async (tx) => {
           // The institution's caps count every minute it spent or accepted this month, in this
           // bank and to or from partner banks alike; the row lock serialises competing checks.
           await tx.db.$queryRaw`SELECT 1 AS locked FROM "InstitutionMembership" WHERE "timebankId" = ${im.timebankId}::uuid AND "id" = ${im.id}::uuid FOR UPDATE`;

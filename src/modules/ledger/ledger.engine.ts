@@ -303,30 +303,40 @@ const asJson = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : v);
  * Creates transfers under an idempotency key in one round trip: the SQL function
  * ledger_post_transfers (migration 20261128203000) takes the key's lock, answers a retry with
  * the key's first result, checks and moves the accounts in id order with guarded UPDATEs,
- * inserts the legs and their outbox events, or stores and returns the refusal. It runs as a
- * single statement in its own transaction, so `db` must not be a transaction client that
- * expects to roll it back with other work. Retried on serialization failures and deadlocks
- * (ledger rule 7), though the fixed lock order makes them unlikely.
+ * inserts the legs and their outbox events, or stores and returns the refusal. Outside a
+ * transaction it is a single statement in its own transaction (use postTransfers, which
+ * retries); inside one (postTransfersOnce) it commits or rolls back with the caller's work.
  */
-export async function postTransfers(db: Db, p: Posting): Promise<PostingOutcome> {
+export async function postTransfersOnce(db: Db | Tx, p: Posting): Promise<PostingOutcome> {
   const legs = JSON.stringify(p.legs);
   const events = JSON.stringify(p.events);
   const refusal = p.refusal ? JSON.stringify(storedRefusal(p.refusal)) : null;
+  const [row] = await db.$queryRaw<{ outcome: PostingOutcome["outcome"]; result: unknown }[]>`
+    SELECT outcome, result FROM ledger_post_transfers(
+      ${p.timebankId}::uuid, ${p.key}, ${p.requestHash}, ${p.createdById}::uuid, ${p.now}::timestamptz, ${p.groupId}::uuid,
+      ${p.requireActive}, ${legs}::jsonb, ${events}::jsonb, ${refusal}::jsonb)`;
+  switch (row.outcome) {
+    case "created":
+    case "existing":
+      return { outcome: row.outcome, transfers: (asJson(row.result) as Record<string, unknown>[]).map(transferFromJson) };
+    case "refused":
+      return { outcome: "refused", refusal: restoreRefusal(asJson(row.result) as Prisma.JsonValue) };
+    case "reused":
+      return { outcome: "reused" };
+    default:
+      throw new Error(`ledger_post_transfers answered ${JSON.stringify(row)}`);
+  }
+}
+
+/**
+ * postTransfersOnce as its own transaction, retried on serialization failures and deadlocks
+ * (ledger rule 7), though the fixed lock order makes them unlikely. `db` must not be a
+ * transaction client.
+ */
+export async function postTransfers(db: Db, p: Posting): Promise<PostingOutcome> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const [row] = await db.$queryRaw<{ outcome: PostingOutcome["outcome"]; result: unknown }[]>`
-        SELECT outcome, result FROM ledger_post_transfers(
-          ${p.timebankId}::uuid, ${p.key}, ${p.requestHash}, ${p.createdById}::uuid, ${p.now}::timestamptz, ${p.groupId}::uuid,
-          ${p.requireActive}, ${legs}::jsonb, ${events}::jsonb, ${refusal}::jsonb)`;
-      switch (row.outcome) {
-        case "created":
-        case "existing":
-          return { outcome: row.outcome, transfers: (asJson(row.result) as Record<string, unknown>[]).map(transferFromJson) };
-        case "refused":
-          return { outcome: "refused", refusal: restoreRefusal(asJson(row.result) as Prisma.JsonValue) };
-        case "reused":
-          return { outcome: "reused" };
-      }
+      return await postTransfersOnce(db, p);
     } catch (err) {
       if (attempt >= MAX_ATTEMPTS || !isRetryable(err)) throw err;
       await new Promise((r) => setTimeout(r, Math.random() * 5 * 2 ** attempt));

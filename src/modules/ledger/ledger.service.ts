@@ -16,7 +16,9 @@ import {
   decideTransfer,
   ledgerTransaction,
   postTransfers,
+  postTransfersOnce,
   refuse,
+  type PostingOutcome,
   retrying,
   type Account,
   type Transfer,
@@ -145,6 +147,12 @@ export interface Request {
    * new: a retry of a request that succeeded gets its transfers even if this would now refuse.
    */
   check?: () => ErrorResult | null;
+  /**
+   * Refusals that must be decided under locks held until the transfer commits (e.g. an
+   * institution's monthly cap: lock, sum, post). Makes the request an interactive transaction
+   * that ends with the same posting function; kept under the key like `check`'s.
+   */
+  checkInTransaction?: (tx: BankContext) => Promise<ErrorResult | null>;
   /** Posting of a correction is not stopped by a closed account (the limits still hold). */
   requireActive?: boolean;
 }
@@ -172,7 +180,7 @@ export async function createTransfers(ctx: BankContext, request: Request, plans:
   }));
   const facts = legs.map((l) => ({ ...l, timebankId: ctx.bank.id, createdById: viewer.personId }));
   const events = transferEvents(facts, plans.flatMap((p) => [p.debit, p.credit])).map(outboxRow);
-  const posted = await postTransfers(ctx.db, {
+  const posting = {
     timebankId: ctx.bank.id,
     key: request.key,
     requestHash: hash,
@@ -183,21 +191,24 @@ export async function createTransfers(ctx: BankContext, request: Request, plans:
     legs,
     events,
     refusal: request.check?.() ?? null,
-  });
-  switch (posted.outcome) {
-    case "reused":
-      throw appError("IDEMPOTENCY_KEY_REUSED", "this idempotencyKey was already used for a different request: use a new key for a new transfer");
-    case "refused":
-      return posted.refusal;
-    case "existing":
-      return posted.transfers;
-    case "created":
-      // The events committed with the transfers: publish them now.
-      if (events.length) ctx.afterCommit(() => ctx.app.events.kick());
-      return posted.transfers;
-    default:
-      throw new Error(`unexpected posting outcome ${JSON.stringify(posted)}`);
-  }
+  };
+  const answer = (posted: PostingOutcome, on: BankContext): Transfer[] | ErrorResult => {
+    switch (posted.outcome) {
+      case "reused":
+        throw appError("IDEMPOTENCY_KEY_REUSED", "this idempotencyKey was already used for a different request: use a new key for a new transfer");
+      case "refused":
+        return posted.refusal;
+      case "existing":
+        return posted.transfers;
+      case "created":
+        // The events committed with the transfers: publish them once committed.
+        if (events.length) on.afterCommit(() => on.app.events.kick());
+        return posted.transfers;
+    }
+  };
+  const { checkInTransaction } = request;
+  if (!checkInTransaction || posting.refusal) return answer(await postTransfers(ctx.db, posting), ctx);
+  return ledgerTransaction(ctx, async (tx) => answer(await postTransfersOnce(tx.db, { ...posting, refusal: await checkInTransaction(tx) }), tx));
 }
 
 export function single(result: Transfer[] | ErrorResult): TransferResult {
