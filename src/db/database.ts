@@ -63,6 +63,13 @@ export async function openPostgres(opts: PostgresOptions): Promise<Database> {
   pool.on("error", () => {
     // An idle client died (server restart, pg_terminate_backend): the pool replaces it.
   });
+  // WARNING: the pool listens for errors only on idle clients. A client checked out (inside a
+  // Prisma transaction, between two statements) whose backend is terminated emits 'error' with
+  // no listener, and Node kills the process. With this listener the statement in flight fails,
+  // the transaction rolls back, and the pool drops the broken client when it is released.
+  pool.on("connect", (client) => {
+    client.on("error", () => {});
+  });
   const adapter = new PrismaPg(pool, { schema: opts.schema });
   const prisma = new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] });
   const queryCount = countQueries(prisma);
