@@ -170,6 +170,7 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
       await apollo.stop();
       wsServer.close();
       await app.events.stop();
+      await app.rateLimiter.close();
     },
   };
 }
