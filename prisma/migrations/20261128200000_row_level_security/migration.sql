@@ -33,26 +33,22 @@ END $$;
 -- The server reads the migration history (/readyz) but never writes it.
 REVOKE INSERT, UPDATE, DELETE ON "_prisma_migrations" FROM timebank_app;
 
--- True when the bank is among those the current transaction or connection may see.
-CREATE FUNCTION timebank_in_scope(bank uuid) RETURNS boolean LANGUAGE sql STABLE AS $$
-  SELECT CASE coalesce(current_setting('timebank.bank_ids', true), '')
-    WHEN '*' THEN true
-    WHEN '' THEN false
-    ELSE bank = ANY (string_to_array(current_setting('timebank.bank_ids', true), ',')::uuid[])
-  END
-$$;
-
 -- The most sensitive tables: the hour ledger, members' profiles, and the onboarding record
--- (interview notes, references, safeguarding checks).
-ALTER TABLE "Account" ENABLE ROW LEVEL SECURITY;
-CREATE POLICY bank_scope ON "Account" TO timebank_app USING (timebank_in_scope("timebankId")) WITH CHECK (timebank_in_scope("timebankId"));
-ALTER TABLE "Transfer" ENABLE ROW LEVEL SECURITY;
-CREATE POLICY bank_scope ON "Transfer" TO timebank_app USING (timebank_in_scope("timebankId")) WITH CHECK (timebank_in_scope("timebankId"));
-ALTER TABLE "MemberProfile" ENABLE ROW LEVEL SECURITY;
-CREATE POLICY bank_scope ON "MemberProfile" TO timebank_app USING (timebank_in_scope("timebankId")) WITH CHECK (timebank_in_scope("timebankId"));
-ALTER TABLE "Interview" ENABLE ROW LEVEL SECURITY;
-CREATE POLICY bank_scope ON "Interview" TO timebank_app USING (timebank_in_scope("timebankId")) WITH CHECK (timebank_in_scope("timebankId"));
-ALTER TABLE "Reference" ENABLE ROW LEVEL SECURITY;
-CREATE POLICY bank_scope ON "Reference" TO timebank_app USING (timebank_in_scope("timebankId")) WITH CHECK (timebank_in_scope("timebankId"));
-ALTER TABLE "SafeguardingCheck" ENABLE ROW LEVEL SECURITY;
-CREATE POLICY bank_scope ON "SafeguardingCheck" TO timebank_app USING (timebank_in_scope("timebankId")) WITH CHECK (timebank_in_scope("timebankId"));
+-- (interview notes, references, safeguarding checks). A row is visible, and may be written,
+-- when the setting is '*' or names its bank. Both tests are scalar subqueries so that PostgreSQL
+-- evaluates the setting once per statement (an InitPlan), not once per row.
+DO $$
+DECLARE
+  t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['Account', 'Transfer', 'MemberProfile', 'Interview', 'Reference', 'SafeguardingCheck'] LOOP
+    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+    EXECUTE format($p$
+      CREATE POLICY bank_scope ON %I TO timebank_app
+      USING ((SELECT coalesce(current_setting('timebank.bank_ids', true), '') = '*')
+             OR "timebankId" = ANY ((SELECT string_to_array(nullif(nullif(current_setting('timebank.bank_ids', true), '*'), ''), ',')::uuid[])::uuid[]))
+      WITH CHECK ((SELECT coalesce(current_setting('timebank.bank_ids', true), '') = '*')
+             OR "timebankId" = ANY ((SELECT string_to_array(nullif(nullif(current_setting('timebank.bank_ids', true), '*'), ''), ',')::uuid[])::uuid[]))
+    $p$, t);
+  END LOOP;
+END $$;
