@@ -77,7 +77,8 @@ export class RedisRateLimiter implements RateLimiter {
     private readonly prefix = "timebank:rate:",
   ) {
     // lazyConnect: nothing is opened until the first hit (scripts that build an App never connect).
-    this.redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: 1000 }) as RedisWithHit;
+    // disconnectTimeout: a socket that never connected otherwise holds a 2 s timer after close().
+    this.redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: 1000, disconnectTimeout: 200 }) as RedisWithHit;
     this.redis.on("error", () => {}); // reported by hit() when it falls back
     this.redis.defineCommand("rateLimitHit", { numberOfKeys: 1, lua: HIT_SCRIPT });
   }
