@@ -31,6 +31,11 @@ export function refuse(result: ErrorResult): never {
 /** The refusals a transfer-creating request can get, by class name, to keep them under its key. */
 const REFUSAL_TYPES: Record<string, new () => ErrorResult> = { InsufficientBalance, CeilingExceeded, SameAccount, AccountNotActive, NotAllowed, AlreadyReversed };
 
+/** Other modules' refusals that go through the ledger's transfer creation (federation's caps). */
+export function registerRefusalTypes(...types: Array<new () => ErrorResult>): void {
+  for (const Type of types) REFUSAL_TYPES[Type.name] = Type;
+}
+
 export function storedRefusal(result: ErrorResult): Prisma.InputJsonObject {
   const type = result.constructor.name;
   if (!REFUSAL_TYPES[type]) throw new Error(`refusal type ${type} cannot be stored`);

@@ -50,13 +50,13 @@ export type GroupExchangeResult = { groupId: string; transfers: Transfer[] } | E
 /** The tenant filter of this module: rows of the context's bank only. */
 const inBank = (ctx: BankContext) => ({ timebankId: ctx.bank.id });
 
-const OWNER = { membership: { select: { id: true, personId: true, status: true } } } as const;
-type OwnedAccount = Prisma.AccountGetPayload<{ include: typeof OWNER }>;
+export const OWNER = { membership: { select: { id: true, personId: true, status: true } } } as const;
+export type OwnedAccount = Prisma.AccountGetPayload<{ include: typeof OWNER }>;
 
 // ---- finding accounts ------------------------------------------------------------------------
 
 /** The account of a member of the context's bank; NOT_FOUND for anyone outside it or never admitted. */
-async function memberAccount(ctx: BankContext, rawMemberId: string, field: string): Promise<OwnedAccount> {
+export async function memberAccount(ctx: BankContext, rawMemberId: string, field: string): Promise<OwnedAccount> {
   const membershipId = v.id(rawMemberId, field);
   const account = await ctx.db.account.findFirst({ where: { ...inBank(ctx), membershipId }, include: OWNER });
   if (!account) throw notFound(`member in ${ctx.bank.slug}`);
@@ -117,7 +117,7 @@ async function findTransferInMyBanks(ctx: RequestContext, rawId: string): Promis
 
 // ---- creating transfers ----------------------------------------------------------------------
 
-interface PlannedTransfer {
+export interface PlannedTransfer {
   kind: TransferKind;
   status: "POSTED" | "PENDING";
   debit: OwnedAccount;
@@ -128,7 +128,7 @@ interface PlannedTransfer {
   reversesTransferId?: string | null;
 }
 
-interface Request {
+export interface Request {
   operation: string;
   key: string;
   payload: Record<string, unknown>;
@@ -144,7 +144,7 @@ interface Request {
  * with the same key and payload gets the transfers the key produced, a different payload is
  * IDEMPOTENCY_KEY_REUSED. Posted legs move balances at once; pending ones reserve.
  */
-async function createTransfers(ctx: BankContext, request: Request, plans: PlannedTransfer[]): Promise<Transfer[] | ErrorResult> {
+export async function createTransfers(ctx: BankContext, request: Request, plans: PlannedTransfer[]): Promise<Transfer[] | ErrorResult> {
   const viewer = requireViewer(ctx);
   const hash = rules.requestHash(request.operation, viewer.personId, request.payload);
   return ledgerTransaction(ctx, async (tx) => {
@@ -208,17 +208,17 @@ async function moveMinutes(tx: BankContext, request: Request, plans: PlannedTran
   return written;
 }
 
-function single(result: Transfer[] | ErrorResult): TransferResult {
+export function single(result: Transfer[] | ErrorResult): TransferResult {
   return Array.isArray(result) ? result[0] : result;
 }
 
 /** Refusals that apply to every new transfer between two accounts. */
-function pairRefusal(debit: OwnedAccount, credit: OwnedAccount): ErrorResult | null {
+export function pairRefusal(debit: OwnedAccount, credit: OwnedAccount): ErrorResult | null {
   if (debit.id === credit.id) return errorResult(SameAccount, "SAME_ACCOUNT", "the two sides of a transfer must be different accounts");
   return notActive(debit) ?? notActive(credit);
 }
 
-const optionalId = (raw: string | null | undefined, field: string) => (raw === null || raw === undefined ? null : v.id(raw, field));
+export const optionalId = (raw: string | null | undefined, field: string) => (raw === null || raw === undefined ? null : v.id(raw, field));
 
 /**
  * Records an exchange that happened. A coordinator recording between two other members posts
