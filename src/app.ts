@@ -7,7 +7,7 @@ import path from "node:path";
 import type { Config } from "./config";
 import { systemClock, type Clock } from "./common/clock";
 import { createLogger, type Logger } from "./common/logger";
-import { MemoryRateLimiter, type RateLimiter } from "./common/rate-limit";
+import { createRateLimiter, type RateLimiter } from "./common/rate-limit";
 import type { App } from "./context/context";
 import { openDatabase, type Database } from "./db/database";
 import { migrate, pendingMigrations } from "./db/migrations";
@@ -60,7 +60,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       clock,
       log,
       authSecret: resolveAuthSecret(config),
-      rateLimiter: opts.rateLimiter ?? new MemoryRateLimiter(clock),
+      rateLimiter: opts.rateLimiter ?? createRateLimiter(config.redisUrl, clock, log),
       events,
     };
     let seeded = false;

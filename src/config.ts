@@ -12,6 +12,8 @@ export interface Config {
   /** PostgreSQL connection string; when absent, the embedded PGlite database is used. */
   databaseUrl: string | null;
   databasePoolSize: number;
+  /** Role the server's queries run as on PostgreSQL (not the tables' owner: row-level security applies); null: the connecting user. */
+  databaseAppRole: string | null;
   migrateOnStart: boolean;
   /** Load the demo banks when the database has no bank yet. */
   seedDemoData: boolean;
@@ -89,6 +91,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (!["debug", "info", "warn", "error", "silent"].includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of debug, info, warn, error, silent; got "${logLevel}"`);
   }
+  const appRoleRaw = env.DATABASE_APP_ROLE?.trim() ?? "timebank_app";
+  const databaseAppRole = appRoleRaw === "" || appRoleRaw === "none" ? null : appRoleRaw;
+  if (databaseAppRole && !/^[a-z_][a-z0-9_]*$/.test(databaseAppRole)) throw new ConfigError(`DATABASE_APP_ROLE must be a plain role name (or "none"), got "${appRoleRaw}"`);
   const redisUrl = env.REDIS_URL?.trim() || null;
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError("REDIS_URL must start with redis://");
   return {
@@ -98,6 +103,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: path.resolve(env.DATA_DIR?.trim() || "data"),
     databaseUrl,
     databasePoolSize: int(env, "DATABASE_POOL_SIZE", 10, 1, 200),
+    databaseAppRole,
     migrateOnStart: bool(env, "MIGRATE_ON_START", true),
     seedDemoData: bool(env, "SEED_DEMO_DATA", !databaseUrl),
     authSecret,

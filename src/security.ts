@@ -1,11 +1,20 @@
 // Protections applied to every GraphQL request: query limits, rate limits, HTTP status rules
 // for application/json clients, secure headers and an execution deadline.
+import { randomUUID } from "node:crypto";
 import type { ApolloServerPlugin } from "@apollo/server";
+import { unwrapResolverError } from "@apollo/server/errors";
 import type { RequestHandler } from "express";
-import { Kind, type FragmentDefinitionNode, type GraphQLFormattedError } from "graphql";
-import { appError, rateLimited } from "./common/errors";
+import { GraphQLError, Kind, type FragmentDefinitionNode, type GraphQLFormattedError } from "graphql";
+import { appError, PUBLIC_ERROR_CODES, rateLimited } from "./common/errors";
 import { measureOperation } from "./common/query-limits";
 import type { App, RequestContext } from "./context/context";
+
+/** True for errors the client may see as they are (a known code, raised on purpose). */
+export function isPublicError(error: unknown): boolean {
+  const original = unwrapResolverError(error);
+  const code = error instanceof GraphQLError ? error.extensions?.code : undefined;
+  return typeof code === "string" && PUBLIC_ERROR_CODES.has(code) && original instanceof GraphQLError;
+}
 
 const LOGIN_FIELDS = new Set(["logIn", "signUp"]);
 
@@ -96,11 +105,22 @@ export function executionDeadline(app: App): RequestHandler {
   };
 }
 
-/** One log line per operation: which, how long, which error codes. Never variables or tokens. */
+/**
+ * One log line per operation: which, how long, which error codes. Never variables or tokens.
+ * Unexpected errors are logged here, with the request id, under the error id the client gets.
+ */
 export const requestLogPlugin: ApolloServerPlugin<RequestContext> = {
   async requestDidStart({ contextValue }) {
     const started = process.hrtime.bigint();
     return {
+      async didEncounterErrors({ errors }) {
+        for (const error of errors) {
+          if (isPublicError(error) || typeof error.extensions?.errorId === "string") continue;
+          const errorId = randomUUID();
+          (error.extensions as Record<string, unknown>).errorId = errorId;
+          contextValue.log.error({ errorId, err: unwrapResolverError(error), path: error.path }, "unexpected error");
+        }
+      },
       async willSendResponse({ operationName, response, errors }) {
         response.http.headers.set("x-request-id", contextValue.requestId);
         contextValue.log.info(

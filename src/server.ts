@@ -33,12 +33,14 @@ export function makeFormatError(app: App) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     const code = formatted.extensions?.code;
-        if (typeof code === "string" && PUBLIC_ERROR_CODES.has(code) && original instanceof GraphQLError) {
+    if (typeof code === "string" && PUBLIC_ERROR_CODES.has(code) && original instanceof GraphQLError) {
       const { stacktrace: _drop, http: _http, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
       return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions };
     }
-    const errorId = randomUUID();
-    app.log.error({ errorId, err: original, path: formatted.path }, "unexpected error");
+    // Over HTTP the request's logger has already logged it with the request id (requestLogPlugin).
+    const logged = error instanceof GraphQLError ? error.extensions?.errorId : undefined;
+    const errorId = typeof logged === "string" ? logged : randomUUID();
+    if (typeof logged !== "string") app.log.error({ errorId, err: original, path: formatted.path }, "unexpected error");
     return {
       message: `Internal server error (error id ${errorId})`,
       locations: formatted.locations,
@@ -170,6 +172,7 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
       await apollo.stop();
       wsServer.close();
       await app.events.stop();
+      await app.rateLimiter.close();
     },
   };
 }

@@ -32,7 +32,7 @@ interface WasmApi {
   Instance: new (mod: unknown, imports: Record<string, unknown>) => { exports: Record<string, unknown> };
 }
 
-async function openEngine(): Promise<{ engine: SchemaEngineApi; db: PGlite }> {
+async function openEngine(): Promise<{ engine: SchemaEngineApi; db: PGlite; timers: Set<NodeJS.Timeout> }> {
   // The package's main entry imports the .wasm file as an ES module, which Node cannot load;
   // instantiate the module ourselves and hand it to the generated bindings.
   const runtime = require("@prisma/schema-engine-wasm/schema_engine_bg") as EngineRuntime;
@@ -40,18 +40,34 @@ async function openEngine(): Promise<{ engine: SchemaEngineApi; db: PGlite }> {
   // WebAssembly is a Node global that @types/node does not declare without the DOM lib.
   const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
   const mod = new wasm.Module(readFileSync(wasmPath));
-  const instance = new wasm.Instance(mod, { "./schema_engine_bg.js": runtime });
+  // WARNING: the engine's async runtime arms JS timers (10 s timeouts racing its work) and never
+  // clears them when the work finishes first; a process (a jest worker) then cannot exit for 10 s.
+  // Keep track of them so that they can be cleared once the engine is done.
+  const timers = new Set<NodeJS.Timeout>();
+  const imports: Record<string, unknown> = { ...(runtime as unknown as Record<string, unknown>) };
+  for (const name of Object.keys(imports)) {
+    if (!name.startsWith("__wbg_setTimeout_")) continue;
+    imports[name] = (fn: () => void, ms: number) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        fn();
+      }, ms >>> 0);
+      timers.add(timer);
+      return timer;
+    };
+  }
+  const instance = new wasm.Instance(mod, { "./schema_engine_bg.js": imports });
   runtime.__wbg_set_wasm(instance.exports);
   (instance.exports as { __wbindgen_start: () => void }).__wbindgen_start();
   const db = new PGlite();
   const factory = bindMigrationAwareSqlAdapterFactory(new PrismaPGlite(db));
   const engine = await runtime.SchemaEngine.new({ datamodels: undefined }, () => {}, factory);
-  return { engine, db };
+  return { engine, db, timers };
 }
 
 /** Returns the SQL that brings the existing migrations up to schema.prisma, or null when they agree. */
 export async function diffMigrationsToSchema(): Promise<string | null> {
-  const { engine, db } = await openEngine();
+  const { engine, db, timers } = await openEngine();
   try {
     const migrations = listMigrations();
     await engine.applyMigrations({
@@ -79,6 +95,7 @@ export async function diffMigrationsToSchema(): Promise<string | null> {
     return (result.stdout ?? "").trim() || null;
   } finally {
     engine.free();
+    for (const timer of timers) clearTimeout(timer);
     await db.close();
   }
 }

@@ -7,6 +7,7 @@ import type { Logger } from "../common/logger";
 import type { RateLimiter } from "../common/rate-limit";
 import { unauthenticated } from "../common/errors";
 import type { Database, Db } from "../db/database";
+import { scopeTransactionToBanks } from "../db/row-security";
 import type { Timebank } from "../generated/prisma/client";
 import type { MembershipRole, MembershipStatus } from "../generated/prisma/enums";
 import { verifyToken } from "../modules/auth/token";
@@ -122,13 +123,16 @@ export function makeContext(app: App, viewer: Viewer | null, requestId: string, 
 
 /**
  * Runs fn in one database transaction with a derived context bound to it (fresh loaders, so
- * nothing read outside the transaction is reused inside it).
+ * nothing read outside the transaction is reused inside it). A transaction for one bank (a
+ * BankContext) is limited to that bank by row-level security on PostgreSQL.
  */
 export async function inTransaction<C extends RequestContext, T>(ctx: C, fn: (tx: C) => Promise<T>): Promise<T> {
   if (!("$transaction" in ctx.db)) return fn(ctx); // already inside one
   const committed: (() => void)[] = [];
+  const bank = (ctx as Partial<BankContext>).bank;
   const result = await (ctx.db as Db).$transaction(async (tx) => {
     const txDb = tx as unknown as Db;
+    if (bank && ctx.app.database.rowSecurity) await scopeTransactionToBanks(txDb, [bank.id]);
     return fn(Object.freeze({ ...ctx, db: txDb, loaders: createLoaders(txDb), afterCommit: (hook: () => void) => void committed.push(hook) }));
   });
   for (const hook of committed) {

@@ -17,8 +17,16 @@ export interface Database {
   prisma: PrismaClient;
   /** A human-readable description without credentials, for the start-up banner. */
   description: string;
-  /** Runs fn with a raw SQL session (one connection), e.g. for the migration runner. */
+  /**
+   * Runs fn with a raw SQL session (one connection) as the owner of the tables, e.g. for the
+   * migration runner. Row-level security does not apply to it.
+   */
   withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  /**
+   * True when `prisma` works as a role that does not own the tables, so that row-level security
+   * applies to it (PostgreSQL with DATABASE_APP_ROLE; the embedded database works as owner).
+   */
+  rowSecurity: boolean;
   /** Number of SQL statements Prisma has sent so far (for tests and benchmarks). */
   queryCount(): number;
   close(): Promise<void>;
@@ -49,33 +57,58 @@ export interface PostgresOptions {
   poolSize: number;
   /** PostgreSQL schema to use instead of public (tests use one per file). */
   schema?: string;
+  /**
+   * The role the server's queries run as (SET ROLE at connection start), which must not own the
+   * tables so that row-level security applies; null: the connecting user. Migrations always run
+   * as the connecting user, the owner.
+   */
+  appRole?: string | null;
 }
 
 export async function openPostgres(opts: PostgresOptions): Promise<Database> {
   const searchPath = opts.schema ? ` -c search_path=${opts.schema}` : "";
+  // Guard rails on every connection of the server: a runaway statement or a transaction
+  // left open cannot hold locks on people's accounts for long.
+  const guards = `-c statement_timeout=15000 -c idle_in_transaction_session_timeout=30000${searchPath}`;
+  const appRole = opts.appRole ?? null;
+  if (appRole && !/^[a-z_][a-z0-9_]*$/.test(appRole)) throw new Error(`invalid role name ${appRole}`);
   const pool = new pg.Pool({
     connectionString: opts.url,
     max: opts.poolSize,
-    // Guard rails on every connection of the server: a runaway statement or a transaction
-    // left open cannot hold locks on people's accounts for long.
-    options: `-c statement_timeout=15000 -c idle_in_transaction_session_timeout=30000${searchPath}`,
+    // As the application role, a connection sees every bank in the protected tables until a
+    // transaction narrows it (src/db/row-security.ts); a connection of that role without this
+    // setting sees nothing there.
+    options: appRole ? `${guards} -c role=${appRole} -c timebank.bank_ids=*` : guards,
   });
-  pool.on("error", () => {
-    // An idle client died (server restart, pg_terminate_backend): the pool replaces it.
-  });
+  // The owner's connection, for migrations and /readyz: at most one, opened when needed. The
+  // application pool connects lazily, after the migration that creates its role has run.
+  const ownerPool = new pg.Pool({ connectionString: opts.url, max: 1, idleTimeoutMillis: 5_000, options: guards });
+  for (const p of [pool, ownerPool]) {
+    p.on("error", () => {
+      // An idle client died (server restart, pg_terminate_backend): the pool replaces it.
+    });
+    // WARNING: the pool listens for errors only on idle clients. A client checked out (inside a
+    // Prisma transaction, between two statements) whose backend is terminated emits 'error' with
+    // no listener, and Node kills the process. With this listener the statement in flight fails,
+    // the transaction rolls back, and the pool drops the broken client when it is released.
+    p.on("connect", (client) => {
+      client.on("error", () => {});
+    });
+  }
   const adapter = new PrismaPg(pool, { schema: opts.schema });
   const prisma = new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] });
   const queryCount = countQueries(prisma);
   // Fail fast with a clear message when the database cannot be reached.
-  const probe = await pool.connect();
+  const probe = await ownerPool.connect();
   probe.release();
   return {
     kind: "postgres",
     prisma,
-    description: `PostgreSQL ${redact(opts.url)}${opts.schema ? ` (schema ${opts.schema})` : ""}`,
+    description: `PostgreSQL ${redact(opts.url)}${opts.schema ? ` (schema ${opts.schema})` : ""}${appRole ? ` as role ${appRole}` : ""}`,
     queryCount,
+    rowSecurity: appRole !== null,
     async withSession(fn) {
-      const client = await pool.connect();
+      const client = await ownerPool.connect();
       try {
         return await fn({
           query: async (sql, params) => (await client.query(sql, params as unknown[])).rows,
@@ -90,6 +123,7 @@ export async function openPostgres(opts: PostgresOptions): Promise<Database> {
     async close() {
       await prisma.$disconnect();
       await pool.end().catch(() => {});
+      await ownerPool.end().catch(() => {});
     },
   };
 }
@@ -162,6 +196,8 @@ export async function openPglite(opts: PgliteOptions): Promise<Database> {
       prisma,
       description: dataPath ? `embedded PGlite in ${dataPath}` : "embedded PGlite in memory",
       queryCount,
+      // One connection, which also migrates: it stays the owner, and owners bypass the policies.
+      rowSecurity: false,
       async withSession(fn) {
         return fn({
           query: async (sql, params) => (await pglite.query(sql, params as unknown[])).rows as never[],
@@ -183,7 +219,7 @@ export async function openPglite(opts: PgliteOptions): Promise<Database> {
 }
 
 export async function openDatabase(config: Config): Promise<Database> {
-  if (config.databaseUrl) return openPostgres({ url: config.databaseUrl, poolSize: config.databasePoolSize });
+  if (config.databaseUrl) return openPostgres({ url: config.databaseUrl, poolSize: config.databasePoolSize, appRole: config.databaseAppRole });
   return openPglite({ dataDir: config.dataDir });
 }
 

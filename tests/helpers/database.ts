@@ -99,7 +99,8 @@ export async function createTestDatabase(opts: { poolSize?: number } = {}): Prom
     await admin.end();
   }
   const url = withDatabase(adminUrl(), name);
-  const db = await openPostgres({ url, poolSize: opts.poolSize ?? 5 });
+  // As the server runs in production: as the application role, under row-level security.
+  const db = await openPostgres({ url, poolSize: opts.poolSize ?? 5, appRole: "timebank_app" });
   return Object.assign(db, {
     url,
     async destroy() {

@@ -10,6 +10,8 @@ const ROOT = path.resolve(__dirname, "../..");
 export interface ServerProcess {
   url: string;
   child: ChildProcess;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
   /** SIGKILL: the process dies without closing anything, as in a crash. */
   kill(): Promise<void>;
   /** SIGTERM: a graceful shutdown. */
@@ -18,7 +20,10 @@ export interface ServerProcess {
 
 export interface ProcessOptions {
   databaseUrl: string;
-  redisUrl: string;
+  /** Unset: the process keeps its real-time events and rate limits in memory. */
+  redisUrl?: string;
+  /** 0 (default): an ephemeral port. A restarted process can take its predecessor's port. */
+  port?: number;
   env?: Record<string, string>;
 }
 
@@ -29,10 +34,13 @@ export async function startServerProcess(opts: ProcessOptions): Promise<ServerPr
       PATH: process.env.PATH,
       NODE_ENV: "test",
       HOST: "127.0.0.1",
-      PORT: "0",
+      PORT: String(opts.port ?? 0),
       DATABASE_URL: opts.databaseUrl,
       DATABASE_POOL_SIZE: "5",
-      REDIS_URL: opts.redisUrl,
+      ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
+      // Stories sign many people up from one address; a rate-limit test sets its own budgets.
+      RATE_LIMIT_LOGIN_PER_MINUTE: "100000",
+      RATE_LIMIT_MUTATIONS_PER_MINUTE: "1000000",
       AUTH_SECRET: TEST_AUTH_SECRET,
       MIGRATE_ON_START: "false",
       SEED_DEMO_DATA: "false",
@@ -65,6 +73,7 @@ export async function startServerProcess(opts: ProcessOptions): Promise<ServerPr
   return {
     url,
     child,
+    output: () => output,
     async kill() {
       child.kill("SIGKILL");
       await exited;

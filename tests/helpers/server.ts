@@ -4,6 +4,7 @@ import { loadConfig, type Config } from "../../src/config";
 import { createApp } from "../../src/app";
 import { ManualClock, systemClock, type Clock } from "../../src/common/clock";
 import type { App } from "../../src/context/context";
+import type { Logger } from "../../src/common/logger";
 import { getSchema } from "../../src/schema";
 import { startServer, type RunningServer } from "../../src/server";
 import { GraphQLClient } from "./client";
@@ -23,7 +24,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(opts: { clock?: ManualClock; config?: Partial<Config>; poolSize?: number; eventBus?: EventBus } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { clock?: ManualClock; config?: Partial<Config>; poolSize?: number; eventBus?: EventBus; log?: Logger } = {}): Promise<TestServer> {
   const db = await createTestDatabase({ poolSize: opts.poolSize });
   const config: Config = {
     ...loadConfig({ NODE_ENV: "test" }),
@@ -40,7 +41,7 @@ export async function startTestServer(opts: { clock?: ManualClock; config?: Part
     ...opts.config,
   };
   const clock = opts.clock ?? systemClock;
-  const app = await createApp(config, { database: db, clock, eventBus: opts.eventBus });
+  const app = await createApp(config, { database: db, clock, eventBus: opts.eventBus, log: opts.log });
   const server = await startServer(app, await getSchema(), 0, "127.0.0.1");
   const url = `http://127.0.0.1:${server.port}/graphql`;
   return {

@@ -109,5 +109,8 @@ export class OutboxRelay {
     if (this.trimTimer) clearInterval(this.trimTimer);
     this.timer = this.trimTimer = null;
     await this.running;
+    // Flush: what committed just before the stop (its after-commit kick dropped) goes out now,
+    // not at the next poll of another process. Nothing is lost either way: it is in the outbox.
+    await this.publishPending().catch((err) => this.log.warn({ err }, "outbox flush at shutdown failed"));
   }
 }

@@ -1,0 +1,142 @@
+// npm run bench:rls [-- --rounds 5 --iterations 2000]
+//
+// What row-level security costs the read path. On one fresh PostgreSQL database (4 banks, 2,000
+// accounts and 40,000 transfers each), the same three reads the ledger's screens make are
+// timed, round after round, three ways side by side:
+//   owner    the tables' owner: policies bypassed (what the server did before)
+//   app *    the server's role timebank_app with its connection default (every bank)
+//   app bank timebank_app inside a transaction narrowed to the bank (as inTransaction does),
+//            with BEGIN, set_config and COMMIT counted in
+// Reads: one account by id; a page of 20 transfers of an account, newest first; the sum of a
+// bank's balances (2,000 rows through the policy). Medians of rounds of `iterations` sequential
+// statements on one connection, in microseconds per read.
+//
+// BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres) names the server; a
+// fresh database is created for the run and dropped afterwards.
+import { randomBytes } from "node:crypto";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { openPostgres } from "../src/db/database";
+import { migrate } from "../src/db/migrations";
+
+const { values } = parseArgs({ options: { rounds: { type: "string", default: "5" }, iterations: { type: "string", default: "2000" } } });
+const ROUNDS = Number(values.rounds);
+const ITERATIONS = Number(values.iterations);
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+const BANKS = 4;
+const ACCOUNTS = 2000;
+const TRANSFERS = 40_000;
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main() {
+  const name = `tb_bench_rls_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = withDatabase(ADMIN_URL, name);
+  const clients: pg.Client[] = [];
+  try {
+    const db = await openPostgres({ url, poolSize: 1 });
+    await db.withSession((s) => migrate(s));
+    await db.close();
+
+    const owner = new pg.Client({ connectionString: url });
+    await owner.connect();
+    clients.push(owner);
+    await owner.query(`INSERT INTO "Person" ("id", "email", "displayName", "passwordHash") VALUES ('00000000-0000-0000-0000-000000000001', 'bench@example.org', 'Bench', 'x')`);
+    const bankIds: string[] = [];
+    for (let b = 0; b < BANKS; b++) {
+      const { rows } = await owner.query(`INSERT INTO "Timebank" ("id", "slug", "name") VALUES (gen_random_uuid(), $1, $1) RETURNING "id"`, [`bench-${b}`]);
+      const bank = rows[0].id as string;
+      bankIds.push(bank);
+      await owner.query(
+        `INSERT INTO "Account" ("timebankId", "id", "kind", "floorMinutes", "ceilingMinutes")
+         SELECT $1, gen_random_uuid(), 'INSTITUTION', -100000, 100000 FROM generate_series(1, $2)`,
+        [bank, ACCOUNTS],
+      );
+      await owner.query(
+        `WITH a AS (SELECT "id", row_number() OVER () AS n FROM "Account" WHERE "timebankId" = $1)
+         INSERT INTO "Transfer" ("timebankId", "id", "kind", "status", "debitAccountId", "creditAccountId", "minutes", "idempotencyKey", "requestHash", "createdById", "postedAt", "createdAt")
+         SELECT $1, gen_random_uuid(), 'EXCHANGE', 'POSTED', d."id", c."id", 1 + (g % 120), 'k' || g, 'h', '00000000-0000-0000-0000-000000000001', now(), now() - (g || ' seconds')::interval
+         FROM generate_series(1, $2) g
+         JOIN a d ON d.n = 1 + (g % $3)
+         JOIN a c ON c.n = 1 + ((g * 7 + 1) % $3)
+         WHERE d."id" <> c."id"`,
+        [bank, TRANSFERS, ACCOUNTS],
+      );
+    }
+    await owner.query("ANALYZE");
+    const bank = bankIds[1];
+    const { rows: sample } = await owner.query(`SELECT "id" FROM "Account" WHERE "timebankId" = $1 LIMIT 200`, [bank]);
+    const accountIds = sample.map((r) => r.id as string);
+
+    const app = new pg.Client({ connectionString: url, options: "-c role=timebank_app -c timebank.bank_ids=*" });
+    await app.connect();
+    clients.push(app);
+
+    const reads: Record<string, (c: pg.Client, i: number) => Promise<unknown>> = {
+      "account by id": (c, i) => c.query({ name: "acc", text: `SELECT * FROM "Account" WHERE "timebankId" = $1 AND "id" = $2`, values: [bank, accountIds[i % accountIds.length]] }),
+      "20 transfers of an account": (c, i) =>
+        c.query({
+          name: "page",
+          text: `SELECT * FROM "Transfer" WHERE "timebankId" = $1 AND "debitAccountId" = $2 ORDER BY "createdAt" DESC LIMIT 20`,
+          values: [bank, accountIds[i % accountIds.length]],
+        }),
+      "sum of a bank's balances": (c) => c.query({ name: "sum", text: `SELECT sum("balanceMinutes") FROM "Account" WHERE "timebankId" = $1`, values: [bank] }),
+    };
+    const ways: Record<string, (read: (c: pg.Client, i: number) => Promise<unknown>, i: number) => Promise<unknown>> = {
+      owner: (read, i) => read(owner, i),
+      "app *": (read, i) => read(app, i),
+      "app bank": async (read, i) => {
+        await app.query("BEGIN");
+        await app.query({ name: "scope", text: `SELECT set_config('timebank.bank_ids', $1, true)`, values: [bank] });
+        await read(app, i);
+        await app.query("COMMIT");
+      },
+    };
+    // The narrowed transaction really sees one bank only (else the numbers would mean nothing).
+    await app.query("BEGIN");
+    await app.query(`SELECT set_config('timebank.bank_ids', $1, true)`, [bank]);
+    const seen = (await app.query(`SELECT count(DISTINCT "timebankId")::int AS n FROM "Transfer"`)).rows[0].n;
+    await app.query("COMMIT");
+    if (seen !== 1) throw new Error(`the narrowed transaction saw ${seen} banks`);
+
+    const results: Record<string, Record<string, number[]>> = {};
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [readName, read] of Object.entries(reads)) {
+        for (const [wayName, way] of Object.entries(ways)) {
+          for (let i = 0; i < 50; i++) await way(read, i); // warm the plan cache and the buffers
+          const started = process.hrtime.bigint();
+          for (let i = 0; i < ITERATIONS; i++) await way(read, i);
+          const us = Number(process.hrtime.bigint() - started) / 1000 / ITERATIONS;
+          ((results[readName] ??= {})[wayName] ??= []).push(us);
+        }
+      }
+    }
+    const load = (await import("node:os")).loadavg().map((l) => l.toFixed(2)).join(" ");
+    console.log(`row-level security read cost, median of ${ROUNDS} rounds x ${ITERATIONS} reads, µs per read (load average ${load})`);
+    console.log(`${"read".padEnd(30)}${"owner".padStart(10)}${"app *".padStart(10)}${"app bank".padStart(10)}${"app * / owner".padStart(16)}`);
+    for (const [readName, byWay] of Object.entries(results)) {
+      const o = median(byWay.owner);
+      const a = median(byWay["app *"]);
+      const b = median(byWay["app bank"]);
+      console.log(`${readName.padEnd(30)}${o.toFixed(0).padStart(10)}${a.toFixed(0).padStart(10)}${b.toFixed(0).padStart(10)}${(a / o).toFixed(2).padStart(16)}`);
+    }
+  } finally {
+    await Promise.all(clients.map((c) => c.end().catch(() => {})));
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
+    await admin.end();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
