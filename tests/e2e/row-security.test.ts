@@ -55,6 +55,25 @@ if (flavour() !== "postgres") {
 
     const count = async (client: pg.Client, table: string) => Number((await client.query(`SELECT count(*)::int AS n FROM "${table}"`)).rows[0].n);
 
+    it("the posting function narrows its transaction to the bank it posts in", async () => {
+      await appRole.query("BEGIN");
+      try {
+        await appRole.query(`SELECT set_config('timebank.bank_ids', '*', true)`);
+        expect(await count(appRole, "Account")).toBeGreaterThan(0);
+        // A call with a refusal decided by the caller: it stores the refusal under the key in bank A.
+        const refusal = JSON.stringify({ type: "NotAllowed", fields: { code: "NOT_ALLOWED", message: "probe" } });
+        const [row] = (await appRole.query(
+          `SELECT outcome FROM ledger_post_transfers($1::uuid, 'rls-probe', 'h', gen_random_uuid(), now(), NULL, true, '[]'::jsonb, '[]'::jsonb, $2::jsonb)`,
+          [bankA.id, refusal],
+        )).rows;
+        expect(row.outcome).toBe("refused");
+        expect((await appRole.query(`SELECT current_setting('timebank.bank_ids', true) AS s`)).rows[0].s).toBe(bankA.id);
+        expect((await appRole.query(`SELECT count(*)::int AS n FROM "Account" WHERE "timebankId" = $1`, [bankB.id])).rows[0].n).toBe(0);
+      } finally {
+        await appRole.query("ROLLBACK");
+      }
+    });
+
     it("the server's queries run as timebank_app, which does not own the tables", async () => {
       const [who] = await t.db.prisma.$queryRaw<{ user: string }[]>`SELECT current_user::text AS "user"`;
       expect(who.user).toBe("timebank_app");

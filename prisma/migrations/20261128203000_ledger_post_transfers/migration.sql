@@ -52,6 +52,10 @@ DECLARE
   v_written jsonb;
   r record;
 BEGIN
+  -- Row-level security (migration 20261128200000): the rest of this transaction sees and writes
+  -- the ledger of this one bank only, whatever the connection was allowed before. Callers end
+  -- their transaction with this function, so nothing after it needs a wider scope.
+  PERFORM set_config('timebank.bank_ids', p_timebank::text, true);
   -- 1, 2: the key
   PERFORM pg_advisory_xact_lock(hashtextextended(p_timebank::text || ':' || 'key:' || p_key, 0));
   SELECT jsonb_agg(to_jsonb(t) ORDER BY t."legIndex") INTO v_existing
