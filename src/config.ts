@@ -12,6 +12,8 @@ export interface Config {
   /** PostgreSQL connection string; when absent, the embedded PGlite database is used. */
   databaseUrl: string | null;
   databasePoolSize: number;
+  /** How long a process may reuse a token's viewer, a bank and its categories for reads (0: never); see context/read-cache.ts. */
+  readCacheTtlMs: number;
   migrateOnStart: boolean;
   /** Load the demo banks when the database has no bank yet. */
   seedDemoData: boolean;
@@ -98,6 +100,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: path.resolve(env.DATA_DIR?.trim() || "data"),
     databaseUrl,
     databasePoolSize: int(env, "DATABASE_POOL_SIZE", 10, 1, 200),
+    readCacheTtlMs: int(env, "READ_CACHE_TTL_MS", 5000, 0, 60_000),
     migrateOnStart: bool(env, "MIGRATE_ON_START", true),
     seedDemoData: bool(env, "SEED_DEMO_DATA", !databaseUrl),
     authSecret,

@@ -15,8 +15,30 @@ import { WebSocketServer } from "ws";
 import { useServer } from "graphql-ws/use/ws";
 import { PUBLIC_ERROR_CODES } from "./common/errors";
 import { buildContext, type App, type RequestContext } from "./context/context";
+import { isReadOnlyRequest } from "./context/read-cache";
 import { pendingMigrations } from "./db/migrations";
 import { executionDeadline, jsonStatusPlugin, limitsPlugin, requestLogPlugin, secureHeaders } from "./security";
+import type { ApolloServerPlugin } from "@apollo/server";
+
+/**
+ * Empties the read cache once a mutation has run (whatever its outcome): a pause, a departure or
+ * a role change is seen by the next read in this process. See context/read-cache.ts.
+ */
+function readCacheInvalidation(app: App): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      let mutation = false;
+      return {
+        async didResolveOperation({ operation }) {
+          mutation = operation?.operation === "mutation";
+        },
+        async willSendResponse() {
+          if (mutation) app.readCache.invalidate();
+        },
+      };
+    },
+  };
+}
 
 export interface RunningServer {
   url: string;
@@ -75,6 +97,10 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
         }
       },
       context: (wsCtx) => wsCtx.extra.ctx!,
+      // A mutation over the socket changes what cached reads would answer: see read-cache.ts.
+      onComplete: (_ctx, _id, payload) => {
+        if (!isReadOnlyRequest(payload)) app.readCache.invalidate();
+      },
       // The same masking as HTTP: known codes pass, anything else becomes an error id.
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors?.length ? { ...result, errors: result.errors.map((err) => formatError(err.toJSON(), err)) } : undefined,
@@ -99,6 +125,7 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
       limitsPlugin(app),
       jsonStatusPlugin,
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      readCacheInvalidation(app),
       app.config.enableExplorer ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
       {
         async serverWillStart() {
@@ -135,7 +162,8 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
     executionDeadline(app),
     express.json({ limit: app.config.limits.bodyLimitBytes }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => buildContext(app, { authorization: req.headers.authorization, requestId: randomUUID(), clientIp: req.ip ?? "unknown" }),
+      context: async ({ req }) =>
+        buildContext(app, { authorization: req.headers.authorization, requestId: randomUUID(), clientIp: req.ip ?? "unknown", readOnly: isReadOnlyRequest(req.body) }),
     }),
   );
 
