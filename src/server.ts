@@ -4,11 +4,11 @@ import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import express, { type ErrorRequestHandler } from "express";
-import { ApolloServer } from "@apollo/server";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { expressMiddleware } from "@as-integrations/express5";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import { WebSocketServer } from "ws";
@@ -18,7 +18,6 @@ import { buildContext, type App, type RequestContext } from "./context/context";
 import { isReadOnlyRequest } from "./context/read-cache";
 import { pendingMigrations } from "./db/migrations";
 import { executionDeadline, jsonStatusPlugin, limitsPlugin, requestLogPlugin, secureHeaders } from "./security";
-import type { ApolloServerPlugin } from "@apollo/server";
 
 /**
  * Empties the read cache once a mutation has run (whatever its outcome): a pause, a departure or
@@ -126,6 +125,9 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
       jsonStatusPlugin,
       ApolloServerPluginDrainHttpServer({ httpServer }),
       readCacheInvalidation(app),
+      // We send no cache hints; Apollo's default cache-control plugin would still wrap every
+      // field's resolver (willResolveField), which costs more than many of our resolvers.
+      ApolloServerPluginCacheControlDisabled(),
       app.config.enableExplorer ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
       {
         async serverWillStart() {

@@ -1,5 +1,4 @@
 // Relay-style cursor pagination: one type factory, one cursor codec, one page-size rule.
-import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from "graphql";
 import { ClassType, Field, Int, ObjectType } from "type-graphql";
 import { badInput } from "./errors";
 
@@ -108,17 +107,3 @@ export function sliceRows<T>(rows: T[], size: number, cursorOf: (row: T) => stri
   return { nodes, cursors: nodes.map(cursorOf), hasNextPage: rows.length > size, totalCount };
 }
 
-/** Whether the client selected `name` directly under the field being resolved (through fragments too). */
-export function selectsField(info: GraphQLResolveInfo, name: string): boolean {
-  const seen = new Set<string>();
-  const visit = (set: SelectionSetNode | undefined): boolean =>
-    !!set &&
-    set.selections.some((sel) => {
-      if (sel.kind === Kind.FIELD) return sel.name.value === name;
-      if (sel.kind === Kind.INLINE_FRAGMENT) return visit(sel.selectionSet);
-      if (seen.has(sel.name.value)) return false;
-      seen.add(sel.name.value);
-      return visit(info.fragments[sel.name.value]?.selectionSet);
-    });
-  return info.fieldNodes.some((node) => visit(node.selectionSet));
-}

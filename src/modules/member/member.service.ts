@@ -72,7 +72,8 @@ export async function membershipsOfPerson(ctx: RequestContext, personId: string)
   return ctx.db.membership.findMany({ where: { personId }, orderBy: { appliedAt: "asc" } });
 }
 
-export async function listMembers(ctx: BankContext, filter: MemberFilter = {}, first?: number | null, after?: string | null): Promise<Page<Membership>> {
+/** `withSkills`: the client asked for skills or needs, which the page then reads along with the names. */
+export async function listMembers(ctx: BankContext, filter: MemberFilter = {}, first?: number | null, after?: string | null, withSkills = false): Promise<Page<Membership>> {
   const me = requireInsider(ctx);
   const size = pageSize(first);
   const cursor = decodeCursor(after, ["number"] as const);
@@ -101,6 +102,7 @@ export async function listMembers(ctx: BankContext, filter: MemberFilter = {}, f
     orderBy: { memberNumber: "asc" },
     take: size + 1,
   });
+  await ctx.loaders.primeMemberPage(rows.slice(0, size), withSkills);
   // Counted only when the client asks for totalCount.
   return sliceRows(rows, size, (m) => encodeCursor([m.memberNumber]), () => ctx.db.membership.count({ where }));
 }

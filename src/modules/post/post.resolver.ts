@@ -1,7 +1,8 @@
 import type { GraphQLResolveInfo } from "graphql";
 import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { RequestContext } from "../../context/context";
-import { Connection, selectsField, toConnection } from "../../common/pagination";
+import { Connection, toConnection } from "../../common/pagination";
+import { selectsAnywhere, selectsField } from "../../common/selection";
 import { resultUnion } from "../../common/results";
 import { PostStatus } from "../../generated/prisma/enums";
 import { AvailabilityWindow, Member } from "../member/member.type";
@@ -27,7 +28,12 @@ export class PostResolver {
     @Ctx() ctx: RequestContext,
     @Info() info: GraphQLResolveInfo,
   ) {
-    return toConnection(await posts.listPosts(await timebanks.forBank(ctx, slug), filter ?? {}, first, after, selectsField(info, "totalCount")));
+    return toConnection(
+      await posts.listPosts(await timebanks.forBank(ctx, slug), filter ?? {}, first, after, {
+        withCount: selectsField(info, "totalCount"),
+        withAuthors: selectsAnywhere(info, "author"),
+      }),
+    );
   }
 
   @Query(() => Post, { description: "One post of a bank you belong to; NOT_FOUND otherwise." })

@@ -23,6 +23,7 @@ import {
   validateWindows,
 } from "./post.rules";
 import { PostRefused, type Post } from "./post.type";
+import { membershipWithPersonColumns, type MembershipWithPersonRow } from "../member/member.loaders";
 
 export type PostResult = Post | PostRefused;
 
@@ -187,6 +188,13 @@ export const POST_COLUMNS = Prisma.sql`p."timebankId"::text AS "timebankId", p."
   p."neighbourhood", p."availability", p."dates"::text[] AS "dates", p."flexible", p."visibility"::text AS "visibility",
   p."requiresVouchedHelper", p."expiresAt", p."status"::text AS "status", p."createdAt", p."updatedAt", p."closedAt"`;
 
+/** The columns of a row whose names start with `prefix`, without it. */
+function unprefix(row: Record<string, unknown>, prefix: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = v;
+  return out;
+}
+
 /** Turns a raw row into the shape Prisma gives. */
 export function postFromRow(row: PostListRow): Post {
   return {
@@ -218,8 +226,17 @@ export function postFromRow(row: PostListRow): Post {
  * A page of the bank's posts, newest first, in ONE SQL statement: the filter, the total count
  * and a keyset cursor on (createdAt, id). Text search uses the tsvector in the bank's language.
  */
-/** `withCount`: the client wants totalCount, so the page query counts too (one statement either way). */
-export async function listPosts(ctx: BankContext, filter: PostFilter = {}, first?: number | null, after?: string | null, withCount = true): Promise<Page<Post>> {
+/**
+ * `withCount`: the client wants totalCount, so the page query counts too (one statement either way).
+ * `withAuthors`: the client wants the authors, so the page query reads them (and their names) too.
+ */
+export async function listPosts(
+  ctx: BankContext,
+  filter: PostFilter = {},
+  first?: number | null,
+  after?: string | null,
+  { withCount = true, withAuthors = false }: { withCount?: boolean; withAuthors?: boolean } = {},
+): Promise<Page<Post>> {
   requireInsider(ctx);
   const size = pageSize(first);
   const cursor = decodeCursor(after, ["number", "string"] as const);
@@ -253,8 +270,12 @@ export async function listPosts(ctx: BankContext, filter: PostFilter = {}, first
   const where = Prisma.join(conditions, " AND ");
   const keysetCondition = cursor ? Prisma.sql`AND (p."createdAt", p."id") < (${new Date(cursor[0])}::timestamptz, ${cursor[1]}::uuid)` : Prisma.empty;
   if (!withCount) {
-    const rows = await ctx.db.$queryRaw<PostListRow[]>`
-      SELECT ${POST_COLUMNS} FROM "Post" p WHERE ${where} ${keysetCondition} ORDER BY p."createdAt" DESC, p."id" DESC LIMIT ${size + 1}`;
+    const authors = withAuthors
+      ? Prisma.sql`, ${membershipWithPersonColumns("a", "ap", "author.")} FROM "Post" p JOIN "Membership" a ON a."timebankId" = p."timebankId" AND a."id" = p."authorId" JOIN "Person" ap ON ap."id" = a."personId"`
+      : Prisma.sql` FROM "Post" p`;
+    const rows = await ctx.db.$queryRaw<(PostListRow & Record<string, unknown>)[]>`
+      SELECT ${POST_COLUMNS}${authors} WHERE ${where} ${keysetCondition} ORDER BY p."createdAt" DESC, p."id" DESC LIMIT ${size + 1}`;
+    if (withAuthors) ctx.loaders.primeMemberships(rows.map((r) => unprefix(r, "author.") as unknown as MembershipWithPersonRow));
     return sliceRows(rows.map(postFromRow), size, (p) => encodeCursor([p.createdAt.getTime(), p.id]), countOnly);
   }
   const rows = await ctx.db.$queryRaw<(PostListRow & { totalCount: number })[]>`
