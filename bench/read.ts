@@ -4,7 +4,8 @@
 // A fresh database gets our migrations and a generated data set (10 banks, 10,000 members, 20,000
 // offers, 100,000 transfers, set-based SQL); our server runs from its production build
 // (dist/, NODE_ENV=production) and PostGraphile from bench/postgraphile (its own package.json and
-// Node 22, installed here on first use). Four queries, written to read the same data from both:
+// Node 22, installed here on first use). Four queries, written to read the same data from both
+// (and Q0, `{ __typename }`, the floor of each server without SQL):
 //   Q1 one member by id; Q2 a member with 10 offers and 10 transfers; Q3 20 offers, each with its
 //   member and category; Q4 a page of 50 members with their skills.
 // autocannon drives each query against ours, then theirs, round after round; medians of the
@@ -34,7 +35,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
     connections: { type: "string", default: "16" },
     pool: { type: "string", default: "6" },
-    queries: { type: "string", default: "Q1,Q2,Q3,Q4" },
+    queries: { type: "string", default: "Q0,Q1,Q2,Q3,Q4" },
     "no-build": { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
     /** Reuse a database kept by an earlier --keep run instead of generating one. */
@@ -269,6 +270,16 @@ type Row = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 function queries(bankId: string, bankSlug: string, prolific: { memberId: string; accountId: string }[]): Query[] {
   const pick = () => prolific[Math.floor(Math.random() * prolific.length)];
   return [
+    {
+      // Not one of the four: what a request costs each server before any SQL (HTTP, parsing,
+      // validation, execution, response), the floor under every other number.
+      name: "Q0",
+      what: "floor: `{ __typename }`, no SQL",
+      ours: `query Q0 { __typename }`,
+      theirs: `query Q0 { __typename }`,
+      vars: () => ({ ours: {}, theirs: {} }),
+      shape: (_s, d) => d.__typename,
+    },
     {
       name: "Q1",
       what: "one member by id",

@@ -2,6 +2,7 @@
 // for reads only. Stories: a member who leaves loses the member list on the very next request; a
 // member made coordinator sees applications at once; a change made by another process (here: the
 // database directly) is seen once READ_CACHE_TTL_MS has passed.
+import { isReadOnlyRequest } from "../../src/context/read-cache";
 import { startTestServer, type TestServer } from "../helpers/server";
 import { createBank, join, platformAdmin, signUp, type Actor } from "../helpers/world";
 
@@ -69,8 +70,7 @@ describe("read cache", () => {
     expect(me.member.status).toBe("PAUSED");
   });
 
-  it("only reads use it: a document with a mutation never does", async () => {
-    const { isReadOnlyRequest } = await import("../../src/context/read-cache");
+  it("only reads use it: a document with a mutation never does", () => {
     expect(isReadOnlyRequest({ query: "{ me { id } }" })).toBe(true);
     expect(isReadOnlyRequest({ query: "mutation { leaveTimebank(timebank: \"x\") { __typename } }" })).toBe(false);
     expect(isReadOnlyRequest({ query: "query A { me { id } } mutation B { x }", operationName: "A" })).toBe(false);
