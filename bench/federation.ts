@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { issueToken } from "../src/modules/auth/token";
+import { postGraphQL } from "./http";
 
 export interface InterBankSetup {
   /** [member id, account id, token] of members of the bench bank and of the partner bank. */
@@ -61,13 +62,15 @@ export interface PhaseCounts {
   ok: number;
   refused: number;
   errors: number;
+  /** The first few distinct error messages. */
+  samples: string[];
 }
 
 const SEND = `mutation($input: SendHoursToOtherBankInput!) { sendHoursToOtherBank(input: $input) { __typename ... on InterBankTransfer { status } } }`;
 
 /** `clients` concurrent clients sending hours across the partnership until the deadline. */
 export async function interBankPhase(endpoint: string, setup: InterBankSetup, clients: number, seconds: number): Promise<PhaseCounts> {
-  const counts: PhaseCounts = { latencies: [], ok: 0, refused: 0, errors: 0 };
+  const counts: PhaseCounts = { latencies: [], ok: 0, refused: 0, errors: 0, samples: [] };
   const deadline = performance.now() + seconds * 1000;
   await Promise.all(
     Array.from({ length: clients }, async (_, c) => {
@@ -79,10 +82,13 @@ export async function interBankPhase(endpoint: string, setup: InterBankSetup, cl
         const recipient = to[Math.floor(Math.random() * to.length)];
         const input = { from: sender.accountId, toBank: setup.slugs[1 - direction], toMember: recipient.memberId, minutes: 1 + Math.floor(Math.random() * 30), purpose: "GENERAL", idempotencyKey: randomUUID() };
         const started = performance.now();
-        const res = await fetch(endpoint, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${sender.token}` }, body: JSON.stringify({ query: SEND, variables: { input } }) });
-        const body = (await res.json()) as { data?: { sendHoursToOtherBank: { __typename: string; status?: string } }; errors?: unknown[] };
+        const { status, body } = await postGraphQL<{ sendHoursToOtherBank: { __typename: string; status?: string } }>(endpoint, sender.token, SEND, { input });
         counts.latencies.push(performance.now() - started);
-        if (body.errors) counts.errors++;
+        if (body.errors) {
+          counts.errors++;
+          const message = `HTTP ${status} ${body.errors[0]?.extensions?.code ?? ""}: ${body.errors[0]?.message}`;
+          if (counts.samples.length < 5 && !counts.samples.includes(message)) counts.samples.push(message);
+        }
         else if (body.data!.sendHoursToOtherBank.status === "POSTED") counts.ok++;
         else counts.refused++;
       }

@@ -324,6 +324,7 @@ const WALKED_FIELDS = new Set<string>([
   "Mutation.resumePartnership",
   "Mutation.endPartnership",
   "Mutation.sendHoursToOtherBank",
+  "Mutation.recordInstitutionExchange",
   "Mutation.approveInterBankTransfer",
   "Mutation.refuseInterBankTransfer",
   "Mutation.acceptInterBankTransfer",

@@ -109,6 +109,27 @@ describe("a coordinator records exchanges", () => {
     expect(await balances(jonas, else_)).toEqual([90, -90]);
   });
 
+  it("recording an exchange costs a handful of statements: the reads it needs, then one that posts", async () => {
+    const giver = await member("Signe");
+    const receiver = await member("Torben");
+    const input = { timebank: "aarhus", giverMemberId: giver.memberId, receiverMemberId: receiver.memberId, minutes: 30, idempotencyKey: key() };
+    const statements: string[] = [];
+    let counting = true;
+    (t.db.prisma as unknown as { $on(ev: "query", cb: (e: { query: string }) => void): void }).$on("query", (e) => counting && statements.push(e.query));
+    const res = await maja.client.ok(`mutation($input: RecordExchangeInput!) { recordExchange(input: $input) { __typename ... on Transfer { id } } }`, { input });
+    counting = false;
+    expect(res.recordExchange.__typename).toBe("Transfer");
+    // The outbox relay publishes the transfer's event after the commit, on its own schedule.
+    const relay = /"OutboxEvent"|pg_advisory_xact_lock\(\$1\)|COMMIT|BEGIN/;
+    const request = statements.filter((q) => !relay.test(q));
+    // The viewer (person, memberships) and the bank, both accounts with their owners in one
+    // query, and ledger_post_transfers (key, checks, moves, transfer, event). With an interactive
+    // transaction it was 14.
+    expect(request).toHaveLength(5);
+    expect(request[4]).toContain("ledger_post_transfers");
+    expect(await balances(giver, receiver)).toEqual([30, -30]);
+  });
+
   it("wrong input is refused with a clear code and changes nothing", async () => {
     const a = await member("Anna");
     const b = await member("Bo");

@@ -20,19 +20,25 @@ export async function recordEvent<T extends EventType>(ctx: RequestContext, even
  * expiry, or engines working on a bare transaction): the relay's poll publishes it.
  */
 export async function insertOutboxEvent<T extends EventType>(db: Pick<RequestContext["db"], "outboxEvent">, event: NewEvent<T>): Promise<void> {
+  await db.outboxEvent.create({ data: outboxRow(event), select: { id: true } });
+}
+
+/**
+ * The OutboxEvent row of an event, for code that inserts it by other means (the ledger's
+ * posting function writes it in the transfer's own statement). The caller then kicks the relay
+ * after the commit (`ctx.afterCommit(() => ctx.app.events.kick())`), as recordEvent does.
+ */
+export function outboxRow<T extends EventType>(event: NewEvent<T>) {
   const a = event.audience;
-  await db.outboxEvent.create({
-    data: {
-      timebankId: event.timebankId,
-      type: event.type,
-      toAllMembers: a.allMembers ?? false,
-      toCoordinators: a.coordinators ?? false,
-      recipientMembershipIds: a.membershipIds ?? [],
-      recipientPersonIds: a.personIds ?? [],
-      payload: event.payload as object,
-    },
-    select: { id: true },
-  });
+  return {
+    timebankId: event.timebankId,
+    type: event.type as string,
+    toAllMembers: a.allMembers ?? false,
+    toCoordinators: a.coordinators ?? false,
+    recipientMembershipIds: a.membershipIds ?? [],
+    recipientPersonIds: a.personIds ?? [],
+    payload: event.payload as object,
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Field, ID, InputType, Int } from "type-graphql";
+import { Field, ID, InputType, Int, registerEnumType } from "type-graphql";
 import { InstitutionKind, TransferPurpose } from "../../generated/prisma/enums";
 
 @InputType({ description: "A new institution: platform admins and bank admins create them." })
@@ -86,6 +86,46 @@ export class SendHoursToOtherBankInput {
 
   @Field(() => Boolean, { nullable: true, description: "Hide the donor's name from the receiving side." })
   anonymous?: boolean | null;
+
+  @Field({ description: "Chosen by the client (a uuid): a retry with the same key returns the first result." })
+  idempotencyKey: string;
+}
+
+export enum InstitutionExchangeDirection {
+  INSTITUTION_GAVE = "INSTITUTION_GAVE",
+  INSTITUTION_RECEIVED = "INSTITUTION_RECEIVED",
+}
+registerEnumType(InstitutionExchangeDirection, {
+  name: "InstitutionExchangeDirection",
+  description: "Who helped whom in an exchange between an institution and a member of the same bank.",
+  valuesConfig: {
+    INSTITUTION_GAVE: { description: "The institution helped the member (a visitor centre ran a school visit): the institution earns the minutes." },
+    INSTITUTION_RECEIVED: { description: "The member helped the institution (repaired the clinic's bikes): the institution pays the minutes." },
+  },
+});
+
+@InputType({ description: "An exchange that happened between an institution and a member of the same bank." })
+export class RecordInstitutionExchangeInput {
+  @Field({ description: "Bank slug." })
+  timebank: string;
+
+  @Field(() => ID)
+  institutionId: string;
+
+  @Field(() => ID)
+  memberId: string;
+
+  @Field(() => InstitutionExchangeDirection)
+  direction: InstitutionExchangeDirection;
+
+  @Field(() => Int)
+  minutes: number;
+
+  @Field(() => String, { nullable: true })
+  memo?: string | null;
+
+  @Field(() => ID, { nullable: true, description: "The offer or request this exchange answers." })
+  relatedPostId?: string | null;
 
   @Field({ description: "Chosen by the client (a uuid): a retry with the same key returns the first result." })
   idempotencyKey: string;

@@ -2,10 +2,11 @@ import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "ty
 import type { RequestContext } from "../../context/context";
 import { resultUnion } from "../../common/results";
 import { InterBankTransferStatus } from "../../generated/prisma/enums";
-import { Account, AccountNotActive, InsufficientBalance } from "../ledger/ledger.type";
+import { Account, AccountNotActive, CeilingExceeded, InsufficientBalance, NotAllowed, SameAccount, Transfer } from "../ledger/ledger.type";
 import { Member } from "../member/member.type";
 import { Timebank } from "../timebank/timebank.type";
-import { AddInstitutionToBankInput, CreateInstitutionInput, ProposePartnershipInput, SendHoursToOtherBankInput } from "./federation.input";
+import { AddInstitutionToBankInput, CreateInstitutionInput, ProposePartnershipInput, RecordInstitutionExchangeInput, SendHoursToOtherBankInput } from "./federation.input";
+import * as exchanges from "./federation.exchanges";
 import * as partners from "./federation.partners";
 import * as transfers from "./federation.transfers";
 import {
@@ -35,6 +36,12 @@ const SendResult = resultUnion(
   InterBankTransfer,
   [NoActivePartnership, PurposeNotAllowed, ExposureCapReached, InsufficientBalance, RecipientCeilingExceeded, RecipientNotActive, AccountNotActive, InstitutionCapReached],
   "An inter-bank transfer (posted or pending), or why it was refused.",
+);
+const InstitutionExchangeResult = resultUnion(
+  "InstitutionExchangeResult",
+  Transfer,
+  [InsufficientBalance, CeilingExceeded, SameAccount, AccountNotActive, NotAllowed, InstitutionCapReached],
+  "The exchange's transfer (posted, or pending the member's confirmation), or why it was refused.",
 );
 const DecisionResult = resultUnion("InterBankDecisionResult", InterBankTransfer, [InterBankTransferNotPending, ApprovalRefused, NoActivePartnership]);
 const PartnershipResult = resultUnion("PartnershipResult", Partnership, [PartnershipExists, PartnershipStateConflict]);
@@ -184,6 +191,14 @@ export class InterBankTransferResolver {
   @Mutation(() => SendResult, { description: "Sends hours to a member, an institution or the community pot of a partner bank." })
   sendHoursToOtherBank(@Arg("input") input: SendHoursToOtherBankInput, @Ctx() ctx: RequestContext) {
     return transfers.sendHoursToOtherBank(ctx, input);
+  }
+
+  @Mutation(() => InstitutionExchangeResult, {
+    description:
+      "Records an exchange between an institution and a member of the same bank. A coordinator's posts at once; a delegate's posts at once when the institution pays and waits for the member's confirmation when the institution earns.",
+  })
+  recordInstitutionExchange(@Arg("input") input: RecordInstitutionExchangeInput, @Ctx() ctx: RequestContext) {
+    return exchanges.recordInstitutionExchange(ctx, input);
   }
 
   @Mutation(() => DecisionResult, { description: "A delegate of the institution supervising the sender approves." })

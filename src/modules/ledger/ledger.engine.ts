@@ -2,9 +2,11 @@
 // reservations (taken in account-id order), the transaction wrapper that retries on
 // serialization failures and deadlocks, and the refusals that roll a transaction back.
 //
-// WARNING: every change of an account's minutes goes through this file. The WHERE clauses are
-// the limit checks (ledger rule 2); the CHECK constraints of the ledger migration are the
-// safety net behind them. Keep both in step with ledger.rules.ts.
+// WARNING: every change of an account's minutes goes through this file, either here or in the
+// ledger_post_transfers SQL function it calls (migration 20261128203000_ledger_post_transfers,
+// the path of every new transfer of the ledger service). The WHERE clauses are the limit checks
+// (ledger rule 2); the CHECK constraints of the ledger migration are the safety net behind them.
+// Keep all of them, and the refusal messages, in step with ledger.rules.ts.
 import type { Prisma, Account, Transfer } from "../../generated/prisma/client";
 import { Prisma as P } from "../../generated/prisma/client";
 import type { ErrorResult } from "../../common/errors";
@@ -30,6 +32,11 @@ export function refuse(result: ErrorResult): never {
 
 /** The refusals a transfer-creating request can get, by class name, to keep them under its key. */
 const REFUSAL_TYPES: Record<string, new () => ErrorResult> = { InsufficientBalance, CeilingExceeded, SameAccount, AccountNotActive, NotAllowed, AlreadyReversed };
+
+/** Other modules' refusals that go through the ledger's transfer creation (federation's caps). */
+export function registerRefusalTypes(...types: Array<new () => ErrorResult>): void {
+  for (const Type of types) REFUSAL_TYPES[Type.name] = Type;
+}
 
 export function storedRefusal(result: ErrorResult): Prisma.InputJsonObject {
   const type = result.constructor.name;
@@ -250,20 +257,91 @@ export async function insertTransfers(tx: Tx, timebankId: string, rows: NewTrans
   return created.sort((a, b) => a.legIndex - b.legIndex);
 }
 
-/** A transaction-scoped advisory lock on a name within a bank (collisions only serialise more). */
-export async function lockUntilCommit(tx: Tx, timebankId: string, name: string): Promise<void> {
-  await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtextextended(${timebankId} || ':' || ${name}, 0))`;
+/** One leg for ledger_post_transfers: its id is chosen here so that its events can name it. */
+export interface PostingLeg {
+  id: string;
+  kind: Transfer["kind"];
+  status: "POSTED" | "PENDING";
+  debitAccountId: string;
+  creditAccountId: string;
+  minutes: number;
+  memo: string;
+  relatedPostId: string | null;
+  reversesTransferId: string | null;
+}
+
+export interface Posting {
+  timebankId: string;
+  key: string;
+  requestHash: string;
+  createdById: string;
+  now: Date;
+  groupId: string | null;
+  /** Closed accounts take part in nothing new, except corrections (reversals). */
+  requireActive: boolean;
+  legs: PostingLeg[];
+  /** Outbox rows (events.service outboxRow) written with the legs, only when they are written. */
+  events: object[];
+  /** A refusal decided before the call; kept under the key if the key is new. */
+  refusal: ErrorResult | null;
+}
+
+export type PostingOutcome =
+  | { outcome: "created" | "existing"; transfers: Transfer[] }
+  | { outcome: "refused"; refusal: ErrorResult }
+  | { outcome: "reused" };
+
+/** A Transfer row as to_jsonb wrote it (timestamps as ISO strings). */
+function transferFromJson(row: Record<string, unknown>): Transfer {
+  const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
+  return { ...(row as unknown as Transfer), createdAt: date(row.createdAt)!, postedAt: date(row.postedAt), decidedAt: date(row.decidedAt) };
+}
+
+const asJson = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : v);
+
+/**
+ * Creates transfers under an idempotency key in one round trip: the SQL function
+ * ledger_post_transfers (migration 20261128203000) takes the key's lock, answers a retry with
+ * the key's first result, checks and moves the accounts in id order with guarded UPDATEs,
+ * inserts the legs and their outbox events, or stores and returns the refusal. Outside a
+ * transaction it is a single statement in its own transaction (use postTransfers, which
+ * retries); inside one (postTransfersOnce) it commits or rolls back with the caller's work.
+ */
+export async function postTransfersOnce(db: Db | Tx, p: Posting): Promise<PostingOutcome> {
+  const legs = JSON.stringify(p.legs);
+  const events = JSON.stringify(p.events);
+  const refusal = p.refusal ? JSON.stringify(storedRefusal(p.refusal)) : null;
+  const [row] = await db.$queryRaw<{ outcome: PostingOutcome["outcome"]; result: unknown }[]>`
+    SELECT outcome, result FROM ledger_post_transfers(
+      ${p.timebankId}::uuid, ${p.key}, ${p.requestHash}, ${p.createdById}::uuid, ${p.now}::timestamptz, ${p.groupId}::uuid,
+      ${p.requireActive}, ${legs}::jsonb, ${events}::jsonb, ${refusal}::jsonb)`;
+  switch (row.outcome) {
+    case "created":
+    case "existing":
+      return { outcome: row.outcome, transfers: (asJson(row.result) as Record<string, unknown>[]).map(transferFromJson) };
+    case "refused":
+      return { outcome: "refused", refusal: restoreRefusal(asJson(row.result) as Prisma.JsonValue) };
+    case "reused":
+      return { outcome: "reused" };
+    default:
+      throw new Error(`ledger_post_transfers answered ${JSON.stringify(row)}`);
+  }
 }
 
 /**
- * The transfers a key already produced, in leg order (empty when the key is new). Takes a
- * transaction-scoped lock on the key first: two requests with one key (a double tap) then run
- * one after the other, and the second sees the first's transfers instead of racing it to the
- * accounts and coming back with a different answer (a limit the first one's minutes just hit).
+ * postTransfersOnce as its own transaction, retried on serialization failures and deadlocks
+ * (ledger rule 7), though the fixed lock order makes them unlikely. `db` must not be a
+ * transaction client.
  */
-export async function transfersForKey(tx: Tx, timebankId: string, key: string): Promise<Transfer[]> {
-  await lockUntilCommit(tx, timebankId, `key:${key}`);
-  return tx.transfer.findMany({ where: { timebankId, idempotencyKey: key }, orderBy: { legIndex: "asc" } });
+export async function postTransfers(db: Db, p: Posting): Promise<PostingOutcome> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await postTransfersOnce(db, p);
+    } catch (err) {
+      if (attempt >= MAX_ATTEMPTS || !isRetryable(err)) throw err;
+      await new Promise((r) => setTimeout(r, Math.random() * 5 * 2 ** attempt));
+    }
+  }
 }
 
 export type { Account, Transfer };

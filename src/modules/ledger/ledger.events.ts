@@ -5,7 +5,7 @@ import type { BankContext, RequestContext } from "../../context/context";
 import type { Transfer } from "../../generated/prisma/client";
 import { parseCursor } from "../events/events.rules";
 import { bankForSubscription, recordEvent, subscribeToEvents } from "../events/events.service";
-import type { DeliveredEvent } from "../events/events.types";
+import type { DeliveredEvent, NewEvent } from "../events/events.types";
 import { RealtimeEvent } from "../events/events.type";
 
 declare module "../events/events.types" {
@@ -27,25 +27,34 @@ interface AccountOwner {
  * credited member, pending exchanges tell the party who did not record them.
  */
 export async function recordTransferEvents(tx: BankContext, transfers: Transfer[], accounts: AccountOwner[]): Promise<void> {
+  for (const event of transferEvents(transfers, accounts)) await recordEvent(tx, event);
+}
+
+type TransferFacts = Pick<Transfer, "id" | "timebankId" | "status" | "kind" | "debitAccountId" | "creditAccountId" | "minutes" | "createdById">;
+
+/** The events of transfers (written or about to be written in the same statement), in order. */
+export function transferEvents(transfers: TransferFacts[], accounts: AccountOwner[]): NewEvent[] {
   const byId = new Map(accounts.map((a) => [a.id, a]));
+  const events: NewEvent[] = [];
   for (const t of transfers) {
     const credit = byId.get(t.creditAccountId)?.membership;
     const debit = byId.get(t.debitAccountId)?.membership;
     if (t.status === "POSTED" && credit) {
-      await recordEvent(tx, {
+      events.push({
         type: "transferReceived",
         timebankId: t.timebankId,
         audience: { membershipIds: [credit.id] },
         payload: { transferId: t.id, accountId: t.creditAccountId, minutes: t.minutes },
-      });
+      } satisfies NewEvent<"transferReceived">);
     }
     if (t.status === "PENDING" && t.kind === "EXCHANGE") {
       const other = [credit, debit].find((m) => m && m.personId !== t.createdById);
       if (other) {
-        await recordEvent(tx, { type: "exchangeAwaitingConfirmation", timebankId: t.timebankId, audience: { membershipIds: [other.id] }, payload: { transferId: t.id } });
+        events.push({ type: "exchangeAwaitingConfirmation", timebankId: t.timebankId, audience: { membershipIds: [other.id] }, payload: { transferId: t.id } } satisfies NewEvent<"exchangeAwaitingConfirmation">);
       }
     }
   }
+  return events;
 }
 
 @ObjectType({ implements: RealtimeEvent, description: "Minutes arrived in your account: read `transfers(account: accountId)` for details." })

@@ -14,21 +14,14 @@ import type { Db } from "../../db/database";
 import * as timebanks from "../timebank/timebank.service";
 import {
   decideTransfer,
-  insertTransfers,
-  LedgerRefusal,
   ledgerTransaction,
-  lockUntilCommit,
-  postDeltas,
+  postTransfers,
+  postTransfersOnce,
   refuse,
-  reserveTransfer,
-  restoreRefusal,
+  type PostingOutcome,
   retrying,
-  storedRefusal,
-  transfersForKey,
   type Account,
-  type NewTransfer,
   type Transfer,
-  type Tx,
 } from "./ledger.engine";
 import type {
   DonateToPotInput,
@@ -39,10 +32,11 @@ import type {
   ReverseTransferInput,
   SetAccountLimitsInput,
 } from "./ledger.input";
-import { recordTransferEvents } from "./ledger.events";
+import { recordTransferEvents, transferEvents } from "./ledger.events";
+import { outboxRow } from "../events/events.service";
 import * as rules from "./ledger.rules";
 import { memberStatements, period, statementOf } from "./ledger.statements";
-import { AccountNotActive, AlreadyReversed, LimitsExcludeBalance, NotAllowed, SameAccount, TransferNotPending } from "./ledger.type";
+import { AccountNotActive, LimitsExcludeBalance, NotAllowed, SameAccount, TransferNotPending } from "./ledger.type";
 
 export type TransferResult = Transfer | ErrorResult;
 export type GroupExchangeResult = { groupId: string; transfers: Transfer[] } | ErrorResult;
@@ -50,17 +44,32 @@ export type GroupExchangeResult = { groupId: string; transfers: Transfer[] } | E
 /** The tenant filter of this module: rows of the context's bank only. */
 const inBank = (ctx: BankContext) => ({ timebankId: ctx.bank.id });
 
-const OWNER = { membership: { select: { id: true, personId: true, status: true } } } as const;
-type OwnedAccount = Prisma.AccountGetPayload<{ include: typeof OWNER }>;
+export const OWNER = { membership: { select: { id: true, personId: true, status: true } } } as const;
+export type OwnedAccount = Prisma.AccountGetPayload<{ include: typeof OWNER }>;
 
 // ---- finding accounts ------------------------------------------------------------------------
 
 /** The account of a member of the context's bank; NOT_FOUND for anyone outside it or never admitted. */
-async function memberAccount(ctx: BankContext, rawMemberId: string, field: string): Promise<OwnedAccount> {
+export async function memberAccount(ctx: BankContext, rawMemberId: string, field: string): Promise<OwnedAccount> {
   const membershipId = v.id(rawMemberId, field);
   const account = await ctx.db.account.findFirst({ where: { ...inBank(ctx), membershipId }, include: OWNER });
   if (!account) throw notFound(`member in ${ctx.bank.slug}`);
   return account;
+}
+
+/**
+ * The accounts of several members of the context's bank with their memberships, in one query
+ * (the write path reads as little as it can before posting), by membership id. Members without
+ * an account in this bank are absent from the map.
+ */
+async function memberAccountsById(ctx: BankContext, membershipIds: string[]): Promise<Map<string, OwnedAccount>> {
+  const rows = await ctx.db.$queryRaw<Array<Account & { ownerPersonId: string; ownerStatus: NonNullable<OwnedAccount["membership"]>["status"] }>>`
+    SELECT a.*, m."personId" AS "ownerPersonId", m."status"::text AS "ownerStatus"
+    FROM "Account" a JOIN "Membership" m ON m."timebankId" = a."timebankId" AND m."id" = a."membershipId"
+    WHERE a."timebankId" = ${ctx.bank.id}::uuid AND a."membershipId" = ANY(${membershipIds}::uuid[])`;
+  return new Map(
+    rows.map(({ ownerPersonId, ownerStatus, ...account }) => [account.membershipId!, { ...account, membership: { id: account.membershipId!, personId: ownerPersonId, status: ownerStatus } }]),
+  );
 }
 
 async function potAccount(ctx: BankContext): Promise<OwnedAccount> {
@@ -117,7 +126,7 @@ async function findTransferInMyBanks(ctx: RequestContext, rawId: string): Promis
 
 // ---- creating transfers ----------------------------------------------------------------------
 
-interface PlannedTransfer {
+export interface PlannedTransfer {
   kind: TransferKind;
   status: "POSTED" | "PENDING";
   debit: OwnedAccount;
@@ -128,65 +137,38 @@ interface PlannedTransfer {
   reversesTransferId?: string | null;
 }
 
-interface Request {
+export interface Request {
   operation: string;
   key: string;
   payload: Record<string, unknown>;
   groupId?: string | null;
-  /** Refusals decided on the current state, after the key was found to be new. */
-  check?: (tx: BankContext) => Promise<ErrorResult | null> | ErrorResult | null;
+  /**
+   * Refusals decided on what was read before posting. Kept under the key only if the key is
+   * new: a retry of a request that succeeded gets its transfers even if this would now refuse.
+   */
+  check?: () => ErrorResult | null;
+  /**
+   * Refusals that must be decided under locks held until the transfer commits (e.g. an
+   * institution's monthly cap: lock, sum, post). Makes the request an interactive transaction
+   * that ends with the same posting function; kept under the key like `check`'s.
+   */
+  checkInTransaction?: (tx: BankContext) => Promise<ErrorResult | null>;
   /** Posting of a correction is not stopped by a closed account (the limits still hold). */
   requireActive?: boolean;
 }
 
 /**
  * Creates the planned transfers atomically under an idempotency key (ledger rule 3): a retry
- * with the same key and payload gets the transfers the key produced, a different payload is
- * IDEMPOTENCY_KEY_REUSED. Posted legs move balances at once; pending ones reserve.
+ * with the same key and payload gets the transfers the key produced (or the refusal it got), a
+ * different payload is IDEMPOTENCY_KEY_REUSED. Posted legs move balances at once; pending ones
+ * reserve. One round trip: see postTransfers and the ledger_post_transfers SQL function.
  */
-async function createTransfers(ctx: BankContext, request: Request, plans: PlannedTransfer[]): Promise<Transfer[] | ErrorResult> {
+export async function createTransfers(ctx: BankContext, request: Request, plans: PlannedTransfer[]): Promise<Transfer[] | ErrorResult> {
   const viewer = requireViewer(ctx);
   const hash = rules.requestHash(request.operation, viewer.personId, request.payload);
-  return ledgerTransaction(ctx, async (tx) => {
-    const existing = await transfersForKey(tx.db, tx.bank.id, request.key);
-    const reused = () => appError("IDEMPOTENCY_KEY_REUSED", "this idempotencyKey was already used for a different request: use a new key for a new transfer");
-    if (existing.length) {
-      if (existing[0].requestHash !== hash) throw reused();
-      return existing;
-    }
-    const refused = await tx.db.refusedRequest.findUnique({ where: { timebankId_idempotencyKey: { ...inBank(tx), idempotencyKey: request.key } } });
-    if (refused) {
-      if (refused.requestHash !== hash) throw reused();
-      return restoreRefusal(refused.result);
-    }
-    // A refusal undoes the moves made so far but is itself kept under the key, in the same
-    // transaction: a retry gets the same answer even if the accounts have changed since.
-    await tx.db.$executeRaw`SAVEPOINT ledger_move`;
-    try {
-      return await moveMinutes(tx, request, plans, hash, viewer.personId);
-    } catch (err) {
-      if (!(err instanceof LedgerRefusal)) throw err;
-      await tx.db.$executeRaw`ROLLBACK TO SAVEPOINT ledger_move`;
-      await tx.db.refusedRequest.create({
-        data: { ...inBank(tx), idempotencyKey: request.key, requestHash: hash, result: storedRefusal(err.result), createdAt: tx.clock.now() },
-      });
-      return err.result;
-    }
-  });
-}
-
-async function moveMinutes(tx: BankContext, request: Request, plans: PlannedTransfer[], hash: string, personId: string): Promise<Transfer[]> {
-  const refusal = (await request.check?.(tx)) ?? null;
-  if (refusal) refuse(refusal);
-  const now = tx.clock.now();
-  const requireActive = request.requireActive ?? true;
-  if (!requireActive || plans.every((p) => p.status === "POSTED")) {
-    const legs = plans.map((p) => ({ debitAccountId: p.debit.id, creditAccountId: p.credit.id, minutes: p.minutes }));
-    await postDeltas(tx.db, tx.bank.id, rules.netDeltas(legs), now, { requireActive });
-  } else {
-    for (const p of plans) await reserveTransfer(tx.db, tx.bank.id, { debitAccountId: p.debit.id, creditAccountId: p.credit.id, minutes: p.minutes }, now);
-  }
-  const rows: NewTransfer[] = plans.map((p, legIndex) => ({
+  const now = ctx.clock.now();
+  const legs = plans.map((p) => ({
+    id: randomUUID(),
     kind: p.kind,
     status: p.status,
     debitAccountId: p.debit.id,
@@ -195,30 +177,51 @@ async function moveMinutes(tx: BankContext, request: Request, plans: PlannedTran
     memo: p.memo,
     relatedPostId: p.relatedPostId ?? null,
     reversesTransferId: p.reversesTransferId ?? null,
-    groupId: request.groupId ?? null,
-    legIndex,
-    idempotencyKey: request.key,
-    requestHash: hash,
-    createdById: personId,
-    createdAt: now,
-    postedAt: p.status === "POSTED" ? now : null,
   }));
-  const written = await insertTransfers(tx.db, tx.bank.id, rows);
-  await recordTransferEvents(tx, written, plans.flatMap((p) => [p.debit, p.credit]));
-  return written;
+  const facts = legs.map((l) => ({ ...l, timebankId: ctx.bank.id, createdById: viewer.personId }));
+  const events = transferEvents(facts, plans.flatMap((p) => [p.debit, p.credit])).map(outboxRow);
+  const posting = {
+    timebankId: ctx.bank.id,
+    key: request.key,
+    requestHash: hash,
+    createdById: viewer.personId,
+    now,
+    groupId: request.groupId ?? null,
+    requireActive: request.requireActive ?? true,
+    legs,
+    events,
+    refusal: request.check?.() ?? null,
+  };
+  const answer = (posted: PostingOutcome, on: BankContext): Transfer[] | ErrorResult => {
+    switch (posted.outcome) {
+      case "reused":
+        throw appError("IDEMPOTENCY_KEY_REUSED", "this idempotencyKey was already used for a different request: use a new key for a new transfer");
+      case "refused":
+        return posted.refusal;
+      case "existing":
+        return posted.transfers;
+      case "created":
+        // The events committed with the transfers: publish them once committed.
+        if (events.length) on.afterCommit(() => on.app.events.kick());
+        return posted.transfers;
+    }
+  };
+  const { checkInTransaction } = request;
+  if (!checkInTransaction || posting.refusal) return answer(await postTransfers(ctx.db, posting), ctx);
+  return ledgerTransaction(ctx, async (tx) => answer(await postTransfersOnce(tx.db, { ...posting, refusal: await checkInTransaction(tx) }), tx));
 }
 
-function single(result: Transfer[] | ErrorResult): TransferResult {
+export function single(result: Transfer[] | ErrorResult): TransferResult {
   return Array.isArray(result) ? result[0] : result;
 }
 
 /** Refusals that apply to every new transfer between two accounts. */
-function pairRefusal(debit: OwnedAccount, credit: OwnedAccount): ErrorResult | null {
+export function pairRefusal(debit: OwnedAccount, credit: OwnedAccount): ErrorResult | null {
   if (debit.id === credit.id) return errorResult(SameAccount, "SAME_ACCOUNT", "the two sides of a transfer must be different accounts");
   return notActive(debit) ?? notActive(credit);
 }
 
-const optionalId = (raw: string | null | undefined, field: string) => (raw === null || raw === undefined ? null : v.id(raw, field));
+export const optionalId = (raw: string | null | undefined, field: string) => (raw === null || raw === undefined ? null : v.id(raw, field));
 
 /**
  * Records an exchange that happened. A coordinator recording between two other members posts
@@ -233,8 +236,13 @@ export async function recordExchange(ctx: RequestContext, input: RecordExchangeI
   const memo = rules.memo(input.memo);
   const key = rules.idempotencyKey(input.idempotencyKey);
   const relatedPostId = optionalId(input.relatedPostId, "relatedPostId");
-  const giver = await memberAccount(bank, input.giverMemberId, "giverMemberId");
-  const receiver = await memberAccount(bank, input.receiverMemberId, "receiverMemberId");
+  const giverId = v.id(input.giverMemberId, "giverMemberId");
+  const receiverId = v.id(input.receiverMemberId, "receiverMemberId");
+  const accounts = await memberAccountsById(bank, [giverId, receiverId]);
+  const giver = accounts.get(giverId);
+  if (!giver) throw notFound(`member in ${bank.bank.slug}`);
+  const receiver = accounts.get(receiverId);
+  if (!receiver) throw notFound(`member in ${bank.bank.slug}`);
   const party = giver.membership?.personId === viewer.personId || receiver.membership?.personId === viewer.personId;
   const staff = isStaff(me);
   if (!party && !staff) throw forbidden("you can record only exchanges you took part in; a coordinator records the others");
@@ -361,18 +369,16 @@ export async function reverseTransfer(ctx: RequestContext, input: ReverseTransfe
         key,
         payload: { transfer: transfer.id, reason },
         requireActive: false,
-        check: async (tx) => {
+        // ALREADY_REVERSED is decided by ledger_post_transfers under a per-transfer lock: racing
+        // reversals of one transfer (different keys) queue there, so the later ones see the
+        // first rather than meet the limits its minutes moved.
+        check: () => {
           if (transfer.status !== "POSTED") {
             return errorResult(NotAllowed, "NOT_ALLOWED", `only posted transfers can be reversed; this one is ${transfer.status.toLowerCase()}`);
           }
           if (transfer.kind === "REVERSAL") return errorResult(NotAllowed, "NOT_ALLOWED", "a reversal cannot itself be reversed: record a new transfer instead");
-          // Racing reversals of one transfer (different keys) queue here, so the later ones see the
-          // first and answer ALREADY_REVERSED rather than meet the limits its minutes moved.
-          await lockUntilCommit(tx.db, tx.bank.id, `reverse:${transfer.id}`);
           // Federation: reversing one leg would leave its twin in the other bank standing (ledger rule 6).
           if (transfer.kind === "INTER_BANK") return errorResult(NotAllowed, "NOT_ALLOWED", "an inter-bank leg cannot be reversed on its own: send hours back to the other bank instead");
-          const earlier = await tx.db.transfer.findFirst({ where: { ...inBank(tx), reversesTransferId: transfer.id }, select: { id: true } });
-          if (earlier) return errorResult(AlreadyReversed, "ALREADY_REVERSED", "this transfer was already reversed", { reversalId: earlier.id });
           return null;
         },
       },

@@ -39,13 +39,13 @@ import {
 } from "./scoring";
 
 /** How many members the SQL pre-ranking hands to the scoring function at most. */
-export const CANDIDATE_POOL = 300;
+export const CANDIDATE_POOL = 150;
 /**
  * How many skill hits are pre-ranked at most. In a city-sized bank a category can hold tens of
  * thousands of members; the hits are first cut to this many by skill fit, then neighbours first,
  * then a per-request pseudo-random order (so that no member is always left out).
  */
-export const HIT_POOL = 1000;
+export const HIT_POOL = 500;
 /** Requests considered for suggestedRequests at most (newest first). */
 export const REQUEST_POOL = 300;
 /** Matches proposed or accepted within this many days count as recent load. */

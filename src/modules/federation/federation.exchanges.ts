@@ -1,0 +1,98 @@
+// Exchanges between an institution and a member of the same bank: institutions earn hours too
+// (a prison's visitor centre runs school visits) and pay for help they receive (prisoners repair
+// the clinic's bikes). The transfer is an ordinary EXCHANGE of the bank's ledger between the
+// institution's account and the member's, so statements, verification and the caps that
+// sendHoursToOtherBank checks all see it.
+import { forbidden, notFound, errorResult, type ErrorResult } from "../../common/errors";
+import * as v from "../../common/validation";
+import { requireViewer, type BankContext, type RequestContext } from "../../context/context";
+import { isStaff, membershipIn } from "../../context/access";
+import { registerRefusalTypes, type Transfer } from "../ledger/ledger.engine";
+import { monthPeriod } from "../ledger/ledger.period";
+import * as rules from "../ledger/ledger.rules";
+import { createTransfers, memberAccount, optionalId, OWNER, pairRefusal, single, type OwnedAccount } from "../ledger/ledger.service";
+import * as timebanks from "../timebank/timebank.service";
+import { InstitutionExchangeDirection, type RecordInstitutionExchangeInput } from "./federation.input";
+import { isDelegateOf } from "./federation.partners";
+import { monthOf } from "./federation.rules";
+import { InstitutionCap, InstitutionCapReached } from "./federation.type";
+
+// A cap refusal is kept under the request's key like the ledger's own refusals.
+registerRefusalTypes(InstitutionCapReached);
+
+/** Minutes debited (spent) or credited (accepted) on an account in [from, to), posted or pending. */
+async function monthlyMinutes(tx: BankContext, accountId: string, side: "debit" | "credit", from: Date, to: Date): Promise<number> {
+  const agg = await tx.db.transfer.aggregate({
+    where: {
+      timebankId: tx.bank.id,
+      ...(side === "debit" ? { debitAccountId: accountId } : { creditAccountId: accountId }),
+      status: { in: ["POSTED", "PENDING"] },
+      createdAt: { gte: from, lt: to },
+    },
+    _sum: { minutes: true },
+  });
+  return agg._sum.minutes ?? 0;
+}
+
+/**
+ * Records an exchange between an institution of the bank and one of its members. A coordinator
+ * records it posted at once. A delegate of the institution records it posted at once when the
+ * institution pays (the payer consents by recording); when the institution earns, the member
+ * pays, so it waits PENDING (minutes reserved) until the member confirms or rejects it with
+ * confirmExchange / rejectExchange. The institution's monthly spending or accepting cap holds.
+ */
+export async function recordInstitutionExchange(ctx: RequestContext, input: RecordInstitutionExchangeInput): Promise<Transfer | ErrorResult> {
+  requireViewer(ctx);
+  const bank = await timebanks.forBank(ctx, input.timebank);
+  const minutes = rules.minutes(input.minutes);
+  const memo = rules.memo(input.memo);
+  const key = rules.idempotencyKey(input.idempotencyKey);
+  const relatedPostId = optionalId(input.relatedPostId, "relatedPostId");
+  const institutionId = v.id(input.institutionId, "institutionId");
+  const direction = input.direction; // an enum: GraphQL has refused any other value
+  const staff = isStaff(membershipIn(bank.viewer!, bank.bank.id));
+  const delegate = !staff && (await isDelegateOf(bank, institutionId));
+  // Neither a coordinator of the bank nor a delegate of the institution: nothing to see here.
+  if (!staff && !delegate) throw notFound(`institution in ${bank.bank.slug}`);
+  const im = await bank.db.institutionMembership.findUnique({ where: { timebankId_institutionId: { timebankId: bank.bank.id, institutionId } } });
+  if (!im) throw notFound(`institution in ${bank.bank.slug}`);
+  const institution: OwnedAccount | null = await bank.db.account.findFirst({ where: { timebankId: bank.bank.id, id: im.accountId }, include: OWNER });
+  if (!institution) throw notFound(`institution in ${bank.bank.slug}`);
+  const member = await memberAccount(bank, input.memberId, "memberId");
+  const earns = direction === InstitutionExchangeDirection.INSTITUTION_GAVE;
+  const [debit, credit] = earns ? [member, institution] : [institution, member];
+  // A delegate does not move minutes between their institution and themselves.
+  if (!staff && member.membership?.personId === bank.viewer!.personId) {
+    throw forbidden("a delegate cannot record an exchange between their institution and themselves: a coordinator records it");
+  }
+  const status = staff || !earns ? "POSTED" : "PENDING";
+  return single(
+    await createTransfers(
+      bank,
+      {
+        operation: "recordInstitutionExchange",
+        key,
+        payload: { institution: institution.id, member: member.id, direction, minutes, memo, relatedPostId },
+        check: () => pairRefusal(debit, credit),
+        checkInTransaction: async (tx) => {
+          // The institution's caps count every minute it spent or accepted this month, in this
+          // bank and to or from partner banks alike; the row lock serialises competing checks.
+          await tx.db.$queryRaw`SELECT 1 AS locked FROM "InstitutionMembership" WHERE "timebankId" = ${im.timebankId}::uuid AND "id" = ${im.id}::uuid FOR UPDATE`;
+          const cap = earns ? im.monthlyAcceptCapMinutes : im.monthlySpendCapMinutes;
+          if (cap == null) return null;
+          const { from, to } = monthPeriod(monthOf(tx.clock.now(), tx.bank.timezone), tx.bank.timezone);
+          const used = await monthlyMinutes(tx, institution.id, earns ? "credit" : "debit", from, to);
+          if (used + minutes <= cap) return null;
+          const remaining = Math.max(0, cap - used);
+          return errorResult(InstitutionCapReached, "INSTITUTION_CAP_REACHED", `this would pass the institution's monthly ${earns ? "accepting" : "spending"} cap: ${remaining} minutes remain this month`, {
+            institutionId,
+            cap: earns ? InstitutionCap.MONTHLY_ACCEPT : InstitutionCap.MONTHLY_SPEND,
+            requestedMinutes: minutes,
+            remainingThisMonthMinutes: remaining,
+          });
+        },
+      },
+      [{ kind: "EXCHANGE", status, debit, credit, minutes, memo, relatedPostId }],
+    ),
+  );
+}
