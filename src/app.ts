@@ -9,6 +9,7 @@ import { systemClock, type Clock } from "./common/clock";
 import { createLogger, type Logger } from "./common/logger";
 import { createRateLimiter, type RateLimiter } from "./common/rate-limit";
 import type { App } from "./context/context";
+import { ReadCache } from "./context/read-cache";
 import { openDatabase, type Database } from "./db/database";
 import { migrate, pendingMigrations } from "./db/migrations";
 import { seedDemoData } from "./seed/demo";
@@ -62,6 +63,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       authSecret: resolveAuthSecret(config),
       rateLimiter: opts.rateLimiter ?? createRateLimiter(config.redisUrl, clock, log),
       events,
+      readCache: new ReadCache(config.readCacheTtlMs),
     };
     let seeded = false;
     if (config.seedDemoData && (await database.prisma.timebank.count()) === 0) {

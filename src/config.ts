@@ -14,6 +14,8 @@ export interface Config {
   databasePoolSize: number;
   /** Role the server's queries run as on PostgreSQL (not the tables' owner: row-level security applies); null: the connecting user. */
   databaseAppRole: string | null;
+  /** How long a process may reuse a token's viewer, a bank and its categories for reads (0: never); see context/read-cache.ts. */
+  readCacheTtlMs: number;
   migrateOnStart: boolean;
   /** Load the demo banks when the database has no bank yet. */
   seedDemoData: boolean;
@@ -104,6 +106,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     databasePoolSize: int(env, "DATABASE_POOL_SIZE", 10, 1, 200),
     databaseAppRole,
+    readCacheTtlMs: int(env, "READ_CACHE_TTL_MS", 5000, 0, 60_000),
     migrateOnStart: bool(env, "MIGRATE_ON_START", true),
     seedDemoData: bool(env, "SEED_DEMO_DATA", !databaseUrl),
     authSecret,

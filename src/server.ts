@@ -4,19 +4,40 @@ import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import express, { type ErrorRequestHandler } from "express";
-import { ApolloServer } from "@apollo/server";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { expressMiddleware } from "@as-integrations/express5";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import { WebSocketServer } from "ws";
 import { useServer } from "graphql-ws/use/ws";
 import { PUBLIC_ERROR_CODES } from "./common/errors";
 import { buildContext, type App, type RequestContext } from "./context/context";
+import { isReadOnlyRequest } from "./context/read-cache";
 import { pendingMigrations } from "./db/migrations";
 import { executionDeadline, jsonStatusPlugin, limitsPlugin, requestLogPlugin, secureHeaders } from "./security";
+
+/**
+ * Empties the read cache once a mutation has run (whatever its outcome): a pause, a departure or
+ * a role change is seen by the next read in this process. See context/read-cache.ts.
+ */
+function readCacheInvalidation(app: App): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      let mutation = false;
+      return {
+        async didResolveOperation({ operation }) {
+          mutation = operation?.operation === "mutation";
+        },
+        async willSendResponse() {
+          if (mutation) app.readCache.invalidate();
+        },
+      };
+    },
+  };
+}
 
 export interface RunningServer {
   url: string;
@@ -77,6 +98,10 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
         }
       },
       context: (wsCtx) => wsCtx.extra.ctx!,
+      // A mutation over the socket changes what cached reads would answer: see read-cache.ts.
+      onComplete: (_ctx, _id, payload) => {
+        if (!isReadOnlyRequest(payload)) app.readCache.invalidate();
+      },
       // The same masking as HTTP: known codes pass, anything else becomes an error id.
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors?.length ? { ...result, errors: result.errors.map((err) => formatError(err.toJSON(), err)) } : undefined,
@@ -101,6 +126,10 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
       limitsPlugin(app),
       jsonStatusPlugin,
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      readCacheInvalidation(app),
+      // We send no cache hints; Apollo's default cache-control plugin would still wrap every
+      // field's resolver (willResolveField), which costs more than many of our resolvers.
+      ApolloServerPluginCacheControlDisabled(),
       app.config.enableExplorer ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
       {
         async serverWillStart() {
@@ -137,7 +166,8 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
     executionDeadline(app),
     express.json({ limit: app.config.limits.bodyLimitBytes }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => buildContext(app, { authorization: req.headers.authorization, requestId: randomUUID(), clientIp: req.ip ?? "unknown" }),
+      context: async ({ req }) =>
+        buildContext(app, { authorization: req.headers.authorization, requestId: randomUUID(), clientIp: req.ip ?? "unknown", readOnly: isReadOnlyRequest(req.body) }),
     }),
   );
 

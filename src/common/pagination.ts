@@ -14,11 +14,14 @@ export class PageInfo {
   endCursor: string | null;
 }
 
+/** A count, or how to count: a list query runs its count only when a client selects totalCount. */
+export type Count = number | (() => Promise<number>);
+
 export interface Page<T> {
   nodes: T[];
   cursors: string[];
   hasNextPage: boolean;
-  totalCount: number;
+  totalCount: Count;
 }
 
 /** Creates the `<Name>Connection` and `<Name>Edge` types for a node type. */
@@ -50,11 +53,16 @@ export function Connection<T extends object>(NodeType: ClassType<T>, name: strin
 }
 
 export function toConnection<T>(page: Page<T>) {
+  let counted: Promise<number> | number | undefined;
   return {
     edges: page.nodes.map((node, i) => ({ node, cursor: page.cursors[i] })),
     nodes: page.nodes,
     pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.cursors.at(-1) ?? null },
-    totalCount: page.totalCount,
+    // A getter: the count query runs when (and once if) the field is resolved, not for every page.
+    get totalCount(): Promise<number> | number {
+      counted ??= typeof page.totalCount === "function" ? page.totalCount() : page.totalCount;
+      return counted;
+    },
   };
 }
 
@@ -94,7 +102,8 @@ export function decodeCursor<K extends ReadonlyArray<"string" | "number">>(
 }
 
 /** Splits `take + 1` rows into a page: the extra row only tells whether there is a next page. */
-export function sliceRows<T>(rows: T[], size: number, cursorOf: (row: T) => string, totalCount: number): Page<T> {
+export function sliceRows<T>(rows: T[], size: number, cursorOf: (row: T) => string, totalCount: Count): Page<T> {
   const nodes = rows.slice(0, size);
   return { nodes, cursors: nodes.map(cursorOf), hasNextPage: rows.length > size, totalCount };
 }
+

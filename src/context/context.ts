@@ -13,6 +13,7 @@ import type { MembershipRole, MembershipStatus } from "../generated/prisma/enums
 import { verifyToken } from "../modules/auth/token";
 import type { EventsRuntime } from "../modules/events/events.runtime";
 import { createLoaders, type Loaders } from "./loaders";
+import type { ReadCache } from "./read-cache";
 
 /** Everything long-lived the server holds: built once at start-up. */
 export interface App {
@@ -24,6 +25,8 @@ export interface App {
   rateLimiter: RateLimiter;
   /** Real-time events: the pub/sub, the outbox relay, the per-event access check. */
   events: EventsRuntime;
+  /** Viewers, banks and categories for reads, for a few seconds; see read-cache.ts. */
+  readCache: ReadCache;
 }
 
 export interface ViewerMembership {
@@ -45,6 +48,8 @@ export interface RequestContext {
   readonly db: Db;
   readonly viewer: Viewer | null;
   readonly loaders: Loaders;
+  /** The app's read cache when this request can only read; null for mutations and subscriptions. */
+  readonly readCache: ReadCache | null;
   readonly log: Logger;
   readonly requestId: string;
   readonly clock: Clock;
@@ -88,6 +93,8 @@ export interface RequestInfo {
   authorization?: string;
   requestId?: string;
   clientIp?: string;
+  /** The request can only read (see isReadOnlyRequest): it may use the read cache. */
+  readOnly?: boolean;
 }
 
 export async function buildContext(app: App, info: RequestInfo = {}): Promise<RequestContext> {
@@ -100,19 +107,23 @@ export async function buildContext(app: App, info: RequestInfo = {}): Promise<Re
     if (!check.ok) {
       throw unauthenticated(check.reason === "expired" ? "your session has expired: log in again" : "invalid token: log in again");
     }
-    viewer = await loadViewer(app.database.prisma, check.claims.sub);
+    const personId = check.claims.sub;
+    const load = () => loadViewer(app.database.prisma, personId);
+    viewer = info.readOnly && app.readCache.enabled ? await app.readCache.viewer(match[1], load) : await load();
     if (!viewer) throw unauthenticated("invalid token: log in again");
   }
-  return makeContext(app, viewer, info.requestId ?? randomUUID(), info.clientIp ?? "unknown");
+  return makeContext(app, viewer, info.requestId ?? randomUUID(), info.clientIp ?? "unknown", info.readOnly ?? false);
 }
 
-export function makeContext(app: App, viewer: Viewer | null, requestId: string, clientIp = "unknown"): RequestContext {
+export function makeContext(app: App, viewer: Viewer | null, requestId: string, clientIp = "unknown", readOnly = false): RequestContext {
   const db = app.database.prisma;
+  const readCache = readOnly && app.readCache.enabled ? app.readCache : null;
   return Object.freeze({
     app,
     db,
     viewer,
-    loaders: createLoaders(db),
+    loaders: createLoaders(db, readCache),
+    readCache,
     log: app.log.child({ reqId: requestId }),
     requestId,
     clock: app.clock,
@@ -133,8 +144,10 @@ export async function inTransaction<C extends RequestContext, T>(ctx: C, fn: (tx
   const result = await (ctx.db as Db).$transaction(async (tx) => {
     const txDb = tx as unknown as Db;
     if (bank && ctx.app.database.rowSecurity) await scopeTransactionToBanks(txDb, [bank.id]);
-    return fn(Object.freeze({ ...ctx, db: txDb, loaders: createLoaders(txDb), afterCommit: (hook: () => void) => void committed.push(hook) }));
+    return fn(Object.freeze({ ...ctx, db: txDb, loaders: createLoaders(txDb, null), readCache: null as ReadCache | null, afterCommit: (hook: () => void) => void committed.push(hook) }));
   });
+  // Whatever the transaction changed (a membership, a bank, a category) is read fresh from now on.
+  ctx.app.readCache.invalidate();
   for (const hook of committed) {
     try {
       hook();

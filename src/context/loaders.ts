@@ -8,12 +8,14 @@ import { createLedgerLoaders } from "../modules/ledger/ledger.loaders";
 import { createMemberLoaders } from "../modules/member/member.loaders";
 import { createPostLoaders } from "../modules/post/post.loaders";
 import { createTimebankLoaders } from "../modules/timebank/timebank.loaders";
+import type { ReadCache } from "./read-cache";
 
-export function createLoaders(db: Db) {
+/** `cache`: the app's read cache for a request that can only read, else null. */
+export function createLoaders(db: Db, cache: ReadCache | null = null) {
   return {
-    ...createTimebankLoaders(db),
+    ...createTimebankLoaders(db, cache),
     ...createMemberLoaders(db),
-    ...createCapacityLoaders(db),
+    ...createCapacityLoaders(),
     ...createPostLoaders(db),
     ...createMatchingLoaders(db),
     ...createLedgerLoaders(db),

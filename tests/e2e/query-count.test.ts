@@ -1,11 +1,14 @@
-// A page of members with their profiles, skills, categories and approver costs a constant number
-// of SQL statements, whatever the page size: every relation goes through a per-request DataLoader.
+// A page of members with their profiles, skills, categories and approver, and a page of offers with
+// their authors and categories, cost a constant number of SQL statements whatever the page size:
+// every relation goes through a per-request DataLoader. Reads also use the read cache (viewer, bank,
+// categories: context/read-cache.ts), so each page is measured cold (cache emptied) and warm.
 import { randomUUID } from "node:crypto";
 import { startTestServer, type TestServer } from "../helpers/server";
 import { createBank, platformAdmin, signUp, type Actor } from "../helpers/world";
 
 let t: TestServer;
 let coordinator: Actor;
+let bankId: string;
 
 const PAGE = `query($first: Int) { members(timebank: "big-bank", first: $first) {
   totalCount pageInfo { hasNextPage endCursor }
@@ -25,6 +28,7 @@ beforeAll(async () => {
   const admin = await platformAdmin(t);
   coordinator = await signUp(t, "Coordinator");
   const bank = await createBank(t, admin, "big-bank", coordinator);
+  bankId = bank.id;
   // Bulk members straight into the database: this test is about the read path.
   const categories = await t.db.prisma.category.findMany({ where: { timebankId: bank.id } });
   const people = Array.from({ length: 120 }, (_, i) => ({ id: randomUUID(), email: `m${i}@example.org`, displayName: `Member ${i}`, passwordHash: "scrypt$1$1$1$AA==$AA==" }));
@@ -52,7 +56,9 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-async function statementsFor(first: number): Promise<number> {
+/** Statements for one request; `cold`: with the read cache emptied first. */
+async function statementsFor(first: number, cold = true): Promise<number> {
+  if (cold) t.app.readCache.invalidate();
   const before = t.db.queryCount();
   const data = await coordinator.client.ok(PAGE, { first });
   const used = t.db.queryCount() - before;
@@ -67,9 +73,68 @@ describe("member list query count", () => {
     const ten = await statementsFor(10);
     const hundred = await statementsFor(100);
     expect(hundred).toBe(ten);
-    // viewer, bank by slug, page, count, then one batch each: persons, profiles, skills,
-    // categories, approvers, banks, member counts.
+    // viewer (person, memberships), bank by slug, page, count, then one batch each: persons,
+    // profiles, skills, categories, approvers, banks, member counts.
     expect(hundred).toBeLessThanOrEqual(12);
     expect(ten).toBeGreaterThanOrEqual(8); // the counter really counts
+  });
+
+  it("is smaller with the read cache warm, and still the same for 10 and 100", async () => {
+    const cold = await statementsFor(10);
+    const ten = await statementsFor(10, false);
+    const hundred = await statementsFor(100, false);
+    expect(hundred).toBe(ten);
+    // The viewer (2 statements) and the bank come from the cache.
+    expect(ten).toBeLessThanOrEqual(cold - 3);
+  });
+});
+
+const OFFERS = `query($first: Int) { posts(timebank: "big-bank", filter: { kind: OFFER }, first: $first) {
+  nodes { id title expectedMinutes author { id memberNumber displayName } category { id name } }
+} }`;
+
+describe("offer list query count", () => {
+  beforeAll(async () => {
+    // 60 offers by 60 different members, straight into the database.
+    const members = await t.db.prisma.membership.findMany({ where: { timebankId: bankId, memberNumber: { gt: 1 } }, orderBy: { memberNumber: "asc" }, take: 60 });
+    const categories = await t.db.prisma.category.findMany({ where: { timebankId: bankId } });
+    const now = Date.now();
+    await t.db.prisma.post.createMany({
+      data: members.map((m, i) => ({
+        timebankId: bankId,
+        authorId: m.id,
+        kind: "OFFER" as const,
+        title: `Offer ${i}`,
+        categoryId: categories[i % categories.length].id,
+        createdAt: new Date(now - i * 60_000),
+        updatedAt: new Date(now - i * 60_000),
+      })),
+    });
+  });
+
+  async function offerStatements(first: number, cold = true): Promise<number> {
+    if (cold) t.app.readCache.invalidate();
+    const before = t.db.queryCount();
+    const data = await coordinator.client.ok(OFFERS, { first });
+    const used = t.db.queryCount() - before;
+    expect(data.posts.nodes).toHaveLength(first);
+    const authors = new Set(data.posts.nodes.map((p: { author: { id: string } }) => p.author.id));
+    expect(authors.size).toBe(first); // every offer has its own author: an N+1 would show
+    expect(data.posts.nodes[first - 1].author.displayName).toMatch(/^Member /);
+    expect(data.posts.nodes[first - 1].category.name).toEqual(expect.any(String));
+    return used;
+  }
+
+  it("is the same for a page of 5 and a page of 50, cold and warm", async () => {
+    const five = await offerStatements(5);
+    const fifty = await offerStatements(50);
+    expect(fifty).toBe(five);
+    // viewer (2), bank, the page with its authors and their names, categories.
+    expect(fifty).toBeLessThanOrEqual(5);
+    const warmFive = await offerStatements(5, false);
+    const warmFifty = await offerStatements(50, false);
+    expect(warmFifty).toBe(warmFive);
+    // Warm: one statement, the page with its authors; viewer, bank and categories are cached.
+    expect(warmFifty).toBe(1);
   });
 });

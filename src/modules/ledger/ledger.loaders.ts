@@ -1,6 +1,6 @@
 import DataLoader from "dataloader";
 import type { Db } from "../../db/database";
-import type { Account, Membership, Transfer } from "../../generated/prisma/client";
+import type { Account, Transfer } from "../../generated/prisma/client";
 import type { AccountKind } from "../../generated/prisma/enums";
 import { byKey } from "../../context/loaders";
 
@@ -13,9 +13,7 @@ export interface PartyRow {
 
 export function createLedgerLoaders(db: Db) {
   return {
-    membershipById: new DataLoader<string, Membership | null>(async (ids) =>
-      byKey(ids, await db.membership.findMany({ where: { id: { in: [...ids] } } }), (m) => m.id),
-    ),
+    // membershipById: see member.loaders.ts (one loader for the whole request, with the person's name).
     accountByMembership: new DataLoader<string, Account | null>(async (ids) =>
       byKey(ids, await db.account.findMany({ where: { membershipId: { in: [...ids] } } }), (a) => a.membershipId!),
     ),

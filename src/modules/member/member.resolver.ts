@@ -1,6 +1,8 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { RequestContext } from "../../context/context";
 import { Connection, toConnection } from "../../common/pagination";
+import { selectsAnywhere } from "../../common/selection";
 import { resultUnion } from "../../common/results";
 import { MembershipRole } from "../../generated/prisma/enums";
 import { Category, Timebank } from "../timebank/timebank.type";
@@ -23,8 +25,10 @@ export class MemberResolver {
     @Arg("first", () => Int, { nullable: true, description: "Page size, 1 to 100 (default 20)." }) first: number | null,
     @Arg("after", () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return toConnection(await members.listMembers(await timebanks.forBank(ctx, slug), filter ?? {}, first, after));
+    const withSkills = selectsAnywhere(info, "skills") || selectsAnywhere(info, "needs");
+    return toConnection(await members.listMembers(await timebanks.forBank(ctx, slug), filter ?? {}, first, after, withSkills));
   }
 
   @Query(() => Member, { description: "One member of a bank you belong to (or your own membership); NOT_FOUND otherwise." })

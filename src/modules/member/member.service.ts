@@ -28,7 +28,8 @@ const inBank = (ctx: BankContext) => ({ timebankId: ctx.bank.id });
 export async function findVisibleMember(ctx: RequestContext, rawId: string): Promise<{ member: Membership; bank: BankContext }> {
   const viewer = requireViewer(ctx);
   const id = v.id(rawId, "id");
-  const member = await ctx.db.membership.findFirst({ where: { id } });
+  // Through the request's loader: one statement with the person's name, shared with Member.displayName.
+  const member = await ctx.loaders.membershipById.load(id);
   if (!member) throw notFound("member");
   const own = member.personId === viewer.personId;
   if (!own && !isInsider(membershipIn(viewer, member.timebankId))) throw notFound("member");
@@ -71,7 +72,8 @@ export async function membershipsOfPerson(ctx: RequestContext, personId: string)
   return ctx.db.membership.findMany({ where: { personId }, orderBy: { appliedAt: "asc" } });
 }
 
-export async function listMembers(ctx: BankContext, filter: MemberFilter = {}, first?: number | null, after?: string | null): Promise<Page<Membership>> {
+/** `withSkills`: the client asked for skills or needs, which the page then reads along with the names. */
+export async function listMembers(ctx: BankContext, filter: MemberFilter = {}, first?: number | null, after?: string | null, withSkills = false): Promise<Page<Membership>> {
   const me = requireInsider(ctx);
   const size = pageSize(first);
   const cursor = decodeCursor(after, ["number"] as const);
@@ -95,15 +97,14 @@ export async function listMembers(ctx: BankContext, filter: MemberFilter = {}, f
     skillWhere.categoryId = category.id;
   }
   if (Object.keys(skillWhere).length) where.skills = { some: { kind: "SKILL", ...skillWhere } };
-  const [rows, totalCount] = await Promise.all([
-    ctx.db.membership.findMany({
-      where: cursor ? { ...where, memberNumber: { gt: cursor[0] } } : where,
-      orderBy: { memberNumber: "asc" },
-      take: size + 1,
-    }),
-    ctx.db.membership.count({ where }),
-  ]);
-  return sliceRows(rows, size, (m) => encodeCursor([m.memberNumber]), totalCount);
+  const rows = await ctx.db.membership.findMany({
+    where: cursor ? { ...where, memberNumber: { gt: cursor[0] } } : where,
+    orderBy: { memberNumber: "asc" },
+    take: size + 1,
+  });
+  await ctx.loaders.primeMemberPage(rows.slice(0, size), withSkills);
+  // Counted only when the client asks for totalCount.
+  return sliceRows(rows, size, (m) => encodeCursor([m.memberNumber]), () => ctx.db.membership.count({ where }));
 }
 
 export async function getMember(ctx: RequestContext, id: string): Promise<Membership> {

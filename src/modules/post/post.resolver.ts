@@ -1,6 +1,8 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { RequestContext } from "../../context/context";
 import { Connection, toConnection } from "../../common/pagination";
+import { selectsAnywhere, selectsField } from "../../common/selection";
 import { resultUnion } from "../../common/results";
 import { PostStatus } from "../../generated/prisma/enums";
 import { AvailabilityWindow, Member } from "../member/member.type";
@@ -24,8 +26,14 @@ export class PostResolver {
     @Arg("first", () => Int, { nullable: true, description: "Page size, 1 to 100 (default 20)." }) first: number | null,
     @Arg("after", () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return toConnection(await posts.listPosts(await timebanks.forBank(ctx, slug), filter ?? {}, first, after));
+    return toConnection(
+      await posts.listPosts(await timebanks.forBank(ctx, slug), filter ?? {}, first, after, {
+        withCount: selectsField(info, "totalCount"),
+        withAuthors: selectsAnywhere(info, "author"),
+      }),
+    );
   }
 
   @Query(() => Post, { description: "One post of a bank you belong to; NOT_FOUND otherwise." })

@@ -23,6 +23,7 @@ import {
   validateWindows,
 } from "./post.rules";
 import { PostRefused, type Post } from "./post.type";
+import { membershipWithPersonColumns, type MembershipWithPersonRow } from "../member/member.loaders";
 
 export type PostResult = Post | PostRefused;
 
@@ -179,7 +180,6 @@ interface PostListRow {
   createdAt: Date;
   updatedAt: Date;
   closedAt: Date | null;
-  totalCount: number;
 }
 
 /** Post columns as Prisma returns them, for raw queries (enums and dates as text). */
@@ -188,8 +188,15 @@ export const POST_COLUMNS = Prisma.sql`p."timebankId"::text AS "timebankId", p."
   p."neighbourhood", p."availability", p."dates"::text[] AS "dates", p."flexible", p."visibility"::text AS "visibility",
   p."requiresVouchedHelper", p."expiresAt", p."status"::text AS "status", p."createdAt", p."updatedAt", p."closedAt"`;
 
+/** The columns of a row whose names start with `prefix`, without it. */
+function unprefix(row: Record<string, unknown>, prefix: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = v;
+  return out;
+}
+
 /** Turns a raw row into the shape Prisma gives. */
-export function postFromRow(row: Omit<PostListRow, "totalCount">): Post {
+export function postFromRow(row: PostListRow): Post {
   return {
     timebankId: row.timebankId,
     id: row.id,
@@ -219,7 +226,17 @@ export function postFromRow(row: Omit<PostListRow, "totalCount">): Post {
  * A page of the bank's posts, newest first, in ONE SQL statement: the filter, the total count
  * and a keyset cursor on (createdAt, id). Text search uses the tsvector in the bank's language.
  */
-export async function listPosts(ctx: BankContext, filter: PostFilter = {}, first?: number | null, after?: string | null): Promise<Page<Post>> {
+/**
+ * `withCount`: the client wants totalCount, so the page query counts too (one statement either way).
+ * `withAuthors`: the client wants the authors, so the page query reads them (and their names) too.
+ */
+export async function listPosts(
+  ctx: BankContext,
+  filter: PostFilter = {},
+  first?: number | null,
+  after?: string | null,
+  { withCount = true, withAuthors = false }: { withCount?: boolean; withAuthors?: boolean } = {},
+): Promise<Page<Post>> {
   requireInsider(ctx);
   const size = pageSize(first);
   const cursor = decodeCursor(after, ["number", "string"] as const);
@@ -251,18 +268,25 @@ export async function listPosts(ctx: BankContext, filter: PostFilter = {}, first
   else if (status === "EXPIRED") conditions.push(Prisma.sql`(p."status" = 'EXPIRED' OR (p."status" = 'OPEN' AND p."expiresAt" <= ${now}))`);
   else conditions.push(Prisma.sql`p."status" = ${status}::"PostStatus"`);
   const where = Prisma.join(conditions, " AND ");
-  const keyset = cursor
-    ? Prisma.sql`WHERE (m."createdAt", m."id") < (${new Date(cursor[0])}::timestamptz, ${cursor[1]}::uuid)`
-    : Prisma.empty;
-  const rows = await ctx.db.$queryRaw<PostListRow[]>`
+  const keysetCondition = cursor ? Prisma.sql`AND (p."createdAt", p."id") < (${new Date(cursor[0])}::timestamptz, ${cursor[1]}::uuid)` : Prisma.empty;
+  if (!withCount) {
+    const authors = withAuthors
+      ? Prisma.sql`, ${membershipWithPersonColumns("a", "ap", "author.")} FROM "Post" p JOIN "Membership" a ON a."timebankId" = p."timebankId" AND a."id" = p."authorId" JOIN "Person" ap ON ap."id" = a."personId"`
+      : Prisma.sql` FROM "Post" p`;
+    const rows = await ctx.db.$queryRaw<(PostListRow & Record<string, unknown>)[]>`
+      SELECT ${POST_COLUMNS}${authors} WHERE ${where} ${keysetCondition} ORDER BY p."createdAt" DESC, p."id" DESC LIMIT ${size + 1}`;
+    if (withAuthors) ctx.loaders.primeMemberships(rows.map((r) => unprefix(r, "author.") as unknown as MembershipWithPersonRow));
+    return sliceRows(rows.map(postFromRow), size, (p) => encodeCursor([p.createdAt.getTime(), p.id]), countOnly);
+  }
+  const rows = await ctx.db.$queryRaw<(PostListRow & { totalCount: number })[]>`
     WITH matching AS (SELECT p.* FROM "Post" p WHERE ${where})
     SELECT ${POST_COLUMNS}, (SELECT count(*) FROM matching)::int AS "totalCount"
-      FROM (SELECT * FROM matching m ${keyset} ORDER BY m."createdAt" DESC, m."id" DESC LIMIT ${size + 1}) p
+      FROM (SELECT * FROM matching p WHERE true ${keysetCondition} ORDER BY p."createdAt" DESC, p."id" DESC LIMIT ${size + 1}) p
      ORDER BY p."createdAt" DESC, p."id" DESC`;
+  // A page past the end has no row to carry the count; only then is it asked for separately.
   const totalCount = rows[0]?.totalCount ?? (cursor ? await countOnly() : 0);
   return sliceRows(rows.map(postFromRow), size, (p) => encodeCursor([p.createdAt.getTime(), p.id]), totalCount);
 
-  // A page past the end has no row to carry the count; only then is it asked for separately.
   async function countOnly(): Promise<number> {
     const [row] = await ctx.db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM "Post" p WHERE ${where}`;
     return row.n;

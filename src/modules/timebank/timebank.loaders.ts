@@ -2,18 +2,17 @@ import DataLoader from "dataloader";
 import type { Db } from "../../db/database";
 import type { Category, Timebank } from "../../generated/prisma/client";
 import { byKey, groupByKey } from "../../context/loaders";
+import type { ReadCache } from "../../context/read-cache";
 
-export function createTimebankLoaders(db: Db) {
+/** Banks and categories: from the read cache when the request only reads (see read-cache.ts). */
+export function createTimebankLoaders(db: Db, cache: ReadCache | null = null) {
+  const banksById = async (ids: readonly string[]) => byKey(ids, await db.timebank.findMany({ where: { id: { in: [...ids] } } }), (t) => t.id);
+  const banksBySlug = async (slugs: readonly string[]) => byKey(slugs, await db.timebank.findMany({ where: { slug: { in: [...slugs] } } }), (t) => t.slug);
+  const categories = async (ids: readonly string[]) => byKey(ids, await db.category.findMany({ where: { id: { in: [...ids] } } }), (c) => c.id);
   return {
-    timebankById: new DataLoader<string, Timebank | null>(async (ids) =>
-      byKey(ids, await db.timebank.findMany({ where: { id: { in: [...ids] } } }), (t) => t.id),
-    ),
-    timebankBySlug: new DataLoader<string, Timebank | null>(async (slugs) =>
-      byKey(slugs, await db.timebank.findMany({ where: { slug: { in: [...slugs] } } }), (t) => t.slug),
-    ),
-    categoryById: new DataLoader<string, Category | null>(async (ids) =>
-      byKey(ids, await db.category.findMany({ where: { id: { in: [...ids] } } }), (c) => c.id),
-    ),
+    timebankById: new DataLoader<string, Timebank | null>((ids) => (cache ? cache.banksByIds(ids, banksById) : banksById(ids))),
+    timebankBySlug: new DataLoader<string, Timebank | null>((slugs) => (cache ? cache.banksBySlugs(slugs, banksBySlug) : banksBySlug(slugs))),
+    categoryById: new DataLoader<string, Category | null>((ids) => (cache ? cache.categories(ids, categories) : categories(ids))),
     categoriesByTimebank: new DataLoader<string, Category[]>(async (ids) =>
       groupByKey(ids, await db.category.findMany({ where: { timebankId: { in: [...ids] } }, orderBy: { name: "asc" } }), (c) => c.timebankId),
     ),
