@@ -16,6 +16,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { PUBLIC_ERROR_CODES } from "./common/errors";
 import { buildContext, type App, type RequestContext } from "./context/context";
 import { pendingMigrations } from "./db/migrations";
+import { mountStatistics } from "./modules/stats/stats.http";
 import { executionDeadline, jsonStatusPlugin, limitsPlugin, requestLogPlugin, secureHeaders } from "./security";
 
 export interface RunningServer {
@@ -129,6 +130,9 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
       res.status(503).json({ status: "database unreachable" });
     }
   });
+
+  // Statistics: CSV export and the /dashboard page.
+  mountStatistics(app, expressApp);
 
   expressApp.use(
     "/graphql",

@@ -35,6 +35,8 @@ export interface ViewerMembership {
 export interface Viewer {
   personId: string;
   isPlatformAdmin: boolean;
+  /** Of the national umbrella body: reads anonymised cross-bank statistics (granted by a platform admin). */
+  isUmbrella: boolean;
   memberships: ViewerMembership[];
 }
 
@@ -69,6 +71,7 @@ export async function loadViewer(db: Db, personId: string): Promise<Viewer | nul
     select: {
       id: true,
       isPlatformAdmin: true,
+      isUmbrella: true,
       erasedAt: true,
       memberships: { select: { timebankId: true, id: true, role: true, status: true } },
     },
@@ -78,6 +81,7 @@ export async function loadViewer(db: Db, personId: string): Promise<Viewer | nul
   return {
     personId: person.id,
     isPlatformAdmin: person.isPlatformAdmin,
+    isUmbrella: person.isUmbrella,
     memberships: person.memberships.map((m) => ({ timebankId: m.timebankId, membershipId: m.id, role: m.role, status: m.status })),
   };
 }
