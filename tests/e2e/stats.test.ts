@@ -133,7 +133,7 @@ describe("the figures are the ledger's", () => {
   });
 
   (flavour() === "postgres" ? it : it.skip)("a transfer committed after a refresh that began while it was open is not lost (PostgreSQL)", async () => {
-    const bank = await t.db.prisma.timebank.findFirstOrThrow({ where: { slug: "gen-st-0" } });
+    const bank = await t.db.prisma.timebank.findFirstOrThrow({ where: { slug: "gen-st-4" } });
     const [a, b] = await t.db.prisma.account.findMany({ where: { timebankId: bank.id, kind: "MEMBER" }, take: 2 });
     const count = async () => (await t.db.prisma.statsBankPeriod.findMany({ where: { timebankId: bank.id, periodKind: "WEEK" }, orderBy: { periodStart: "desc" }, take: 1 }))[0].exchanges;
     await refreshRollups(t.db.prisma, { marginMs: 0 });
