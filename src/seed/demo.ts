@@ -8,6 +8,7 @@ import { seedDemoLedger } from "../modules/ledger/ledger.seed";
 import { seedDemoFederation } from "../modules/federation/federation.seed";
 import { DEFAULT_CATEGORIES } from "../modules/timebank/timebank.service";
 import { seedDemoPosts } from "../modules/post/post.demo";
+import { seedDemoStatistics } from "../modules/stats/stats.seed";
 
 export const DEMO_PASSWORD = "timebank-demo";
 
@@ -165,4 +166,5 @@ export async function seedDemoData(app: App): Promise<void> {
     await seedDemoFederation(tx, now);
   }, { timeout: 60_000 });
   await seedDemoPosts(app);
+  await seedDemoStatistics(app, DEMO_PASSWORD);
 }

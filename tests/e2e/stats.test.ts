@@ -84,13 +84,15 @@ describe("the figures are the ledger's", () => {
       const inBank = transfers.filter((x) => x.timebankId === bank.id);
       const inPeriod = inBank.filter((x) => x.postedAt! >= ps && x.postedAt! < pe);
       const window = inBank.filter((x) => x.postedAt! >= new Date(pe.getTime() - 90 * 86400_000) && x.postedAt! < pe);
-      const active = new Set(window.flatMap((x) => [x.debitAccountId, x.creditAccountId])).size;
-      const gave = new Set(inPeriod.map((x) => x.creditAccountId));
+      const counted = memberships.filter(
+        (m) => m.timebankId === bank.id && m.joinedAt! < pe && (m.status === "ACTIVE" || m.status === "PAUSED" || (m.status === "LEFT" && m.leftAt! >= pe)),
+      );
+      const total = counted.length;
+      const members = new Set(counted.flatMap((m) => m.accounts.map((a) => a.id)));
+      const active = [...new Set(window.flatMap((x) => [x.debitAccountId, x.creditAccountId]))].filter((a) => members.has(a)).length;
+      const gave = new Set(inPeriod.map((x) => x.creditAccountId).filter((a) => members.has(a)));
       const got = new Set(inPeriod.map((x) => x.debitAccountId));
       const reciprocal = [...gave].filter((a) => got.has(a)).length;
-      const total = memberships.filter(
-        (m) => m.timebankId === bank.id && m.joinedAt! < pe && (m.status === "ACTIVE" || m.status === "PAUSED" || (m.status === "LEFT" && m.leftAt! >= pe)),
-      ).length;
       const expected: Record<string, number> = {
         membersTotal: total,
         membersActive: active,

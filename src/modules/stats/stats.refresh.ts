@@ -130,6 +130,7 @@ async function recompute(tx: Tx, since: Date, full: boolean): Promise<number> {
      CROSS JOIN LATERAL (VALUES (t."creditAccountId", true), (t."debitAccountId", false)) AS side(acct, gave)
      WHERE t.kind = 'EXCHANGE' AND t.status = 'POSTED'`,
   );
+  await tx.$executeRawUnsafe(`CREATE INDEX ON stats_sides (b, k, ps, acct)`);
   await tx.$executeRawUnsafe(`ANALYZE stats_sides`);
 
   // Members of each dirty bank-period: admitted before its end and not gone by then.
@@ -145,6 +146,7 @@ async function recompute(tx: Tx, since: Date, full: boolean): Promise<number> {
      JOIN "Membership" m ON m."timebankId" = d.b AND m."joinedAt" IS NOT NULL AND m."joinedAt" < d.pe
      LEFT JOIN "Account" a ON a."timebankId" = m."timebankId" AND a."membershipId" = m.id AND a.kind = 'MEMBER'`,
   );
+  await tx.$executeRawUnsafe(`CREATE INDEX ON stats_members (b, k, ps)`);
   await tx.$executeRawUnsafe(`ANALYZE stats_members`);
 
   await tx.$executeRawUnsafe(
@@ -173,7 +175,10 @@ async function recompute(tx: Tx, since: Date, full: boolean): Promise<number> {
      LEFT JOIN LATERAL (
        SELECT count(*)::int AS active, count(*) FILTER (WHERE in_p)::int AS exchanging, count(*) FILTER (WHERE gave_p AND got_p)::int AS reciprocal
        FROM (SELECT s.acct, bool_or(s.in_period) AS in_p, bool_or(s.in_period AND s.gave) AS gave_p, bool_or(s.in_period AND NOT s.gave) AS got_p
-             FROM stats_sides s WHERE s.b = d.b AND s.k = d.k AND s.ps = d.ps GROUP BY s.acct) per_account
+             FROM stats_sides s
+             -- Members of the bank at the period's end only (not those who left), like membersTotal.
+             JOIN stats_members sm ON sm.b = s.b AND sm.k = s.k AND sm.ps = s.ps AND sm.acct = s.acct AND sm.counted
+             WHERE s.b = d.b AND s.k = d.k AND s.ps = d.ps GROUP BY s.acct) per_account
      ) act ON true`,
   );
 
