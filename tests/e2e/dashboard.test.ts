@@ -57,9 +57,9 @@ if (skipReason) console.log(`dashboard test skipped: ${skipReason}`);
     await page.waitForSelector("body[data-ready=true]", { timeout: 60_000 });
     // Every chart has drawn something: its canvas is not blank.
     for (const id of ["hours-chart", "active-chart", "participation-chart"]) {
-      const painted = await page.$eval(`#${id}`, (c) => {
-        const canvas = c as HTMLCanvasElement;
-        const pixels = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
+      // Runs in the page (no DOM types in this project's TypeScript configuration).
+      const painted = await page.$eval(`#${id}`, (canvas: any) => {
+        const pixels: Uint8ClampedArray = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
         let n = 0;
         for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) n++;
         return n;
@@ -72,7 +72,7 @@ if (skipReason) console.log(`dashboard test skipped: ${skipReason}`);
     console.log(`dashboard screenshot: ${file}`);
 
     // The latest month's table, cell by cell, against the API.
-    const cells = await page.$$eval("#latest td", (tds) => tds.map((td) => ({ bank: (td as HTMLElement).dataset.bank!, field: (td as HTMLElement).dataset.field!, text: td.textContent })));
+    const cells = await page.$$eval("#latest td", (tds: any[]) => tds.map((td) => ({ bank: td.dataset.bank as string, field: td.dataset.field as string, text: td.textContent as string })));
     const now = new Date();
     const to = now.toISOString().slice(0, 10);
     const from = `${to.slice(0, 7)}-01`;

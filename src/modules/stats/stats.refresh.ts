@@ -15,6 +15,8 @@ import type { Db } from "../../db/database";
 const REFRESH_LOCK = 72707370;
 const STATE_ID = "rollups";
 const EPOCH = new Date("1970-01-01T00:00:00.000Z");
+/** Weekly rollups cover the last year; monthly ones the whole history. */
+export const WEEKS_KEPT = 53;
 
 export interface RefreshOptions {
   /** Recompute every bank-period from the beginning (after a restore, or a backdated import). */
@@ -101,11 +103,12 @@ async function recompute(tx: Tx, since: Date, full: boolean): Promise<number> {
               ) AS first_change
        FROM "Timebank" b
      ),
-     kinds AS (SELECT 'MONTH'::"StatsPeriodKind" AS k, interval '1 month' AS step, 'month' AS unit
-               UNION ALL SELECT 'WEEK'::"StatsPeriodKind", interval '7 days', 'week')
+     -- Weeks are kept for the last ${WEEKS_KEPT} weeks (months cover the whole history).
+     kinds AS (SELECT 'MONTH'::"StatsPeriodKind" AS k, interval '1 month' AS step, 'month' AS unit, '-infinity'::timestamptz AS earliest
+               UNION ALL SELECT 'WEEK'::"StatsPeriodKind", interval '7 days', 'week', now() - interval '${WEEKS_KEPT} weeks')
      SELECT c.b, kinds.k, gs::date AS ps, ${AT_UTC("gs::date")} AS pstart, ${AT_UTC("(gs + kinds.step)::date")} AS pe
      FROM changed c CROSS JOIN kinds
-     CROSS JOIN LATERAL generate_series(date_trunc(kinds.unit, c.first_change AT TIME ZONE 'UTC'), date_trunc(kinds.unit, now() AT TIME ZONE 'UTC'), kinds.step) gs`,
+     CROSS JOIN LATERAL generate_series(date_trunc(kinds.unit, GREATEST(c.first_change, kinds.earliest) AT TIME ZONE 'UTC'), date_trunc(kinds.unit, now() AT TIME ZONE 'UTC'), kinds.step) gs`,
     since,
   );
   const [{ n }] = await tx.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM stats_dirty`);

@@ -111,8 +111,15 @@ export async function statistics(ctx: RequestContext, input: StatisticsInput): P
   const g = groupSql(q.grouping);
   // The figures are computed over every bank (so that a coordinator's row is the very row of
   // the national table, suppressed the same way), then narrowed to the banks in scope.
-  const params = [q.kind, q.periods];
-  const periodFilter = `r."periodKind" = $1::"StatsPeriodKind" AND r."periodStart" = ANY($2::date[])`;
+  // When the answer is narrowed to some banks, only the banks of their regions take part in their
+  // suppression (complements are chosen among banks of one region, and among the categories,
+  // kinds and answers of one bank), so reading the other regions changes nothing.
+  let regions: string[] | null = null;
+  if (q.banks !== null && q.grouping === StatsGrouping.BANK) {
+    regions = (await db.timebank.findMany({ where: { id: { in: q.banks } }, select: { region: true } })).map((b) => b.region ?? "");
+  }
+  const params = regions ? [q.kind, q.periods, regions] : [q.kind, q.periods];
+  const periodFilter = `r."periodKind" = $1::"StatsPeriodKind" AND r."periodStart" = ANY($2::date[])${regions ? ` AND COALESCE(b.region, '') = ANY($3::text[])` : ""}`;
 
   type MemberRow = {
     period: Date;
@@ -217,9 +224,10 @@ export async function statistics(ctx: RequestContext, input: StatisticsInput): P
             GREATEST(s."statsMinCellSize", t."statsMinCellSize")::int AS k, r.purpose::text AS purpose,
             r.transfers, r.minutes, r.senders
      FROM "StatsInterBankFlow" r JOIN "Timebank" s ON s.id = r."timebankId" JOIN "Timebank" t ON t.id = r."targetTimebankId"
-     WHERE ${periodFilter}
+     WHERE r."periodKind" = $1::"StatsPeriodKind" AND r."periodStart" = ANY($2::date[])
      ORDER BY 1, 2, 3, 7`,
-    ...params,
+    q.kind,
+    q.periods,
   );
   const flowHidden = suppressColumn(
     flowRows,
