@@ -27,6 +27,8 @@ export async function generateDataset(db: Db, o: DatasetOptions): Promise<{ bank
   await db.$transaction(
     async (tx) => {
       const x = (sql: string, ...params: unknown[]) => tx.$executeRawUnsafe(sql, ...params);
+      // Millions of rows: no statement timeout for the generator's own transaction.
+      await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = 0`);
       await tx.$queryRawUnsafe(`SELECT setseed($1::float8)::text`, o.seed ?? 0.42);
       await x(
         `INSERT INTO "Timebank" (id, slug, name, region, "nextMemberNumber", "createdAt")
@@ -96,10 +98,11 @@ export async function generateDataset(db: Db, o: DatasetOptions): Promise<{ bank
       const [{ creator }] = await tx.$queryRawUnsafe<{ creator: string }[]>(`SELECT id AS creator FROM "Person" WHERE email LIKE 'gen-${t}-%' LIMIT 1`);
       // Exchanges: a random bank, two different random members, a random category (or none).
       // Skewed so that small banks and rare categories exist: bank by random()^1.5.
-      await x(
+      // In batches of 500,000, so that no single statement holds millions of rows in memory.
+      for (let done = 0; done < o.transfers; done += 500_000) await x(
         `INSERT INTO "Transfer" ("timebankId", id, kind, status, "debitAccountId", "creditAccountId", minutes, "relatedPostId",
                                  "idempotencyKey", "requestHash", "createdById", "createdAt", "postedAt")
-         SELECT gv.b, gen_random_uuid(), 'EXCHANGE', 'POSTED', r.id, gv.id, r2.minutes, p.id, 'gen-' || s, 'gen', $1::uuid, r2.at, r2.at
+         SELECT gv.b, gen_random_uuid(), 'EXCHANGE', 'POSTED', r.id, gv.id, r2.minutes, p.id, 'gen-' || ($7::int + s), 'gen', $1::uuid, r2.at, r2.at
          FROM generate_series(1, $2::int) s
          CROSS JOIN LATERAL (SELECT 1 + floor(power(random(), 1.5) * $3::int)::int AS n, 1 + floor(random() * $4::int)::int AS giver,
                                     1 + floor(random() * ($4::int - 1))::int AS off, floor(random() * 12)::int AS post,
@@ -109,11 +112,12 @@ export async function generateDataset(db: Db, o: DatasetOptions): Promise<{ bank
          JOIN gen_acct r ON r.n = r2.n AND r.num = (r2.giver - 1 + r2.off) % $4::int + 1
          LEFT JOIN gen_post p ON p.b = gv.b AND p.num = r2.post`,
         creator,
-        o.transfers,
+        Math.min(500_000, o.transfers - done),
         o.banks,
         o.membersPerBank,
         o.end,
         o.days,
+        done,
       );
       if (o.participationShare) {
         await x(

@@ -42,6 +42,8 @@ export async function refreshRollups(db: Db, opts: RefreshOptions = {}): Promise
     async (tx) => {
       const [{ locked }] = await tx.$queryRawUnsafe<{ locked: boolean }[]>(`SELECT pg_try_advisory_xact_lock(${REFRESH_LOCK}) AS locked`);
       if (!locked) return { skipped: true, bankPeriods: 0, horizon: EPOCH, ms: Date.now() - started };
+      // A full rebuild at national scale takes minutes; an incremental one well under the server's 15 s.
+      if (opts.full) await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = 0`);
       const state = await tx.statsRefreshState.findUnique({ where: { id: STATE_ID } });
       const since = opts.full || !state ? EPOCH : state.horizon;
       const [{ horizon }] = await tx.$queryRawUnsafe<{ horizon: Date }[]>(
@@ -108,7 +110,9 @@ async function recompute(tx: Tx, since: Date, full: boolean): Promise<number> {
                UNION ALL SELECT 'WEEK'::"StatsPeriodKind", interval '7 days', 'week', now() - interval '${WEEKS_KEPT} weeks')
      SELECT c.b, kinds.k, gs::date AS ps, ${AT_UTC("gs::date")} AS pstart, ${AT_UTC("(gs + kinds.step)::date")} AS pe
      FROM changed c CROSS JOIN kinds
-     CROSS JOIN LATERAL generate_series(date_trunc(kinds.unit, GREATEST(c.first_change, kinds.earliest) AT TIME ZONE 'UTC'), date_trunc(kinds.unit, now() AT TIME ZONE 'UTC'), kinds.step) gs`,
+     CROSS JOIN LATERAL generate_series(date_trunc(kinds.unit, GREATEST(c.first_change, kinds.earliest) AT TIME ZONE 'UTC'), date_trunc(kinds.unit, now() AT TIME ZONE 'UTC'), kinds.step) gs
+     -- WARNING: GREATEST ignores NULLs: an unchanged bank (first_change NULL) must not start at -infinity.
+     WHERE c.first_change IS NOT NULL`,
     since,
   );
   const [{ n }] = await tx.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM stats_dirty`);

@@ -121,6 +121,57 @@ export async function statistics(ctx: RequestContext, input: StatisticsInput): P
   const params = regions ? [q.kind, q.periods, regions] : [q.kind, q.periods];
   const periodFilter = `r."periodKind" = $1::"StatsPeriodKind" AND r."periodStart" = ANY($2::date[])${regions ? ` AND COALESCE(b.region, '') = ANY($3::text[])` : ""}`;
 
+  // The five reads go out together (PostgreSQL answers them on separate connections).
+  const pending = {
+    memberRows: db.$queryRawUnsafe<MemberRow[]>(
+      `SELECT r."periodStart" AS period, ${g.key} AS grp, ${g.name} AS name, min(COALESCE(b.region, '')) AS region, max(b."statsMinCellSize")::int AS k,
+              array_agg(b.id::text) AS banks,
+              sum(r."membersTotal")::int AS total, sum(r."membersActive")::int AS active, sum(r."membersNew")::int AS joined,
+              sum(r."membersPaused")::int AS paused, sum(r."membersLeft")::int AS left_, sum(r."institutions")::int AS institutions,
+              sum(r."exchanges")::int AS exchanges, sum(r."exchangeMinutes")::int AS minutes, sum(r."exchangingMembers")::int AS exchanging,
+              sum(r."reciprocalMembers")::int AS reciprocal, sum(r."neverExchanged")::int AS never, sum(r."consentedMembers")::int AS consented
+       FROM "StatsBankPeriod" r JOIN "Timebank" b ON b.id = r."timebankId"
+       WHERE ${periodFilter}
+       GROUP BY 1, 2, 3 ORDER BY 1, 2`,
+      ...params,
+    ),
+    categoryRows: db.$queryRawUnsafe<CategoryRow[]>(
+      `SELECT r."periodStart" AS period, ${g.key} AS grp, ${g.name} AS name, min(COALESCE(b.region, '')) AS region, max(b."statsMinCellSize")::int AS k,
+              array_agg(DISTINCT b.id::text) AS banks, r."categorySlug" AS category,
+              sum(r.exchanges)::int AS exchanges, sum(r.minutes)::int AS minutes, sum(r.participants)::int AS participants
+       FROM "StatsBankPeriodCategory" r JOIN "Timebank" b ON b.id = r."timebankId"
+       WHERE ${periodFilter}
+       GROUP BY 1, 2, 3, 7 ORDER BY 1, 2, 7`,
+      ...params,
+    ),
+    flowRows: db.$queryRawUnsafe<FlowRow[]>(
+      `SELECT r."periodStart" AS period, s.slug AS source, t.slug AS target, s.id::text AS "sourceId", t.id::text AS "targetId",
+              GREATEST(s."statsMinCellSize", t."statsMinCellSize")::int AS k, r.purpose::text AS purpose,
+              r.transfers, r.minutes, r.senders
+       FROM "StatsInterBankFlow" r JOIN "Timebank" s ON s.id = r."timebankId" JOIN "Timebank" t ON t.id = r."targetTimebankId"
+       WHERE r."periodKind" = $1::"StatsPeriodKind" AND r."periodStart" = ANY($2::date[])
+       ORDER BY 1, 2, 3, 7`,
+      q.kind,
+      q.periods,
+    ),
+    instRows: db.$queryRawUnsafe<InstRow[]>(
+      `SELECT r."periodStart" AS period, ${g.key} AS grp, ${g.name} AS name, min(COALESCE(b.region, '')) AS region, max(b."statsMinCellSize")::int AS k,
+              array_agg(DISTINCT b.id::text) AS banks, r."institutionKind"::text AS kind,
+              sum(r."minutesEarned")::int AS earned, sum(r."minutesGiven")::int AS given, sum(r.counterparts)::int AS counterparts
+       FROM "StatsInstitutionHours" r JOIN "Timebank" b ON b.id = r."timebankId"
+       WHERE ${periodFilter}
+       GROUP BY 1, 2, 3, 7 ORDER BY 1, 2, 7`,
+      ...params,
+    ),
+    partRows: db.$queryRawUnsafe<PartRow[]>(
+      `SELECT r."periodStart" AS period, ${g.key} AS grp, ${g.name} AS name, min(COALESCE(b.region, '')) AS region, max(b."statsMinCellSize")::int AS k,
+              array_agg(DISTINCT b.id::text) AS banks, r.dimension, r.answer, sum(r.members)::int AS members, sum(r.active)::int AS active
+       FROM "StatsParticipation" r JOIN "Timebank" b ON b.id = r."timebankId"
+       WHERE ${periodFilter}
+       GROUP BY 1, 2, 3, 7, 8 ORDER BY 1, 2, 7, 8`,
+      ...params,
+    ),
+  };
   type MemberRow = {
     period: Date;
     grp: string;
@@ -141,18 +192,7 @@ export async function statistics(ctx: RequestContext, input: StatisticsInput): P
     never: number;
     consented: number;
   };
-  const memberRows = await db.$queryRawUnsafe<MemberRow[]>(
-    `SELECT r."periodStart" AS period, ${g.key} AS grp, ${g.name} AS name, min(COALESCE(b.region, '')) AS region, max(b."statsMinCellSize")::int AS k,
-            array_agg(b.id::text) AS banks,
-            sum(r."membersTotal")::int AS total, sum(r."membersActive")::int AS active, sum(r."membersNew")::int AS joined,
-            sum(r."membersPaused")::int AS paused, sum(r."membersLeft")::int AS left_, sum(r."institutions")::int AS institutions,
-            sum(r."exchanges")::int AS exchanges, sum(r."exchangeMinutes")::int AS minutes, sum(r."exchangingMembers")::int AS exchanging,
-            sum(r."reciprocalMembers")::int AS reciprocal, sum(r."neverExchanged")::int AS never, sum(r."consentedMembers")::int AS consented
-     FROM "StatsBankPeriod" r JOIN "Timebank" b ON b.id = r."timebankId"
-     WHERE ${periodFilter}
-     GROUP BY 1, 2, 3 ORDER BY 1, 2`,
-    ...params,
-  );
+  const memberRows = await pending.memberRows;
   const inScope = (banks: string[]) => q.banks === null || banks.some((b) => q.banks!.includes(b));
   const totalKey = (r: MemberRow) => `${day(r.period)}|${regionOf(q.grouping, r)}`;
   const col = (people: (r: MemberRow) => number, value: (r: MemberRow) => number = people) =>
@@ -190,15 +230,7 @@ export async function statistics(ctx: RequestContext, input: StatisticsInput): P
   });
 
   type CategoryRow = { period: Date; grp: string; name: string; region: string; k: number; banks: string[]; category: string; exchanges: number; minutes: number; participants: number };
-  const categoryRows = await db.$queryRawUnsafe<CategoryRow[]>(
-    `SELECT r."periodStart" AS period, ${g.key} AS grp, ${g.name} AS name, min(COALESCE(b.region, '')) AS region, max(b."statsMinCellSize")::int AS k,
-            array_agg(DISTINCT b.id::text) AS banks, r."categorySlug" AS category,
-            sum(r.exchanges)::int AS exchanges, sum(r.minutes)::int AS minutes, sum(r.participants)::int AS participants
-     FROM "StatsBankPeriodCategory" r JOIN "Timebank" b ON b.id = r."timebankId"
-     WHERE ${periodFilter}
-     GROUP BY 1, 2, 3, 7 ORDER BY 1, 2, 7`,
-    ...params,
-  );
+  const categoryRows = await pending.categoryRows;
   // Categories add up to the group's exchanges, and the groups of a category to its national figure.
   const catKeys = [(r: CategoryRow) => `${day(r.period)}|${r.grp}`, (r: CategoryRow) => `${day(r.period)}|${r.category}|${regionOf(q.grouping, r)}`];
   const catK = (r: CategoryRow) => Math.max(MIN_CELL_SIZE, r.k);
@@ -219,16 +251,7 @@ export async function statistics(ctx: RequestContext, input: StatisticsInput): P
   });
 
   type FlowRow = { period: Date; source: string; target: string; sourceId: string; targetId: string; k: number; purpose: string; transfers: number; minutes: number; senders: number };
-  const flowRows = await db.$queryRawUnsafe<FlowRow[]>(
-    `SELECT r."periodStart" AS period, s.slug AS source, t.slug AS target, s.id::text AS "sourceId", t.id::text AS "targetId",
-            GREATEST(s."statsMinCellSize", t."statsMinCellSize")::int AS k, r.purpose::text AS purpose,
-            r.transfers, r.minutes, r.senders
-     FROM "StatsInterBankFlow" r JOIN "Timebank" s ON s.id = r."timebankId" JOIN "Timebank" t ON t.id = r."targetTimebankId"
-     WHERE r."periodKind" = $1::"StatsPeriodKind" AND r."periodStart" = ANY($2::date[])
-     ORDER BY 1, 2, 3, 7`,
-    q.kind,
-    q.periods,
-  );
+  const flowRows = await pending.flowRows;
   const flowHidden = suppressColumn(
     flowRows,
     [(r) => `${day(r.period)}|from|${r.source}`, (r) => `${day(r.period)}|to|${r.target}`],
@@ -275,15 +298,7 @@ export async function statistics(ctx: RequestContext, input: StatisticsInput): P
     }));
 
   type InstRow = { period: Date; grp: string; name: string; region: string; k: number; banks: string[]; kind: string; earned: number; given: number; counterparts: number };
-  const instRows = await db.$queryRawUnsafe<InstRow[]>(
-    `SELECT r."periodStart" AS period, ${g.key} AS grp, ${g.name} AS name, min(COALESCE(b.region, '')) AS region, max(b."statsMinCellSize")::int AS k,
-            array_agg(DISTINCT b.id::text) AS banks, r."institutionKind"::text AS kind,
-            sum(r."minutesEarned")::int AS earned, sum(r."minutesGiven")::int AS given, sum(r.counterparts)::int AS counterparts
-     FROM "StatsInstitutionHours" r JOIN "Timebank" b ON b.id = r."timebankId"
-     WHERE ${periodFilter}
-     GROUP BY 1, 2, 3, 7 ORDER BY 1, 2, 7`,
-    ...params,
-  );
+  const instRows = await pending.instRows;
   const instHidden = suppressColumn(instRows, [(r) => `${day(r.period)}|${r.grp}`, (r) => `${day(r.period)}|${r.kind}|${regionOf(q.grouping, r)}`], (r) => r.counterparts, (r) => r.counterparts, (r) => Math.max(MIN_CELL_SIZE, r.k));
   const institutions: InstitutionFigures[] = [];
   instRows.forEach((r, i) => {
@@ -300,14 +315,7 @@ export async function statistics(ctx: RequestContext, input: StatisticsInput): P
   });
 
   type PartRow = { period: Date; grp: string; name: string; region: string; k: number; banks: string[]; dimension: string; answer: string; members: number; active: number };
-  const partRows = await db.$queryRawUnsafe<PartRow[]>(
-    `SELECT r."periodStart" AS period, ${g.key} AS grp, ${g.name} AS name, min(COALESCE(b.region, '')) AS region, max(b."statsMinCellSize")::int AS k,
-            array_agg(DISTINCT b.id::text) AS banks, r.dimension, r.answer, sum(r.members)::int AS members, sum(r.active)::int AS active
-     FROM "StatsParticipation" r JOIN "Timebank" b ON b.id = r."timebankId"
-     WHERE ${periodFilter}
-     GROUP BY 1, 2, 3, 7, 8 ORDER BY 1, 2, 7, 8`,
-    ...params,
-  );
+  const partRows = await pending.partRows;
   const partK = (r: PartRow) => Math.max(MIN_CELL_SIZE, r.k);
   const partKeys = [(r: PartRow) => `${day(r.period)}|${r.grp}|${r.dimension}`, (r: PartRow) => `${day(r.period)}|${r.dimension}|${r.answer}|${regionOf(q.grouping, r)}`];
   const partMembers = suppressColumn(partRows, partKeys, (r) => r.members, (r) => r.members, partK);
