@@ -75,6 +75,7 @@ async function resolveInput(ctx: RequestContext, input: StatisticsInput): Promis
   if (periods.length > MAX_PERIODS) throw badInput(`at most ${MAX_PERIODS} periods at once`, "to");
   let banks = scope.bankIds;
   if (input.timebank) {
+    if (input.grouping !== StatsGrouping.BANK) throw badInput("timebank narrows grouping BANK only", "timebank");
     const bank = await findBySlug(ctx, input.timebank);
     if (banks && !banks.includes(bank.id)) throw notFound(`statistics of ${input.timebank}`);
     banks = [bank.id];
@@ -109,6 +110,9 @@ export async function statistics(ctx: RequestContext, input: StatisticsInput): P
   const refreshedAt = await ensureFresh(ctx);
   const db = ctx.db;
   const g = groupSql(q.grouping);
+  // The bank behind a row, to narrow the answer to the banks in scope: only grouping BANK is
+  // ever narrowed (coordinators read no other grouping), so no other needs it.
+  const banksOf = q.grouping === StatsGrouping.BANK ? `ARRAY[min(b.id::text)]` : `'{}'::text[]`;
   // The figures are computed over every bank (so that a coordinator's row is the very row of
   // the national table, suppressed the same way), then narrowed to the banks in scope.
   // When the answer is narrowed to some banks, only the banks of their regions take part in their
@@ -125,7 +129,7 @@ export async function statistics(ctx: RequestContext, input: StatisticsInput): P
   const pending = {
     memberRows: db.$queryRawUnsafe<MemberRow[]>(
       `SELECT r."periodStart" AS period, ${g.key} AS grp, ${g.name} AS name, min(COALESCE(b.region, '')) AS region, max(b."statsMinCellSize")::int AS k,
-              array_agg(b.id::text) AS banks,
+              ${banksOf} AS banks,
               sum(r."membersTotal")::int AS total, sum(r."membersActive")::int AS active, sum(r."membersNew")::int AS joined,
               sum(r."membersPaused")::int AS paused, sum(r."membersLeft")::int AS left_, sum(r."institutions")::int AS institutions,
               sum(r."exchanges")::int AS exchanges, sum(r."exchangeMinutes")::int AS minutes, sum(r."exchangingMembers")::int AS exchanging,
@@ -137,7 +141,7 @@ export async function statistics(ctx: RequestContext, input: StatisticsInput): P
     ),
     categoryRows: db.$queryRawUnsafe<CategoryRow[]>(
       `SELECT r."periodStart" AS period, ${g.key} AS grp, ${g.name} AS name, min(COALESCE(b.region, '')) AS region, max(b."statsMinCellSize")::int AS k,
-              array_agg(DISTINCT b.id::text) AS banks, r."categorySlug" AS category,
+              ${banksOf} AS banks, r."categorySlug" AS category,
               sum(r.exchanges)::int AS exchanges, sum(r.minutes)::int AS minutes, sum(r.participants)::int AS participants
        FROM "StatsBankPeriodCategory" r JOIN "Timebank" b ON b.id = r."timebankId"
        WHERE ${periodFilter}
@@ -156,7 +160,7 @@ export async function statistics(ctx: RequestContext, input: StatisticsInput): P
     ),
     instRows: db.$queryRawUnsafe<InstRow[]>(
       `SELECT r."periodStart" AS period, ${g.key} AS grp, ${g.name} AS name, min(COALESCE(b.region, '')) AS region, max(b."statsMinCellSize")::int AS k,
-              array_agg(DISTINCT b.id::text) AS banks, r."institutionKind"::text AS kind,
+              ${banksOf} AS banks, r."institutionKind"::text AS kind,
               sum(r."minutesEarned")::int AS earned, sum(r."minutesGiven")::int AS given, sum(r.counterparts)::int AS counterparts
        FROM "StatsInstitutionHours" r JOIN "Timebank" b ON b.id = r."timebankId"
        WHERE ${periodFilter}
@@ -165,7 +169,7 @@ export async function statistics(ctx: RequestContext, input: StatisticsInput): P
     ),
     partRows: db.$queryRawUnsafe<PartRow[]>(
       `SELECT r."periodStart" AS period, ${g.key} AS grp, ${g.name} AS name, min(COALESCE(b.region, '')) AS region, max(b."statsMinCellSize")::int AS k,
-              array_agg(DISTINCT b.id::text) AS banks, r.dimension, r.answer, sum(r.members)::int AS members, sum(r.active)::int AS active
+              ${banksOf} AS banks, r.dimension, r.answer, sum(r.members)::int AS members, sum(r.active)::int AS active
        FROM "StatsParticipation" r JOIN "Timebank" b ON b.id = r."timebankId"
        WHERE ${periodFilter}
        GROUP BY 1, 2, 3, 7, 8 ORDER BY 1, 2, 7, 8`,
