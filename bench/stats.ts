@@ -37,6 +37,8 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
     clients: { type: "string", default: "16" },
     keep: { type: "boolean", default: false },
+    /** Reuse bench_stats as a previous run (--keep, or an interrupted one) left it: no generation, no rebuild. */
+    reuse: { type: "boolean", default: false },
   },
 });
 const BANKS = Number(values.banks);
@@ -58,14 +60,18 @@ const median = (xs: number[]) => pct(xs, 50);
 async function main() {
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${DB_NAME}`);
+  if (!values.reuse) {
+    await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${DB_NAME}`);
+  }
   console.log(`# bench:stats  ${BANKS} banks, ${MEMBERS} members, ${TRANSFERS} transfers over ${values.days} days; load ${load()}`);
   const database = await openPostgres({ url: dbUrl(), poolSize: 10 });
   try {
     await database.withSession((s) => migrate(s, () => {}));
     let t = Date.now();
     const end = new Date();
+    if (values.reuse) console.log(`reusing ${DB_NAME}: ${await database.prisma.transfer.count()} transfers, rollups as built before`);
+    else {
     await generateDataset(database.prisma, {
       tag: "b",
       banks: BANKS,
@@ -84,12 +90,17 @@ async function main() {
     // (full.ms is the whole rebuild: every bank, 36 months and 53 weeks.)
     console.log(`full rollup build: ${full.bankPeriods} bank-periods in ${(full.ms / 1000).toFixed(1)} s; load ${load()}`);
     await database.withSession((s) => s.exec(`ANALYZE`));
+    }
 
     // The real server, with rollups considered fresh for the read measurements (refresh is timed apart).
     const config = { ...loadConfig({ NODE_ENV: "production", DATABASE_URL: dbUrl(), AUTH_SECRET: SECRET, LOG_LEVEL: "error" }), statsMaxStalenessMs: 3_600_000 };
     const app = await createApp(config, { database });
     const server = await startServer(app, await getSchema(), 0, "127.0.0.1");
-    const umbrella = await database.prisma.person.create({ data: { email: "bench-umbrella@example.org", displayName: "Bench umbrella", passwordHash: "x", isUmbrella: true } });
+    const umbrella = await database.prisma.person.upsert({
+      where: { email: "bench-umbrella@example.org" },
+      create: { email: "bench-umbrella@example.org", displayName: "Bench umbrella", passwordHash: "x", isUmbrella: true },
+      update: {},
+    });
     const token = issueToken(umbrella.id, SECRET, 3600, new Date()).token;
     const last = new Date(Date.UTC(end.getUTCFullYear(), end.getUTCMonth(), 1));
     const from = new Date(Date.UTC(last.getUTCFullYear(), last.getUTCMonth() - 11, 1)).toISOString().slice(0, 10);
