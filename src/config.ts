@@ -35,6 +35,8 @@ export interface Config {
   trustProxy: boolean;
   limits: QueryLimits;
   rateLimits: RateLimits;
+  /** Statistics are read from rollups refreshed when older than this (0: refresh before every read). */
+  statsMaxStalenessMs: number;
 }
 
 /** Limits on what one request may ask for; see src/common/query-limits.ts. */
@@ -129,5 +131,6 @@ export function loadConfig(env: Env = process.env): Config {
       loginPerMinute: int(env, "RATE_LIMIT_LOGIN_PER_MINUTE", 10, 1, 100_000),
       mutationsPerMinute: int(env, "RATE_LIMIT_MUTATIONS_PER_MINUTE", 120, 1, 1_000_000),
     },
+    statsMaxStalenessMs: int(env, "STATS_MAX_STALENESS_MS", 30_000, 0, 24 * 3600 * 1000),
   };
 }

@@ -20,6 +20,7 @@ import { ActivityResolver, ActivitySignupResolver } from "./modules/activity/act
 import { ActingLogResolver, HelperAuthorisationResolver, MemberParticipationResolver, MentorPairingResolver } from "./modules/helper/helper.resolver";
 import { InterviewResolver, MemberOfflineResolver, OnboardingResolver, ReferenceResolver, SafeguardingCheckResolver } from "./modules/onboarding/onboarding.resolver";
 import { TimebankResolver } from "./modules/timebank/timebank.resolver";
+import { StatisticsResolver } from "./modules/stats/stats.resolver";
 
 /** Issue 9, participation without barriers. */
 const participationResolvers = [
@@ -63,6 +64,7 @@ export const resolvers = [
   InstitutionMembershipResolver,
   PartnershipResolver,
   InterBankTransferResolver,
+  StatisticsResolver,
 ] as const;
 
 let cached: Promise<GraphQLSchema> | null = null;

@@ -17,6 +17,7 @@ import { PUBLIC_ERROR_CODES } from "./common/errors";
 import { buildContext, type App, type RequestContext } from "./context/context";
 import { isReadOnlyRequest } from "./context/read-cache";
 import { pendingMigrations } from "./db/migrations";
+import { mountStatistics } from "./modules/stats/stats.http";
 import { executionDeadline, jsonStatusPlugin, limitsPlugin, requestLogPlugin, secureHeaders } from "./security";
 
 /**
@@ -160,6 +161,9 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
       res.status(503).json({ status: "database unreachable" });
     }
   });
+
+  // Statistics: CSV export and the /dashboard page.
+  mountStatistics(app, expressApp);
 
   expressApp.use(
     "/graphql",

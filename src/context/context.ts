@@ -39,6 +39,8 @@ export interface ViewerMembership {
 export interface Viewer {
   personId: string;
   isPlatformAdmin: boolean;
+  /** Of the national umbrella body: reads anonymised cross-bank statistics (granted by a platform admin). */
+  isUmbrella: boolean;
   memberships: ViewerMembership[];
 }
 
@@ -75,6 +77,7 @@ export async function loadViewer(db: Db, personId: string): Promise<Viewer | nul
     select: {
       id: true,
       isPlatformAdmin: true,
+      isUmbrella: true,
       erasedAt: true,
       memberships: { select: { timebankId: true, id: true, role: true, status: true } },
     },
@@ -84,6 +87,7 @@ export async function loadViewer(db: Db, personId: string): Promise<Viewer | nul
   return {
     personId: person.id,
     isPlatformAdmin: person.isPlatformAdmin,
+    isUmbrella: person.isUmbrella,
     memberships: person.memberships.map((m) => ({ timebankId: m.timebankId, membershipId: m.id, role: m.role, status: m.status })),
   };
 }

@@ -8,6 +8,7 @@ import { seedDemoLedger } from "../modules/ledger/ledger.seed";
 import { seedDemoFederation } from "../modules/federation/federation.seed";
 import { DEFAULT_CATEGORIES } from "../modules/timebank/timebank.service";
 import { seedDemoPosts } from "../modules/post/post.demo";
+import { DEMO_UMBRELLA_EMAIL, seedDemoStatistics } from "../modules/stats/stats.seed";
 
 export const DEMO_PASSWORD = "timebank-demo";
 
@@ -101,6 +102,7 @@ export const DEMO_LOGINS = [
   { email: "emma@families.example", what: "member of gloucester-families" },
   { email: "grace@clinic.example", what: "admin of riverside-clinic" },
   { email: DEMO_PLATFORM_ADMIN.email, what: "platform admin (creates banks)" },
+  { email: DEMO_UMBRELLA_EMAIL, what: "umbrella body: statistics at /dashboard" },
 ];
 
 export async function seedDemoData(app: App): Promise<void> {
@@ -165,4 +167,5 @@ export async function seedDemoData(app: App): Promise<void> {
     await seedDemoFederation(tx, now);
   }, { timeout: 60_000 });
   await seedDemoPosts(app);
+  await seedDemoStatistics(app, DEMO_PASSWORD);
 }

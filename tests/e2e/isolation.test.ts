@@ -213,6 +213,25 @@ describe("tenant isolation, walking the schema", () => {
     expect(leaks).toEqual([]);
   }, 600_000);
 
+  it("an umbrella user, given bank B's slug and ids, reaches no personal field and no single exchange through any query", async () => {
+    const platform = await platformAdmin(t);
+    const umbrella = await signUp(t, "Umbrella Walker");
+    await platform.client.ok(`mutation($e: String!) { setUmbrellaAccess(email: $e, granted: true) { isUmbrella } }`, { e: umbrella.email });
+    const leaks: string[] = [];
+    let statisticsAnswered = false;
+    for (const { kind, key, field } of allFields()) {
+      if (kind !== "query") continue;
+      for (const id of field.args.length ? idsOfB : [idsOfB[0]]) {
+        const res = await umbrella.client.request(operationFor(kind, field, id));
+        const text = JSON.stringify(res);
+        if (key === "Query.statistics" && !res.errors) statisticsAnswered = true;
+        for (const s of secrets) if (text.includes(s)) leaks.push(`${key} with ${id} exposed "${s}": ${text.slice(0, 400)}`);
+      }
+    }
+    expect(leaks).toEqual([]);
+    expect(statisticsAnswered).toBe(true);
+  }, 600_000);
+
   it("the detector works: the same walk by bank B's own admin does see B's secrets", async () => {
     const members = schema.getQueryType()!.getFields().members;
     const res = await adminB.client.request(operationFor("query", members, idsOfB[0]));
@@ -348,4 +367,9 @@ const WALKED_FIELDS = new Set<string>([
   "Mutation.createPartnerOrganisation",
   "Mutation.recordReferral",
   "Mutation.createOfflineMember",
+  "Query.statistics",
+  "Query.myParticipation",
+  "Mutation.setMyParticipation",
+  "Mutation.setUmbrellaAccess",
+  "Mutation.setStatisticsCellSize",
 ]);

@@ -18,6 +18,9 @@ export class Person {
   @Field()
   isPlatformAdmin: boolean;
 
+  @Field({ description: "Of the national umbrella body: reads anonymised statistics across banks." })
+  isUmbrella: boolean;
+
   @Field()
   createdAt: Date;
 }

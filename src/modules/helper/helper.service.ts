@@ -112,6 +112,7 @@ async function actingAs(ctx: RequestContext, rawMemberId: string): Promise<Actin
   const viewer: Viewer = {
     personId: member.personId,
     isPlatformAdmin: false,
+    isUmbrella: false,
     // WARNING: the member's membership in this one bank, and never a coordinator's rights.
     memberships: [{ timebankId: member.timebankId, membershipId: member.id, role: "MEMBER", status: member.status }],
   };
