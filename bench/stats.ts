@@ -86,7 +86,7 @@ async function main() {
     await database.withSession((s) => s.exec(`VACUUM ANALYZE`));
     console.log(`vacuum analyze ${((Date.now() - t) / 1000).toFixed(1)} s`);
     t = Date.now();
-    const full = await refreshRollups(database.prisma, { full: true });
+    const full = await refreshRollups(database, { full: true });
     // (full.ms is the whole rebuild: every bank, 36 months and 53 weeks.)
     console.log(`full rollup build: ${full.bankPeriods} bank-periods in ${(full.ms / 1000).toFixed(1)} s; load ${load()}`);
     await database.withSession((s) => s.exec(`ANALYZE`));
@@ -187,7 +187,7 @@ async function main() {
       const refresher = on
         ? (async () => {
             while (Date.now() < deadline) {
-              const r = await refreshRollups(database.prisma);
+              const r = await refreshRollups(database);
               refreshes++;
               refreshMs.push(r.ms);
               await new Promise((res) => setTimeout(res, Math.min(5000, Math.max(0, deadline - Date.now()))));

@@ -2,6 +2,7 @@
 // reads figures across banks that equal what the ledger says, small groups stay hidden, and a
 // coordinator sees only their own bank's row.
 import { randomUUID } from "node:crypto";
+import pg from "pg";
 import { issueToken } from "../../src/modules/auth/token";
 import { generateDataset } from "../../src/modules/stats/stats.generate";
 import { refreshRollups } from "../../src/modules/stats/stats.refresh";
@@ -138,24 +139,30 @@ describe("the figures are the ledger's", () => {
     const bank = await t.db.prisma.timebank.findFirstOrThrow({ where: { slug: "gen-st-4" } });
     const [a, b] = await t.db.prisma.account.findMany({ where: { timebankId: bank.id, kind: "MEMBER" }, take: 2 });
     const count = async () => (await t.db.prisma.statsBankPeriod.findMany({ where: { timebankId: bank.id, periodKind: "WEEK" }, orderBy: { periodStart: "desc" }, take: 1 }))[0].exchanges;
-    await refreshRollups(t.db.prisma, { marginMs: 0 });
+    await refreshRollups(t.db, { marginMs: 0 });
     const before = await count();
-    await t.db.withSession(async (s) => {
-      await s.exec("BEGIN");
+    // Another connection of the server: it logs in as the owner's user and works as the
+    // application role, like every connection of the pool (row-level security).
+    const other = new pg.Client({ connectionString: t.db.url!, options: "-c role=timebank_app -c timebank.bank_ids=*" });
+    await other.connect();
+    try {
+      await other.query("BEGIN");
       // Stamped with its transaction's start, as a transfer posted with the database clock is.
-      await s.query(
+      await other.query(
         `INSERT INTO "Transfer" ("timebankId", id, kind, status, "debitAccountId", "creditAccountId", minutes, "idempotencyKey", "requestHash", "createdById", "createdAt", "postedAt")
          VALUES ($1, gen_random_uuid(), 'EXCHANGE', 'POSTED', $2, $3, 30, $4, 'x', $5, now(), now())`,
         [bank.id, a.id, b.id, randomUUID(), umbrella.personId],
       );
       await new Promise((r) => setTimeout(r, 50));
       // The refresh runs while the transfer is not yet committed: it cannot see it ...
-      await refreshRollups(t.db.prisma, { marginMs: 0 });
+      await refreshRollups(t.db, { marginMs: 0 });
       expect(await count()).toBe(before);
-      await s.exec("COMMIT");
-    });
+      await other.query("COMMIT");
+    } finally {
+      await other.end();
+    }
     // ... and its watermark stayed behind the open transaction, so the next refresh counts it.
-    await refreshRollups(t.db.prisma, { marginMs: 0 });
+    await refreshRollups(t.db, { marginMs: 0 });
     expect(await count()).toBe(before + 1);
   });
 });

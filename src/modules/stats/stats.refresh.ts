@@ -9,7 +9,7 @@
 // bank-periods from the period of the earliest such change to the current one, and (3) moves
 // the watermark to H'. A transfer that commits after the refresh has postedAt >= H' and is
 // picked up by the next one. No counter row is updated inside a transfer.
-import type { Db } from "../../db/database";
+import type { Database, Db } from "../../db/database";
 
 /** Advisory lock id of the refresher: one refresh at a time per database. */
 const REFRESH_LOCK = 72707370;
@@ -34,10 +34,24 @@ export interface RefreshResult {
 
 type Tx = Omit<Db, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
 
-/** Runs one refresh; returns skipped when another refresh holds the lock. */
-export async function refreshRollups(db: Db, opts: RefreshOptions = {}): Promise<RefreshResult> {
+const OLDEST_OPEN_TRANSACTION = `SELECT min(xact_start) AS "oldest" FROM pg_stat_activity
+   WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL`;
+
+/**
+ * Runs one refresh; returns skipped when another refresh holds the lock.
+ *
+ * The oldest open transaction is read on the owner's session: the server's own role
+ * (timebank_app, row-level security) is not the login user, and pg_stat_activity hides the
+ * transaction start of sessions it has no privileges over, which would move the watermark past
+ * transactions still open and lose their transfers. Read before the refresh's own transaction
+ * begins, the horizon can only be older than needed (a little more to recompute next time).
+ */
+export async function refreshRollups(database: Pick<Database, "prisma" | "withSession">, opts: RefreshOptions = {}): Promise<RefreshResult> {
   const started = Date.now();
   const marginMs = opts.marginMs ?? 2000;
+  const db: Db = database.prisma;
+  const [probe] = await database.withSession((s) => s.query<{ oldest: Date | string | null }>(OLDEST_OPEN_TRANSACTION));
+  const oldestSeenByOwner = probe?.oldest == null ? null : new Date(probe.oldest);
   return db.$transaction(
     async (tx) => {
       const [{ locked }] = await tx.$queryRawUnsafe<{ locked: boolean }[]>(`SELECT pg_try_advisory_xact_lock(${REFRESH_LOCK}) AS locked`);
@@ -47,10 +61,10 @@ export async function refreshRollups(db: Db, opts: RefreshOptions = {}): Promise
       const state = await tx.statsRefreshState.findUnique({ where: { id: STATE_ID } });
       const since = opts.full || !state ? EPOCH : state.horizon;
       const [{ horizon }] = await tx.$queryRawUnsafe<{ horizon: Date }[]>(
-        `SELECT LEAST(now(), COALESCE((SELECT min(xact_start) FROM pg_stat_activity
-                                        WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL), now()))
+        `SELECT LEAST(now(), COALESCE($2::timestamptz, now()), COALESCE((${OLDEST_OPEN_TRANSACTION}), now()))
                   - make_interval(secs => $1::float8 / 1000) AS horizon`,
         marginMs,
+        oldestSeenByOwner,
       );
       const next = horizon > since ? horizon : since;
       const bankPeriods = await recompute(tx, since, opts.full === true);

@@ -14,5 +14,5 @@ export async function seedDemoStatistics(app: App, password: string): Promise<vo
   const db = app.database.prisma;
   await generateDataset(db, { tag: "demo", banks: 8, membersPerBank: 60, transfers: 6000, days: 395, end: app.clock.now(), participationShare: 0.6 });
   await db.person.create({ data: { email: DEMO_UMBRELLA_EMAIL, displayName: "National Umbrella Analyst", passwordHash: await hashPassword(password), isUmbrella: true } });
-  await refreshRollups(db, { full: true });
+  await refreshRollups(app.database, { full: true });
 }

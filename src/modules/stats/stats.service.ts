@@ -49,7 +49,7 @@ export async function ensureFresh(ctx: RequestContext): Promise<Date | null> {
   if (last && Date.now() - last.getTime() <= ctx.app.config.statsMaxStalenessMs) return last;
   let running = refreshing.get(db);
   if (!running) {
-    running = refreshRollups(db).finally(() => refreshing.delete(db));
+    running = refreshRollups(ctx.app.database).finally(() => refreshing.delete(db));
     refreshing.set(db, running);
   }
   await running;
