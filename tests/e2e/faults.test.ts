@@ -9,7 +9,8 @@
 import pg from "pg";
 import { createTestDatabase, flavour, type TestDatabase } from "../helpers/database";
 import { startServerProcess, type ServerProcess } from "../helpers/processes";
-import { checkBooks, committedBefore, prng, seedFrom, setUpLoadBank, TransferLoad, type LoadBank } from "../helpers/transfer-load";
+import { prng, seedFrom } from "../helpers/random";
+import { checkBooks, committedBefore, setUpLoadBank, TransferLoad, type LoadBank } from "../helpers/transfer-load";
 
 const CLIENTS = 16;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

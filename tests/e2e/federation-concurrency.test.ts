@@ -16,6 +16,7 @@ import { GraphQLClient } from "../helpers/client";
 import { addDelegate, addInstitutionToBank, createInstitution, partnershipMutation, propose, SEND_RESULT } from "../helpers/federation";
 import { startTestServer, TEST_AUTH_SECRET, type TestServer } from "../helpers/server";
 import { createBank, platformAdmin, signUp, type Actor } from "../helpers/world";
+import { prng, seedFrom } from "../helpers/random";
 
 const onPostgres = process.env.TEST_DB_FLAVOUR === "postgres";
 const BANKS = ["north", "middle", "south"] as const;
@@ -24,18 +25,6 @@ const CLIENTS = 16;
 const DURATION_MS = Number(process.env.FEDERATION_STRESS_MS ?? 10_000);
 const CAP_MINUTES = 400;
 const PREMIUM_CAP_MINUTES = 90;
-
-/** mulberry32: small, fast, good enough to make a run replayable from its seed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Holder {
   bank: string;
@@ -110,8 +99,7 @@ if (!onPostgres) {
     afterAll(() => t?.close());
 
     it(`${CLIENTS} clients for ${DURATION_MS / 1000} s: conservation, caps and twins hold`, async () => {
-      const seed = Number(process.env.FEDERATION_SEED ?? Math.floor(Math.random() * 2 ** 31));
-      console.log(`federation concurrency seed: ${seed} (replay with FEDERATION_SEED=${seed})`);
+      const seed = seedFrom("FEDERATION_SEED", "federation concurrency");
       const acknowledged = new Map<string, string>(); // idempotency key -> inter-bank transfer id
       const stats: Record<string, number> = { posted: 0, pending: 0, refused: 0, decided: 0, decisionRefused: 0, retries: 0 };
       const refusalCodes: Record<string, number> = {};

@@ -13,30 +13,14 @@ import { verifyLedger } from "../../src/modules/ledger/ledger.verify";
 import { GraphQLClient } from "../helpers/client";
 import { startTestServer, TEST_AUTH_SECRET, type TestServer } from "../helpers/server";
 import { createBank, platformAdmin, signUp, type Actor } from "../helpers/world";
+import { prng, seedFrom } from "../helpers/random";
+import type { Holder } from "../helpers/transfer-load";
 
 const onPostgres = process.env.TEST_DB_FLAVOUR === "postgres";
 const HOT = 8;
 const COLD = 200;
 const CLIENTS = 32;
 const DURATION_MS = Number(process.env.LEDGER_STRESS_MS ?? 10_000);
-
-/** mulberry32: small, fast, good enough to make a run replayable from its seed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface Holder {
-  memberId: string;
-  accountId: string;
-  client: GraphQLClient;
-}
 
 const TRANSFER = `__typename ... on Transfer { id } ... on ErrorResult { code }`;
 const GROUP = `__typename ... on GroupExchange { transfers { id } } ... on ErrorResult { code }`;
@@ -73,8 +57,7 @@ if (!onPostgres) {
     afterAll(() => t?.close());
 
     it(`${CLIENTS} clients for ${DURATION_MS / 1000} s: total unchanged, limits held, each acknowledged transfer exactly once`, async () => {
-      const seed = Number(process.env.LEDGER_SEED ?? Math.floor(Math.random() * 2 ** 31));
-      console.log(`ledger concurrency seed: ${seed} (replay with LEDGER_SEED=${seed})`);
+      const seed = seedFrom("LEDGER_SEED", "ledger concurrency");
       const before = await t.db.prisma.account.aggregate({ where: { timebank: { slug: "stress" } }, _sum: { balanceMinutes: true } });
 
       const acknowledged = new Map<string, string[]>(); // idempotency key -> transfer ids

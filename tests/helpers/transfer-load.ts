@@ -4,30 +4,12 @@
 // would, until it is answered. Afterwards the books are checked against what was acknowledged.
 import type { TestDatabase } from "./database";
 import { GraphQLClient } from "./client";
+import { prng } from "./random";
 import { issueToken } from "../../src/modules/auth/token";
 import { openMemberAccount } from "../../src/modules/ledger/ledger.accounts";
 import { verifyLedger } from "../../src/modules/ledger/ledger.verify";
 import { TEST_AUTH_SECRET, type TestServer } from "./server";
 import { createBank, platformAdmin, signUp, type Actor } from "./world";
-
-/** mulberry32: small and fast; a run is replayable from its printed seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** The seed from `envName`, or a new one; printed so that a failing run can be replayed. */
-export function seedFrom(envName: string, what: string): number {
-  const seed = Number(process.env[envName] ?? Math.floor(Math.random() * 2 ** 31));
-  console.log(`${what} seed: ${seed} (replay with ${envName}=${seed})`);
-  return seed;
-}
 
 export interface Holder {
   memberId: string;
