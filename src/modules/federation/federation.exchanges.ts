@@ -3,9 +3,9 @@
 // the clinic's bikes). The transfer is an ordinary EXCHANGE of the bank's ledger between the
 // institution's account and the member's, so statements, verification and the caps that
 // sendHoursToOtherBank checks all see it.
-import { forbidden, notFound, errorResult, type ErrorResult } from "../../common/errors";
+import { forbidden, notFound, type ErrorResult } from "../../common/errors";
 import * as v from "../../common/validation";
-import { requireViewer, type BankContext, type RequestContext } from "../../context/context";
+import { requireViewer, type RequestContext } from "../../context/context";
 import { isStaff, membershipIn } from "../../context/access";
 import { registerRefusalTypes, type Transfer } from "../ledger/ledger.engine";
 import { monthPeriod } from "../ledger/ledger.period";
@@ -15,24 +15,11 @@ import * as timebanks from "../timebank/timebank.service";
 import { InstitutionExchangeDirection, type RecordInstitutionExchangeInput } from "./federation.input";
 import { isDelegateOf } from "./federation.partners";
 import { monthOf } from "./federation.rules";
+import { capReached, monthlyMinutes } from "./federation.transfers";
 import { InstitutionCap, InstitutionCapReached } from "./federation.type";
 
 // A cap refusal is kept under the request's key like the ledger's own refusals.
 registerRefusalTypes(InstitutionCapReached);
-
-/** Minutes debited (spent) or credited (accepted) on an account in [from, to), posted or pending. */
-async function monthlyMinutes(tx: BankContext, accountId: string, side: "debit" | "credit", from: Date, to: Date): Promise<number> {
-  const agg = await tx.db.transfer.aggregate({
-    where: {
-      timebankId: tx.bank.id,
-      ...(side === "debit" ? { debitAccountId: accountId } : { creditAccountId: accountId }),
-      status: { in: ["POSTED", "PENDING"] },
-      createdAt: { gte: from, lt: to },
-    },
-    _sum: { minutes: true },
-  });
-  return agg._sum.minutes ?? 0;
-}
 
 /**
  * Records an exchange between an institution of the bank and one of its members. A coordinator
@@ -77,19 +64,23 @@ export async function recordInstitutionExchange(ctx: RequestContext, input: Reco
         checkInTransaction: async (tx) => {
           // The institution's caps count every minute it spent or accepted this month, in this
           // bank and to or from partner banks alike; the row lock serialises competing checks.
-          await tx.db.$queryRaw`SELECT 1 AS locked FROM "InstitutionMembership" WHERE "timebankId" = ${im.timebankId}::uuid AND "id" = ${im.id}::uuid FOR UPDATE`;
-          const cap = earns ? im.monthlyAcceptCapMinutes : im.monthlySpendCapMinutes;
+          // The caps are read under the row lock, so a cap changed meanwhile is the one applied.
+          const [caps] = await tx.db.$queryRaw<{ accept: number | null; spend: number | null }[]>`
+            SELECT "monthlyAcceptCapMinutes" AS "accept", "monthlySpendCapMinutes" AS "spend"
+              FROM "InstitutionMembership" WHERE "timebankId" = ${im.timebankId}::uuid AND "id" = ${im.id}::uuid FOR UPDATE`;
+          const cap = earns ? caps.accept : caps.spend;
           if (cap == null) return null;
           const { from, to } = monthPeriod(monthOf(tx.clock.now(), tx.bank.timezone), tx.bank.timezone);
-          const used = await monthlyMinutes(tx, institution.id, earns ? "credit" : "debit", from, to);
+          const used = await monthlyMinutes(tx.db, tx.bank.id, institution.id, earns ? "credit" : "debit", from, to);
           if (used + minutes <= cap) return null;
           const remaining = Math.max(0, cap - used);
-          return errorResult(InstitutionCapReached, "INSTITUTION_CAP_REACHED", `this would pass the institution's monthly ${earns ? "accepting" : "spending"} cap: ${remaining} minutes remain this month`, {
+          return capReached(
             institutionId,
-            cap: earns ? InstitutionCap.MONTHLY_ACCEPT : InstitutionCap.MONTHLY_SPEND,
-            requestedMinutes: minutes,
-            remainingThisMonthMinutes: remaining,
-          });
+            earns ? InstitutionCap.MONTHLY_ACCEPT : InstitutionCap.MONTHLY_SPEND,
+            minutes,
+            remaining,
+            `this would pass the institution's monthly ${earns ? "accepting" : "spending"} cap: ${remaining} minutes remain this month`,
+          );
         },
       },
       [{ kind: "EXCHANGE", status, debit, credit, minutes, memo, relatedPostId }],

@@ -200,7 +200,7 @@ async function lockAccounts(tx: Tx, accounts: Array<{ timebankId: string; id: st
 }
 
 /** Sum of an account's posted and pending debits or credits recorded in [from, to). */
-async function monthlyMinutes(tx: Tx, timebankId: string, accountId: string, side: "debit" | "credit", from: Date, to: Date): Promise<number> {
+export async function monthlyMinutes(tx: Tx, timebankId: string, accountId: string, side: "debit" | "credit", from: Date, to: Date): Promise<number> {
   const agg = await tx.transfer.aggregate({
     where: { timebankId, ...(side === "debit" ? { debitAccountId: accountId } : { creditAccountId: accountId }), status: { in: ["POSTED", "PENDING"] }, createdAt: { gte: from, lt: to } },
     _sum: { minutes: true },
@@ -208,7 +208,7 @@ async function monthlyMinutes(tx: Tx, timebankId: string, accountId: string, sid
   return agg._sum.minutes ?? 0;
 }
 
-function capReached(institutionId: string, cap: InstitutionCap, requestedMinutes: number, remainingThisMonthMinutes: number | null, message: string) {
+export function capReached(institutionId: string, cap: InstitutionCap, requestedMinutes: number, remainingThisMonthMinutes: number | null, message: string) {
   return errorResult(InstitutionCapReached, "INSTITUTION_CAP_REACHED", message, { institutionId, cap, requestedMinutes, remainingThisMonthMinutes });
 }
 
