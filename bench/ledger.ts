@@ -15,7 +15,6 @@ import "reflect-metadata";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -26,6 +25,7 @@ import { issueToken } from "../src/modules/auth/token";
 import { verifyLedger } from "../src/modules/ledger/ledger.verify";
 import { interBankPhase, setupInterBank } from "./federation";
 import { closeConnections, postGraphQL } from "./http";
+import { freePort, median, withDatabase } from "./lib";
 
 const { values } = parseArgs({
   options: { seconds: { type: "string", default: "10" }, rounds: { type: "string", default: "3" }, clients: { type: "string", default: "32" }, accounts: { type: "string", default: "1000" } },
@@ -36,21 +36,6 @@ const CLIENTS = Number(values.clients);
 const ACCOUNTS = Number(values.accounts);
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const SECRET = randomBytes(32).toString("hex");
-
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Phase {
   tps: number;
@@ -100,8 +85,6 @@ function cpuMs(pid: number): number {
 }
 
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(" ");
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
   const name = `tb_bench_${randomBytes(4).toString("hex")}`;

@@ -20,7 +20,6 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_pr
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -28,6 +27,7 @@ import pg from "pg";
 import { openPostgres } from "../src/db/database";
 import { migrate } from "../src/db/migrations";
 import { hashPassword } from "../src/modules/auth/password";
+import { freePort, median, withDatabase } from "./lib";
 
 const { values } = parseArgs({
   options: {
@@ -60,26 +60,6 @@ const OFFERS_PER_BANK = 2_000;
 const TRANSFERS_PER_BANK = 10_000;
 /** Members 1..100 of each bank have exactly 10 offers (Q2 reads them); the rest are spread. */
 const PROLIFIC = 100;
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** PostGraphile, its Node 22 and autocannon live in bench/postgraphile: installed on first use. */
 function ensureBenchPackages(): void {

@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { openPostgres } from "../src/db/database";
 import { migrate } from "../src/db/migrations";
+import { median, withDatabase } from "./lib";
 
 const { values } = parseArgs({ options: { rounds: { type: "string", default: "5" }, iterations: { type: "string", default: "2000" } } });
 const ROUNDS = Number(values.rounds);
@@ -26,14 +27,6 @@ const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0
 const BANKS = 4;
 const ACCOUNTS = 2000;
 const TRANSFERS = 40_000;
-
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
   const name = `tb_bench_rls_${randomBytes(4).toString("hex")}`;
