@@ -64,7 +64,9 @@ export function mountStatistics(app: App, expressApp: Express): void {
       res.send(tableCsv(report, table));
     } catch (err) {
       const code = err instanceof GraphQLError ? String(err.extensions?.code ?? "") : "";
-      const status = { UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, BAD_USER_INPUT: 400 }[code];
+      // Every error with a code of ours is the client's to fix (400 unless it has its own status);
+      // only an error without one is the server's.
+      const status = code && code !== "INTERNAL_SERVER_ERROR" ? ({ UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, RATE_LIMITED: 429 } as Record<string, number>)[code] ?? 400 : undefined;
       if (!status) {
         app.log.error({ err }, "statistics export failed");
         res.status(500).json({ errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
