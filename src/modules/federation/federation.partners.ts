@@ -232,7 +232,7 @@ export async function acceptPartnership(ctx: RequestContext, rawId: string): Pro
     const updated = await tx.db.partnership.findUniqueOrThrow({ where: { id: p.id } });
     await openClearingAccounts(tx.db, updated, now);
     return updated;
-  });
+  }, [p.proposerBankId]); // a clearing account opens in each bank
 }
 
 /** Opens each bank's clearing account for the other, with the partnership's caps as its limits. */

@@ -268,7 +268,7 @@ export async function sendHoursToOtherBank(ctx: RequestContext, input: SendHours
       });
       return err.result;
     }
-  });
+  }, [target.bank.id]); // both banks: the two legs, clearing accounts and events
   if (!("id" in result) || !("sourceTransferId" in result)) return result as ErrorResult;
   return viewOf(ctx, result, "SOURCE");
 }
@@ -554,7 +554,7 @@ async function decide(ctx: RequestContext, rawId: string, d: Decision): Promise<
       if (!done && current.status === "VOIDED" && current.decidedById === viewer.personId) return current;
     }
     return done ?? refuse(notPending(current));
-  });
+  }, [t.targetTimebankId]); // both banks: the two legs, clearing accounts and events
   if (!("sourceTransferId" in result)) return result;
   return viewOf(ctx, result, (await sideOfViewer(ctx, result)) ?? "SOURCE");
 }
@@ -610,7 +610,7 @@ export async function endPartnership(ctx: RequestContext, rawId: string): Promis
       for (const t of pending) await transition(tx.db, t, PENDING, "VOIDED", { personId: viewer.personId, reason: "the partnership ended" }, now);
     }
     return tx.db.partnership.findUniqueOrThrow({ where: { id: p.id } }); // a retry finds it ended
-  });
+  }, [p.proposerBankId, p.partnerBankId]); // pending transfers of both directions are voided
 }
 
 // ---- reading -----------------------------------------------------------------------------------

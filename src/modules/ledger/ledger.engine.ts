@@ -12,7 +12,8 @@ import { Prisma as P } from "../../generated/prisma/client";
 import type { ErrorResult } from "../../common/errors";
 import { errorResult } from "../../common/errors";
 import { createLoaders } from "../../context/loaders";
-import type { RequestContext } from "../../context/context";
+import type { BankContext } from "../../context/context";
+import { scopeTransactionToBanks } from "../../db/row-security";
 import type { Db } from "../../db/database";
 import { availableMinutes, roomMinutes } from "./ledger.rules";
 import { AccountNotActive, AlreadyReversed, CeilingExceeded, InsufficientBalance, NotAllowed, SameAccount } from "./ledger.type";
@@ -110,16 +111,25 @@ export async function retrying<T>(db: Db, fn: (tx: Db) => Promise<T>, onRetry: (
   }
 }
 
-/** `retrying` with a context derived for the transaction (fresh loaders bound to it). */
-export async function ledgerTransaction<C extends RequestContext, T>(ctx: C, fn: (tx: C) => Promise<T>): Promise<T | ErrorResult> {
+/**
+ * `retrying` with a context derived for the transaction (fresh loaders bound to it). On
+ * PostgreSQL each attempt first narrows its transaction by row-level security to the context's
+ * bank and `otherBanks` (cross-bank work names every bank it touches: both banks of an
+ * inter-bank transfer or of a partnership), like inTransaction: a statement in it that forgets
+ * its bank filter cannot see or change any other bank.
+ */
+export async function ledgerTransaction<C extends BankContext, T>(ctx: C, fn: (tx: C) => Promise<T>, otherBanks: readonly string[] = []): Promise<T | ErrorResult> {
   if (!("$transaction" in ctx.db)) throw new Error("ledgerTransaction must start outside any transaction so that it can retry");
+  const banks = [...new Set([ctx.bank.id, ...otherBanks])];
+  const narrow = ctx.app.database.rowSecurity;
   // Hooks registered in the attempt that commits run after it (e.g. publishing the events the
   // transaction recorded); those of attempts that rolled back are dropped.
   let hooks: (() => void)[] = [];
   const result = await retrying(
     ctx.db as Db,
-    (txDb) => {
+    async (txDb) => {
       hooks = [];
+      if (narrow) await scopeTransactionToBanks(txDb, banks);
       return fn(Object.freeze({ ...ctx, db: txDb, loaders: createLoaders(txDb), afterCommit: (hook: () => void) => void hooks.push(hook) }));
     },
     (attempt, err) => ctx.log.debug({ attempt, sqlState: sqlStateOf(err) }, "ledger transaction retried"),
