@@ -5,12 +5,22 @@
 // bypass the policies), so there the services' tenant filters are the only line.
 import pg from "pg";
 import { bankContext, inTransaction, makeContext } from "../../src/context/context";
+import { ledgerTransaction } from "../../src/modules/ledger/ledger.engine";
 import { flavour } from "../helpers/database";
-import { recordExchange } from "../helpers/ledger";
+import { partnershipMutation, propose, send } from "../helpers/federation";
+import { myAccount, recordExchange } from "../helpers/ledger";
 import { startTestServer, type TestServer } from "../helpers/server";
 import { createBank, join, platformAdmin, signUp, type Actor } from "../helpers/world";
 
 const PROTECTED = ["Account", "Transfer", "MemberProfile", "Interview", "Reference", "SafeguardingCheck"];
+/**
+ * Tables with a bank column and no policy, each for a reason given in migration
+ * 20261128230000_row_level_security_every_bank_table: count-only statistics rollups, read across
+ * every bank by design.
+ */
+const WITHOUT_POLICY = ["StatsBankPeriod", "StatsBankPeriodCategory", "StatsInterBankFlow", "StatsInstitutionHours", "StatsParticipation"];
+/** The bank columns of the tables that span two banks: a row is in scope when either side is. */
+const TWO_SIDED: Record<string, [string, string]> = { InterBankTransfer: ["timebankId", "targetTimebankId"], Partnership: ["proposerBankId", "partnerBankId"] };
 
 if (flavour() !== "postgres") {
   it.todo("row-level security (runs on PostgreSQL only: set TEST_DATABASE_URL)");
@@ -19,13 +29,17 @@ if (flavour() !== "postgres") {
     let t: TestServer;
     let bankA: { id: string };
     let bankB: { id: string };
+    let bankC: { id: string };
     let appRole: pg.Client;
+    /** Every table with a policy, and its bank column(s). */
+    let policed: { table: string; columns: string[] }[];
 
     beforeAll(async () => {
       t = await startTestServer();
       const admin = await platformAdmin(t);
       const banks: { id: string }[] = [];
-      for (const slug of ["rls-a", "rls-b"]) {
+      const people: Record<string, { coordinator: Actor; giver: Actor; receiverId: string }> = {};
+      for (const slug of ["rls-a", "rls-b", "rls-c"]) {
         const coordinator: Actor = await signUp(t, `${slug} Coordinator`);
         banks.push(await createBank(t, admin, slug, coordinator));
         const giver = await signUp(t, `${slug} Giver`);
@@ -42,11 +56,31 @@ if (flavour() !== "postgres") {
             coordinator.personId,
           ]),
         );
+        people[slug] = { coordinator, giver, receiverId: r };
       }
-      [bankA, bankB] = banks;
+      [bankA, bankB, bankC] = banks;
+      // B and C are partners, and B's giver sends ten minutes to C: rows that span two banks
+      // (the partnership, the inter-bank transfer), none of them bank A's.
+      const b = people["rls-b"];
+      const c = people["rls-c"];
+      const proposed = await propose(b.coordinator, { timebank: "rls-b", partnerBank: "rls-c", purposes: ["GENERAL"], outgoingCapMinutes: 600, incomingCapMinutes: 600, incomingNeedsAcceptance: false });
+      expect(await partnershipMutation(c.coordinator, "acceptPartnership", proposed.id)).toMatchObject({ status: "ACTIVE" });
+      const sent = await send(b.giver, { from: (await myAccount(b.giver, "rls-b")).id, toBank: "rls-c", toMember: c.receiverId, minutes: 10, purpose: "GENERAL" });
+      expect(sent).toMatchObject({ __typename: "InterBankTransfer", status: "POSTED" });
       // A connection as the application role, as a tool or a bug would open one.
       appRole = new pg.Client({ connectionString: t.db.url!, options: "-c role=timebank_app" });
       await appRole.connect();
+      policed = await t.db.withSession(async (s) =>
+        (
+          await s.query<{ table: string; columns: string[] }>(
+            `SELECT c.relname AS "table", array_agg(a.attname::text ORDER BY a.attname) AS columns
+               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+               JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname IN ('timebankId', 'targetTimebankId', 'proposerBankId', 'partnerBankId')
+              WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.relrowsecurity
+              GROUP BY c.relname ORDER BY c.relname`,
+          )
+        ).map((r) => ({ table: r.table, columns: typeof r.columns === "string" ? String(r.columns).replace(/[{}]/g, "").split(",") : r.columns })),
+      );
     });
     afterAll(async () => {
       await appRole?.end();
@@ -123,6 +157,82 @@ if (flavour() !== "postgres") {
       // Outside such a transaction the server's connections see every bank: its filters are the first line.
       const all = new Set((await t.db.prisma.account.findMany({ select: { timebankId: true } })).map((r) => r.timebankId));
       expect(all.has(bankA.id) && all.has(bankB.id)).toBe(true);
+    });
+
+    it("every table that belongs to a bank has the policy, except the documented statistics rollups", async () => {
+      const tables = await t.db.withSession((s) =>
+        s.query<{ table: string; rls: boolean; policies: number }>(
+          `SELECT c.relname AS "table", c.relrowsecurity AS rls,
+                  (SELECT count(*)::int FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = 'bank_scope') AS policies
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = current_schema() AND c.relkind = 'r'
+              AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname IN ('timebankId', 'proposerBankId'))`,
+        ),
+      );
+      expect(tables.length).toBeGreaterThan(35);
+      const unprotected = tables.filter((r) => !r.rls || r.policies !== 1).map((r) => r.table).sort();
+      expect(unprotected).toEqual([...WITHOUT_POLICY].sort());
+      expect(policed.map((p) => p.table)).toEqual(expect.arrayContaining([...PROTECTED, "Membership", "Post", "OutboxEvent", "Partnership", "InterBankTransfer", "PartnerClearing"]));
+    });
+
+    /** Rows of `table` the scope must not show: those with no bank column naming a bank in `scope`. */
+    const outside = (table: string, columns: string[], scope: string[]) =>
+      `SELECT count(*)::int AS n FROM "${table}" WHERE NOT (${(TWO_SIDED[table] ?? columns.filter((c) => c === "timebankId")).map((c) => `"${c}" = ANY($1::uuid[])`).join(" OR ")})`;
+
+    it("named for bank A, a statement with no bank filter finds no row of another bank in any protected table; rows of two banks show from either side", async () => {
+      // The owner sees rows of the other banks in these tables, so finding none below means something.
+      const asOwner = async (sql: string, params: unknown[]) => t.db.withSession(async (s) => Number((await s.query<{ n: number }>(sql, params))[0].n));
+      for (const table of ["Membership", "Category", "Account", "Transfer", "OutboxEvent", "Partnership", "InterBankTransfer", "PartnerClearing", "MemberProfile"]) {
+        const columns = policed.find((p) => p.table === table)!.columns;
+        expect([table, (await asOwner(outside(table, columns, [bankA.id]), [[bankA.id]])) > 0]).toEqual([table, true]);
+      }
+      await appRole.query("BEGIN");
+      try {
+        await appRole.query(`SELECT set_config('timebank.bank_ids', $1, true)`, [bankA.id]);
+        for (const { table, columns } of policed) {
+          expect([table, Number((await appRole.query(outside(table, columns, [bankA.id]), [[bankA.id]])).rows[0].n)]).toEqual([table, 0]);
+        }
+        expect(await count(appRole, "Membership")).toBeGreaterThan(0);
+        expect(await count(appRole, "Partnership")).toBe(0);
+        expect(await count(appRole, "InterBankTransfer")).toBe(0);
+        // Narrowed to the receiving bank C, the inter-bank transfer sent from B (kept with B) and the partnership show.
+        await appRole.query(`SELECT set_config('timebank.bank_ids', $1, true)`, [bankC.id]);
+        expect(await count(appRole, "InterBankTransfer")).toBe(1);
+        expect(await count(appRole, "Partnership")).toBe(1);
+        expect((await appRole.query(`SELECT DISTINCT "timebankId"::text AS b FROM "PartnerClearing"`)).rows.map((r) => r.b)).toEqual([bankC.id]);
+        // Bank A cannot create a partnership between B and C, nor write a row of B.
+        await appRole.query(`SELECT set_config('timebank.bank_ids', $1, true)`, [bankA.id]);
+        await appRole.query("SAVEPOINT probe");
+        await expect(
+          appRole.query(
+            `INSERT INTO "Partnership" ("id", "proposerBankId", "partnerBankId", "purposes", "proposerToPartnerCapMinutes", "partnerToProposerCapMinutes", "proposedById") VALUES (gen_random_uuid(), $1, $2, '{}', 0, 0, gen_random_uuid())`,
+            [bankB.id, bankC.id],
+          ),
+        ).rejects.toThrow(/row-level security/);
+        await appRole.query("ROLLBACK TO SAVEPOINT probe");
+        expect((await appRole.query(`UPDATE "Membership" SET "status" = 'LEFT' WHERE "timebankId" = $1`, [bankB.id])).rowCount).toBe(0);
+      } finally {
+        await appRole.query("ROLLBACK");
+      }
+    });
+
+    it("a ledger transaction is limited to the banks it names: its raw queries cannot see or change another bank", async () => {
+      const bank = await t.db.prisma.timebank.findUniqueOrThrow({ where: { id: bankA.id } });
+      const ctx = bankContext(makeContext(t.app, null, "rls-ledger"), bank);
+      const victim = (await t.db.prisma.account.findFirstOrThrow({ where: { timebankId: bankB.id } })).id;
+      const seen = await ledgerTransaction(ctx, async (tx) => {
+        const banks = async (table: string) => (await tx.db.$queryRawUnsafe<{ b: string }[]>(`SELECT DISTINCT "timebankId"::text AS b FROM "${table}"`)).map((r) => r.b);
+        const changed = await tx.db.$executeRaw`UPDATE "Account" SET "floorMinutes" = -99999 WHERE "id" = ${victim}::uuid`;
+        return { accounts: await banks("Account"), memberships: await banks("Membership"), outbox: await banks("OutboxEvent"), changed };
+      });
+      expect(seen).toEqual({ accounts: [bankA.id], memberships: [bankA.id], outbox: [bankA.id], changed: 0 });
+      // Cross-bank work names both banks, and sees exactly those two.
+      const both = await ledgerTransaction(
+        ctx,
+        async (tx) => (await tx.db.$queryRaw<{ b: string }[]>`SELECT DISTINCT "timebankId"::text AS b FROM "Account" ORDER BY 1`).map((r) => r.b),
+        [bankB.id],
+      );
+      expect(both).toEqual([bankA.id, bankB.id].sort());
     });
 
     it("the application role cannot switch the protection off, drop the ledger's triggers or rewrite the migration history", async () => {
