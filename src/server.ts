@@ -15,6 +15,7 @@ import { WebSocketServer } from "ws";
 import { useServer } from "graphql-ws/use/ws";
 import { PUBLIC_ERROR_CODES } from "./common/errors";
 import { buildContext, type App, type RequestContext } from "./context/context";
+import { runRequestScope } from "./db/bank-scope";
 import { isReadOnlyRequest } from "./context/read-cache";
 import { pendingMigrations } from "./db/migrations";
 import { mountStatistics } from "./modules/stats/stats.http";
@@ -169,6 +170,9 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
     "/graphql",
     executionDeadline(app),
     express.json({ limit: app.config.limits.bodyLimitBytes }),
+    // After the body parser (its callback runs outside the request's async context): the request's
+    // statements run in their own bank scope, narrowed once its context is built (row-level security).
+    (_req: express.Request, _res: express.Response, next: express.NextFunction) => runRequestScope(next),
     expressMiddleware(apollo, {
       context: async ({ req }) =>
         buildContext(app, { authorization: req.headers.authorization, requestId: randomUUID(), clientIp: req.ip ?? "unknown", readOnly: isReadOnlyRequest(req.body) }),

@@ -8,6 +8,7 @@ import type { RateLimiter } from "../common/rate-limit";
 import { unauthenticated } from "../common/errors";
 import type { Database, Db } from "../db/database";
 import { scopeTransactionToBanks } from "../db/row-security";
+import { EVERY_BANK, narrowRequestScope } from "../db/bank-scope";
 import type { Timebank } from "../generated/prisma/client";
 import type { MembershipRole, MembershipStatus } from "../generated/prisma/enums";
 import { verifyToken } from "../modules/auth/token";
@@ -42,6 +43,14 @@ export interface Viewer {
   /** Of the national umbrella body: reads anonymised cross-bank statistics (granted by a platform admin). */
   isUmbrella: boolean;
   memberships: ViewerMembership[];
+  /**
+   * Banks whose rows this viewer's requests may read, for row-level security (src/db/bank-scope.ts):
+   * the banks of their memberships (whatever the status: an applicant reads their application)
+   * and of the institutions they act for (a delegate approves transfers of members their
+   * institution supervises), and the federation partners of all those banks (an inter-bank
+   * transfer names its recipient in the other bank). The services' rules decide what of it they see.
+   */
+  readableBankIds: string[];
 }
 
 export interface RequestContext {
@@ -79,16 +88,32 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export async function loadViewer(db: Db, personId: string): Promise<Viewer | null> {
   if (!UUID.test(personId)) return null;
+  // WARNING: runs with every bank in scope (before the request is narrowed): it finds the banks.
   const [person] = await db.$queryRaw<
-    { id: string; isPlatformAdmin: boolean; isUmbrella: boolean; erasedAt: Date | null; memberships: { timebankId: string; id: string; role: ViewerMembership["role"]; status: ViewerMembership["status"] }[] }[]
+    {
+      id: string;
+      isPlatformAdmin: boolean;
+      isUmbrella: boolean;
+      erasedAt: Date | null;
+      memberships: { timebankId: string; id: string; role: ViewerMembership["role"]; status: ViewerMembership["status"] }[];
+      readable: string[] | string | null;
+    }[]
   >`
     SELECT p."id"::text AS "id", p."isPlatformAdmin", p."isUmbrella", p."erasedAt",
            coalesce((SELECT json_agg(json_build_object('timebankId', m."timebankId", 'id', m."id", 'role', m."role", 'status', m."status"))
-                       FROM "Membership" m WHERE m."personId" = p."id"), '[]'::json) AS "memberships"
+                       FROM "Membership" m WHERE m."personId" = p."id"), '[]'::json) AS "memberships",
+           (WITH own AS (
+                SELECT m."timebankId" AS b FROM "Membership" m WHERE m."personId" = p."id"
+                UNION SELECT im."timebankId" FROM "InstitutionDelegate" d JOIN "InstitutionMembership" im ON im."institutionId" = d."institutionId" WHERE d."personId" = p."id")
+            SELECT array_agg(DISTINCT b::text) FROM (
+                SELECT b FROM own
+                UNION SELECT pa."partnerBankId" FROM "Partnership" pa JOIN own ON own.b = pa."proposerBankId"
+                UNION SELECT pa."proposerBankId" FROM "Partnership" pa JOIN own ON own.b = pa."partnerBankId") readable) AS "readable"
       FROM "Person" p WHERE p."id" = ${personId}::uuid`;
   // A person who asked to be forgotten is no one: their sessions end with the erasure.
   if (!person || person.erasedAt) return null;
   const memberships = typeof person.memberships === "string" ? JSON.parse(person.memberships) : person.memberships;
+  const others = typeof person.readable === "string" ? person.readable.replace(/[{}]/g, "").split(",").filter(Boolean) : (person.readable ?? []);
   return {
     personId: person.id,
     isPlatformAdmin: person.isPlatformAdmin,
@@ -99,7 +124,20 @@ export async function loadViewer(db: Db, personId: string): Promise<Viewer | nul
       role: m.role,
       status: m.status,
     })),
+    readableBankIds: [...new Set([...(memberships as { timebankId: string }[]).map((m) => m.timebankId), ...others])].sort(),
   };
+}
+
+/**
+ * What the request's statements outside transactions may see under row-level security: every
+ * bank for platform admins (they administer banks: create them, appoint their first admins),
+ * the viewer's readable banks otherwise, none for an anonymous request (the public directory's
+ * reads run with every bank on purpose, see timebank.loaders.ts).
+ */
+export function requestBankScope(viewer: Viewer | null): readonly string[] | typeof EVERY_BANK {
+  if (!viewer) return [];
+  if (viewer.isPlatformAdmin) return EVERY_BANK;
+  return viewer.readableBankIds;
 }
 
 /** Reads the bearer token (if any) and builds the context. A bad token is an error, not an anonymous request. */
@@ -126,6 +164,8 @@ export async function buildContext(app: App, info: RequestInfo = {}): Promise<Re
     viewer = info.readOnly && app.readCache.enabled ? await app.readCache.viewer(match[1], load) : await load();
     if (!viewer) throw unauthenticated("invalid token: log in again");
   }
+  // From here on, this request's statements see only the banks it may read (on PostgreSQL).
+  narrowRequestScope(requestBankScope(viewer));
   return makeContext(app, viewer, info.requestId ?? randomUUID(), info.clientIp ?? "unknown", info.readOnly ?? false);
 }
 

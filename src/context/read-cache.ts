@@ -113,8 +113,14 @@ export class ReadCache {
     return this.many(this.banksBySlug, slugs, load, (b, exp) => this.banksById.set(b.id, b, exp));
   }
 
-  categories(ids: readonly string[], load: (missing: string[]) => Promise<(Category | null)[]>): Promise<(Category | null)[]> {
-    return this.many(this.categoriesById, ids, load);
+  /**
+   * Categories by id, cached per bank scope (the request's timebank.bank_ids, see
+   * src/db/bank-scope.ts): categories are bank rows under row-level security, so a narrowed
+   * request must not be answered with what a wider one loaded, nor the other way round.
+   */
+  categories(ids: readonly string[], load: (missing: string[]) => Promise<(Category | null)[]>, scope: string): Promise<(Category | null)[]> {
+    const prefix = `${scope}\u0000`;
+    return this.many(this.categoriesById, ids.map((id) => prefix + id), (missing) => load(missing.map((k) => k.slice(prefix.length))));
   }
 
   /** Entries held now (for tests). */

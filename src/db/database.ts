@@ -9,6 +9,7 @@ import pg from "pg";
 import { PrismaClient } from "../generated/prisma/client";
 import type { Config } from "../config";
 import type { SqlSession } from "./migrations";
+import { BankScopedPool, keepBankScopeThroughBatching } from "./bank-scope";
 
 export type Db = PrismaClient;
 
@@ -27,6 +28,11 @@ export interface Database {
    * applies to it (PostgreSQL with DATABASE_APP_ROLE; the embedded database works as owner).
    */
   rowSecurity: boolean;
+  /**
+   * Session settings of timebank.bank_ids sent so far because a connection served a request of
+   * other banks than its previous one (for tests and benchmarks; 0 without row-level security).
+   */
+  scopeSwitches(): number;
   /** Number of SQL statements Prisma has sent so far (for tests and benchmarks). */
   queryCount(): number;
   close(): Promise<void>;
@@ -72,14 +78,16 @@ export async function openPostgres(opts: PostgresOptions): Promise<Database> {
   const guards = `-c statement_timeout=15000 -c idle_in_transaction_session_timeout=30000${searchPath}`;
   const appRole = opts.appRole ?? null;
   if (appRole && !/^[a-z_][a-z0-9_]*$/.test(appRole)) throw new Error(`invalid role name ${appRole}`);
-  const pool = new pg.Pool({
+  const poolConfig = {
     connectionString: opts.url,
     max: opts.poolSize,
-    // As the application role, a connection sees every bank in the protected tables until a
-    // transaction narrows it (src/db/row-security.ts); a connection of that role without this
-    // setting sees nothing there.
+    // As the application role, a connection starts with every bank in the protected tables; a
+    // request's statements narrow it to the request's banks (src/db/bank-scope.ts), a transaction
+    // narrows itself (src/db/row-security.ts). A connection of that role without this setting
+    // sees nothing there.
     options: appRole ? `${guards} -c role=${appRole} -c timebank.bank_ids=*` : guards,
-  });
+  };
+  const pool = appRole ? new BankScopedPool(poolConfig) : new pg.Pool(poolConfig);
   // The owner's connection, for migrations and /readyz: at most one, opened when needed. The
   // application pool connects lazily, after the migration that creates its role has run.
   const ownerPool = new pg.Pool({ connectionString: opts.url, max: 1, idleTimeoutMillis: 5_000, options: guards });
@@ -97,6 +105,7 @@ export async function openPostgres(opts: PostgresOptions): Promise<Database> {
   }
   const adapter = new PrismaPg(pool, { schema: opts.schema });
   const prisma = new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] });
+  if (appRole) keepBankScopeThroughBatching(prisma);
   const queryCount = countQueries(prisma);
   // Fail fast with a clear message when the database cannot be reached.
   const probe = await ownerPool.connect();
@@ -106,6 +115,7 @@ export async function openPostgres(opts: PostgresOptions): Promise<Database> {
     prisma,
     description: `PostgreSQL ${redact(opts.url)}${opts.schema ? ` (schema ${opts.schema})` : ""}${appRole ? ` as role ${appRole}` : ""}`,
     queryCount,
+    scopeSwitches: () => (pool instanceof BankScopedPool ? pool.scopeSwitches : 0),
     rowSecurity: appRole !== null,
     async withSession(fn) {
       const client = await ownerPool.connect();
@@ -196,6 +206,7 @@ export async function openPglite(opts: PgliteOptions): Promise<Database> {
       prisma,
       description: dataPath ? `embedded PGlite in ${dataPath}` : "embedded PGlite in memory",
       queryCount,
+      scopeSwitches: () => 0,
       // One connection, which also migrates: it stays the owner, and owners bypass the policies.
       rowSecurity: false,
       async withSession(fn) {

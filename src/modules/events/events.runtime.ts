@@ -1,5 +1,6 @@
 // The real-time machinery of one process: the pub/sub, the outbox relay, and the access check
 // every delivered event goes through. Built by createApp, started and stopped with the server.
+import { everyBank } from "../../db/bank-scope";
 import DataLoader from "dataloader";
 import type { Config } from "../../config";
 import type { Logger } from "../../common/logger";
@@ -44,10 +45,13 @@ function membershipProbe(database: Database) {
         const [timebankId, personId] = key.split(":");
         byBank.set(timebankId, [...(byBank.get(timebankId) ?? []), personId]);
       }
-      const rows = await database.prisma.membership.findMany({
-        where: { OR: [...byBank].map(([timebankId, personIds]) => ({ timebankId, personId: { in: personIds } })) },
-        select: { id: true, timebankId: true, personId: true, role: true, status: true },
-      });
+      // Infrastructure, not a request's read: every bank (row-level security, src/db/bank-scope.ts).
+      const rows = await everyBank(() =>
+        database.prisma.membership.findMany({
+          where: { OR: [...byBank].map(([timebankId, personIds]) => ({ timebankId, personId: { in: personIds } })) },
+          select: { id: true, timebankId: true, personId: true, role: true, status: true },
+        }),
+      );
       const found = new Map(rows.map((r) => [`${r.timebankId}:${r.personId}`, r]));
       return keys.map((k) => found.get(k) ?? null);
     },
@@ -98,13 +102,14 @@ export function createEventsRuntime(config: Config, database: Database, log: Log
       const p = BigInt(position);
       if (p > lastHeard) lastHeard = p;
     },
-    kick: () => relay.kick(true),
+    // The relay is background work even when a request's commit kicks it: every bank.
+    kick: () => everyBank(() => relay.kick(true)),
     async start() {
       if (started) return;
       // Everything up to the newest position was published before this process listened.
       lastHeard = await lastPosition(database.prisma);
       await bus.start();
-      relay.start();
+      everyBank(() => relay.start()); // its timers are background work: every bank, whoever starts it
       started = true;
       log.info({ pubsub: bus.kind }, "real-time events started");
     },

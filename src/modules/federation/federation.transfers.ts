@@ -12,6 +12,7 @@
 // void, expire) is applied to each shard idempotently through the same guarded PENDING -> X
 // updates used here, so re-delivery is harmless and the twin check of ledger:verify finds any
 // leg whose partner has not caught up. Until then one PostgreSQL does it atomically.
+import { everyBank, withBankScope } from "../../db/bank-scope";
 import { recordInterBankChange } from "./federation.events";
 import { randomUUID } from "node:crypto";
 import type { Account, InterBankTransfer, Partnership, Prisma, Timebank } from "../../generated/prisma/client";
@@ -173,6 +174,12 @@ export interface Recipient {
 }
 
 async function findRecipient(ctx: RequestContext, target: BankContext, input: SendHoursToOtherBankInput): Promise<Recipient> {
+  // Any bank may be named as the target (the partnership is checked under lock, with its own
+  // refusal): the recipient is looked up in that bank alone (row-level security scope).
+  return withBankScope([target.bank.id], () => findRecipientIn(ctx, target, input));
+}
+
+async function findRecipientIn(ctx: RequestContext, target: BankContext, input: SendHoursToOtherBankInput): Promise<Recipient> {
   const given = [input.toMember, input.toInstitution, input.toPot ? true : null].filter((x) => x !== null && x !== undefined);
   if (given.length !== 1) throw badInput("give exactly one of toMember, toInstitution and toPot", "toMember");
   const where = { timebankId: target.bank.id };
@@ -578,13 +585,16 @@ export const declineInterBankTransfer = (ctx: RequestContext, id: string, reason
  * transaction; one decided meanwhile is skipped. Returns how many expired.
  */
 export async function expireDueInterBankTransfers(db: Db, now: Date, where: Prisma.InterBankTransferWhereInput = {}): Promise<number> {
-  const due = await db.interBankTransfer.findMany({ where: { ...where, status: { in: PENDING }, expiresAt: { lte: now } }, orderBy: { expiresAt: "asc" }, take: 1000 });
-  let expired = 0;
-  for (const t of due) {
-    const result = await retrying(db, (tx) => transition(tx, t, PENDING, "EXPIRED", { personId: null, reason: "expired" }, now));
-    if (result) expired++;
-  }
-  return expired;
+  // A system job, also when a read runs it: both banks' legs move (row-level security: every bank).
+  return everyBank(async () => {
+    const due = await db.interBankTransfer.findMany({ where: { ...where, status: { in: PENDING }, expiresAt: { lte: now } }, orderBy: { expiresAt: "asc" }, take: 1000 });
+    let expired = 0;
+    for (const t of due) {
+      const result = await retrying(db, (tx) => transition(tx, t, PENDING, "EXPIRED", { personId: null, reason: "expired" }, now));
+      if (result) expired++;
+    }
+    return expired;
+  });
 }
 
 /**

@@ -115,6 +115,7 @@ async function actingAs(ctx: RequestContext, rawMemberId: string): Promise<Actin
     isUmbrella: false,
     // WARNING: the member's membership in this one bank, and never a coordinator's rights.
     memberships: [{ timebankId: member.timebankId, membershipId: member.id, role: "MEMBER", status: member.status }],
+    readableBankIds: [member.timebankId],
   };
   return { ctx: Object.freeze({ ...ctx, viewer }), bank, actorId: me.membershipId, memberId: member.id };
 }

@@ -2,6 +2,7 @@
 // until the other party confirms), group exchanges, gifts, the community pot, reversals,
 // account limits, and reading accounts, transfers and statements. Every query is filtered by
 // the bank of the context; every movement of minutes goes through ledger.engine.ts.
+import { everyBank } from "../../db/bank-scope";
 import { randomUUID } from "node:crypto";
 import type { Prisma } from "../../generated/prisma/client";
 import type { TransferKind, TransferStatus } from "../../generated/prisma/enums";
@@ -446,6 +447,10 @@ export function rejectExchange(ctx: RequestContext, transferId: string, reason?:
  * Returns how many it confirmed.
  */
 export async function autoConfirmOverdueExchanges(db: Db, now: Date): Promise<number> {
+  return everyBank(() => autoConfirm(db, now)); // a system job: every bank (row-level security)
+}
+
+async function autoConfirm(db: Db, now: Date): Promise<number> {
   const banks = await db.timebank.findMany({ where: { autoConfirmAfterDays: { not: null } }, select: { id: true, autoConfirmAfterDays: true } });
   let confirmed = 0;
   for (const bank of banks) {

@@ -5,6 +5,7 @@ import express, { type Express, type Request, type Response } from "express";
 import { GraphQLError } from "graphql";
 import { PROJECT_ROOT } from "../../common/paths";
 import { buildContext, type App } from "../../context/context";
+import { runRequestScope } from "../../db/bank-scope";
 import { statistics } from "./stats.service";
 import { toCsv, type Figure } from "./stats.rules";
 import { StatsGrouping, type StatisticsReport } from "./stats.type";
@@ -39,7 +40,8 @@ function param(req: Request, name: string): string | undefined {
 }
 
 export function mountStatistics(app: App, expressApp: Express): void {
-  expressApp.get("/statistics/:table.csv", async (req: Request, res: Response) => {
+  // The export's statements run in the reader's bank scope (row-level security), like /graphql's.
+  expressApp.get("/statistics/:table.csv", (_req: Request, _res: Response, next: () => void) => runRequestScope(next), async (req: Request, res: Response) => {
     const table = req.params.table as Table;
     try {
       if (!TABLES.includes(table)) {

@@ -1,6 +1,7 @@
 // Statistics for the umbrella body and coordinators: read from the rollups, aggregated to the
 // grouping asked for, small cells suppressed. Nothing here returns a person, an id of a member
 // or a single exchange: only counts per period and group.
+import { everyBank } from "../../db/bank-scope";
 import { badInput, forbidden, notFound } from "../../common/errors";
 import { isStaff } from "../../context/access";
 import { inTransaction, requireViewer, type RequestContext } from "../../context/context";
@@ -49,7 +50,8 @@ export async function ensureFresh(ctx: RequestContext): Promise<Date | null> {
   if (last && Date.now() - last.getTime() <= ctx.app.config.statsMaxStalenessMs) return last;
   let running = refreshing.get(db);
   if (!running) {
-    running = refreshRollups(ctx.app.database).finally(() => refreshing.delete(db));
+    // Background work that a read waits for: every bank (row-level security, src/db/bank-scope.ts).
+    running = everyBank(() => refreshRollups(ctx.app.database)).finally(() => refreshing.delete(db));
     refreshing.set(db, running);
   }
   await running;

@@ -3,6 +3,7 @@ import type { Db } from "../../db/database";
 import type { Category, Timebank } from "../../generated/prisma/client";
 import { byKey, groupByKey } from "../../context/loaders";
 import type { ReadCache } from "../../context/read-cache";
+import { currentBankScope, everyBank } from "../../db/bank-scope";
 
 /** Banks and categories: from the read cache when the request only reads (see read-cache.ts). */
 export function createTimebankLoaders(db: Db, cache: ReadCache | null = null) {
@@ -12,16 +13,22 @@ export function createTimebankLoaders(db: Db, cache: ReadCache | null = null) {
   return {
     timebankById: new DataLoader<string, Timebank | null>((ids) => (cache ? cache.banksByIds(ids, banksById) : banksById(ids))),
     timebankBySlug: new DataLoader<string, Timebank | null>((slugs) => (cache ? cache.banksBySlugs(slugs, banksBySlug) : banksBySlug(slugs))),
-    categoryById: new DataLoader<string, Category | null>((ids) => (cache ? cache.categories(ids, categories) : categories(ids))),
+    // Categories are cached per bank scope (row-level security): a request never gets a category
+    // that its own scope would not have found.
+    categoryById: new DataLoader<string, Category | null>((ids) => (cache ? cache.categories(ids, categories, currentBankScope()) : categories(ids))),
+    // The public directory (Query.timebank, for anyone): a bank's categories and its number of
+    // active members are public, so they are read with every bank in scope.
     categoriesByTimebank: new DataLoader<string, Category[]>(async (ids) =>
-      groupByKey(ids, await db.category.findMany({ where: { timebankId: { in: [...ids] } }, orderBy: { name: "asc" } }), (c) => c.timebankId),
+      groupByKey(ids, await everyBank(() => db.category.findMany({ where: { timebankId: { in: [...ids] } }, orderBy: { name: "asc" } })), (c) => c.timebankId),
     ),
     activeMemberCountByTimebank: new DataLoader<string, number>(async (ids) => {
-      const rows = await db.membership.groupBy({
-        by: ["timebankId"],
-        where: { timebankId: { in: [...ids] }, status: "ACTIVE" },
-        _count: { _all: true },
-      });
+      const rows = await everyBank(() =>
+        db.membership.groupBy({
+          by: ["timebankId"],
+          where: { timebankId: { in: [...ids] }, status: "ACTIVE" },
+          _count: { _all: true },
+        }),
+      );
       const counts = new Map(rows.map((r) => [r.timebankId, r._count._all]));
       return ids.map((id) => counts.get(id) ?? 0);
     }),
