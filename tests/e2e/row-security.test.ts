@@ -4,7 +4,10 @@
 // PostgreSQL only: the embedded database has a single connection, which is the owner (owners
 // bypass the policies), so there the services' tenant filters are the only line.
 import pg from "pg";
-import { bankContext, inTransaction, makeContext } from "../../src/context/context";
+import { bankContext, buildContext, inTransaction, makeContext } from "../../src/context/context";
+import { createLoaders } from "../../src/context/loaders";
+import { ReadCache } from "../../src/context/read-cache";
+import { everyBank, runRequestScope, withBankScope } from "../../src/db/bank-scope";
 import { ledgerTransaction } from "../../src/modules/ledger/ledger.engine";
 import { flavour } from "../helpers/database";
 import { partnershipMutation, propose, send } from "../helpers/federation";
@@ -30,6 +33,7 @@ if (flavour() !== "postgres") {
     let bankA: { id: string };
     let bankB: { id: string };
     let bankC: { id: string };
+    let people: Record<string, { coordinator: Actor; giver: Actor; receiverId: string }>;
     let appRole: pg.Client;
     /** Every table with a policy, and its bank column(s). */
     let policed: { table: string; columns: string[] }[];
@@ -38,7 +42,7 @@ if (flavour() !== "postgres") {
       t = await startTestServer();
       const admin = await platformAdmin(t);
       const banks: { id: string }[] = [];
-      const people: Record<string, { coordinator: Actor; giver: Actor; receiverId: string }> = {};
+      people = {};
       for (const slug of ["rls-a", "rls-b", "rls-c"]) {
         const coordinator: Actor = await signUp(t, `${slug} Coordinator`);
         banks.push(await createBank(t, admin, slug, coordinator));
@@ -233,6 +237,76 @@ if (flavour() !== "postgres") {
         [bankB.id],
       );
       expect(both).toEqual([bankA.id, bankB.id].sort());
+    });
+
+    /** Banks of the rows of every protected table that the statements run by `query` find, without any bank filter. */
+    const banksSeen = async (query: (sql: string) => Promise<{ b: string }[]>) => {
+      const seen = new Set<string>();
+      for (const { table, columns } of policed) {
+        for (const column of TWO_SIDED[table] ?? columns.filter((c) => c === "timebankId")) {
+          for (const row of await query(`SELECT DISTINCT "${column}"::text AS b FROM "${table}"`)) seen.add(row.b);
+        }
+      }
+      return [...seen].sort();
+    };
+
+    it("inside a bank-A member's request, a statement without a bank filter finds no other bank's row in any protected table", async () => {
+      const member = people["rls-a"].giver;
+      const inRequest = await runRequestScope(async () => {
+        const ctx = await buildContext(t.app, { authorization: `Bearer ${member.token}`, readOnly: true });
+        expect(ctx.viewer!.readableBankIds).toEqual([bankA.id]);
+        return banksSeen((sql) => ctx.db.$queryRawUnsafe(sql));
+      });
+      expect(inRequest).toEqual([bankA.id]);
+      // A member of bank B reads B and its federation partner C (an inter-bank transfer names its
+      // recipient in the other bank), never A.
+      const partnerSide = await runRequestScope(async () => {
+        const ctx = await buildContext(t.app, { authorization: `Bearer ${people["rls-b"].giver.token}` });
+        return banksSeen((sql) => ctx.db.$queryRawUnsafe(sql));
+      });
+      expect(partnerSide).toEqual([bankB.id, bankC.id].sort());
+      // Background work (no request scope), and work a request hands to the background, sees every bank.
+      expect(await banksSeen((sql) => t.db.prisma.$queryRawUnsafe(sql))).toEqual([bankA.id, bankB.id, bankC.id].sort());
+      const handedOff = await runRequestScope(async () => {
+        await buildContext(t.app, { authorization: `Bearer ${member.token}` });
+        return everyBank(() => banksSeen((sql) => t.db.prisma.$queryRawUnsafe(sql)));
+      });
+      expect(handedOff).toEqual([bankA.id, bankB.id, bankC.id].sort());
+    });
+
+    it("a narrowed request's GraphQL reads run on connections set for its banks: a statement changes the setting only when its connection served other banks", async () => {
+      const member = people["rls-a"].giver;
+      const before = t.db.scopeSwitches();
+      await member.client.ok(`{ myAccounts(timebank: "rls-a") { id } }`);
+      const afterFirst = t.db.scopeSwitches();
+      expect(afterFirst).toBeGreaterThan(before); // the pool's connections started with every bank
+      // The same request again: its connections are already set for bank A (the test pool is small).
+      for (let i = 0; i < 5; i++) await member.client.ok(`{ myAccounts(timebank: "rls-a") { id } }`);
+      expect(t.db.scopeSwitches() - afterFirst).toBeLessThanOrEqual(t.app.config.databasePoolSize);
+    });
+
+    it("Prisma's batching of findUnique calls made in the same tick keeps each caller in its own bank scope", async () => {
+      const accountOfA = await t.db.prisma.account.findFirstOrThrow({ where: { timebankId: bankA.id } });
+      const key = { timebankId_id: { timebankId: bankA.id, id: accountOfA.id } };
+      for (const order of [0, 1]) {
+        const calls = [
+          () => withBankScope([bankA.id], () => t.db.prisma.account.findUnique({ where: key })),
+          () => withBankScope([bankB.id], () => t.db.prisma.account.findUnique({ where: key })),
+        ];
+        const [first, second] = order === 0 ? calls : [...calls].reverse();
+        const results = await Promise.all([first(), second()]); // same tick: one Prisma batch without the scope in its key
+        const [asA, asB] = order === 0 ? results : [...results].reverse();
+        expect([order, asA?.id ?? null, asB]).toEqual([order, accountOfA.id, null]);
+      }
+    });
+
+    it("the shared read cache never answers a narrowed request with a category a wider one loaded", async () => {
+      const categoryOfB = await t.db.prisma.category.findFirstOrThrow({ where: { timebankId: bankB.id } });
+      const cache = new ReadCache(60_000);
+      const wide = await withBankScope("*", () => createLoaders(t.db.prisma, cache).categoryById.load(categoryOfB.id));
+      expect(wide?.id).toBe(categoryOfB.id);
+      expect(await withBankScope([bankA.id], () => createLoaders(t.db.prisma, cache).categoryById.load(categoryOfB.id))).toBeNull();
+      expect((await withBankScope([bankB.id], () => createLoaders(t.db.prisma, cache).categoryById.load(categoryOfB.id)))?.id).toBe(categoryOfB.id);
     });
 
     it("the application role cannot switch the protection off, drop the ledger's triggers or rewrite the migration history", async () => {
