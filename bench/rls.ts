@@ -7,9 +7,18 @@
 //   app *    the server's role timebank_app with its connection default (every bank)
 //   app bank timebank_app inside a transaction narrowed to the bank (as inTransaction does),
 //            with BEGIN, set_config and COMMIT counted in
+//   app session  timebank_app with its session setting already narrowed to the bank (what a
+//            request's statement costs on a connection that last served the same banks)
+//   app switch   timebank_app, the session setting changed before every read (what a statement
+//            costs when its connection last served other banks: one more round trip)
 // Reads: one account by id; a page of 20 transfers of an account, newest first; the sum of a
 // bank's balances (2,000 rows through the policy). Medians of rounds of `iterations` sequential
 // statements on one connection, in microseconds per read.
+//
+// Then the server's own path: requests of the 4 banks in random order, `--concurrency` at a time
+// (default 16), each 5 account reads through Prisma on the application pool (6 connections),
+// once narrowed to the request's bank (src/db/bank-scope.ts) and once with every bank ('*', as
+// before): reads per second, and how many statements had to change their connection's setting.
 //
 // BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres) names the server; a
 // fresh database is created for the run and dropped afterwards.
@@ -17,12 +26,19 @@ import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { openPostgres } from "../src/db/database";
+import { everyBank, withBankScope } from "../src/db/bank-scope";
 import { migrate } from "../src/db/migrations";
 import { median, withDatabase } from "./lib";
 
-const { values } = parseArgs({ options: { rounds: { type: "string", default: "5" }, iterations: { type: "string", default: "2000" } } });
+const { values } = parseArgs({
+  options: { rounds: { type: "string", default: "5" }, iterations: { type: "string", default: "2000" }, concurrency: { type: "string", default: "16" }, requests: { type: "string", default: "2000" } },
+});
 const ROUNDS = Number(values.rounds);
 const ITERATIONS = Number(values.iterations);
+const CONCURRENCY = Number(values.concurrency);
+const REQUESTS = Number(values.requests);
+const READS_PER_REQUEST = 5;
+const POOL = 6;
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const BANKS = 4;
 const ACCOUNTS = 2000;
@@ -73,6 +89,15 @@ async function main() {
     const app = new pg.Client({ connectionString: url, options: "-c role=timebank_app -c timebank.bank_ids=*" });
     await app.connect();
     clients.push(app);
+    const narrowed = new pg.Client({ connectionString: url, options: "-c role=timebank_app -c timebank.bank_ids=*" });
+    await narrowed.connect();
+    clients.push(narrowed);
+    await narrowed.query(`SELECT set_config('timebank.bank_ids', $1, false)`, [bank]);
+    const switching = new pg.Client({ connectionString: url, options: "-c role=timebank_app -c timebank.bank_ids=*" });
+    await switching.connect();
+    clients.push(switching);
+    // Two scopes that both hold the bank, so that every read finds its rows.
+    const scopes = [bank, [bank, bankIds[2]].sort().join(",")];
 
     const reads: Record<string, (c: pg.Client, i: number) => Promise<unknown>> = {
       "account by id": (c, i) => c.query({ name: "acc", text: `SELECT * FROM "Account" WHERE "timebankId" = $1 AND "id" = $2`, values: [bank, accountIds[i % accountIds.length]] }),
@@ -92,6 +117,11 @@ async function main() {
         await app.query({ name: "scope", text: `SELECT set_config('timebank.bank_ids', $1, true)`, values: [bank] });
         await read(app, i);
         await app.query("COMMIT");
+      },
+      "app session": (read, i) => read(narrowed, i),
+      "app switch": async (read, i) => {
+        await switching.query({ name: "session", text: `SELECT set_config('timebank.bank_ids', $1, false)`, values: [scopes[i % 2]] });
+        await read(switching, i);
       },
     };
     // The narrowed transaction really sees one bank only (else the numbers would mean nothing).
@@ -115,13 +145,61 @@ async function main() {
     }
     const load = (await import("node:os")).loadavg().map((l) => l.toFixed(2)).join(" ");
     console.log(`row-level security read cost, median of ${ROUNDS} rounds x ${ITERATIONS} reads, µs per read (load average ${load})`);
-    console.log(`${"read".padEnd(30)}${"owner".padStart(10)}${"app *".padStart(10)}${"app bank".padStart(10)}${"app * / owner".padStart(16)}`);
+    const wayNames = Object.keys(ways);
+    console.log(`${"read".padEnd(30)}${wayNames.map((w) => w.padStart(13)).join("")}${"app * / owner".padStart(16)}`);
     for (const [readName, byWay] of Object.entries(results)) {
-      const o = median(byWay.owner);
-      const a = median(byWay["app *"]);
-      const b = median(byWay["app bank"]);
-      console.log(`${readName.padEnd(30)}${o.toFixed(0).padStart(10)}${a.toFixed(0).padStart(10)}${b.toFixed(0).padStart(10)}${(a / o).toFixed(2).padStart(16)}`);
+      const cells = wayNames.map((w) => median(byWay[w]).toFixed(0).padStart(13)).join("");
+      console.log(`${readName.padEnd(30)}${cells}${(median(byWay["app *"]) / median(byWay.owner)).toFixed(2).padStart(16)}`);
     }
+
+    // The server's path: Prisma on the application pool, requests of random banks interleaved.
+    const server = await openPostgres({ url, poolSize: POOL, appRole: "timebank_app" });
+    try {
+      const accountsOf = new Map<string, string[]>();
+      for (const b of bankIds) {
+        accountsOf.set(b, (await owner.query(`SELECT "id" FROM "Account" WHERE "timebankId" = $1 LIMIT 200`, [b])).rows.map((r) => r.id as string));
+      }
+      let seed = 42;
+      const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      const oneRequest = async (b: string) => {
+        const ids = accountsOf.get(b)!;
+        for (let r = 0; r < READS_PER_REQUEST; r++) {
+          const id = ids[Math.floor(random() * ids.length)];
+          const found = await server.prisma.account.findFirst({ where: { timebankId: b, id } });
+          if (!found) throw new Error("a narrowed request did not find its own bank's account");
+        }
+      };
+      const modes: Record<string, (b: string) => Promise<void>> = {
+        "every bank (*)": (b) => everyBank(() => oneRequest(b)),
+        "narrowed to the request's bank": (b) => withBankScope([b], () => oneRequest(b)),
+      };
+      const mix: Record<string, { perSecond: number[]; switchShare: number[] }> = {};
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const [mode, run] of Object.entries(modes)) {
+          const banksInOrder = Array.from({ length: REQUESTS }, () => bankIds[Math.floor(random() * bankIds.length)]);
+          const switchesBefore = server.scopeSwitches();
+          const started = process.hrtime.bigint();
+          let next = 0;
+          await Promise.all(
+            Array.from({ length: CONCURRENCY }, async () => {
+              while (next < banksInOrder.length) await run(banksInOrder[next++]);
+            }),
+          );
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          const statements = REQUESTS * READS_PER_REQUEST;
+          const m = (mix[mode] ??= { perSecond: [], switchShare: [] });
+          m.perSecond.push(statements / seconds);
+          m.switchShare.push((server.scopeSwitches() - switchesBefore) / statements);
+        }
+      }
+      console.log(`\nrequests of ${BANKS} banks in random order, ${CONCURRENCY} at a time, ${READS_PER_REQUEST} reads each, pool of ${POOL}; median of ${ROUNDS} rounds x ${REQUESTS} requests`);
+      console.log(`${"mode".padEnd(34)}${"reads/s".padStart(10)}${"setting changes per read".padStart(27)}`);
+      for (const [mode, m] of Object.entries(mix)) console.log(`${mode.padEnd(34)}${median(m.perSecond).toFixed(0).padStart(10)}${median(m.switchShare).toFixed(3).padStart(27)}`);
+    } finally {
+      await server.close();
+    }
+    const after = (await import("node:os")).loadavg().map((l) => l.toFixed(2)).join(" ");
+    console.log(`load average after: ${after}`);
   } finally {
     await Promise.all(clients.map((c) => c.end().catch(() => {})));
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
