@@ -75,6 +75,17 @@ export function narrowRequestScope(bankIds: readonly string[] | typeof EVERY_BAN
   if (holder) holder.setting = bankScopeSetting(bankIds);
 }
 
+/**
+ * Adds banks to the current request's scope (no-op outside a request, or when it sees every
+ * bank): for a mutation after which the viewer may read a bank they could not before (applying
+ * to join it), so that the rest of the same request's answer can be read.
+ */
+export function widenRequestScope(bankIds: readonly string[]): void {
+  const holder = storage.getStore();
+  if (!holder || holder.setting === EVERY_BANK) return;
+  holder.setting = bankScopeSetting([...holder.setting.split(",").filter(Boolean), ...bankIds]);
+}
+
 /** Runs fn with the given banks in scope (tests, and reads limited to known banks). */
 export function withBankScope<T>(bankIds: readonly string[] | typeof EVERY_BANK, fn: () => T): T {
   return runIn({ setting: bankScopeSetting(bankIds) }, fn);

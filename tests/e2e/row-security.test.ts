@@ -9,6 +9,7 @@ import { createLoaders } from "../../src/context/loaders";
 import { ReadCache } from "../../src/context/read-cache";
 import { everyBank, runRequestScope, withBankScope } from "../../src/db/bank-scope";
 import { ledgerTransaction } from "../../src/modules/ledger/ledger.engine";
+import { applyToTimebank } from "../../src/modules/member/member.service";
 import { flavour } from "../helpers/database";
 import { partnershipMutation, propose, send } from "../helpers/federation";
 import { myAccount, recordExchange } from "../helpers/ledger";
@@ -272,6 +273,19 @@ if (flavour() !== "postgres") {
         return everyBank(() => banksSeen((sql) => t.db.prisma.$queryRawUnsafe(sql)));
       });
       expect(handedOff).toEqual([bankA.id, bankB.id, bankC.id].sort());
+    });
+
+    it("an applicant reads their new membership in the rest of the request that applied", async () => {
+      const applicant = await signUp(t, "rls Applicant");
+      const seen = await runRequestScope(async () => {
+        const ctx = await buildContext(t.app, { authorization: `Bearer ${applicant.token}` });
+        expect(ctx.viewer!.readableBankIds).toEqual([]);
+        const bank = await t.db.prisma.timebank.findUniqueOrThrow({ where: { id: bankA.id } });
+        const applied = await applyToTimebank(bankContext(ctx, bank));
+        expect(applied).toMatchObject({ status: "APPLIED" });
+        return ctx.db.membership.findMany({ where: { personId: applicant.personId }, select: { timebankId: true } });
+      });
+      expect(seen).toEqual([{ timebankId: bankA.id }]);
     });
 
     it("a narrowed request's GraphQL reads run on connections set for its banks: a statement changes the setting only when its connection served other banks", async () => {

@@ -1,5 +1,6 @@
 // Membership and member profiles: applying, approval by coordinators, pausing, leaving, roles,
 // the member list and profile edits. Every query is filtered by the bank of the context.
+import { widenRequestScope } from "../../db/bank-scope";
 import { Prisma } from "../../generated/prisma/client";
 import type { Membership } from "../../generated/prisma/client";
 import type { MembershipRole, MembershipStatus } from "../../generated/prisma/enums";
@@ -133,7 +134,7 @@ export async function applyToTimebank(ctx: BankContext): Promise<MembershipResul
     });
   }
   try {
-    return await inTransaction(ctx, async (tx) => {
+    const created = await inTransaction(ctx, async (tx) => {
       // Member numbers come from a counter on the bank row: the row lock orders concurrent applications.
       const { nextMemberNumber } = await tx.db.timebank.update({
         where: { id: tx.bank.id },
@@ -152,6 +153,9 @@ export async function applyToTimebank(ctx: BankContext): Promise<MembershipResul
       await recordApplication(tx, member);
       return member;
     });
+    // The applicant may read their new membership in the rest of this request (row-level security).
+    widenRequestScope([ctx.bank.id]);
+    return created;
   } catch (err) {
     if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
       return errorResult(MembershipRefused, "ALREADY_MEMBER", `you already have a membership in ${ctx.bank.name}`, { currentStatus: null });
