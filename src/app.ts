@@ -17,6 +17,8 @@ import { createEventsRuntime } from "./modules/events/events.runtime";
 import type { EventBus } from "./modules/events/event-bus";
 import { setExchangeHistorySource } from "./modules/matching/exchange-history";
 import { ledgerExchangeHistory } from "./modules/ledger/ledger.history";
+import { PostingBatcher } from "./modules/ledger/ledger.batch";
+import { Coalescer } from "./context/coalesce";
 
 // Matching ranks people by what they gave and received: the ledger is its source.
 setExchangeHistorySource(ledgerExchangeHistory);
@@ -64,6 +66,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       rateLimiter: opts.rateLimiter ?? createRateLimiter(config.redisUrl, clock, log),
       events,
       readCache: new ReadCache(config.readCacheTtlMs),
+      postings: new PostingBatcher(database.prisma, config.ledgerBatch),
+      coalesce: new Coalescer(database.prisma),
     };
     let seeded = false;
     if (config.seedDemoData && (await database.prisma.timebank.count()) === 0) {

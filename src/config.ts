@@ -37,6 +37,8 @@ export interface Config {
   rateLimits: RateLimits;
   /** Statistics are read from rollups refreshed when older than this (0: refresh before every read). */
   statsMaxStalenessMs: number;
+  /** Group commit of postings (modules/ledger/ledger.batch.ts): most postings per call (1: off) and calls in flight. */
+  ledgerBatch: { maxBatch: number; concurrency: number };
 }
 
 /** Limits on what one request may ask for; see src/common/query-limits.ts. */
@@ -109,6 +111,7 @@ export function loadConfig(env: Env = process.env): Config {
     databasePoolSize: int(env, "DATABASE_POOL_SIZE", 10, 1, 200),
     databaseAppRole,
     readCacheTtlMs: int(env, "READ_CACHE_TTL_MS", 5000, 0, 60_000),
+    ledgerBatch: { maxBatch: int(env, "LEDGER_BATCH_SIZE", 32, 1, 60), concurrency: int(env, "LEDGER_BATCH_CONCURRENCY", 2, 1, 64) },
     migrateOnStart: bool(env, "MIGRATE_ON_START", true),
     seedDemoData: bool(env, "SEED_DEMO_DATA", !databaseUrl),
     authSecret,

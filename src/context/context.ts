@@ -15,6 +15,8 @@ import { verifyToken } from "../modules/auth/token";
 import type { EventsRuntime } from "../modules/events/events.runtime";
 import { createLoaders, type Loaders } from "./loaders";
 import type { ReadCache } from "./read-cache";
+import type { PostingBatcher } from "../modules/ledger/ledger.batch";
+import { viewerRows, type Coalescer, type ViewerRow } from "./coalesce";
 
 /** Everything long-lived the server holds: built once at start-up. */
 export interface App {
@@ -28,6 +30,10 @@ export interface App {
   events: EventsRuntime;
   /** Viewers, banks and categories for reads, for a few seconds; see read-cache.ts. */
   readCache: ReadCache;
+  /** Group commit of the ledger's postings; see modules/ledger/ledger.batch.ts. */
+  postings: PostingBatcher;
+  /** Fresh reads (viewers, banks, accounts) shared by requests arriving together; see coalesce.ts. */
+  coalesce: Coalescer;
 }
 
 export interface ViewerMembership {
@@ -87,29 +93,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * read cache pays for it; Prisma's nested select would send two).
  */
 export async function loadViewer(db: Db, personId: string): Promise<Viewer | null> {
-  if (!UUID.test(personId)) return null;
-  // WARNING: runs with every bank in scope (before the request is narrowed): it finds the banks.
-  const [person] = await db.$queryRaw<
-    {
-      id: string;
-      isPlatformAdmin: boolean;
-      isUmbrella: boolean;
-      erasedAt: Date | null;
-      memberships: { timebankId: string; id: string; role: ViewerMembership["role"]; status: ViewerMembership["status"] }[];
-      readable: string[] | string | null;
-    }[]
-  >`
-    SELECT p."id"::text AS "id", p."isPlatformAdmin", p."isUmbrella", p."erasedAt",
-           coalesce((SELECT json_agg(json_build_object('timebankId', m."timebankId", 'id', m."id", 'role', m."role", 'status', m."status"))
-                       FROM "Membership" m WHERE m."personId" = p."id"), '[]'::json) AS "memberships",
-           (WITH own AS (
-                SELECT m."timebankId" AS b FROM "Membership" m WHERE m."personId" = p."id"
-                UNION SELECT im."timebankId" FROM "InstitutionDelegate" d JOIN "InstitutionMembership" im ON im."institutionId" = d."institutionId" WHERE d."personId" = p."id")
-            SELECT array_agg(DISTINCT b::text) FROM (
-                SELECT b FROM own
-                UNION SELECT pa."partnerBankId" FROM "Partnership" pa JOIN own ON own.b = pa."proposerBankId"
-                UNION SELECT pa."proposerBankId" FROM "Partnership" pa JOIN own ON own.b = pa."partnerBankId") readable) AS "readable"
-      FROM "Person" p WHERE p."id" = ${personId}::uuid`;
+  const [row] = await viewerRows(db, [personId]);
+  return viewerOf(row);
+}
+
+/** A viewer row as a Viewer; null for no one (unknown, or erased). */
+export function viewerOf(person: ViewerRow | null): Viewer | null {
   // A person who asked to be forgotten is no one: their sessions end with the erasure.
   if (!person || person.erasedAt) return null;
   const memberships = typeof person.memberships === "string" ? JSON.parse(person.memberships) : person.memberships;
@@ -160,7 +149,8 @@ export async function buildContext(app: App, info: RequestInfo = {}): Promise<Re
       throw unauthenticated(check.reason === "expired" ? "your session has expired: log in again" : "invalid token: log in again");
     }
     const personId = check.claims.sub;
-    const load = () => loadViewer(app.database.prisma, personId);
+    // Fresh, in one statement with the viewers of the other requests arriving now (coalesce.ts).
+    const load = async () => viewerOf(await app.coalesce.viewers.load(personId));
     viewer = info.readOnly && app.readCache.enabled ? await app.readCache.viewer(match[1], load) : await load();
     if (!viewer) throw unauthenticated("invalid token: log in again");
   }
@@ -176,7 +166,7 @@ export function makeContext(app: App, viewer: Viewer | null, requestId: string, 
     app,
     db,
     viewer,
-    loaders: createLoaders(db, readCache),
+    loaders: createLoaders(db, readCache, app.coalesce),
     readCache,
     log: app.log.child({ reqId: requestId }),
     requestId,

@@ -9,11 +9,15 @@ import { createMemberLoaders } from "../modules/member/member.loaders";
 import { createPostLoaders } from "../modules/post/post.loaders";
 import { createTimebankLoaders } from "../modules/timebank/timebank.loaders";
 import type { ReadCache } from "./read-cache";
+import type { Coalescer } from "./coalesce";
 
-/** `cache`: the app's read cache for a request that can only read, else null. */
-export function createLoaders(db: Db, cache: ReadCache | null = null) {
+/**
+ * `cache`: the app's read cache for a request that can only read, else null. `coalesce`: the
+ * app's shared fresh reads (coalesce.ts) when `db` is the app's client, else null (transactions).
+ */
+export function createLoaders(db: Db, cache: ReadCache | null = null, coalesce: Coalescer | null = null) {
   return {
-    ...createTimebankLoaders(db, cache),
+    ...createTimebankLoaders(db, cache, coalesce),
     ...createMemberLoaders(db),
     ...createCapacityLoaders(),
     ...createPostLoaders(db),

@@ -86,6 +86,11 @@ export function widenRequestScope(bankIds: readonly string[]): void {
   holder.setting = bankScopeSetting([...holder.setting.split(",").filter(Boolean), ...bankIds]);
 }
 
+/** Runs fn with a scope read earlier by currentBankScope() (work grouped by scope, see coalesce.ts). */
+export function withScopeSetting<T>(setting: string, fn: () => T): T {
+  return runIn({ setting }, fn);
+}
+
 /** Runs fn with the given banks in scope (tests, and reads limited to known banks). */
 export function withBankScope<T>(bankIds: readonly string[] | typeof EVERY_BANK, fn: () => T): T {
   return runIn({ setting: bankScopeSetting(bankIds) }, fn);

@@ -7,6 +7,7 @@ import "reflect-metadata";
 import { randomUUID } from "node:crypto";
 import { ManualClock } from "../../src/common/clock";
 import { postTransfers, type Posting, type PostingLeg } from "../../src/modules/ledger/ledger.engine";
+import { PostingBatcher } from "../../src/modules/ledger/ledger.batch";
 import { NotAllowed } from "../../src/modules/ledger/ledger.type";
 import { verifyLedger } from "../../src/modules/ledger/ledger.verify";
 import { myAccount } from "../helpers/ledger";
@@ -189,5 +190,68 @@ describe("ledger_post_transfers", () => {
     await expect(postTransfers(t.db.prisma, p)).rejects.toThrow(/accounts named/);
     expect(await state(a)).toMatchObject({ balanceMinutes: 0 });
     expect(await t.db.prisma.refusedRequest.count({ where: { timebankId: bankId, idempotencyKey: p.key } })).toBe(0);
+  });
+});
+
+describe("ledger_post_batch (group commit: ledger.batch.ts)", () => {
+  it("postings sent in the same turn go out in one call, each with the answer it would get alone", async () => {
+    const [a, b, c] = [await newAccount("Sune"), await newAccount("Tove"), await newAccount("Ulla")];
+    const batcher = new PostingBatcher(t.db.prisma, { maxBatch: 32, concurrency: 1 });
+    const first = posting([leg(a, b, 100)]);
+    const foreign = posting([leg(a, otherBankAccount, 5)]);
+    const answers = await Promise.allSettled([
+      batcher.post(first),
+      batcher.post(posting([leg(b, c, 30)])), // sees the 100 minutes b has just received
+      batcher.post(posting([leg(c, a, 700)])), // beyond c's floor of -600: refused, moves nothing
+      batcher.post(first), // the same key and payload again: the first answer
+      batcher.post({ ...first, requestHash: "hash-2" }), // the same key, another payload
+      batcher.post(foreign), // fails alone; the others commit
+    ]);
+    expect(batcher.stats).toEqual({ calls: 1, postings: 6, largest: 6 });
+    const value = (i: number) => (answers[i] as PromiseFulfilledResult<unknown>).value;
+    expect(value(0)).toMatchObject({ outcome: "created", transfers: [{ id: first.legs[0].id, minutes: 100 }] });
+    expect(value(1)).toMatchObject({ outcome: "created", transfers: [{ minutes: 30 }] });
+    expect(value(2)).toMatchObject({ outcome: "refused", refusal: { code: "INSUFFICIENT_BALANCE", availableMinutes: 630 } });
+    expect(value(3)).toEqual({ outcome: "existing", transfers: (value(0) as { transfers: unknown[] }).transfers });
+    expect(value(4)).toEqual({ outcome: "reused" });
+    expect(answers[5]).toMatchObject({ status: "rejected", reason: { code: "23503", message: expect.stringMatching(/accounts named/) } });
+    expect(await state(a)).toMatchObject({ balanceMinutes: -100 });
+    expect(await state(b)).toMatchObject({ balanceMinutes: 70 });
+    expect(await state(c)).toMatchObject({ balanceMinutes: 30 });
+    expect(await t.db.prisma.transfer.count({ where: { timebankId: bankId, idempotencyKey: foreign.key } })).toBe(0);
+    expect(await t.db.prisma.refusedRequest.count({ where: { timebankId: bankId, idempotencyKey: foreign.key } })).toBe(0);
+  });
+
+  it("more postings than a call carries go out in several calls, in order, and a lone posting goes alone", async () => {
+    const [a, b] = [await newAccount("Vagn"), await newAccount("Wenche")];
+    const batcher = new PostingBatcher(t.db.prisma, { maxBatch: 4, concurrency: 1 });
+    const answers = await Promise.all(Array.from({ length: 10 }, () => batcher.post(posting([leg(a, b, 60)]))));
+    // a may go down to -600: the first ten hours pass, in the order they were sent
+    expect(answers.map((x) => x.outcome)).toEqual(Array(10).fill("created"));
+    expect(batcher.stats).toEqual({ calls: 3, postings: 10, largest: 4 });
+    expect(await batcher.post(posting([leg(a, b, 1)]))).toMatchObject({ outcome: "refused", refusal: { code: "INSUFFICIENT_BALANCE", availableMinutes: 0 } });
+    expect(batcher.stats).toEqual({ calls: 4, postings: 11, largest: 4 });
+    expect(await state(b)).toMatchObject({ balanceMinutes: 600 });
+  });
+
+  it("a server with group commit records exchanges arriving together through one call", async () => {
+    const ids: string[] = [];
+    for (const name of ["Xenia", "Yrsa", "Zacharias", "Åse"]) ids.push(await join(await signUp(t, name), coordinator, "vejle"));
+    const { calls, postings } = t.app.postings.stats;
+    const results = await Promise.all(
+      [0, 1, 2, 3].map((i) =>
+        coordinator.client.ok<{ recordExchange: { __typename: string } }>(
+          `mutation($input: RecordExchangeInput!) { recordExchange(input: $input) { __typename } }`,
+          { input: { timebank: "vejle", giverMemberId: ids[i], receiverMemberId: ids[(i + 1) % 4], minutes: 45, idempotencyKey: randomUUID() } },
+        ),
+      ),
+    );
+    expect(results.map((r) => r.recordExchange.__typename)).toEqual(Array(4).fill("Transfer"));
+    // Whether the four share a call depends on how the requests arrive; that they all went through
+    // the batcher (and were answered from it) does not.
+    expect(t.app.postings.stats.calls - calls).toBeGreaterThanOrEqual(1);
+    expect(t.app.postings.stats.postings - postings).toBe(4);
+    const balances = await t.db.prisma.account.findMany({ where: { timebankId: bankId, membershipId: { in: ids } }, select: { balanceMinutes: true } });
+    expect(balances.map((x) => x.balanceMinutes)).toEqual([0, 0, 0, 0]); // a ring: each gave and received 45
   });
 });

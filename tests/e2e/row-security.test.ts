@@ -316,6 +316,20 @@ if (flavour() !== "postgres") {
       }
     });
 
+    it("fresh reads shared by concurrent requests (coalesce.ts) keep each request's bank scope; the viewer lookup sees every bank", async () => {
+      const key = `${bankA.id}:${people["rls-a"].receiverId}`;
+      const [asA, asB] = await Promise.all([
+        withBankScope([bankA.id], () => t.app.coalesce.memberAccountsInScope([key])),
+        withBankScope([bankB.id], () => t.app.coalesce.memberAccountsInScope([key])),
+      ]);
+      expect(asA[0]?.timebankId).toBe(bankA.id);
+      expect(asB).toEqual([null]);
+      // Even asked from a request that sees no bank yet, the viewer row lists every membership.
+      const row = await withBankScope([], () => t.app.coalesce.viewers.load(people["rls-b"].giver.personId));
+      const memberships = typeof row!.memberships === "string" ? JSON.parse(row!.memberships) : row!.memberships;
+      expect(memberships.map((m: { timebankId: string }) => m.timebankId)).toEqual([bankB.id]);
+    });
+
     it("the shared read cache never answers a narrowed request with a category a wider one loaded", async () => {
       const categoryOfB = await t.db.prisma.category.findFirstOrThrow({ where: { timebankId: bankB.id } });
       const cache = new ReadCache(60_000);

@@ -318,13 +318,37 @@ const asJson = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : v);
  * retries); inside one (postTransfersOnce) it commits or rolls back with the caller's work.
  */
 export async function postTransfersOnce(db: Db | Tx, p: Posting): Promise<PostingOutcome> {
-  const legs = JSON.stringify(p.legs);
-  const events = JSON.stringify(p.events);
-  const refusal = p.refusal ? JSON.stringify(storedRefusal(p.refusal)) : null;
-  const [row] = await db.$queryRaw<{ outcome: PostingOutcome["outcome"]; result: unknown }[]>`
+  const a = postingArguments(p);
+  const [row] = await db.$queryRaw<PostingRow[]>`
     SELECT outcome, result FROM ledger_post_transfers(
-      ${p.timebankId}::uuid, ${p.key}, ${p.requestHash}, ${p.createdById}::uuid, ${p.now}::timestamptz, ${p.groupId}::uuid,
-      ${p.requireActive}, ${legs}::jsonb, ${events}::jsonb, ${refusal}::jsonb)`;
+      ${a.timebankId}::uuid, ${a.key}, ${a.hash}, ${a.createdBy}::uuid, ${a.now}::timestamptz, ${a.groupId}::uuid,
+      ${a.requireActive}, ${JSON.stringify(a.legs)}::jsonb, ${JSON.stringify(a.events)}::jsonb, ${a.refusal === null ? null : JSON.stringify(a.refusal)}::jsonb)`;
+  return postingOutcome(row);
+}
+
+/** What ledger_post_transfers answers (and ledger_post_batch, per posting). */
+export interface PostingRow {
+  outcome: PostingOutcome["outcome"];
+  result: unknown;
+}
+
+/** A posting as the SQL functions take it (ledger_post_batch reads these names from JSON). */
+export function postingArguments(p: Posting) {
+  return {
+    timebankId: p.timebankId,
+    key: p.key,
+    hash: p.requestHash,
+    createdBy: p.createdById,
+    now: p.now.toISOString(),
+    groupId: p.groupId,
+    requireActive: p.requireActive,
+    legs: p.legs,
+    events: p.events,
+    refusal: p.refusal ? storedRefusal(p.refusal) : null,
+  };
+}
+
+export function postingOutcome(row: PostingRow): PostingOutcome {
   switch (row.outcome) {
     case "created":
     case "existing":

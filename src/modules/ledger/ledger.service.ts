@@ -34,6 +34,7 @@ import type {
   SetAccountLimitsInput,
 } from "./ledger.input";
 import { recordTransferEvents, transferEvents } from "./ledger.events";
+import { batchable } from "./ledger.batch";
 import { outboxRow } from "../events/events.service";
 import * as rules from "./ledger.rules";
 import { memberStatements, period, statementOf } from "./ledger.statements";
@@ -64,6 +65,11 @@ export async function memberAccount(ctx: BankContext, rawMemberId: string, field
  * an account in this bank are absent from the map.
  */
 async function memberAccountsById(ctx: BankContext, membershipIds: string[]): Promise<Map<string, OwnedAccount>> {
+  if (ctx.app.coalesce.serves(ctx.db)) {
+    // Outside a transaction: in one statement with the other requests' accounts (context/coalesce.ts).
+    const found = await ctx.app.coalesce.memberAccountsInScope(membershipIds.map((id) => `${ctx.bank.id}:${id}`));
+    return new Map(found.filter((a) => a !== null).map((a) => [a.membershipId!, a as OwnedAccount]));
+  }
   const rows = await ctx.db.$queryRaw<Array<Account & { ownerPersonId: string; ownerStatus: NonNullable<OwnedAccount["membership"]>["status"] }>>`
     SELECT a.*, m."personId" AS "ownerPersonId", m."status"::text AS "ownerStatus"
     FROM "Account" a JOIN "Membership" m ON m."timebankId" = a."timebankId" AND m."id" = a."membershipId"
@@ -208,7 +214,12 @@ export async function createTransfers(ctx: BankContext, request: Request, plans:
     }
   };
   const { checkInTransaction } = request;
-  if (!checkInTransaction || posting.refusal) return answer(await postTransfers(ctx.db, posting), ctx);
+  if (!checkInTransaction || posting.refusal) {
+    // Alone in its own transaction: through the group commit when it can ride along (ledger.batch.ts).
+    const outside = "$transaction" in ctx.db;
+    const posted = outside && batchable(posting) && ctx.app.postings.options.maxBatch > 1 ? await ctx.app.postings.post(posting) : outside ? await postTransfers(ctx.db, posting) : await postTransfersOnce(ctx.db, posting);
+    return answer(posted, ctx);
+  }
   return ledgerTransaction(ctx, async (tx) => answer(await postTransfersOnce(tx.db, { ...posting, refusal: await checkInTransaction(tx) }), tx));
 }
 

@@ -4,11 +4,17 @@ import type { Category, Timebank } from "../../generated/prisma/client";
 import { byKey, groupByKey } from "../../context/loaders";
 import type { ReadCache } from "../../context/read-cache";
 import { currentBankScope, everyBank } from "../../db/bank-scope";
+import { loadAll, type Coalescer } from "../../context/coalesce";
 
-/** Banks and categories: from the read cache when the request only reads (see read-cache.ts). */
-export function createTimebankLoaders(db: Db, cache: ReadCache | null = null) {
-  const banksById = async (ids: readonly string[]) => byKey(ids, await db.timebank.findMany({ where: { id: { in: [...ids] } } }), (t) => t.id);
-  const banksBySlug = async (slugs: readonly string[]) => byKey(slugs, await db.timebank.findMany({ where: { slug: { in: [...slugs] } } }), (t) => t.slug);
+/**
+ * Banks and categories: from the read cache when the request only reads (see read-cache.ts);
+ * banks otherwise read fresh, together with other requests' when `coalesce` is given.
+ */
+export function createTimebankLoaders(db: Db, cache: ReadCache | null = null, coalesce: Coalescer | null = null) {
+  const banksById = async (ids: readonly string[]) =>
+    coalesce ? loadAll(coalesce.banksById, ids) : byKey(ids, await db.timebank.findMany({ where: { id: { in: [...ids] } } }), (t) => t.id);
+  const banksBySlug = async (slugs: readonly string[]) =>
+    coalesce ? loadAll(coalesce.banksBySlug, slugs) : byKey(slugs, await db.timebank.findMany({ where: { slug: { in: [...slugs] } } }), (t) => t.slug);
   const categories = async (ids: readonly string[]) => byKey(ids, await db.category.findMany({ where: { id: { in: [...ids] } } }), (c) => c.id);
   return {
     timebankById: new DataLoader<string, Timebank | null>((ids) => (cache ? cache.banksByIds(ids, banksById) : banksById(ids))),

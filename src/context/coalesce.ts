@@ -1,0 +1,134 @@
+// Fresh reads shared by concurrent requests. A mutation reads who is asking (the viewer), the
+// bank it works in and, for the ledger, the accounts it moves, fresh from the database: a pause,
+// a role change or a new bank setting must apply to the very next mutation. Sent one request at
+// a time, each of those reads is a round trip and a statement of its own, and under load that is
+// most of what the server does. Here the reads of every request that arrives in the same turn of
+// the event loop go out as one statement per kind (DataLoader without a cache, scheduled at the
+// end of the turn): each request still gets a value read after it arrived, nothing is kept
+// after the statement answers, and a request alone costs what it did before.
+//
+// Only for work outside a transaction: a transaction reads through its own client (loaders bound
+// to it), so that it sees its own writes and holds its own locks.
+import DataLoader from "dataloader";
+import type { Db } from "../db/database";
+import type { Account, Timebank } from "../generated/prisma/client";
+import type { MembershipStatus } from "../generated/prisma/enums";
+import { byKey } from "./loaders";
+import { currentBankScope, everyBank, withScopeSetting } from "../db/bank-scope";
+
+const SCOPE_SEPARATOR = "\u0001";
+
+/** An account with the membership that owns it (the shape the ledger service works with). */
+export type AccountWithOwner = Account & { membership: { id: string; personId: string; status: MembershipStatus } | null };
+
+/** A viewer row: the person and their memberships (context.ts turns it into a Viewer). */
+export interface ViewerRow {
+  id: string;
+  isPlatformAdmin: boolean;
+  isUmbrella: boolean;
+  erasedAt: Date | null;
+  memberships: { timebankId: string; id: string; role: string; status: string }[] | string;
+  /** Other banks the person's requests may read (see Viewer.readableBankIds), as pg returns a uuid[] cast to text[]. */
+  readable: string[] | string | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Most keys per statement; more wait for the next one. */
+const MAX_BATCH = 200;
+
+function coalescing<K, V>(load: (keys: readonly K[]) => Promise<(V | null)[]>): DataLoader<K, V | null> {
+  return new DataLoader<K, V | null>(async (keys) => load([...new Set(keys)]).then((values) => {
+    const unique = [...new Set(keys)];
+    const byUnique = new Map(unique.map((k, i) => [k, values[i]]));
+    return keys.map((k) => byUnique.get(k) ?? null);
+  }), { cache: false, maxBatchSize: MAX_BATCH, batchScheduleFn: (send) => setImmediate(send) });
+}
+
+/** The people with these ids and their memberships, one statement (see loadViewer). */
+export async function viewerRows(db: Db, ids: readonly string[]): Promise<(ViewerRow | null)[]> {
+  const valid = ids.filter((id) => UUID.test(id));
+  if (!valid.length) return ids.map(() => null);
+  // WARNING: with every bank in scope (row-level security): it finds the banks a request may read,
+  // before the request is narrowed to them, and serves several requests in one statement.
+  const rows = await everyBank(() => db.$queryRaw<ViewerRow[]>`
+    SELECT p."id"::text AS "id", p."isPlatformAdmin", p."isUmbrella", p."erasedAt",
+           coalesce((SELECT json_agg(json_build_object('timebankId', m."timebankId", 'id', m."id", 'role', m."role", 'status', m."status"))
+                       FROM "Membership" m WHERE m."personId" = p."id"), '[]'::json) AS "memberships",
+           (WITH own AS (
+                SELECT m."timebankId" AS b FROM "Membership" m WHERE m."personId" = p."id"
+                UNION SELECT im."timebankId" FROM "InstitutionDelegate" d JOIN "InstitutionMembership" im ON im."institutionId" = d."institutionId" WHERE d."personId" = p."id")
+            SELECT array_agg(DISTINCT b::text) FROM (
+                SELECT b FROM own
+                UNION SELECT pa."partnerBankId" FROM "Partnership" pa JOIN own ON own.b = pa."proposerBankId"
+                UNION SELECT pa."proposerBankId" FROM "Partnership" pa JOIN own ON own.b = pa."partnerBankId") readable) AS "readable"
+      FROM "Person" p WHERE p."id" = ANY(${valid}::uuid[])`);
+  return byKey(ids, rows, (r) => r.id);
+}
+
+/** Member accounts by "<bank id>:<membership id>", with their owners, one statement for all banks. */
+export async function memberAccountRows(db: Db, keys: readonly string[]): Promise<(AccountWithOwner | null)[]> {
+  const pairs = keys.map((k) => k.split(":")).filter(([b, m]) => UUID.test(b ?? "") && UUID.test(m ?? ""));
+  if (!pairs.length) return keys.map(() => null);
+  const rows = await db.$queryRaw<Array<Account & { ownerPersonId: string; ownerStatus: MembershipStatus }>>`
+    SELECT a.*, m."personId" AS "ownerPersonId", m."status"::text AS "ownerStatus"
+    FROM unnest(${pairs.map((p) => p[0])}::uuid[], ${pairs.map((p) => p[1])}::uuid[]) AS k("bank", "member")
+    JOIN "Account" a ON a."timebankId" = k."bank" AND a."membershipId" = k."member"
+    JOIN "Membership" m ON m."timebankId" = a."timebankId" AND m."id" = a."membershipId"`;
+  const accounts = rows.map(({ ownerPersonId, ownerStatus, ...account }): AccountWithOwner => ({
+    ...account,
+    membership: { id: account.membershipId!, personId: ownerPersonId, status: ownerStatus },
+  }));
+  return byKey(keys, accounts, (a) => `${a.timebankId}:${a.membershipId}`);
+}
+
+/** loadMany that fails as a whole when the statement failed (DataLoader hands back Error values). */
+export async function loadAll<K, V>(loader: DataLoader<K, V | null>, keys: readonly K[]): Promise<(V | null)[]> {
+  const values = await loader.loadMany(keys);
+  for (const v of values) if (v instanceof Error) throw v;
+  return values as (V | null)[];
+}
+
+/** One per process (App.coalesce), bound to the app's database client (not a transaction's). */
+export class Coalescer {
+  readonly viewers: DataLoader<string, ViewerRow | null>;
+  readonly banksById: DataLoader<string, Timebank | null>;
+  readonly banksBySlug: DataLoader<string, Timebank | null>;
+  /** Keys "<bank scope>\u0001<bank id>:<membership id>": use memberAccountsInScope. */
+  readonly memberAccounts: DataLoader<string, AccountWithOwner | null>;
+
+  constructor(readonly db: Db) {
+    this.viewers = coalescing((ids) => viewerRows(db, ids));
+    this.banksById = coalescing(async (ids) => byKey(ids, await db.timebank.findMany({ where: { id: { in: [...ids] } } }), (t) => t.id));
+    this.banksBySlug = coalescing(async (slugs) => byKey(slugs, await db.timebank.findMany({ where: { slug: { in: [...slugs] } } }), (t) => t.slug));
+    // Accounts and memberships are under row-level security: requests of different bank scopes
+    // share no statement; each scope's keys go out in one statement run in that scope.
+    this.memberAccounts = coalescing(async (keys) => {
+      const byScope = new Map<string, string[]>();
+      for (const key of keys) {
+        const cut = key.indexOf(SCOPE_SEPARATOR);
+        const scope = key.slice(0, cut);
+        byScope.set(scope, [...(byScope.get(scope) ?? []), key.slice(cut + 1)]);
+      }
+      const found = new Map<string, AccountWithOwner | null>();
+      await Promise.all(
+        [...byScope].map(async ([scope, scoped]) => {
+          const rows = await withScopeSetting(scope, () => memberAccountRows(db, scoped));
+          scoped.forEach((k, i) => found.set(scope + SCOPE_SEPARATOR + k, rows[i]));
+        }),
+      );
+      return keys.map((k) => found.get(k) ?? null);
+    });
+  }
+
+  /** Member accounts by "<bank id>:<membership id>", read in the caller's bank scope with other requests of that scope. */
+  memberAccountsInScope(keys: readonly string[]): Promise<(AccountWithOwner | null)[]> {
+    const scope = currentBankScope();
+    return loadAll(this.memberAccounts, keys.map((k) => scope + SCOPE_SEPARATOR + k));
+  }
+
+  /** Whether `db` is the client these loaders read through (false inside a transaction). */
+  serves(db: Db): boolean {
+    return db === this.db;
+  }
+}
