@@ -1,6 +1,6 @@
 // Row-level security for statements outside transactions: which banks a request's reads may see.
 //
-// The policies (migrations 20261128200000 and 20261128230000) show the server's role only the
+// The policies (migrations 20261128200000 and 20261129010000) show the server's role only the
 // rows of the banks named in the setting timebank.bank_ids. A transaction narrows itself
 // (src/db/row-security.ts); a statement outside one runs with its connection's session setting.
 // This file makes that session setting follow the request the statement is for:

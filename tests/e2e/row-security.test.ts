@@ -19,7 +19,7 @@ import { createBank, join, platformAdmin, signUp, type Actor } from "../helpers/
 const PROTECTED = ["Account", "Transfer", "MemberProfile", "Interview", "Reference", "SafeguardingCheck"];
 /**
  * Tables with a bank column and no policy, each for a reason given in migration
- * 20261128230000_row_level_security_every_bank_table: count-only statistics rollups, read across
+ * 20261129010000_row_level_security_every_bank_table: count-only statistics rollups, read across
  * every bank by design.
  */
 const WITHOUT_POLICY = ["StatsBankPeriod", "StatsBankPeriodCategory", "StatsInterBankFlow", "StatsInstitutionHours", "StatsParticipation"];
