@@ -28,6 +28,12 @@ import pg from "pg";
 /** The setting's value for every bank. */
 export const EVERY_BANK = "*";
 
+/**
+ * Not a value of the setting: a statement that narrows its own transaction before it reads or
+ * writes anything (the ledger's SQL functions) runs on whatever connection is free, as it is set.
+ */
+const SELF_SCOPED = "self-scoped";
+
 interface ScopeHolder {
   /** The value for timebank.bank_ids: '*', '' (no bank) or comma-separated bank ids. */
   setting: string;
@@ -82,8 +88,16 @@ export function narrowRequestScope(bankIds: readonly string[] | typeof EVERY_BAN
  */
 export function widenRequestScope(bankIds: readonly string[]): void {
   const holder = storage.getStore();
-  if (!holder || holder.setting === EVERY_BANK) return;
+  if (!holder || holder.setting === EVERY_BANK || holder.setting === SELF_SCOPED) return;
   holder.setting = bankScopeSetting([...holder.setting.split(",").filter(Boolean), ...bankIds]);
+}
+
+/**
+ * Runs fn, whose statements narrow their own transactions first (ledger_post_transfers,
+ * ledger_post_batch), on any connection as it is set: no setting is sent for them.
+ */
+export function selfScoped<T>(fn: () => T): T {
+  return runIn({ setting: SELF_SCOPED }, fn);
 }
 
 /** Runs fn with a scope read earlier by currentBankScope() (work grouped by scope, see coalesce.ts). */
@@ -125,7 +139,7 @@ interface PoolInternals {
 
 async function ensureScope(client: ScopedClient, setting: string): Promise<void> {
   // A new connection starts with '*' (the pool's startup options).
-  if ((client[SCOPE] ?? EVERY_BANK) === setting) return;
+  if (setting === SELF_SCOPED || (client[SCOPE] ?? EVERY_BANK) === setting) return;
   await client.query("SELECT set_config('timebank.bank_ids', $1, false)", [setting]);
   client[SCOPE] = setting;
 }
@@ -149,7 +163,7 @@ export class BankScopedPool extends pg.Pool {
     if (waiting && waiting._pendingQueue.length === queued + 1) waiting._pendingQueue[queued][SCOPE] = setting;
     const client = (await connecting) as ScopedClient;
     try {
-      if ((client[SCOPE] ?? EVERY_BANK) !== setting) this.scopeSwitches++;
+      if (setting !== SELF_SCOPED && (client[SCOPE] ?? EVERY_BANK) !== setting) this.scopeSwitches++;
       await ensureScope(client, setting);
     } catch (err) {
       client.release(err as Error);
@@ -179,7 +193,9 @@ export class BankScopedPool extends pg.Pool {
       const window = (head.bypassed ?? 0) >= MAX_BYPASS ? 1 : Math.min(PAIRING_WINDOW, pool._pendingQueue.length);
       for (let p = 0; p < window; p++) {
         const waiter = pool._pendingQueue[p];
-        const i = pool._idle.findIndex((item) => scopeOf(item) === (waiter[SCOPE] ?? EVERY_BANK));
+        const want = waiter[SCOPE] ?? EVERY_BANK;
+        // Any connection suits a self-scoped statement: pg-pool's own choice, the last idle one.
+        const i = want === SELF_SCOPED ? pool._idle.length - 1 : pool._idle.findIndex((item) => scopeOf(item) === want);
         if (i < 0) continue;
         // pg-pool serves the first waiter with the last idle connection.
         pool._idle.push(...pool._idle.splice(i, 1));

@@ -7,7 +7,7 @@ import pg from "pg";
 import { bankContext, buildContext, inTransaction, makeContext } from "../../src/context/context";
 import { createLoaders } from "../../src/context/loaders";
 import { ReadCache } from "../../src/context/read-cache";
-import { everyBank, runRequestScope, withBankScope } from "../../src/db/bank-scope";
+import { everyBank, runRequestScope, selfScoped, withBankScope } from "../../src/db/bank-scope";
 import { ledgerTransaction } from "../../src/modules/ledger/ledger.engine";
 import { applyToTimebank } from "../../src/modules/member/member.service";
 import { flavour } from "../helpers/database";
@@ -299,6 +299,16 @@ if (flavour() !== "postgres") {
       // The same request again: its connections are already set for bank A, at most one change per connection.
       for (let i = 0; i < 5; i++) await member.client.ok(`{ myAccounts(timebank: "rls-a") { id } }`);
       expect(t.db.scopeSwitches() - afterFirst).toBeLessThanOrEqual(5);
+    });
+
+    it("statements that narrow themselves (the group commit's) run on connections as they are: no setting is sent for them", async () => {
+      const setting = () => t.db.prisma.$queryRaw<{ s: string }[]>`SELECT current_setting('timebank.bank_ids') AS s, pg_sleep(0.05)::text AS slept`;
+      await everyBank(() => Promise.all(Array.from({ length: 8 }, setting)));
+      await withBankScope([bankA.id], setting); // one connection now set for bank A
+      const before = t.db.scopeSwitches();
+      const seen = await selfScoped(() => Promise.all(Array.from({ length: 8 }, setting)));
+      expect(t.db.scopeSwitches()).toBe(before);
+      expect(new Set(seen.map(([r]) => r.s))).toEqual(new Set(["*", bankA.id]));
     });
 
     it("Prisma's batching of findUnique calls made in the same tick keeps each caller in its own bank scope", async () => {

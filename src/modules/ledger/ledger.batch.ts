@@ -12,7 +12,7 @@
 // rule 7) holds across the batch: the function takes every key and then every account in
 // order before the first posting runs. Reversals (which take a per-transfer lock) and postings
 // made inside a caller's transaction never go through here.
-import { everyBank } from "../../db/bank-scope";
+import { selfScoped } from "../../db/bank-scope";
 import type { Db } from "../../db/database";
 import { isRetryable, MAX_ATTEMPTS, postingArguments, postingOutcome, postTransfersOnce, type Posting, type PostingOutcome, type PostingRow } from "./ledger.engine";
 
@@ -91,9 +91,10 @@ export class PostingBatcher {
       const batch = this.queue.splice(0, this.options.maxBatch);
       this.inFlight++;
       // The postings of several requests (and banks) in one statement: the SQL functions narrow
-      // their own transaction to the banks they post in (row-level security), so the batch runs
-      // with every bank rather than in the scope of whichever request scheduled it.
-      void everyBank(() => this.send(batch)).finally(() => {
+      // their own transaction to the banks they post in before anything else (row-level
+      // security), so the batch runs on any connection as it is set, not in the scope of
+      // whichever request scheduled it, and sends no setting of its own.
+      void selfScoped(() => this.send(batch)).finally(() => {
         this.inFlight--;
         if (this.queue.length) this.schedule();
       });
