@@ -181,7 +181,7 @@ async function counts(c: pg.Client): Promise<Counts> {
 }
 
 interface Target {
-  name: "ours" | "postgraphile";
+  name: "ours" | "postgraphile" | "apollo";
   url: string;
   headers: Record<string, string>;
   proc: ChildProcess;
@@ -346,7 +346,10 @@ interface Measurement {
 }
 
 // autocannon lives with PostGraphile in bench/postgraphile, not among the server's dependencies.
-const autocannon = createRequire(path.join(PGL_DIR, "package.json"))("autocannon") as (opts: Record<string, unknown>) => Promise<Row>;
+// Required on first use: on a fresh checkout ensureBenchPackages installs it first.
+type Autocannon = (opts: Record<string, unknown>) => Promise<Row>;
+let autocannonModule: Autocannon | null = null;
+const autocannon: Autocannon = (opts) => (autocannonModule ??= createRequire(path.join(PGL_DIR, "package.json"))("autocannon") as Autocannon)(opts);
 
 async function measure(t: Target, q: Query, seconds: number): Promise<Measurement> {
   const doc = t.name === "ours" ? q.ours : q.theirs;
@@ -441,6 +444,9 @@ async function main() {
     procs.push(ours.proc);
     const theirs = await startProcess("postgraphile", PGL_NODE, ["server.js"], PGL_DIR, { DATABASE_URL: url, DATABASE_POOL_SIZE: String(POOL) });
     procs.push(theirs.proc);
+    // The stack's own floor (bench/apollo-floor.cjs), measured on Q0 only.
+    const bare = await startProcess("apollo", process.execPath, [path.join(ROOT, "bench/apollo-floor.cjs")], ROOT, {});
+    procs.push(bare.proc);
 
     // Log in once as the coordinator of bank-1 (member number 1): every query runs with that token.
     const oursUrl = `http://127.0.0.1:${ours.port}/graphql`;
@@ -458,6 +464,7 @@ async function main() {
       { name: "ours", url: oursUrl, headers: { authorization: `Bearer ${token}` }, proc: ours.proc, countPort: ours.countPort },
       { name: "postgraphile", url: `http://127.0.0.1:${theirs.port}/graphql`, headers: {}, proc: theirs.proc, countPort: theirs.countPort },
     ];
+    const apollo: Target = { name: "apollo", url: `http://127.0.0.1:${bare.port}/`, headers: {}, proc: bare.proc, countPort: bare.countPort };
     const wanted = new Set(values.queries.split(","));
     const qs = queries(bank.id, bank.slug, prolific).filter((q) => wanted.has(q.name));
     for (const q of qs) await verify(targets, q);
@@ -465,6 +472,9 @@ async function main() {
 
     // Warm-up: JIT, plans, connections; not measured.
     for (const q of qs) for (const t of targets) await measure(t, q, 2);
+    const floorQuery = qs.find((q) => q.name === "Q0");
+    if (floorQuery) await measure(apollo, floorQuery, 2);
+    const bareFloor: Measurement[] = [];
 
     const load = () => os.loadavg()[0].toFixed(2);
     const loadBefore = load();
@@ -479,6 +489,11 @@ async function main() {
         results.get(q.name)!.theirs.push(p);
         const line = (m: Measurement) => `${m.rps.toFixed(0)} req/s p50 ${m.p50} p99 ${m.p99} ms ${m.perRequest.toFixed(2)} stmt/req ${m.rssMb.toFixed(0)} MB${m.errors || m.non2xx ? ` ERR ${m.errors}/${m.non2xx}` : ""}`;
         console.log(`round ${round} ${q.name}: ours ${line(o)} | postgraphile ${line(p)} | ratio ${(o.rps / p.rps).toFixed(2)} (load ${load()})`);
+        if (q === floorQuery) {
+          const b = await measure(apollo, q, SECONDS);
+          bareFloor.push(b);
+          console.log(`round ${round} ${q.name}: bare Apollo Server ${line(b)}`);
+        }
       }
       for (const q of qs) await verify(targets, q);
     }
@@ -498,6 +513,15 @@ async function main() {
       console.log(`| ${q.name} ${q.what} | ours | ${row(r.ours)} | ${ratio.toFixed(2)} |`);
       console.log(`| | PostGraphile v5 | ${row(r.theirs)} | |`);
       if ([...r.ours, ...r.theirs].some((m) => m.errors || m.non2xx)) failed = true;
+      if (q === floorQuery && bareFloor.length) {
+        console.log(`| | bare Apollo Server 5 (bench/apollo-floor.cjs) | ${row(bareFloor)} | |`);
+        if (bareFloor.some((m) => m.errors || m.non2xx)) failed = true;
+      }
+    }
+    if (floorQuery && bareFloor.length) {
+      const bareRps = median(bareFloor.map((m) => m.rps));
+      const above = qs.filter((q) => q !== floorQuery && median(results.get(q.name)!.theirs.map((m) => m.rps)) > bareRps).map((q) => q.name);
+      console.log(`\nbare Apollo Server answers { __typename } at ${bareRps.toFixed(0)} req/s; PostGraphile answers ${above.length ? above.join(", ") : "none of the queries"} faster than that`);
     }
     if (failed) {
       console.error("\nsome requests failed (errors or non-2xx): the numbers above do not count");
