@@ -10,6 +10,7 @@
 // the watermark to H'. A transfer that commits after the refresh has postedAt >= H' and is
 // picked up by the next one. No counter row is updated inside a transfer.
 import type { Database, Db } from "../../db/database";
+import { publishSuppression } from "./stats.publish";
 
 /** Advisory lock id of the refresher: one refresh at a time per database. */
 const REFRESH_LOCK = 72707370;
@@ -68,6 +69,7 @@ export async function refreshRollups(database: Pick<Database, "prisma" | "withSe
       );
       const next = horizon > since ? horizon : since;
       const bankPeriods = await recompute(tx, since, opts.full === true);
+      await publishSuppression(tx);
       await tx.statsRefreshState.upsert({
         where: { id: STATE_ID },
         create: { id: STATE_ID, horizon: next, refreshedAt: new Date() },
@@ -87,15 +89,17 @@ export async function lastRefresh(db: Db): Promise<Date | null> {
 const AT_UTC = (d: string) => `((${d})::timestamp AT TIME ZONE 'UTC')`;
 
 async function recompute(tx: Tx, since: Date, full: boolean): Promise<number> {
-  // 1. The first posted exchange of each member account (for the never-exchanged share).
+  // 1. The first and last posted exchange of each account (the never-exchanged share; active
+  //    members of the current period). Idempotent (LEAST / GREATEST), so overlapping windows are harmless.
   await tx.$executeRawUnsafe(
-    `INSERT INTO "StatsMemberFirstExchange" ("timebankId", "accountId", "firstAt")
-     SELECT "timebankId", acct, min("postedAt") FROM (
+    `INSERT INTO "StatsMemberFirstExchange" ("timebankId", "accountId", "firstAt", "lastAt")
+     SELECT "timebankId", acct, min("postedAt"), max("postedAt") FROM (
        SELECT "timebankId", "debitAccountId" AS acct, "postedAt" FROM "Transfer" WHERE kind = 'EXCHANGE' AND status = 'POSTED' AND "postedAt" >= $1
        UNION ALL
        SELECT "timebankId", "creditAccountId", "postedAt" FROM "Transfer" WHERE kind = 'EXCHANGE' AND status = 'POSTED' AND "postedAt" >= $1
      ) s GROUP BY 1, 2
-     ON CONFLICT ("timebankId", "accountId") DO UPDATE SET "firstAt" = LEAST("StatsMemberFirstExchange"."firstAt", EXCLUDED."firstAt")`,
+     ON CONFLICT ("timebankId", "accountId") DO UPDATE SET "firstAt" = LEAST("StatsMemberFirstExchange"."firstAt", EXCLUDED."firstAt"),
+                                                          "lastAt" = GREATEST("StatsMemberFirstExchange"."lastAt", EXCLUDED."lastAt")`,
     since,
   );
 
@@ -122,12 +126,18 @@ async function recompute(tx: Tx, since: Date, full: boolean): Promise<number> {
      -- Weeks are kept for the last ${WEEKS_KEPT} weeks (months cover the whole history).
      kinds AS (SELECT 'MONTH'::"StatsPeriodKind" AS k, interval '1 month' AS step, 'month' AS unit, '-infinity'::timestamptz AS earliest
                UNION ALL SELECT 'WEEK'::"StatsPeriodKind", interval '7 days', 'week', now() - interval '${WEEKS_KEPT} weeks')
-     SELECT c.b, kinds.k, gs::date AS ps, ${AT_UTC("gs::date")} AS pstart, ${AT_UTC("(gs + kinds.step)::date")} AS pe
+     SELECT c.b, kinds.k, gs::date AS ps, ${AT_UTC("gs::date")} AS pstart, ${AT_UTC("(gs + kinds.step)::date")} AS pe,
+            -- The current period, when no exchange of the bank is stamped at or after its end: an
+            -- account is then active exactly when its last exchange is within 90 days of the end,
+            -- so the 90-day window need not be scanned (only the period itself).
+            (NOT $2::boolean AND ${AT_UTC("(gs + kinds.step)::date")} > now()
+             AND NOT EXISTS (SELECT 1 FROM "StatsMemberFirstExchange" f WHERE f."timebankId" = c.b AND f."lastAt" >= ${AT_UTC("(gs + kinds.step)::date")})) AS fast
      FROM changed c CROSS JOIN kinds
      CROSS JOIN LATERAL generate_series(date_trunc(kinds.unit, GREATEST(c.first_change, kinds.earliest) AT TIME ZONE 'UTC'), date_trunc(kinds.unit, now() AT TIME ZONE 'UTC'), kinds.step) gs
      -- WARNING: GREATEST ignores NULLs: an unchanged bank (first_change NULL) must not start at -infinity.
      WHERE c.first_change IS NOT NULL`,
     since,
+    full,
   );
   const [{ n }] = await tx.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM stats_dirty`);
   if (n === 0) return 0;
@@ -140,21 +150,23 @@ async function recompute(tx: Tx, since: Date, full: boolean): Promise<number> {
     );
   }
 
-  // Posted exchanges of each dirty bank-period's 90-day window (active members), one row per side.
+  // Posted exchanges of each dirty bank-period, one row per side: of the period itself where the
+  // last exchanges tell who is active (fast), else of the 90-day window before its end.
   await tx.$executeRawUnsafe(`DROP TABLE IF EXISTS stats_sides`);
   await tx.$executeRawUnsafe(
     `CREATE TEMP TABLE stats_sides ON COMMIT DROP AS
      SELECT d.b, d.k, d.ps, (t."postedAt" >= d.pstart) AS in_period, t.id AS transfer, t.minutes, t."relatedPostId" AS post,
             side.acct, side.gave
      FROM stats_dirty d
-     JOIN "Transfer" t ON t."timebankId" = d.b AND t."postedAt" >= d.pe - interval '90 days' AND t."postedAt" < d.pe
+     JOIN "Transfer" t ON t."timebankId" = d.b AND t."postedAt" >= CASE WHEN d.fast THEN d.pstart ELSE d.pe - interval '90 days' END AND t."postedAt" < d.pe
      CROSS JOIN LATERAL (VALUES (t."creditAccountId", true), (t."debitAccountId", false)) AS side(acct, gave)
      WHERE t.kind = 'EXCHANGE' AND t.status = 'POSTED'`,
   );
   await tx.$executeRawUnsafe(`CREATE INDEX ON stats_sides (b, k, ps, acct)`);
   await tx.$executeRawUnsafe(`ANALYZE stats_sides`);
 
-  // Members of each dirty bank-period: admitted before its end and not gone by then.
+  // Members of each dirty bank-period: admitted before its end and not gone by then; active when
+  // they took part in an exchange in the 90 days before the period's end.
   await tx.$executeRawUnsafe(`DROP TABLE IF EXISTS stats_members`);
   await tx.$executeRawUnsafe(
     `CREATE TEMP TABLE stats_members ON COMMIT DROP AS
@@ -162,7 +174,10 @@ async function recompute(tx: Tx, since: Date, full: boolean): Promise<number> {
             (m."joinedAt" < d.pe AND (m.status IN ('ACTIVE', 'PAUSED') OR (m.status = 'LEFT' AND m."leftAt" >= d.pe))) AS counted,
             (m."joinedAt" >= d.pstart AND m."joinedAt" < d.pe) AS joined_in,
             (m."leftAt" >= d.pstart AND m."leftAt" < d.pe) AS left_in,
-            (m.status = 'PAUSED' AND m."pausedAt" < d.pe) AS paused
+            (m.status = 'PAUSED' AND m."pausedAt" < d.pe) AS paused,
+            CASE WHEN d.fast THEN COALESCE((SELECT f."lastAt" >= d.pe - interval '90 days' FROM "StatsMemberFirstExchange" f
+                                            WHERE f."timebankId" = d.b AND f."accountId" = a.id), false)
+                 ELSE EXISTS (SELECT 1 FROM stats_sides s WHERE s.b = d.b AND s.k = d.k AND s.ps = d.ps AND s.acct = a.id) END AS active
      FROM stats_dirty d
      JOIN "Membership" m ON m."timebankId" = d.b AND m."joinedAt" IS NOT NULL AND m."joinedAt" < d.pe
      LEFT JOIN "Account" a ON a."timebankId" = m."timebankId" AND a."membershipId" = m.id AND a.kind = 'MEMBER'`,
@@ -175,7 +190,7 @@ async function recompute(tx: Tx, since: Date, full: boolean): Promise<number> {
                                    "membersLeft", "institutions", "exchanges", "exchangeMinutes", "exchangingMembers", "reciprocalMembers",
                                    "neverExchanged", "consentedMembers")
      SELECT d.b, d.k, d.ps,
-       COALESCE(mem.total, 0), COALESCE(act.active, 0), COALESCE(mem.joined, 0), COALESCE(mem.paused, 0), COALESCE(mem.left_, 0),
+       COALESCE(mem.total, 0), COALESCE(mem.active, 0), COALESCE(mem.joined, 0), COALESCE(mem.paused, 0), COALESCE(mem.left_, 0),
        (SELECT count(*) FROM "InstitutionMembership" i WHERE i."timebankId" = d.b AND i."createdAt" < d.pe)::int,
        COALESCE(ex.exchanges, 0), COALESCE(ex.minutes, 0), COALESCE(act.exchanging, 0), COALESCE(act.reciprocal, 0),
        COALESCE(mem.never, 0), COALESCE(mem.consented, 0)
@@ -183,6 +198,7 @@ async function recompute(tx: Tx, since: Date, full: boolean): Promise<number> {
      LEFT JOIN LATERAL (
        SELECT count(*) FILTER (WHERE sm.counted)::int AS total, count(*) FILTER (WHERE sm.joined_in)::int AS joined,
               count(*) FILTER (WHERE sm.counted AND sm.paused)::int AS paused, count(*) FILTER (WHERE sm.left_in)::int AS left_,
+              count(*) FILTER (WHERE sm.counted AND sm.active)::int AS active,
               count(*) FILTER (WHERE sm.counted AND NOT EXISTS (
                 SELECT 1 FROM "StatsMemberFirstExchange" f WHERE f."timebankId" = sm.b AND f."accountId" = sm.acct AND f."firstAt" < d.pe))::int AS never,
               count(*) FILTER (WHERE sm.counted AND EXISTS (
@@ -194,12 +210,12 @@ async function recompute(tx: Tx, since: Date, full: boolean): Promise<number> {
        FROM stats_sides s WHERE s.b = d.b AND s.k = d.k AND s.ps = d.ps AND s.in_period
      ) ex ON true
      LEFT JOIN LATERAL (
-       SELECT count(*)::int AS active, count(*) FILTER (WHERE in_p)::int AS exchanging, count(*) FILTER (WHERE gave_p AND got_p)::int AS reciprocal
-       FROM (SELECT s.acct, bool_or(s.in_period) AS in_p, bool_or(s.in_period AND s.gave) AS gave_p, bool_or(s.in_period AND NOT s.gave) AS got_p
+       SELECT count(*)::int AS exchanging, count(*) FILTER (WHERE gave_p AND got_p)::int AS reciprocal
+       FROM (SELECT s.acct, bool_or(s.gave) AS gave_p, bool_or(NOT s.gave) AS got_p
              FROM stats_sides s
              -- Members of the bank at the period's end only (not those who left), like membersTotal.
              JOIN stats_members sm ON sm.b = s.b AND sm.k = s.k AND sm.ps = s.ps AND sm.acct = s.acct AND sm.counted
-             WHERE s.b = d.b AND s.k = d.k AND s.ps = d.ps GROUP BY s.acct) per_account
+             WHERE s.b = d.b AND s.k = d.k AND s.ps = d.ps AND s.in_period GROUP BY s.acct) per_account
      ) act ON true`,
   );
 
@@ -238,7 +254,7 @@ async function recompute(tx: Tx, since: Date, full: boolean): Promise<number> {
   await tx.$executeRawUnsafe(
     `INSERT INTO "StatsParticipation" ("timebankId", "periodKind", "periodStart", "dimension", "answer", "members", "active")
      SELECT sm.b, sm.k, sm.ps, ans.dimension, ans.answer, count(*)::int,
-            count(*) FILTER (WHERE EXISTS (SELECT 1 FROM stats_sides s WHERE s.b = sm.b AND s.k = sm.k AND s.ps = sm.ps AND s.acct = sm.acct))::int
+            count(*) FILTER (WHERE sm.active)::int
      FROM stats_members sm
      JOIN stats_dirty d ON d.b = sm.b AND d.k = sm.k AND d.ps = sm.ps
      JOIN "ParticipationProfile" p ON p."timebankId" = sm.b AND p."membershipId" = sm.membership AND p."consentedAt" < d.pe
