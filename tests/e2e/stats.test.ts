@@ -463,25 +463,24 @@ describe("one bank's figures", () => {
     const category = await t.db.prisma.category.create({ data: { timebankId: bank.id, slug: "choir", name: "Choir" } });
     const post = await t.db.prisma.post.create({ data: { timebankId: bank.id, authorId: accounts[0].membershipId!, kind: "OFFER", title: "Sing with me", categoryId: category.id } });
     const before = (await umbrella.client.ok(ALL, input({ timebank: BANK, from: TO }))).statistics;
-    const now = new Date();
-    // Two people sing together twice: a category of 2 people this month.
-    await t.db.prisma.transfer.createMany({
-      data: [0, 1].map((i) => ({
-        timebankId: bank.id,
-        kind: "EXCHANGE" as const,
-        status: "POSTED" as const,
-        debitAccountId: accounts[i].id,
-        creditAccountId: accounts[1 - i].id,
-        minutes: 60,
-        relatedPostId: post.id,
-        idempotencyKey: randomUUID(),
-        requestHash: "x",
-        createdById: umbrella.personId,
-        createdAt: now,
-        postedAt: now,
-      })),
-    });
+    const sing = (i: number) => {
+      const now = new Date();
+      return t.db.prisma.transfer.create({
+        data: { timebankId: bank.id, kind: "EXCHANGE", status: "POSTED", debitAccountId: accounts[i].id, creditAccountId: accounts[1 - i].id, minutes: 60,
+                relatedPostId: post.id, idempotencyKey: randomUUID(), requestHash: "x", createdById: umbrella.personId, createdAt: now, postedAt: now },
+      });
+    };
+    // Two people sing together twice, a refresh between: a category of 2 people this month. The
+    // second refresh adds to the counts the first one settled (it reads only what came since).
+    await sing(0);
+    await refreshRollups(t.db, { marginMs: 0 });
+    const current = await t.db.prisma.statsBankPeriod.findUniqueOrThrow({ where: { timebankId_periodKind_periodStart: { timebankId: bank.id, periodKind: "MONTH", periodStart: new Date(`${month(END)}T00:00:00Z`) } } });
+    expect(current.settledExchanges).not.toBeNull();
+    await sing(1);
+    // With the default margin the new exchange is too recent to settle: counted afresh, not added ...
     await refreshRollups(t.db);
+    // ... and settled by the next refresh, once only.
+    await refreshRollups(t.db, { marginMs: 0 });
     const one = await compare();
     const thisMonth = one.members.find((m: { period: string }) => m.period === month(END));
     const beforeExchanges = before.members[0]?.exchanges;

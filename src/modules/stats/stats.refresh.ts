@@ -68,7 +68,7 @@ export async function refreshRollups(database: Pick<Database, "prisma" | "withSe
         oldestSeenByOwner,
       );
       const next = horizon > since ? horizon : since;
-      const bankPeriods = await recompute(tx, since, opts.full === true);
+      const bankPeriods = await recompute(tx, since, next, opts.full === true);
       await publishSuppression(tx);
       await tx.statsRefreshState.upsert({
         where: { id: STATE_ID },
@@ -88,24 +88,50 @@ export async function lastRefresh(db: Db): Promise<Date | null> {
 
 const AT_UTC = (d: string) => `((${d})::timestamp AT TIME ZONE 'UTC')`;
 
-async function recompute(tx: Tx, since: Date, full: boolean): Promise<number> {
-  // 1. The first and last posted exchange of each account (the never-exchanged share; active
-  //    members of the current period). Idempotent (LEAST / GREATEST), so overlapping windows are harmless.
+async function recompute(tx: Tx, since: Date, horizon: Date, full: boolean): Promise<number> {
+  // 1. Per account: its first and last posted exchange, and its last as giver and as receiver;
+  //    per account and category: its last exchange. Idempotent (LEAST / GREATEST), so windows
+  //    that overlap are harmless. Bank by bank, so that each reads a range of
+  //    Transfer(timebankId, postedAt) rather than the whole ledger.
   await tx.$executeRawUnsafe(
-    `INSERT INTO "StatsMemberFirstExchange" ("timebankId", "accountId", "firstAt", "lastAt")
-     SELECT "timebankId", acct, min("postedAt"), max("postedAt") FROM (
-       SELECT "timebankId", "debitAccountId" AS acct, "postedAt" FROM "Transfer" WHERE kind = 'EXCHANGE' AND status = 'POSTED' AND "postedAt" >= $1
-       UNION ALL
-       SELECT "timebankId", "creditAccountId", "postedAt" FROM "Transfer" WHERE kind = 'EXCHANGE' AND status = 'POSTED' AND "postedAt" >= $1
-     ) s GROUP BY 1, 2
-     ON CONFLICT ("timebankId", "accountId") DO UPDATE SET "firstAt" = LEAST("StatsMemberFirstExchange"."firstAt", EXCLUDED."firstAt"),
-                                                          "lastAt" = GREATEST("StatsMemberFirstExchange"."lastAt", EXCLUDED."lastAt")`,
+    `INSERT INTO "StatsMemberFirstExchange" AS f ("timebankId", "accountId", "firstAt", "lastAt", "lastGaveAt", "lastReceivedAt")
+     SELECT b.id, side.acct, min(t."postedAt"), max(t."postedAt"), max(t."postedAt") FILTER (WHERE side.gave), max(t."postedAt") FILTER (WHERE NOT side.gave)
+     FROM "Timebank" b
+     JOIN "Transfer" t ON t."timebankId" = b.id AND t."postedAt" >= $1 AND t.kind = 'EXCHANGE' AND t.status = 'POSTED'
+     CROSS JOIN LATERAL (VALUES (t."creditAccountId", true), (t."debitAccountId", false)) AS side(acct, gave)
+     GROUP BY 1, 2
+     ON CONFLICT ("timebankId", "accountId") DO UPDATE SET
+       "firstAt" = LEAST(f."firstAt", EXCLUDED."firstAt"), "lastAt" = GREATEST(f."lastAt", EXCLUDED."lastAt"),
+       "lastGaveAt" = GREATEST(f."lastGaveAt", EXCLUDED."lastGaveAt"), "lastReceivedAt" = GREATEST(f."lastReceivedAt", EXCLUDED."lastReceivedAt")`,
+    since,
+  );
+  await tx.$executeRawUnsafe(
+    `INSERT INTO "StatsAccountCategory" AS a ("timebankId", "accountId", "categorySlug", "lastAt")
+     SELECT b.id, side.acct, COALESCE(c.slug, ''), max(t."postedAt")
+     FROM "Timebank" b
+     JOIN "Transfer" t ON t."timebankId" = b.id AND t."postedAt" >= $1 AND t.kind = 'EXCHANGE' AND t.status = 'POSTED'
+     CROSS JOIN LATERAL (VALUES (t."creditAccountId"), (t."debitAccountId")) AS side(acct)
+     LEFT JOIN "Post" p ON p."timebankId" = t."timebankId" AND p.id = t."relatedPostId"
+     LEFT JOIN "Category" c ON c."timebankId" = p."timebankId" AND c.id = p."categoryId"
+     GROUP BY 1, 2, 3
+     ON CONFLICT ("timebankId", "accountId", "categorySlug") DO UPDATE SET "lastAt" = GREATEST(a."lastAt", EXCLUDED."lastAt")`,
     since,
   );
 
   // 2. Which bank-periods to recompute: per bank, from the period of its earliest change since
-  //    the watermark to the current period; plus every bank's current period (members change
-  //    status, a new period begins). A full refresh starts every bank at its first record.
+  //    the watermark to the current period (a bank without changes is left alone); a bank whose
+  //    current week has no row yet (a new period began) gets its current periods. A full refresh
+  //    starts every bank at its first record.
+  //
+  //    by_last: the current period, when no exchange of the bank is stamped at or after its end.
+  //    Then an account took part in the period exactly when its last exchange is in it, gave and
+  //    received when its last as giver and as receiver are, and was active exactly when its last
+  //    exchange is within 90 days of the end: nothing older than the period is read.
+  //    incremental: by_last, and the row kept its settled counts as of the watermark H, which
+  //    lies in the period: every transfer posted before the new watermark H' is visible now
+  //    (see the top of this file), so the transfers of [H, H') are added to the settled counts
+  //    exactly once, and those from H' on are counted afresh each time, until they settle.
+  //    Such a refresh reads the transfers since H only, whatever the period's size.
   await tx.$executeRawUnsafe(`DROP TABLE IF EXISTS stats_dirty`);
   await tx.$executeRawUnsafe(
     `CREATE TEMP TABLE stats_dirty ON COMMIT DROP AS
@@ -126,23 +152,44 @@ async function recompute(tx: Tx, since: Date, full: boolean): Promise<number> {
      -- Weeks are kept for the last ${WEEKS_KEPT} weeks (months cover the whole history).
      kinds AS (SELECT 'MONTH'::"StatsPeriodKind" AS k, interval '1 month' AS step, 'month' AS unit, '-infinity'::timestamptz AS earliest
                UNION ALL SELECT 'WEEK'::"StatsPeriodKind", interval '7 days', 'week', now() - interval '${WEEKS_KEPT} weeks')
-     SELECT c.b, kinds.k, gs::date AS ps, ${AT_UTC("gs::date")} AS pstart, ${AT_UTC("(gs + kinds.step)::date")} AS pe,
-            -- The current period, when no exchange of the bank is stamped at or after its end: an
-            -- account is then active exactly when its last exchange is within 90 days of the end,
-            -- so the 90-day window need not be scanned (only the period itself).
-            (NOT $2::boolean AND ${AT_UTC("(gs + kinds.step)::date")} > now()
-             AND NOT EXISTS (SELECT 1 FROM "StatsMemberFirstExchange" f WHERE f."timebankId" = c.b AND f."lastAt" >= ${AT_UTC("(gs + kinds.step)::date")})) AS fast
+     SELECT c.b, kinds.k, gs::date AS ps, ${AT_UTC("gs::date")} AS pstart, ${AT_UTC("(gs + kinds.step)::date")} AS pe
      FROM changed c CROSS JOIN kinds
      CROSS JOIN LATERAL generate_series(date_trunc(kinds.unit, GREATEST(c.first_change, kinds.earliest) AT TIME ZONE 'UTC'), date_trunc(kinds.unit, now() AT TIME ZONE 'UTC'), kinds.step) gs
      -- WARNING: GREATEST ignores NULLs: an unchanged bank (first_change NULL) must not start at -infinity.
      WHERE c.first_change IS NOT NULL`,
     since,
-    full,
   );
   const [{ n }] = await tx.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM stats_dirty`);
   if (n === 0) return 0;
+  await tx.$executeRawUnsafe(
+    `ALTER TABLE stats_dirty ADD COLUMN by_last boolean NOT NULL DEFAULT false, ADD COLUMN incremental boolean NOT NULL DEFAULT false`,
+  );
+  if (!full) {
+    await tx.$executeRawUnsafe(
+      `UPDATE stats_dirty d SET by_last = true
+       WHERE d.pe > now() AND NOT EXISTS (SELECT 1 FROM "StatsMemberFirstExchange" f WHERE f."timebankId" = d.b AND f."lastAt" >= d.pe)`,
+    );
+    await tx.$executeRawUnsafe(
+      `UPDATE stats_dirty d SET incremental = true
+       WHERE d.by_last AND $1::timestamptz >= d.pstart
+         AND EXISTS (SELECT 1 FROM "StatsBankPeriod" r WHERE r."timebankId" = d.b AND r."periodKind" = d.k AND r."periodStart" = d.ps AND r."settledExchanges" IS NOT NULL)`,
+      since,
+    );
+  }
   await tx.$executeRawUnsafe(`CREATE INDEX ON stats_dirty (b, k, ps)`);
   await tx.$executeRawUnsafe(`ANALYZE stats_dirty`);
+
+  // The settled counts the incremental rows carry over, before their rows are replaced.
+  await tx.$executeRawUnsafe(`DROP TABLE IF EXISTS stats_prev`);
+  await tx.$executeRawUnsafe(
+    `CREATE TEMP TABLE stats_prev ON COMMIT DROP AS
+     -- cat NULL: the bank-period's own row; otherwise its category's.
+     SELECT d.b, d.k, d.ps, NULL::text AS cat, r."settledExchanges" AS n, r."settledMinutes" AS minutes
+     FROM stats_dirty d JOIN "StatsBankPeriod" r ON r."timebankId" = d.b AND r."periodKind" = d.k AND r."periodStart" = d.ps WHERE d.incremental
+     UNION ALL
+     SELECT d.b, d.k, d.ps, r."categorySlug", COALESCE(r."settledExchanges", 0), COALESCE(r."settledMinutes", 0)
+     FROM stats_dirty d JOIN "StatsBankPeriodCategory" r ON r."timebankId" = d.b AND r."periodKind" = d.k AND r."periodStart" = d.ps WHERE d.incremental`,
+  );
 
   for (const table of ["StatsBankPeriod", "StatsBankPeriodCategory", "StatsInterBankFlow", "StatsInstitutionHours", "StatsParticipation"]) {
     await tx.$executeRawUnsafe(
@@ -150,83 +197,116 @@ async function recompute(tx: Tx, since: Date, full: boolean): Promise<number> {
     );
   }
 
-  // Posted exchanges of each dirty bank-period, one row per side: of the period itself where the
-  // last exchanges tell who is active (fast), else of the 90-day window before its end.
+  // Posted exchanges of each dirty bank-period, one row per side: since the watermark (incremental),
+  // of the period itself (by_last), or of the 90-day window before the period's end.
   await tx.$executeRawUnsafe(`DROP TABLE IF EXISTS stats_sides`);
   await tx.$executeRawUnsafe(
     `CREATE TEMP TABLE stats_sides ON COMMIT DROP AS
-     SELECT d.b, d.k, d.ps, (t."postedAt" >= d.pstart) AS in_period, t.id AS transfer, t.minutes, t."relatedPostId" AS post,
+     SELECT d.b, d.k, d.ps, (t."postedAt" >= d.pstart) AS in_period, (t."postedAt" < $2) AS settled, t.minutes, t."relatedPostId" AS post,
             side.acct, side.gave
      FROM stats_dirty d
-     JOIN "Transfer" t ON t."timebankId" = d.b AND t."postedAt" >= CASE WHEN d.fast THEN d.pstart ELSE d.pe - interval '90 days' END AND t."postedAt" < d.pe
+     JOIN "Transfer" t ON t."timebankId" = d.b AND t."postedAt" < d.pe
+                       AND t."postedAt" >= CASE WHEN d.incremental THEN $1::timestamptz WHEN d.by_last THEN d.pstart ELSE d.pe - interval '90 days' END
      CROSS JOIN LATERAL (VALUES (t."creditAccountId", true), (t."debitAccountId", false)) AS side(acct, gave)
      WHERE t.kind = 'EXCHANGE' AND t.status = 'POSTED'`,
+    since,
+    horizon,
   );
-  await tx.$executeRawUnsafe(`CREATE INDEX ON stats_sides (b, k, ps, acct)`);
-  await tx.$executeRawUnsafe(`ANALYZE stats_sides`);
+  // Per account of each bank-period: in the window at all (active), in the period, giving, receiving.
+  await tx.$executeRawUnsafe(`DROP TABLE IF EXISTS stats_accounts`);
+  await tx.$executeRawUnsafe(
+    `CREATE TEMP TABLE stats_accounts ON COMMIT DROP AS
+     SELECT b, k, ps, acct, bool_or(in_period) AS in_p, bool_or(in_period AND gave) AS gave_p, bool_or(in_period AND NOT gave) AS got_p
+     FROM stats_sides GROUP BY 1, 2, 3, 4`,
+  );
+  await tx.$executeRawUnsafe(`ANALYZE stats_accounts`);
 
-  // Members of each dirty bank-period: admitted before its end and not gone by then; active when
-  // they took part in an exchange in the 90 days before the period's end.
+  // Members of each dirty bank-period: admitted before its end and not gone by then (counted);
+  // active, exchanging and reciprocal from their last exchanges (by_last) or from the sides.
   await tx.$executeRawUnsafe(`DROP TABLE IF EXISTS stats_members`);
   await tx.$executeRawUnsafe(
     `CREATE TEMP TABLE stats_members ON COMMIT DROP AS
-     SELECT d.b, d.k, d.ps, m.id AS membership, a.id AS acct, m.status, m."joinedAt", m."pausedAt", m."leftAt",
+     SELECT d.b, d.k, d.ps, m.id AS membership, a.id AS acct,
             (m."joinedAt" < d.pe AND (m.status IN ('ACTIVE', 'PAUSED') OR (m.status = 'LEFT' AND m."leftAt" >= d.pe))) AS counted,
             (m."joinedAt" >= d.pstart AND m."joinedAt" < d.pe) AS joined_in,
             (m."leftAt" >= d.pstart AND m."leftAt" < d.pe) AS left_in,
             (m.status = 'PAUSED' AND m."pausedAt" < d.pe) AS paused,
-            CASE WHEN d.fast THEN COALESCE((SELECT f."lastAt" >= d.pe - interval '90 days' FROM "StatsMemberFirstExchange" f
-                                            WHERE f."timebankId" = d.b AND f."accountId" = a.id), false)
-                 ELSE EXISTS (SELECT 1 FROM stats_sides s WHERE s.b = d.b AND s.k = d.k AND s.ps = d.ps AND s.acct = a.id) END AS active
+            CASE WHEN d.by_last THEN COALESCE(f."lastAt" >= d.pe - interval '90 days', false) ELSE sa.acct IS NOT NULL END AS active,
+            CASE WHEN d.by_last THEN COALESCE(f."lastAt" >= d.pstart, false) ELSE COALESCE(sa.in_p, false) END AS exchanged,
+            CASE WHEN d.by_last THEN COALESCE(f."lastGaveAt" >= d.pstart AND f."lastReceivedAt" >= d.pstart, false)
+                 ELSE COALESCE(sa.gave_p AND sa.got_p, false) END AS reciprocal,
+            (f."firstAt" IS NULL OR f."firstAt" >= d.pe) AS never,
+            (pp."consentedAt" < d.pe) IS TRUE AS consented
      FROM stats_dirty d
      JOIN "Membership" m ON m."timebankId" = d.b AND m."joinedAt" IS NOT NULL AND m."joinedAt" < d.pe
-     LEFT JOIN "Account" a ON a."timebankId" = m."timebankId" AND a."membershipId" = m.id AND a.kind = 'MEMBER'`,
+     LEFT JOIN "Account" a ON a."timebankId" = m."timebankId" AND a."membershipId" = m.id AND a.kind = 'MEMBER'
+     LEFT JOIN "StatsMemberFirstExchange" f ON f."timebankId" = m."timebankId" AND f."accountId" = a.id
+     LEFT JOIN stats_accounts sa ON sa.b = d.b AND sa.k = d.k AND sa.ps = d.ps AND sa.acct = a.id
+     LEFT JOIN "ParticipationProfile" pp ON pp."timebankId" = m."timebankId" AND pp."membershipId" = m.id`,
   );
-  await tx.$executeRawUnsafe(`CREATE INDEX ON stats_members (b, k, ps)`);
   await tx.$executeRawUnsafe(`ANALYZE stats_members`);
 
   await tx.$executeRawUnsafe(
     `INSERT INTO "StatsBankPeriod" ("timebankId", "periodKind", "periodStart", "membersTotal", "membersActive", "membersNew", "membersPaused",
                                    "membersLeft", "institutions", "exchanges", "exchangeMinutes", "exchangingMembers", "reciprocalMembers",
-                                   "neverExchanged", "consentedMembers")
+                                   "neverExchanged", "consentedMembers", "settledExchanges", "settledMinutes")
      SELECT d.b, d.k, d.ps,
        COALESCE(mem.total, 0), COALESCE(mem.active, 0), COALESCE(mem.joined, 0), COALESCE(mem.paused, 0), COALESCE(mem.left_, 0),
        (SELECT count(*) FROM "InstitutionMembership" i WHERE i."timebankId" = d.b AND i."createdAt" < d.pe)::int,
-       COALESCE(ex.exchanges, 0), COALESCE(ex.minutes, 0), COALESCE(act.exchanging, 0), COALESCE(act.reciprocal, 0),
-       COALESCE(mem.never, 0), COALESCE(mem.consented, 0)
+       COALESCE(p.n, 0) + COALESCE(ex.n, 0), COALESCE(p.minutes, 0) + COALESCE(ex.minutes, 0),
+       COALESCE(mem.exchanging, 0), COALESCE(mem.reciprocal, 0), COALESCE(mem.never, 0), COALESCE(mem.consented, 0),
+       -- Settled counts are kept for current periods only (the incremental refreshes' starting point).
+       CASE WHEN d.by_last THEN COALESCE(p.n, 0) + COALESCE(ex.settled_n, 0) END,
+       CASE WHEN d.by_last THEN COALESCE(p.minutes, 0) + COALESCE(ex.settled_minutes, 0) END
      FROM stats_dirty d
-     LEFT JOIN LATERAL (
-       SELECT count(*) FILTER (WHERE sm.counted)::int AS total, count(*) FILTER (WHERE sm.joined_in)::int AS joined,
-              count(*) FILTER (WHERE sm.counted AND sm.paused)::int AS paused, count(*) FILTER (WHERE sm.left_in)::int AS left_,
-              count(*) FILTER (WHERE sm.counted AND sm.active)::int AS active,
-              count(*) FILTER (WHERE sm.counted AND NOT EXISTS (
-                SELECT 1 FROM "StatsMemberFirstExchange" f WHERE f."timebankId" = sm.b AND f."accountId" = sm.acct AND f."firstAt" < d.pe))::int AS never,
-              count(*) FILTER (WHERE sm.counted AND EXISTS (
-                SELECT 1 FROM "ParticipationProfile" p WHERE p."timebankId" = sm.b AND p."membershipId" = sm.membership AND p."consentedAt" < d.pe))::int AS consented
-       FROM stats_members sm WHERE sm.b = d.b AND sm.k = d.k AND sm.ps = d.ps
-     ) mem ON true
-     LEFT JOIN LATERAL (
-       SELECT count(DISTINCT s.transfer)::int AS exchanges, (sum(s.minutes) FILTER (WHERE s.gave))::int AS minutes
-       FROM stats_sides s WHERE s.b = d.b AND s.k = d.k AND s.ps = d.ps AND s.in_period
-     ) ex ON true
-     LEFT JOIN LATERAL (
-       SELECT count(*)::int AS exchanging, count(*) FILTER (WHERE gave_p AND got_p)::int AS reciprocal
-       FROM (SELECT s.acct, bool_or(s.gave) AS gave_p, bool_or(NOT s.gave) AS got_p
-             FROM stats_sides s
-             -- Members of the bank at the period's end only (not those who left), like membersTotal.
-             JOIN stats_members sm ON sm.b = s.b AND sm.k = s.k AND sm.ps = s.ps AND sm.acct = s.acct AND sm.counted
-             WHERE s.b = d.b AND s.k = d.k AND s.ps = d.ps AND s.in_period GROUP BY s.acct) per_account
-     ) act ON true`,
+     LEFT JOIN (
+       SELECT b, k, ps, count(*) FILTER (WHERE counted)::int AS total, count(*) FILTER (WHERE joined_in)::int AS joined,
+              count(*) FILTER (WHERE counted AND paused)::int AS paused, count(*) FILTER (WHERE left_in)::int AS left_,
+              count(*) FILTER (WHERE counted AND active)::int AS active, count(*) FILTER (WHERE counted AND exchanged)::int AS exchanging,
+              count(*) FILTER (WHERE counted AND reciprocal)::int AS reciprocal, count(*) FILTER (WHERE counted AND never)::int AS never,
+              count(*) FILTER (WHERE counted AND consented)::int AS consented
+       FROM stats_members GROUP BY 1, 2, 3
+     ) mem ON mem.b = d.b AND mem.k = d.k AND mem.ps = d.ps
+     LEFT JOIN (
+       -- One side of each transfer gave: counting those counts transfers.
+       SELECT b, k, ps, count(*) FILTER (WHERE gave AND in_period)::int AS n, COALESCE(sum(minutes) FILTER (WHERE gave AND in_period), 0)::int AS minutes,
+              count(*) FILTER (WHERE gave AND in_period AND settled)::int AS settled_n,
+              COALESCE(sum(minutes) FILTER (WHERE gave AND in_period AND settled), 0)::int AS settled_minutes
+       FROM stats_sides GROUP BY 1, 2, 3
+     ) ex ON ex.b = d.b AND ex.k = d.k AND ex.ps = d.ps
+     LEFT JOIN stats_prev p ON p.b = d.b AND p.k = d.k AND p.ps = d.ps AND p.cat IS NULL`,
   );
 
+  // Categories: the category of the offer or request each exchange answers ('' when none).
+  await tx.$executeRawUnsafe(`DROP TABLE IF EXISTS stats_categories`);
   await tx.$executeRawUnsafe(
-    `INSERT INTO "StatsBankPeriodCategory" ("timebankId", "periodKind", "periodStart", "categorySlug", "exchanges", "minutes", "participants")
-     SELECT s.b, s.k, s.ps, COALESCE(c.slug, ''), count(DISTINCT s.transfer)::int, (sum(s.minutes) FILTER (WHERE s.gave))::int, count(DISTINCT s.acct)::int
+    `CREATE TEMP TABLE stats_categories ON COMMIT DROP AS
+     SELECT s.b, s.k, s.ps, COALESCE(c.slug, '') AS cat,
+            count(*) FILTER (WHERE s.gave)::int AS n, COALESCE(sum(s.minutes) FILTER (WHERE s.gave), 0)::int AS minutes,
+            count(*) FILTER (WHERE s.gave AND s.settled)::int AS settled_n, COALESCE(sum(s.minutes) FILTER (WHERE s.gave AND s.settled), 0)::int AS settled_minutes,
+            count(DISTINCT s.acct)::int AS participants
      FROM stats_sides s
      LEFT JOIN "Post" p ON p."timebankId" = s.b AND p.id = s.post
      LEFT JOIN "Category" c ON c."timebankId" = p."timebankId" AND c.id = p."categoryId"
      WHERE s.in_period
      GROUP BY 1, 2, 3, 4`,
+  );
+  // Past periods: from the sides. Current ones: participants from each account's last exchange
+  // in the category; exchanges and minutes from the settled counts and the sides since.
+  await tx.$executeRawUnsafe(
+    `INSERT INTO "StatsBankPeriodCategory" ("timebankId", "periodKind", "periodStart", "categorySlug", "exchanges", "minutes", "participants",
+                                           "settledExchanges", "settledMinutes")
+     SELECT x.b, x.k, x.ps, x.cat, x.n, x.minutes, x.participants, NULL::int, NULL::int
+     FROM stats_categories x JOIN stats_dirty d ON d.b = x.b AND d.k = x.k AND d.ps = x.ps WHERE NOT d.by_last
+     UNION ALL
+     SELECT d.b, d.k, d.ps, pc.cat, COALESCE(p.n, 0) + COALESCE(x.n, 0), COALESCE(p.minutes, 0) + COALESCE(x.minutes, 0), pc.participants,
+            COALESCE(p.n, 0) + COALESCE(x.settled_n, 0), COALESCE(p.minutes, 0) + COALESCE(x.settled_minutes, 0)
+     FROM stats_dirty d
+     CROSS JOIN LATERAL (SELECT a."categorySlug" AS cat, count(*)::int AS participants FROM "StatsAccountCategory" a
+                         WHERE a."timebankId" = d.b AND a."lastAt" >= d.pstart GROUP BY 1) pc
+     LEFT JOIN stats_prev p ON p.b = d.b AND p.k = d.k AND p.ps = d.ps AND p.cat = pc.cat
+     LEFT JOIN stats_categories x ON x.b = d.b AND x.k = d.k AND x.ps = d.ps AND x.cat = pc.cat
+     WHERE d.by_last`,
   );
 
   await tx.$executeRawUnsafe(
