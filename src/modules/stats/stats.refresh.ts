@@ -135,14 +135,18 @@ async function recompute(tx: Tx, since: Date, horizon: Date, full: boolean): Pro
   await tx.$executeRawUnsafe(`DROP TABLE IF EXISTS stats_dirty`);
   await tx.$executeRawUnsafe(
     `CREATE TEMP TABLE stats_dirty ON COMMIT DROP AS
-     WITH changed AS (
+     WITH moved AS (
+       -- Whole-table scans (a few hundred thousand rows) beat one index probe per bank here.
+       SELECT "timebankId" AS b FROM "Membership" WHERE "updatedAt" >= $1
+       UNION SELECT "timebankId" FROM "ParticipationProfile" WHERE "updatedAt" >= $1
+       UNION SELECT "timebankId" FROM "InstitutionMembership" WHERE "createdAt" >= $1
+     ),
+     changed AS (
        SELECT b.id AS b,
               LEAST(
                 (SELECT min(t."postedAt") FROM "Transfer" t WHERE t."timebankId" = b.id AND t."postedAt" >= $1),
                 ${full ? `LEAST(b."createdAt", (SELECT min(m."joinedAt") FROM "Membership" m WHERE m."timebankId" = b.id)),` : ""}
-                CASE WHEN EXISTS (SELECT 1 FROM "Membership" m WHERE m."timebankId" = b.id AND m."updatedAt" >= $1)
-                       OR EXISTS (SELECT 1 FROM "ParticipationProfile" p WHERE p."timebankId" = b.id AND p."updatedAt" >= $1)
-                       OR EXISTS (SELECT 1 FROM "InstitutionMembership" i WHERE i."timebankId" = b.id AND i."createdAt" >= $1)
+                CASE WHEN b.id IN (SELECT b FROM moved)
                        OR NOT EXISTS (SELECT 1 FROM "StatsBankPeriod" r WHERE r."timebankId" = b.id AND r."periodKind" = 'WEEK'
                                         AND r."periodStart" = date_trunc('week', now() AT TIME ZONE 'UTC')::date)
                      THEN now() END
@@ -244,7 +248,6 @@ async function recompute(tx: Tx, since: Date, horizon: Date, full: boolean): Pro
      LEFT JOIN stats_accounts sa ON sa.b = d.b AND sa.k = d.k AND sa.ps = d.ps AND sa.acct = a.id
      LEFT JOIN "ParticipationProfile" pp ON pp."timebankId" = m."timebankId" AND pp."membershipId" = m.id`,
   );
-  await tx.$executeRawUnsafe(`ANALYZE stats_members`);
 
   await tx.$executeRawUnsafe(
     `INSERT INTO "StatsBankPeriod" ("timebankId", "periodKind", "periodStart", "membersTotal", "membersActive", "membersNew", "membersPaused",
