@@ -87,12 +87,21 @@ export async function lastRefresh(db: Db): Promise<Date | null> {
 }
 
 const AT_UTC = (d: string) => `((${d})::timestamp AT TIME ZONE 'UTC')`;
+const NOW_UTC = `(now() AT TIME ZONE 'UTC')`;
+/** The later of the current week's and month's starts, and the earlier of their ends. */
+const CURRENT_FROM = AT_UTC(`GREATEST(date_trunc('week', ${NOW_UTC}), date_trunc('month', ${NOW_UTC}))`);
+const CURRENT_TO = AT_UTC(`LEAST(date_trunc('week', ${NOW_UTC}) + interval '7 days', date_trunc('month', ${NOW_UTC}) + interval '1 month')`);
 
 async function recompute(tx: Tx, since: Date, horizon: Date, full: boolean): Promise<number> {
   // 1. Per account: its first and last posted exchange, and its last as giver and as receiver;
   //    per account and category: its last exchange. Idempotent (LEAST / GREATEST), so windows
   //    that overlap are harmless. Bank by bank, so that each reads a range of
   //    Transfer(timebankId, postedAt) rather than the whole ledger.
+  //    The last dates are read only for the current periods (on or after a period's start?
+  //    within 90 days of its end? at or after its end?), so a date already on or after the later
+  //    of this week's and this month's starts (CURRENT_FROM) is not moved by an exchange before
+  //    the earlier of their ends (CURRENT_TO): both answer every such question alike, and a busy
+  //    account is written once a period instead of at every refresh.
   await tx.$executeRawUnsafe(
     `INSERT INTO "StatsMemberFirstExchange" AS f ("timebankId", "accountId", "firstAt", "lastAt", "lastGaveAt", "lastReceivedAt")
      SELECT b.id, side.acct, min(t."postedAt"), max(t."postedAt"), max(t."postedAt") FILTER (WHERE side.gave), max(t."postedAt") FILTER (WHERE NOT side.gave)
@@ -102,20 +111,35 @@ async function recompute(tx: Tx, since: Date, horizon: Date, full: boolean): Pro
      GROUP BY 1, 2
      ON CONFLICT ("timebankId", "accountId") DO UPDATE SET
        "firstAt" = LEAST(f."firstAt", EXCLUDED."firstAt"), "lastAt" = GREATEST(f."lastAt", EXCLUDED."lastAt"),
-       "lastGaveAt" = GREATEST(f."lastGaveAt", EXCLUDED."lastGaveAt"), "lastReceivedAt" = GREATEST(f."lastReceivedAt", EXCLUDED."lastReceivedAt")`,
+       "lastGaveAt" = GREATEST(f."lastGaveAt", EXCLUDED."lastGaveAt"), "lastReceivedAt" = GREATEST(f."lastReceivedAt", EXCLUDED."lastReceivedAt")
+     WHERE EXCLUDED."firstAt" < f."firstAt" OR f."lastAt" < ${CURRENT_FROM} OR EXCLUDED."lastAt" >= ${CURRENT_TO}
+        OR (EXCLUDED."lastGaveAt" IS NOT NULL AND (f."lastGaveAt" IS NULL OR f."lastGaveAt" < ${CURRENT_FROM} OR EXCLUDED."lastGaveAt" >= ${CURRENT_TO}))
+        OR (EXCLUDED."lastReceivedAt" IS NOT NULL AND (f."lastReceivedAt" IS NULL OR f."lastReceivedAt" < ${CURRENT_FROM} OR EXCLUDED."lastReceivedAt" >= ${CURRENT_TO}))`,
+    since,
+  );
+  // Per account and category touched since the watermark: its last exchange before this refresh
+  // (old_last) and since (last_new); the current periods' new participants are those crossing.
+  await tx.$executeRawUnsafe(`DROP TABLE IF EXISTS stats_pairs`);
+  await tx.$executeRawUnsafe(
+    `CREATE TEMP TABLE stats_pairs ON COMMIT DROP AS
+     SELECT x.b, x.acct, x.cat, x.last_new, a."lastAt" AS old_last
+     FROM (
+       SELECT b.id AS b, side.acct, COALESCE(c.slug, '') AS cat, max(t."postedAt") AS last_new
+       FROM "Timebank" b
+       JOIN "Transfer" t ON t."timebankId" = b.id AND t."postedAt" >= $1 AND t.kind = 'EXCHANGE' AND t.status = 'POSTED'
+       CROSS JOIN LATERAL (VALUES (t."creditAccountId"), (t."debitAccountId")) AS side(acct)
+       LEFT JOIN "Post" p ON p."timebankId" = t."timebankId" AND p.id = t."relatedPostId"
+       LEFT JOIN "Category" c ON c."timebankId" = p."timebankId" AND c.id = p."categoryId"
+       GROUP BY 1, 2, 3
+     ) x
+     LEFT JOIN "StatsAccountCategory" a ON a."timebankId" = x.b AND a."accountId" = x.acct AND a."categorySlug" = x.cat`,
     since,
   );
   await tx.$executeRawUnsafe(
     `INSERT INTO "StatsAccountCategory" AS a ("timebankId", "accountId", "categorySlug", "lastAt")
-     SELECT b.id, side.acct, COALESCE(c.slug, ''), max(t."postedAt")
-     FROM "Timebank" b
-     JOIN "Transfer" t ON t."timebankId" = b.id AND t."postedAt" >= $1 AND t.kind = 'EXCHANGE' AND t.status = 'POSTED'
-     CROSS JOIN LATERAL (VALUES (t."creditAccountId"), (t."debitAccountId")) AS side(acct)
-     LEFT JOIN "Post" p ON p."timebankId" = t."timebankId" AND p.id = t."relatedPostId"
-     LEFT JOIN "Category" c ON c."timebankId" = p."timebankId" AND c.id = p."categoryId"
-     GROUP BY 1, 2, 3
-     ON CONFLICT ("timebankId", "accountId", "categorySlug") DO UPDATE SET "lastAt" = GREATEST(a."lastAt", EXCLUDED."lastAt")`,
-    since,
+     SELECT b, acct, cat, last_new FROM stats_pairs
+     ON CONFLICT ("timebankId", "accountId", "categorySlug") DO UPDATE SET "lastAt" = GREATEST(a."lastAt", EXCLUDED."lastAt")
+     WHERE a."lastAt" < ${CURRENT_FROM} OR EXCLUDED."lastAt" >= ${CURRENT_TO}`,
   );
 
   // 2. Which bank-periods to recompute: per bank, from the period of its earliest change since
@@ -166,7 +190,7 @@ async function recompute(tx: Tx, since: Date, horizon: Date, full: boolean): Pro
   const [{ n }] = await tx.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM stats_dirty`);
   if (n === 0) return 0;
   await tx.$executeRawUnsafe(
-    `ALTER TABLE stats_dirty ADD COLUMN by_last boolean NOT NULL DEFAULT false, ADD COLUMN incremental boolean NOT NULL DEFAULT false`,
+    `ALTER TABLE stats_dirty ADD COLUMN by_last boolean NOT NULL DEFAULT false, ADD COLUMN incremental boolean NOT NULL DEFAULT false, ADD COLUMN lo timestamptz`,
   );
   if (!full) {
     await tx.$executeRawUnsafe(
@@ -180,6 +204,11 @@ async function recompute(tx: Tx, since: Date, horizon: Date, full: boolean): Pro
       since,
     );
   }
+  // Where each bank-period's transfers are read from: the watermark, the period's start, or 90 days before its end.
+  await tx.$executeRawUnsafe(
+    `UPDATE stats_dirty SET lo = CASE WHEN incremental THEN $1::timestamptz WHEN by_last THEN pstart ELSE pe - interval '90 days' END`,
+    since,
+  );
   await tx.$executeRawUnsafe(`CREATE INDEX ON stats_dirty (b, k, ps)`);
   await tx.$executeRawUnsafe(`ANALYZE stats_dirty`);
 
@@ -188,10 +217,10 @@ async function recompute(tx: Tx, since: Date, horizon: Date, full: boolean): Pro
   await tx.$executeRawUnsafe(
     `CREATE TEMP TABLE stats_prev ON COMMIT DROP AS
      -- cat NULL: the bank-period's own row; otherwise its category's.
-     SELECT d.b, d.k, d.ps, NULL::text AS cat, r."settledExchanges" AS n, r."settledMinutes" AS minutes
+     SELECT d.b, d.k, d.ps, NULL::text AS cat, r."settledExchanges" AS n, r."settledMinutes" AS minutes, NULL::int AS participants
      FROM stats_dirty d JOIN "StatsBankPeriod" r ON r."timebankId" = d.b AND r."periodKind" = d.k AND r."periodStart" = d.ps WHERE d.incremental
      UNION ALL
-     SELECT d.b, d.k, d.ps, r."categorySlug", COALESCE(r."settledExchanges", 0), COALESCE(r."settledMinutes", 0)
+     SELECT d.b, d.k, d.ps, r."categorySlug", COALESCE(r."settledExchanges", 0), COALESCE(r."settledMinutes", 0), r.participants
      FROM stats_dirty d JOIN "StatsBankPeriodCategory" r ON r."timebankId" = d.b AND r."periodKind" = d.k AND r."periodStart" = d.ps WHERE d.incremental`,
   );
 
@@ -206,14 +235,17 @@ async function recompute(tx: Tx, since: Date, horizon: Date, full: boolean): Pro
   await tx.$executeRawUnsafe(`DROP TABLE IF EXISTS stats_sides`);
   await tx.$executeRawUnsafe(
     `CREATE TEMP TABLE stats_sides ON COMMIT DROP AS
-     SELECT d.b, d.k, d.ps, (t."postedAt" >= d.pstart) AS in_period, (t."postedAt" < $2) AS settled, t.minutes, t."relatedPostId" AS post,
+     SELECT d.b, d.k, d.ps, (t."postedAt" >= d.pstart) AS in_period, (t."postedAt" < $1) AS settled, t.minutes, t."relatedPostId" AS post,
             side.acct, side.gave
      FROM stats_dirty d
-     JOIN "Transfer" t ON t."timebankId" = d.b AND t."postedAt" < d.pe
-                       AND t."postedAt" >= CASE WHEN d.incremental THEN $1::timestamptz WHEN d.by_last THEN d.pstart ELSE d.pe - interval '90 days' END
+     ${
+       // WARNING: a range whose start differs per row is not estimated well: the planner then reads
+       // the whole ledger. A refresh of a few bank-periods reads each range by the index (LATERAL);
+       // a full rebuild, which reads most of the ledger anyway, joins.
+       full ? `JOIN "Transfer" t ON t."timebankId" = d.b AND t."postedAt" >= d.lo AND t."postedAt" < d.pe` : `CROSS JOIN LATERAL (SELECT * FROM "Transfer" t WHERE t."timebankId" = d.b AND t."postedAt" >= d.lo AND t."postedAt" < d.pe) t`
+     }
      CROSS JOIN LATERAL (VALUES (t."creditAccountId", true), (t."debitAccountId", false)) AS side(acct, gave)
      WHERE t.kind = 'EXCHANGE' AND t.status = 'POSTED'`,
-    since,
     horizon,
   );
   // Per account of each bank-period: in the window at all (active), in the period, giving, receiving.
@@ -294,22 +326,39 @@ async function recompute(tx: Tx, since: Date, horizon: Date, full: boolean): Pro
      WHERE s.in_period
      GROUP BY 1, 2, 3, 4`,
   );
-  // Past periods: from the sides. Current ones: participants from each account's last exchange
-  // in the category; exchanges and minutes from the settled counts and the sides since.
+  // Past periods: from the sides. Current ones: exchanges and minutes from the settled counts and
+  // the sides since; participants, at a period's first refresh, from each account's last exchange
+  // in the category, and then (incremental) the previous count plus the accounts whose last
+  // exchange in the category crossed into the period in this refresh.
   await tx.$executeRawUnsafe(
     `INSERT INTO "StatsBankPeriodCategory" ("timebankId", "periodKind", "periodStart", "categorySlug", "exchanges", "minutes", "participants",
                                            "settledExchanges", "settledMinutes")
+     WITH first_refresh AS (
+       SELECT d.b, d.k, d.ps, pc.cat, pc.participants
+       FROM stats_dirty d
+       CROSS JOIN LATERAL (SELECT a."categorySlug" AS cat, count(*)::int AS participants FROM "StatsAccountCategory" a
+                           WHERE a."timebankId" = d.b AND a."lastAt" >= d.pstart GROUP BY 1) pc
+       WHERE d.by_last AND NOT d.incremental
+     ),
+     joined AS (
+       SELECT d.b, d.k, d.ps, sp.cat, count(*)::int AS n
+       FROM stats_dirty d JOIN stats_pairs sp ON sp.b = d.b AND sp.last_new >= d.pstart AND (sp.old_last IS NULL OR sp.old_last < d.pstart)
+       WHERE d.incremental GROUP BY 1, 2, 3, 4
+     ),
+     incremental AS (
+       SELECT b, k, ps, cat, sum(participants)::int AS participants FROM (
+         SELECT b, k, ps, cat, participants FROM stats_prev WHERE cat IS NOT NULL
+         UNION ALL SELECT b, k, ps, cat, n FROM joined
+       ) u GROUP BY 1, 2, 3, 4
+     )
      SELECT x.b, x.k, x.ps, x.cat, x.n, x.minutes, x.participants, NULL::int, NULL::int
      FROM stats_categories x JOIN stats_dirty d ON d.b = x.b AND d.k = x.k AND d.ps = x.ps WHERE NOT d.by_last
      UNION ALL
-     SELECT d.b, d.k, d.ps, pc.cat, COALESCE(p.n, 0) + COALESCE(x.n, 0), COALESCE(p.minutes, 0) + COALESCE(x.minutes, 0), pc.participants,
+     SELECT c.b, c.k, c.ps, c.cat, COALESCE(p.n, 0) + COALESCE(x.n, 0), COALESCE(p.minutes, 0) + COALESCE(x.minutes, 0), c.participants,
             COALESCE(p.n, 0) + COALESCE(x.settled_n, 0), COALESCE(p.minutes, 0) + COALESCE(x.settled_minutes, 0)
-     FROM stats_dirty d
-     CROSS JOIN LATERAL (SELECT a."categorySlug" AS cat, count(*)::int AS participants FROM "StatsAccountCategory" a
-                         WHERE a."timebankId" = d.b AND a."lastAt" >= d.pstart GROUP BY 1) pc
-     LEFT JOIN stats_prev p ON p.b = d.b AND p.k = d.k AND p.ps = d.ps AND p.cat = pc.cat
-     LEFT JOIN stats_categories x ON x.b = d.b AND x.k = d.k AND x.ps = d.ps AND x.cat = pc.cat
-     WHERE d.by_last`,
+     FROM (SELECT * FROM first_refresh UNION ALL SELECT * FROM incremental) c
+     LEFT JOIN stats_prev p ON p.b = c.b AND p.k = c.k AND p.ps = c.ps AND p.cat = c.cat
+     LEFT JOIN stats_categories x ON x.b = c.b AND x.k = c.k AND x.ps = c.ps AND x.cat = c.cat`,
   );
 
   await tx.$executeRawUnsafe(
