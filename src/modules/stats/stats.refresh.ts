@@ -5,10 +5,13 @@
 // began at or after the new horizon H' (the oldest open transaction's start, less a margin for
 // clock skew between the server and the database), so any transfer it posts carries
 // postedAt >= H'. A refresh therefore (1) finds the banks with anything posted or changed at
-// or after H (what it sees now, committed in any order), (2) recomputes, idempotently, whole
-// bank-periods from the period of the earliest such change to the current one, and (3) moves
-// the watermark to H'. A transfer that commits after the refresh has postedAt >= H' and is
-// picked up by the next one. No counter row is updated inside a transfer.
+// or after H (what it sees now, committed in any order), (2) rebuilds their bank-periods from
+// the period of the earliest such change to the current one, and (3) moves the watermark to H'.
+// A transfer that commits after the refresh has postedAt >= H' and is picked up by the next one.
+// Conversely every transfer posted before H' is visible to the refresh that computes H': the
+// current periods keep "settled" counts of everything before the watermark, add [H, H') to them
+// exactly once, and count what came from H' on afresh (see recompute, step 2); past periods are
+// recomputed wholly and idempotently. No counter row is updated inside a transfer.
 import type { Database, Db } from "../../db/database";
 import { publishSuppression } from "./stats.publish";
 
