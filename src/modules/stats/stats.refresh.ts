@@ -227,12 +227,6 @@ async function recompute(tx: Tx, since: Date, horizon: Date, full: boolean): Pro
      FROM stats_dirty d JOIN "StatsBankPeriodCategory" r ON r."timebankId" = d.b AND r."periodKind" = d.k AND r."periodStart" = d.ps WHERE d.incremental`,
   );
 
-  for (const table of ["StatsBankPeriod", "StatsBankPeriodCategory", "StatsInterBankFlow", "StatsInstitutionHours", "StatsParticipation"]) {
-    await tx.$executeRawUnsafe(
-      `DELETE FROM "${table}" r USING stats_dirty d WHERE r."timebankId" = d.b AND r."periodKind" = d.k AND r."periodStart" = d.ps`,
-    );
-  }
-
   // Posted exchanges of each dirty bank-period, one row per side: since the watermark (incremental),
   // of the period itself (by_last), or of the 90-day window before the period's end.
   await tx.$executeRawUnsafe(`DROP TABLE IF EXISTS stats_sides`);
@@ -284,11 +278,12 @@ async function recompute(tx: Tx, since: Date, horizon: Date, full: boolean): Pro
      LEFT JOIN "ParticipationProfile" pp ON pp."timebankId" = m."timebankId" AND pp."membershipId" = m.id`,
   );
 
-  await tx.$executeRawUnsafe(
-    `INSERT INTO "StatsBankPeriod" ("timebankId", "periodKind", "periodStart", "membersTotal", "membersActive", "membersNew", "membersPaused",
-                                   "membersLeft", "institutions", "exchanges", "exchangeMinutes", "exchangingMembers", "reciprocalMembers",
-                                   "neverExchanged", "consentedMembers", "settledExchanges", "settledMinutes")
-     SELECT d.b, d.k, d.ps,
+  await replaceRows(
+    tx,
+    "StatsBankPeriod",
+    3,
+    ["timebankId", "periodKind", "periodStart", "membersTotal", "membersActive", "membersNew", "membersPaused", "membersLeft", "institutions", "exchanges", "exchangeMinutes", "exchangingMembers", "reciprocalMembers", "neverExchanged", "consentedMembers", "settledExchanges", "settledMinutes"],
+    `     SELECT d.b, d.k, d.ps,
        COALESCE(mem.total, 0), COALESCE(mem.active, 0), COALESCE(mem.joined, 0), COALESCE(mem.paused, 0), COALESCE(mem.left_, 0),
        (SELECT count(*) FROM "InstitutionMembership" i WHERE i."timebankId" = d.b AND i."createdAt" < d.pe)::int,
        COALESCE(p.n, 0) + COALESCE(ex.n, 0), COALESCE(p.minutes, 0) + COALESCE(ex.minutes, 0),
@@ -333,10 +328,12 @@ async function recompute(tx: Tx, since: Date, horizon: Date, full: boolean): Pro
   // the sides since; participants, at a period's first refresh, from each account's last exchange
   // in the category, and then (incremental) the previous count plus the accounts whose last
   // exchange in the category crossed into the period in this refresh.
-  await tx.$executeRawUnsafe(
-    `INSERT INTO "StatsBankPeriodCategory" ("timebankId", "periodKind", "periodStart", "categorySlug", "exchanges", "minutes", "participants",
-                                           "settledExchanges", "settledMinutes")
-     WITH first_refresh AS (
+  await replaceRows(
+    tx,
+    "StatsBankPeriodCategory",
+    4,
+    ["timebankId", "periodKind", "periodStart", "categorySlug", "exchanges", "minutes", "participants", "settledExchanges", "settledMinutes"],
+    `     WITH first_refresh AS (
        SELECT d.b, d.k, d.ps, pc.cat, pc.participants
        FROM stats_dirty d
        CROSS JOIN LATERAL (SELECT a."categorySlug" AS cat, count(*)::int AS participants FROM "StatsAccountCategory" a
@@ -364,17 +361,23 @@ async function recompute(tx: Tx, since: Date, horizon: Date, full: boolean): Pro
      LEFT JOIN stats_categories x ON x.b = c.b AND x.k = c.k AND x.ps = c.ps AND x.cat = c.cat`,
   );
 
-  await tx.$executeRawUnsafe(
-    `INSERT INTO "StatsInterBankFlow" ("timebankId", "periodKind", "periodStart", "targetTimebankId", "purpose", "transfers", "minutes", "senders")
-     SELECT d.b, d.k, d.ps, i."targetTimebankId", i.purpose, count(*)::int, sum(i.minutes)::int, count(DISTINCT i."senderAccountId")::int
+  await replaceRows(
+    tx,
+    "StatsInterBankFlow",
+    5,
+    ["timebankId", "periodKind", "periodStart", "targetTimebankId", "purpose", "transfers", "minutes", "senders"],
+    `     SELECT d.b, d.k, d.ps, i."targetTimebankId", i.purpose, count(*)::int, sum(i.minutes)::int, count(DISTINCT i."senderAccountId")::int
      FROM stats_dirty d
      JOIN "InterBankTransfer" i ON i."timebankId" = d.b AND i.status = 'POSTED' AND i."postedAt" >= d.pstart AND i."postedAt" < d.pe
      GROUP BY 1, 2, 3, 4, 5`,
   );
 
-  await tx.$executeRawUnsafe(
-    `INSERT INTO "StatsInstitutionHours" ("timebankId", "periodKind", "periodStart", "institutionKind", "minutesEarned", "minutesGiven", "counterparts")
-     SELECT d.b, d.k, d.ps, inst.kind,
+  await replaceRows(
+    tx,
+    "StatsInstitutionHours",
+    4,
+    ["timebankId", "periodKind", "periodStart", "institutionKind", "minutesEarned", "minutesGiven", "counterparts"],
+    `     SELECT d.b, d.k, d.ps, inst.kind,
             COALESCE(sum(t.minutes) FILTER (WHERE t."creditAccountId" = im."accountId"), 0)::int,
             COALESCE(sum(t.minutes) FILTER (WHERE t."debitAccountId" = im."accountId"), 0)::int,
             count(DISTINCT CASE WHEN t."creditAccountId" = im."accountId" THEN t."debitAccountId" ELSE t."creditAccountId" END)::int
@@ -386,9 +389,12 @@ async function recompute(tx: Tx, since: Date, horizon: Date, full: boolean): Pro
      GROUP BY 1, 2, 3, 4`,
   );
 
-  await tx.$executeRawUnsafe(
-    `INSERT INTO "StatsParticipation" ("timebankId", "periodKind", "periodStart", "dimension", "answer", "members", "active")
-     SELECT sm.b, sm.k, sm.ps, ans.dimension, ans.answer, count(*)::int,
+  await replaceRows(
+    tx,
+    "StatsParticipation",
+    5,
+    ["timebankId", "periodKind", "periodStart", "dimension", "answer", "members", "active"],
+    `     SELECT sm.b, sm.k, sm.ps, ans.dimension, ans.answer, count(*)::int,
             count(*) FILTER (WHERE sm.active)::int
      FROM stats_members sm
      JOIN stats_dirty d ON d.b = sm.b AND d.k = sm.k AND d.ps = sm.ps
@@ -404,3 +410,30 @@ async function recompute(tx: Tx, since: Date, horizon: Date, full: boolean): Pro
   return n;
 }
 
+/**
+ * Replaces the rows of the dirty bank-periods in one rollup table by the rows `select` gives (its
+ * columns in `columns` order, the first `keys` of them the primary key): a row that did not change
+ * is not written, a changed one is updated in place (its suppression flags kept for the publish
+ * step to check), and only rows that are gone are deleted. Deleting and re-inserting every dirty
+ * row at each refresh filled the current periods' index ranges with dead rows faster than
+ * autovacuum cleared them under a heavy write load, and each refresh got slower.
+ */
+async function replaceRows(tx: Tx, table: string, keys: number, columns: string[], select: string): Promise<void> {
+  const q = (c: string) => `"${c}"`;
+  const values = columns.slice(keys);
+  await tx.$executeRawUnsafe(`DROP TABLE IF EXISTS stats_new`);
+  await tx.$executeRawUnsafe(`CREATE TEMP TABLE stats_new ON COMMIT DROP AS SELECT * FROM (${select}) AS s(${columns.map(q).join(", ")})`);
+  await tx.$executeRawUnsafe(
+    `INSERT INTO "${table}" AS r (${columns.map(q).join(", ")}) SELECT ${columns.map(q).join(", ")} FROM stats_new
+     ON CONFLICT (${columns.slice(0, keys).map(q).join(", ")}) DO UPDATE SET ${values.map((c) => `${q(c)} = EXCLUDED.${q(c)}`).join(", ")}
+     WHERE (${values.map((c) => `r.${q(c)}`).join(", ")}) IS DISTINCT FROM (${values.map((c) => `EXCLUDED.${q(c)}`).join(", ")})`,
+  );
+  await tx.$executeRawUnsafe(
+    `DELETE FROM "${table}" r USING stats_dirty d
+     WHERE r."timebankId" = d.b AND r."periodKind" = d.k AND r."periodStart" = d.ps
+       AND NOT EXISTS (SELECT 1 FROM stats_new n WHERE ${columns
+         .slice(0, keys)
+         .map((c) => `n.${q(c)} = r.${q(c)}`)
+         .join(" AND ")})`,
+  );
+}
