@@ -12,7 +12,8 @@
 // - The application pool (`BankScopedPool`) reads that scope when a statement or a transaction
 //   asks it for a connection, and sends `set_config('timebank.bank_ids', <scope>, false)` first
 //   only when that connection was last set for another scope: a request whose statements land on
-//   connections already set for its banks pays nothing more.
+//   connections already set for its banks pays nothing more (a random mix of banks on one pool
+//   pays it on most statements: bench/README.md).
 // - Work that is not a request's reads (the outbox relay, schedulers, scripts, statistics
 //   refreshes, expiry on read) and reads the access rules make public (the bank directory's
 //   categories and member counts) run inside `everyBank`, which keeps '*'. Outside any scope
