@@ -91,6 +91,26 @@ if (skipReason) console.log(`dashboard test skipped: ${skipReason}`);
     expect(cells).toEqual(expected);
     // The generated demo banks are big enough that their figures are shown, not suppressed.
     expect(cells.filter((c) => c.bank.startsWith("gen-demo-") && c.field === "membersTotal" && c.text !== "–").length).toBe(8);
+    // The inter-bank matrix of the latest month: the demo's flows among the generated banks
+    // (sent through the federation), as the API gives them, and shown, not withheld.
+    const flowCells = (await page.$$eval("#flows td", (tds: any[]) => tds.map((td) => ({ from: td.dataset.from as string, to: td.dataset.to as string, text: td.textContent as string })))).filter(
+      (c) => c.text !== "",
+    );
+    const apiFlows = await t.client.withToken(login.logIn.token).ok(`query($i: StatisticsInput!) { statistics(input: $i) { interBankFlows { fromBank toBank hours { value suppressed } } } }`, {
+      i: { periodKind: "MONTH", from, to, grouping: "BANK" },
+    });
+    const byPair = new Map<string, { from: string; to: string; hours: number; hidden: boolean }>();
+    for (const f of apiFlows.statistics.interBankFlows as { fromBank: string; toBank: string; hours: { value: number | null; suppressed: boolean } }[]) {
+      const key = `${f.fromBank}>${f.toBank}`;
+      const cell = byPair.get(key) ?? { from: f.fromBank, to: f.toBank, hours: 0, hidden: false };
+      cell.hours += f.hours.value ?? 0;
+      cell.hidden ||= f.hours.suppressed;
+      byPair.set(key, cell);
+    }
+    const expectedFlows = [...byPair.values()].map((c) => ({ from: c.from, to: c.to, text: c.hidden ? "–" : String(Math.round(c.hours * 100) / 100) }));
+    const order = (xs: { from: string; to: string }[]) => [...xs].sort((a, b) => `${a.from}>${a.to}`.localeCompare(`${b.from}>${b.to}`));
+    expect(order(flowCells)).toEqual(order(expectedFlows));
+    expect(flowCells.filter((c) => c.from.startsWith("gen-demo-") && c.text !== "–").length).toBeGreaterThan(0);
     expect(errors).toEqual([]);
   }, 180_000);
 });

@@ -2,6 +2,7 @@
 // are visible to the people in them.
 import "reflect-metadata";
 import { verifyLedger } from "../../src/modules/ledger/ledger.verify";
+import { DEMO_INTER_BANK_TRANSFERS } from "../../src/modules/stats/stats.seed";
 import { DEMO_PASSWORD } from "../../src/seed/demo";
 import { startTestServer, type TestServer } from "../helpers/server";
 
@@ -34,8 +35,13 @@ it("Jonas sees the bike repair he was paid for and the tablet help waiting for E
 it("the demo books verify clean", async () => {
   const report = await verifyLedger(t.db.prisma);
   expect(report.problems).toEqual([]);
-  // The statistics demo adds generated banks (gen-demo-*) whose generated ledger verifies too.
+  // The statistics demo adds generated banks (gen-demo-*) whose generated ledger verifies too,
+  // and inter-bank transfers among them sent through the federation (two legs each).
   const generated = await t.db.prisma.transfer.count({ where: { idempotencyKey: { startsWith: "gen-" } } });
   expect(report.banks.map((b) => b.bank).filter((b) => !b.startsWith("gen-demo-")).sort()).toEqual(["aarhus", "gloucester-families", "gloucester-prison", "riverside-clinic"]);
-  expect(report.transfers - generated).toBe(11 + 4); // + the demo federation: two inter-bank transfers of two legs each
+  // + the demo federation: two inter-bank transfers of two legs each
+  expect(report.transfers - generated).toBe(11 + 4 + 2 * DEMO_INTER_BANK_TRANSFERS);
+  const demoBanks = await t.db.prisma.timebank.findMany({ where: { slug: { startsWith: "gen-demo-" } }, select: { id: true } });
+  const flows = await t.db.prisma.interBankTransfer.count({ where: { status: "POSTED", timebankId: { in: demoBanks.map((b) => b.id) } } });
+  expect(flows).toBe(DEMO_INTER_BANK_TRANSFERS);
 });

@@ -18,11 +18,11 @@ import { createBank, join, platformAdmin, signUp, type Actor } from "../helpers/
 
 const PROTECTED = ["Account", "Transfer", "MemberProfile", "Interview", "Reference", "SafeguardingCheck"];
 /**
- * Tables with a bank column and no policy, each for a reason given in migration
- * 20261129010000_row_level_security_every_bank_table: count-only statistics rollups, read across
- * every bank by design.
+ * Tables with a bank column and no policy, each for a reason given in migrations
+ * 20261129010000_row_level_security_every_bank_table and 20261129020000_row_level_security_stats_tables:
+ * count-only statistics rollups and each bank's suppression basis, read across every bank by design.
  */
-const WITHOUT_POLICY = ["StatsBankPeriod", "StatsBankPeriodCategory", "StatsInterBankFlow", "StatsInstitutionHours", "StatsParticipation"];
+const WITHOUT_POLICY = ["StatsBankPeriod", "StatsBankPeriodCategory", "StatsInterBankFlow", "StatsInstitutionHours", "StatsParticipation", "StatsSuppressionBasis"];
 /** The bank columns of the tables that span two banks: a row is in scope when either side is. */
 const TWO_SIDED: Record<string, [string, string]> = { InterBankTransfer: ["timebankId", "targetTimebankId"], Partnership: ["proposerBankId", "partnerBankId"] };
 

@@ -6,6 +6,7 @@ import pg from "pg";
 import { issueToken } from "../../src/modules/auth/token";
 import { generateDataset } from "../../src/modules/stats/stats.generate";
 import { refreshRollups } from "../../src/modules/stats/stats.refresh";
+import { share, shown, suppressColumn, withheld, type Figure } from "../../src/modules/stats/stats.rules";
 import { flavour } from "../helpers/database";
 import { startTestServer, TEST_AUTH_SECRET, type TestServer } from "../helpers/server";
 import { platformAdmin, signUp, type Actor } from "../helpers/world";
@@ -282,5 +283,215 @@ describe("CSV export", () => {
     expect(bad.status).toBe(400);
     const unknown = await fetch(`${base}/statistics/people.csv?${q}`, { headers: { authorization: `Bearer ${umbrella.token}` } });
     expect(unknown.status).toBe(404);
+  });
+});
+
+describe("one bank's figures", () => {
+  // Six small banks of one region: many cells count fewer than 5 people, so primary and
+  // complementary suppression across the region's banks and across categories and answers happen.
+  const REGION = "Test Fells";
+  const BANK = "gen-rg-3";
+  const ALL = `query($input: StatisticsInput!) { statistics(input: $input) { minCellSize
+    members { period group groupName membersTotal ${FIG} membersActive ${FIG} membersNew ${FIG} membersPaused ${FIG} membersLeft ${FIG} institutions ${FIG}
+              exchanges ${FIG} hoursExchanged ${FIG} reciprocityShare ${FIG} neverExchangedShare ${FIG} participationConsented ${FIG} }
+    categories { period group groupName category exchanges ${FIG} hours ${FIG} participants ${FIG} }
+    participation { period group groupName dimension answer members ${FIG} share ${FIG} active ${FIG} }
+    institutions { period group institutionKind hoursEarned ${FIG} hoursGiven ${FIG} }
+    interBankFlows { period fromBank toBank purpose transfers ${FIG} hours ${FIG} }
+    netPositions { period bank hoursSent ${FIG} hoursReceived ${FIG} netHours ${FIG} } } }`;
+  const input = (extra: Record<string, unknown> = {}) => ({ input: { periodKind: "MONTH", from: FROM, to: TO, grouping: "BANK", ...extra } });
+
+  beforeAll(async () => {
+    await generateDataset(t.db.prisma, { tag: "rg", banks: 6, membersPerBank: 14, transfers: 700, days: 120, end: END, participationShare: 0.6, seed: 0.7 });
+    await t.db.prisma.timebank.updateMany({ where: { slug: { startsWith: "gen-rg-" } }, data: { region: REGION } });
+    // Generated exchanges are back-dated: like an import, they need a full refresh.
+    await refreshRollups(t.db, { full: true });
+  }, 120_000);
+
+  /** The bank's rows as a direct computation over the ledger and the memberships gives them, suppressed by the rules of stats.rules.ts. */
+  async function expectedFromLedger(periods: string[]) {
+    const db = t.db.prisma;
+    const banks = await db.timebank.findMany({ where: { region: REGION } });
+    const ids = banks.map((b) => b.id);
+    // The national table lists banks, categories and answers in the database's order: sort the same way.
+    const order = async (xs: string[]) => (await db.$queryRawUnsafe<{ s: string }[]>(`SELECT unnest($1::text[]) AS s ORDER BY 1`, [...new Set(xs)])).map((r) => r.s);
+    const slugs = await order(banks.map((b) => b.slug));
+    const bySlug = new Map(banks.map((b) => [b.slug, b]));
+    const transfers = await db.transfer.findMany({ where: { timebankId: { in: ids }, kind: "EXCHANGE", status: "POSTED" }, });
+    const posts = new Map((await db.post.findMany({ where: { timebankId: { in: ids } }, include: { category: true } })).map((p) => [p.id, p.category?.slug ?? ""]));
+    const memberships = await db.membership.findMany({ where: { timebankId: { in: ids } }, include: { accounts: true, participation: true } });
+    const k = (slug: string) => Math.max(5, bySlug.get(slug)!.statsMinCellSize);
+    const hrs = (m: number) => Math.round((m / 60) * 100) / 100;
+    const out = { members: [] as unknown[], categories: [] as unknown[], participation: [] as unknown[] };
+    for (const period of periods) {
+      const ps = new Date(`${period}T00:00:00Z`);
+      const pe = new Date(Date.UTC(ps.getUTCFullYear(), ps.getUTCMonth() + 1, 1));
+      const windowStart = new Date(pe.getTime() - 90 * 86400_000);
+      type M = { slug: string; [figure: string]: number | string };
+      const memberRows: M[] = [];
+      type C = { slug: string; category: string; exchanges: number; minutes: number; participants: number };
+      const categoryRows: C[] = [];
+      type P = { slug: string; dimension: string; answer: string; members: number; active: number };
+      const partRows: P[] = [];
+      for (const slug of slugs) {
+        const bank = bySlug.get(slug)!;
+        const own = transfers.filter((x) => x.timebankId === bank.id);
+        const inPeriod = own.filter((x) => x.postedAt! >= ps && x.postedAt! < pe);
+        const before = own.filter((x) => x.postedAt! < pe);
+        const inWindow = new Set(own.filter((x) => x.postedAt! >= windowStart && x.postedAt! < pe).flatMap((x) => [x.debitAccountId, x.creditAccountId]));
+        const mine = memberships.filter((m) => m.timebankId === bank.id && m.joinedAt && m.joinedAt < pe);
+        const counted = mine.filter((m) => m.status === "ACTIVE" || m.status === "PAUSED" || (m.status === "LEFT" && m.leftAt! >= pe));
+        const account = (m: (typeof mine)[number]) => m.accounts.find((a) => a.kind === "MEMBER")?.id;
+        const gave = new Set(inPeriod.map((x) => x.creditAccountId));
+        const got = new Set(inPeriod.map((x) => x.debitAccountId));
+        const everBefore = new Set(before.flatMap((x) => [x.debitAccountId, x.creditAccountId]));
+        const countedAccounts = counted.map(account).filter((a): a is string => !!a);
+        const consenting = counted.filter((m) => m.participation && m.participation.consentedAt < pe);
+        // A bank has rows from the period of its first record (its creation or first member) on.
+        const first = Math.min(bank.createdAt.getTime(), ...memberships.filter((m) => m.timebankId === bank.id && m.joinedAt).map((m) => m.joinedAt!.getTime()));
+        if (pe.getTime() <= first) continue;
+        memberRows.push({
+          slug,
+          membersTotal: counted.length,
+          membersActive: countedAccounts.filter((a) => inWindow.has(a)).length,
+          membersNew: mine.filter((m) => m.joinedAt! >= ps).length,
+          membersPaused: counted.filter((m) => m.status === "PAUSED" && m.pausedAt! < pe).length,
+          membersLeft: mine.filter((m) => m.leftAt && m.leftAt >= ps && m.leftAt < pe).length,
+          exchanges: inPeriod.length,
+          exchangeMinutes: inPeriod.reduce((s, x) => s + x.minutes, 0),
+          exchangingMembers: countedAccounts.filter((a) => gave.has(a) || got.has(a)).length,
+          reciprocalMembers: countedAccounts.filter((a) => gave.has(a) && got.has(a)).length,
+          neverExchanged: countedAccounts.filter((a) => !everBefore.has(a)).length + counted.filter((m) => !account(m)).length,
+          consentedMembers: consenting.length,
+        });
+        const cats = await order(inPeriod.map((x) => (x.relatedPostId ? posts.get(x.relatedPostId)! : "")));
+        for (const category of cats) {
+          const xs = inPeriod.filter((x) => (x.relatedPostId ? posts.get(x.relatedPostId)! : "") === category);
+          categoryRows.push({ slug, category, exchanges: xs.length, minutes: xs.reduce((s, x) => s + x.minutes, 0), participants: new Set(xs.flatMap((x) => [x.debitAccountId, x.creditAccountId])).size });
+        }
+        const answers = consenting.flatMap((m) => {
+          const p = m.participation!;
+          const active = !!account(m) && inWindow.has(account(m)!);
+          return [
+            ...(p.ageBand ? [{ dimension: "AGE_BAND", answer: p.ageBand, active }] : []),
+            ...(p.situation ? [{ dimension: "SITUATION", answer: p.situation, active }] : []),
+            ...p.joinReasons.map((r) => ({ dimension: "JOIN_REASON", answer: r as string, active })),
+          ];
+        });
+        for (const dimension of await order(answers.map((a) => a.dimension)))
+          for (const answer of await order(answers.filter((a) => a.dimension === dimension).map((a) => a.answer))) {
+            const xs = answers.filter((a) => a.dimension === dimension && a.answer === answer);
+            partRows.push({ slug, dimension, answer, members: xs.length, active: xs.filter((a) => a.active).length });
+          }
+      }
+      // Suppression as the rules say: banks of the region add up, and categories / answers of a bank.
+      const col = (people: string, value = people) =>
+        suppressColumn(memberRows, () => REGION, (r) => r[people] as number, (r) => r[value] as number, (r) => k(r.slug));
+      const f = Object.fromEntries(
+        (["membersTotal", "membersActive", "membersNew", "membersPaused", "membersLeft", "reciprocalMembers", "neverExchanged", "consentedMembers"] as const).map((c) => [c, col(c)]),
+      );
+      const ex = col("exchangingMembers", "exchanges");
+      const mins = col("exchangingMembers", "exchangeMinutes");
+      const i = memberRows.findIndex((r) => r.slug === BANK);
+      const asHours = (x: Figure): Figure => (x.value === null ? x : shown(hrs(x.value)));
+      if (i >= 0) {
+        out.members.push({
+          period,
+          group: BANK,
+          groupName: bySlug.get(BANK)!.name,
+          membersTotal: f.membersTotal[i],
+          membersActive: f.membersActive[i],
+          membersNew: f.membersNew[i],
+          membersPaused: f.membersPaused[i],
+          membersLeft: f.membersLeft[i],
+          institutions: shown(0),
+          exchanges: ex[i],
+          hoursExchanged: asHours(mins[i]),
+          reciprocityShare: share(f.reciprocalMembers[i], f.membersTotal[i]),
+          neverExchangedShare: share(f.neverExchanged[i], f.membersTotal[i]),
+          participationConsented: f.consentedMembers[i],
+        });
+      }
+      const catHidden = suppressColumn(categoryRows, [(r) => r.slug, (r) => `${r.category}|${REGION}`], (r) => r.participants, (r) => r.participants, (r) => k(r.slug));
+      categoryRows.forEach((r, j) => {
+        if (r.slug !== BANK) return;
+        const hide = catHidden[j].suppressed;
+        out.categories.push({ period, group: BANK, groupName: bySlug.get(BANK)!.name, category: r.category, exchanges: hide ? withheld : shown(r.exchanges), hours: hide ? withheld : shown(hrs(r.minutes)), participants: catHidden[j] });
+      });
+      const partKeys = [(r: P) => `${r.slug}|${r.dimension}`, (r: P) => `${r.dimension}|${r.answer}|${REGION}`];
+      const pm = suppressColumn(partRows, partKeys, (r) => r.members, (r) => r.members, (r) => k(r.slug));
+      const pa = suppressColumn(partRows, partKeys, (r) => r.active, (r) => r.active, (r) => k(r.slug));
+      partRows.forEach((r, j) => {
+        if (r.slug !== BANK) return;
+        out.participation.push({ period, group: BANK, groupName: bySlug.get(BANK)!.name, dimension: r.dimension, answer: r.answer, members: pm[j], share: share(pm[j], i >= 0 ? f.consentedMembers[i] : withheld), active: pa[j] });
+      });
+    }
+    return out;
+  }
+
+  async function compare() {
+    const one = (await umbrella.client.ok(ALL, input({ timebank: BANK }))).statistics;
+    const national = (await umbrella.client.ok(ALL, input())).statistics;
+    const mine = <T extends { group?: string; bank?: string; fromBank?: string; toBank?: string }>(rows: T[]) =>
+      rows.filter((r) => r.group === BANK || r.bank === BANK || r.fromBank === BANK || r.toBank === BANK);
+    // Its row of the national table, suppressed cells included.
+    for (const table of ["members", "categories", "participation", "institutions", "interBankFlows", "netPositions"]) {
+      expect({ table, rows: one[table] }).toEqual({ table, rows: mine(national[table]) });
+    }
+    // And what the ledger says, suppressed by the rules.
+    const periods = [...new Set<string>(national.members.map((m: { period: string }) => m.period))];
+    const expected = await expectedFromLedger(periods);
+    expect(one.members).toEqual(expected.members);
+    expect(one.categories).toEqual(expected.categories);
+    expect(one.participation).toEqual(expected.participation);
+    return one;
+  }
+
+  const suppressedCells = (report: { members: Record<string, unknown>[]; categories: Record<string, unknown>[] }) =>
+    [...report.members, ...report.categories].flatMap((r) => Object.values(r)).filter((v) => (v as { suppressed?: boolean })?.suppressed === true).length;
+
+  it("is the bank's row of the national table, and what the ledger gives, suppressed cells included", async () => {
+    const one = await compare();
+    expect(one.members.length).toBeGreaterThan(2);
+    expect(suppressedCells(one)).toBeGreaterThan(0);
+  });
+
+  it("stays so after new transfers and refreshes: a new small category withheld with its complement, then shown when it grows", async () => {
+    const bank = await t.db.prisma.timebank.findFirstOrThrow({ where: { slug: BANK } });
+    const accounts = await t.db.prisma.account.findMany({ where: { timebankId: bank.id, kind: "MEMBER" }, orderBy: { openedAt: "asc" } });
+    // A category the bank never used before.
+    const category = await t.db.prisma.category.create({ data: { timebankId: bank.id, slug: "choir", name: "Choir" } });
+    const post = await t.db.prisma.post.create({ data: { timebankId: bank.id, authorId: accounts[0].membershipId!, kind: "OFFER", title: "Sing with me", categoryId: category.id } });
+    const sing = (giver: number, receiver: number) => {
+      const now = new Date();
+      return t.db.prisma.transfer.create({
+        data: { timebankId: bank.id, kind: "EXCHANGE", status: "POSTED", debitAccountId: accounts[receiver].id, creditAccountId: accounts[giver].id, minutes: 60,
+                relatedPostId: post.id, idempotencyKey: randomUUID(), requestHash: "x", createdById: umbrella.personId, createdAt: now, postedAt: now },
+      });
+    };
+    const choir = (report: { categories: { period: string; category: string; participants: Figure; exchanges: Figure }[] }) =>
+      report.categories.find((c) => c.period === month(END) && c.category === "choir")!;
+
+    // Two people sing together: a category of 2 people this month, withheld, and not alone.
+    await sing(0, 1);
+    await refreshRollups(t.db, { marginMs: 0 });
+    const first = await compare();
+    expect(choir(first).participants).toEqual({ value: null, suppressed: true });
+    expect(first.categories.filter((c: { period: string; participants: Figure }) => c.period === month(END) && c.participants.suppressed).length).toBeGreaterThan(1);
+    // The current month's row now keeps settled counts: the next refreshes read only what came since.
+    const current = await t.db.prisma.statsBankPeriod.findUniqueOrThrow({ where: { timebankId_periodKind_periodStart: { timebankId: bank.id, periodKind: "MONTH", periodStart: new Date(`${month(END)}T00:00:00Z`) } } });
+    expect(current.settledExchanges).not.toBeNull();
+
+    // Four more people join the choir (and the first two sing again): 6 people, 4 exchanges.
+    await sing(1, 0);
+    await sing(2, 3);
+    await sing(4, 5);
+    // With the default margin the new exchanges are too recent to settle: counted afresh, not added ...
+    await refreshRollups(t.db);
+    // ... and settled by the next refresh, once only.
+    await refreshRollups(t.db, { marginMs: 0 });
+    const second = await compare();
+    expect(choir(second).participants).toEqual({ value: 6, suppressed: false });
+    expect(choir(second).exchanges).toEqual({ value: 4, suppressed: false });
   });
 });

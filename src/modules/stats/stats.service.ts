@@ -7,6 +7,7 @@ import { isStaff } from "../../context/access";
 import { inTransaction, requireViewer, type RequestContext } from "../../context/context";
 import type { Db } from "../../db/database";
 import { forBank, findBySlug } from "../timebank/timebank.service";
+import { suppressionIsStale, type BankPeriodFigure } from "./stats.publish";
 import { lastRefresh, refreshRollups } from "./stats.refresh";
 import { MIN_CELL_SIZE, periodStarts, share, shown, suppressColumn, withheld, type Figure, type PeriodKind } from "./stats.rules";
 import {
@@ -43,11 +44,15 @@ export function statsScope(ctx: RequestContext): StatsScope {
 // One refresh at a time per process; concurrent readers wait for the same one.
 const refreshing = new WeakMap<Db, Promise<unknown>>();
 
-/** Brings the rollups up to date when they are older than the configured staleness. */
+/**
+ * Brings the rollups up to date when they are older than the configured staleness, or when a
+ * bank's region or cell size changed since its suppression flags were published (a bank that
+ * raises its threshold is protected from its next read on, not after the staleness).
+ */
 export async function ensureFresh(ctx: RequestContext): Promise<Date | null> {
   const db = ctx.app.database.prisma;
-  const last = await lastRefresh(db);
-  if (last && Date.now() - last.getTime() <= ctx.app.config.statsMaxStalenessMs) return last;
+  const [last, stale] = await Promise.all([lastRefresh(db), suppressionIsStale(db)]);
+  if (last && !stale && Date.now() - last.getTime() <= ctx.app.config.statsMaxStalenessMs) return last;
   let running = refreshing.get(db);
   if (!running) {
     // Background work that a read waits for: every bank (row-level security, src/db/bank-scope.ts).
@@ -102,36 +107,187 @@ const hours = (minutes: number) => Math.round((minutes / 60) * 100) / 100;
 const asHours = (f: Figure): Figure => (f.value === null ? f : shown(hours(f.value)));
 const day = (d: Date | string) => (typeof d === "string" ? d.slice(0, 10) : d.toISOString().slice(0, 10));
 
-/** The region of each row, for complementary suppression of banks within a region. */
-function regionOf(grouping: StatsGrouping, row: { region: string }): string {
-  return grouping === StatsGrouping.BANK ? row.region : "";
-}
-
 export async function statistics(ctx: RequestContext, input: StatisticsInput): Promise<StatisticsReport> {
   const q = await resolveInput(ctx, input);
   const refreshedAt = await ensureFresh(ctx);
-  const db = ctx.db;
-  const g = groupSql(q.grouping);
-  // The bank behind a row, to narrow the answer to the banks in scope: only grouping BANK is
-  // ever narrowed (coordinators read no other grouping), so no other needs it.
-  const banksOf = q.grouping === StatsGrouping.BANK ? `ARRAY[min(b.id::text)]` : `'{}'::text[]`;
-  // The figures are computed over every bank (so that a coordinator's row is the very row of
-  // the national table, suppressed the same way), then narrowed to the banks in scope.
-  // When the answer is narrowed to some banks, only the banks of their regions take part in their
-  // suppression (complements are chosen among banks of one region, and among the categories,
-  // kinds and answers of one bank), so reading the other regions changes nothing.
-  let regions: string[] | null = null;
-  if (q.banks !== null && q.grouping === StatsGrouping.BANK) {
-    regions = (await db.timebank.findMany({ where: { id: { in: q.banks } }, select: { region: true } })).map((b) => b.region ?? "");
-  }
-  const params = regions ? [q.kind, q.periods, regions] : [q.kind, q.periods];
-  const periodFilter = `r."periodKind" = $1::"StatsPeriodKind" AND r."periodStart" = ANY($2::date[])${regions ? ` AND COALESCE(b.region, '') = ANY($3::text[])` : ""}`;
+  // The reads go out together (PostgreSQL answers them on separate connections).
+  const flows = interBankFigures(ctx.db, q);
+  const tables = q.grouping === StatsGrouping.BANK ? await bankRows(ctx.db, q) : await aggregatedRows(ctx.db, q);
+  return {
+    periodKind: q.kind,
+    grouping: q.grouping,
+    periods: q.periods,
+    minCellSize: Math.max(MIN_CELL_SIZE, ...tables.cellSizes),
+    refreshedAt,
+    members: tables.members,
+    categories: tables.categories,
+    ...(await flows),
+    institutions: tables.institutions,
+    participation: tables.participation,
+  };
+}
 
-  // The five reads go out together (PostgreSQL answers them on separate connections).
+interface Tables {
+  members: MemberFigures[];
+  categories: CategoryFigures[];
+  institutions: InstitutionFigures[];
+  participation: ParticipationFigures[];
+  /** The cell sizes of the groups in the answer. */
+  cellSizes: number[];
+}
+
+/**
+ * Grouping BANK: the banks' own rollup rows with the suppression flags the refresher published
+ * for the national table (stats.publish.ts), narrowed to the banks in scope by primary key. A
+ * coordinator's row, or one bank's, is therefore the very row of the national table.
+ */
+async function bankRows(db: Db, q: Scoped): Promise<Tables> {
+  const params = q.banks ? [q.kind, q.periods, q.banks] : [q.kind, q.periods];
+  const where = `r."periodKind" = $1::"StatsPeriodKind" AND r."periodStart" = ANY($2::date[])${q.banks ? ` AND r."timebankId" = ANY($3::uuid[])` : ""}`;
+  const from = (table: string) => `FROM "${table}" r JOIN "Timebank" b ON b.id = r."timebankId" WHERE ${where}`;
+  const head = `r."periodStart" AS period, b.slug AS grp, b.name AS name`;
+  type Head = { period: Date; grp: string; name: string };
+  type MemberRow = Head & { k: number; suppressedFigures: string[] | null } & Record<BankPeriodFigure | "institutions", number>;
+  type CategoryRow = Head & { category: string; exchanges: number; minutes: number; participants: number; suppressed: boolean };
+  type InstRow = Head & { kind: string; earned: number; given: number; suppressed: boolean };
+  type PartRow = Head & { dimension: string; answer: string; members: number; active: number; membersSuppressed: boolean; activeSuppressed: boolean };
+  const [memberRows, categoryRows, instRows, partRows] = await Promise.all([
+    db.$queryRawUnsafe<MemberRow[]>(`SELECT ${head}, b."statsMinCellSize"::int AS k, r.* ${from("StatsBankPeriod")} ORDER BY 1, 2`, ...params),
+    db.$queryRawUnsafe<CategoryRow[]>(
+      `SELECT ${head}, r."categorySlug" AS category, r.exchanges, r.minutes, r.participants, r.suppressed ${from("StatsBankPeriodCategory")} ORDER BY 1, 2, 4`,
+      ...params,
+    ),
+    db.$queryRawUnsafe<InstRow[]>(
+      `SELECT ${head}, r."institutionKind"::text AS kind, r."minutesEarned" AS earned, r."minutesGiven" AS given, r.suppressed ${from("StatsInstitutionHours")} ORDER BY 1, 2, 4`,
+      ...params,
+    ),
+    db.$queryRawUnsafe<PartRow[]>(
+      `SELECT ${head}, r.dimension, r.answer, r.members, r.active, r."membersSuppressed", r."activeSuppressed" ${from("StatsParticipation")} ORDER BY 1, 2, 4, 5`,
+      ...params,
+    ),
+  ]);
+  const consentedBy = new Map<string, Figure>();
+  const members = memberRows.map((r) => {
+    const hidden = new Set(r.suppressedFigures ?? []);
+    const fig = (f: BankPeriodFigure) => (hidden.has(f) ? withheld : shown(r[f]));
+    const total = fig("membersTotal");
+    const consented = fig("consentedMembers");
+    consentedBy.set(`${day(r.period)}|${r.grp}`, consented);
+    return {
+      period: day(r.period),
+      group: r.grp,
+      groupName: r.name,
+      membersTotal: total,
+      membersActive: fig("membersActive"),
+      membersNew: fig("membersNew"),
+      membersPaused: fig("membersPaused"),
+      membersLeft: fig("membersLeft"),
+      // Institutions are organisations, not people: not suppressed.
+      institutions: shown(r.institutions),
+      exchanges: fig("exchanges"),
+      hoursExchanged: asHours(fig("exchangeMinutes")),
+      reciprocityShare: share(fig("reciprocalMembers"), total),
+      neverExchangedShare: share(fig("neverExchanged"), total),
+      participationConsented: consented,
+    };
+  });
+  return {
+    members,
+    categories: categoryRows.map((r) => ({
+      period: day(r.period),
+      group: r.grp,
+      groupName: r.name,
+      category: r.category,
+      exchanges: r.suppressed ? withheld : shown(r.exchanges),
+      hours: r.suppressed ? withheld : shown(hours(r.minutes)),
+      participants: r.suppressed ? withheld : shown(r.participants),
+    })),
+    institutions: instRows.map((r) => ({
+      period: day(r.period),
+      group: r.grp,
+      groupName: r.name,
+      institutionKind: r.kind as InstitutionFigures["institutionKind"],
+      hoursEarned: r.suppressed ? withheld : shown(hours(r.earned)),
+      hoursGiven: r.suppressed ? withheld : shown(hours(r.given)),
+    })),
+    participation: partRows.map((r) => {
+      const people = r.membersSuppressed ? withheld : shown(r.members);
+      return {
+        period: day(r.period),
+        group: r.grp,
+        groupName: r.name,
+        dimension: r.dimension,
+        answer: r.answer,
+        members: people,
+        share: share(people, consentedBy.get(`${day(r.period)}|${r.grp}`) ?? withheld),
+        active: r.activeSuppressed ? withheld : shown(r.active),
+      };
+    }),
+    cellSizes: memberRows.map((r) => r.k),
+  };
+}
+
+/** Inter-bank flows and net positions, with the flags published nationally per period. */
+async function interBankFigures(db: Db, q: Scoped): Promise<Pick<StatisticsReport, "interBankFlows" | "netPositions">> {
+  type FlowRow = { period: Date; source: string; target: string; sourceId: string; targetId: string; purpose: string; transfers: number; minutes: number; suppressed: boolean };
+  const flowRows = await db.$queryRawUnsafe<FlowRow[]>(
+    `SELECT r."periodStart" AS period, s.slug AS source, t.slug AS target, s.id::text AS "sourceId", t.id::text AS "targetId",
+            r.purpose::text AS purpose, r.transfers, r.minutes, r.suppressed
+     FROM "StatsInterBankFlow" r JOIN "Timebank" s ON s.id = r."timebankId" JOIN "Timebank" t ON t.id = r."targetTimebankId"
+     WHERE r."periodKind" = $1::"StatsPeriodKind" AND r."periodStart" = ANY($2::date[])
+       ${q.banks ? `AND (r."timebankId" = ANY($3::uuid[]) OR r."targetTimebankId" = ANY($3::uuid[]))` : ""}
+     ORDER BY 1, 2, 3, 6`,
+    ...(q.banks ? [q.kind, q.periods, q.banks] : [q.kind, q.periods]),
+  );
+  const interBankFlows: InterBankFlowFigures[] = [];
+  const positions = new Map<string, { period: string; bank: string; bankId: string; sent: number; received: number; hidden: boolean }>();
+  for (const r of flowRows) {
+    for (const [bank, bankId, sent] of [
+      [r.source, r.sourceId, true],
+      [r.target, r.targetId, false],
+    ] as const) {
+      const key = `${day(r.period)}|${bank}`;
+      const p = positions.get(key) ?? { period: day(r.period), bank, bankId, sent: 0, received: 0, hidden: false };
+      if (sent) p.sent += r.minutes;
+      else p.received += r.minutes;
+      // A position built from a withheld flow would give the flow away: withhold it too.
+      p.hidden ||= r.suppressed;
+      positions.set(key, p);
+    }
+    interBankFlows.push({
+      period: day(r.period),
+      fromBank: r.source,
+      toBank: r.target,
+      purpose: r.purpose as InterBankFlowFigures["purpose"],
+      transfers: r.suppressed ? withheld : shown(r.transfers),
+      hours: r.suppressed ? withheld : shown(hours(r.minutes)),
+    });
+  }
+  const netPositions: NetPositionFigures[] = [...positions.values()]
+    .filter((p) => q.banks === null || q.banks.includes(p.bankId))
+    .sort((a, b) => (a.period === b.period ? a.bank.localeCompare(b.bank) : a.period.localeCompare(b.period)))
+    .map((p) => ({
+      period: p.period,
+      bank: p.bank,
+      hoursSent: p.hidden ? withheld : shown(hours(p.sent)),
+      hoursReceived: p.hidden ? withheld : shown(hours(p.received)),
+      netHours: p.hidden ? withheld : shown(hours(p.received - p.sent)),
+    }));
+  return { interBankFlows, netPositions };
+}
+
+/**
+ * Groupings NATIONAL and REGION (the umbrella body's only): the banks' rows summed per group,
+ * suppressed here. Totals of regions and of the nation add up along categories, kinds and answers.
+ */
+async function aggregatedRows(db: Db, q: Scoped): Promise<Tables> {
+  const g = groupSql(q.grouping);
+  const params = [q.kind, q.periods];
+  const periodFilter = `r."periodKind" = $1::"StatsPeriodKind" AND r."periodStart" = ANY($2::date[])`;
+  const head = `r."periodStart" AS period, ${g.key} AS grp, ${g.name} AS name, max(b."statsMinCellSize")::int AS k`;
   const pending = {
     memberRows: db.$queryRawUnsafe<MemberRow[]>(
-      `SELECT r."periodStart" AS period, ${g.key} AS grp, ${g.name} AS name, min(COALESCE(b.region, '')) AS region, max(b."statsMinCellSize")::int AS k,
-              ${banksOf} AS banks,
+      `SELECT ${head},
               sum(r."membersTotal")::int AS total, sum(r."membersActive")::int AS active, sum(r."membersNew")::int AS joined,
               sum(r."membersPaused")::int AS paused, sum(r."membersLeft")::int AS left_, sum(r."institutions")::int AS institutions,
               sum(r."exchanges")::int AS exchanges, sum(r."exchangeMinutes")::int AS minutes, sum(r."exchangingMembers")::int AS exchanging,
@@ -142,39 +298,26 @@ export async function statistics(ctx: RequestContext, input: StatisticsInput): P
       ...params,
     ),
     categoryRows: db.$queryRawUnsafe<CategoryRow[]>(
-      `SELECT r."periodStart" AS period, ${g.key} AS grp, ${g.name} AS name, min(COALESCE(b.region, '')) AS region, max(b."statsMinCellSize")::int AS k,
-              ${banksOf} AS banks, r."categorySlug" AS category,
+      `SELECT ${head}, r."categorySlug" AS category,
               sum(r.exchanges)::int AS exchanges, sum(r.minutes)::int AS minutes, sum(r.participants)::int AS participants
        FROM "StatsBankPeriodCategory" r JOIN "Timebank" b ON b.id = r."timebankId"
        WHERE ${periodFilter}
-       GROUP BY 1, 2, 3, 7 ORDER BY 1, 2, 7`,
+       GROUP BY 1, 2, 3, 5 ORDER BY 1, 2, 5`,
       ...params,
     ),
-    flowRows: db.$queryRawUnsafe<FlowRow[]>(
-      `SELECT r."periodStart" AS period, s.slug AS source, t.slug AS target, s.id::text AS "sourceId", t.id::text AS "targetId",
-              GREATEST(s."statsMinCellSize", t."statsMinCellSize")::int AS k, r.purpose::text AS purpose,
-              r.transfers, r.minutes, r.senders
-       FROM "StatsInterBankFlow" r JOIN "Timebank" s ON s.id = r."timebankId" JOIN "Timebank" t ON t.id = r."targetTimebankId"
-       WHERE r."periodKind" = $1::"StatsPeriodKind" AND r."periodStart" = ANY($2::date[])
-       ORDER BY 1, 2, 3, 7`,
-      q.kind,
-      q.periods,
-    ),
     instRows: db.$queryRawUnsafe<InstRow[]>(
-      `SELECT r."periodStart" AS period, ${g.key} AS grp, ${g.name} AS name, min(COALESCE(b.region, '')) AS region, max(b."statsMinCellSize")::int AS k,
-              ${banksOf} AS banks, r."institutionKind"::text AS kind,
+      `SELECT ${head}, r."institutionKind"::text AS kind,
               sum(r."minutesEarned")::int AS earned, sum(r."minutesGiven")::int AS given, sum(r.counterparts)::int AS counterparts
        FROM "StatsInstitutionHours" r JOIN "Timebank" b ON b.id = r."timebankId"
        WHERE ${periodFilter}
-       GROUP BY 1, 2, 3, 7 ORDER BY 1, 2, 7`,
+       GROUP BY 1, 2, 3, 5 ORDER BY 1, 2, 5`,
       ...params,
     ),
     partRows: db.$queryRawUnsafe<PartRow[]>(
-      `SELECT r."periodStart" AS period, ${g.key} AS grp, ${g.name} AS name, min(COALESCE(b.region, '')) AS region, max(b."statsMinCellSize")::int AS k,
-              ${banksOf} AS banks, r.dimension, r.answer, sum(r.members)::int AS members, sum(r.active)::int AS active
+      `SELECT ${head}, r.dimension, r.answer, sum(r.members)::int AS members, sum(r.active)::int AS active
        FROM "StatsParticipation" r JOIN "Timebank" b ON b.id = r."timebankId"
        WHERE ${periodFilter}
-       GROUP BY 1, 2, 3, 7, 8 ORDER BY 1, 2, 7, 8`,
+       GROUP BY 1, 2, 3, 5, 6 ORDER BY 1, 2, 5, 6`,
       ...params,
     ),
   };
@@ -182,9 +325,7 @@ export async function statistics(ctx: RequestContext, input: StatisticsInput): P
     period: Date;
     grp: string;
     name: string;
-    region: string;
     k: number;
-    banks: string[];
     total: number;
     active: number;
     joined: number;
@@ -199,10 +340,9 @@ export async function statistics(ctx: RequestContext, input: StatisticsInput): P
     consented: number;
   };
   const memberRows = await pending.memberRows;
-  const inScope = (banks: string[]) => q.banks === null || banks.some((b) => q.banks!.includes(b));
-  const totalKey = (r: MemberRow) => `${day(r.period)}|${regionOf(q.grouping, r)}`;
+  // The groups of a period add up to the nation.
   const col = (people: (r: MemberRow) => number, value: (r: MemberRow) => number = people) =>
-    suppressColumn(memberRows, totalKey, people, value, (r) => Math.max(MIN_CELL_SIZE, r.k));
+    suppressColumn(memberRows, (r) => day(r.period), people, value, (r) => Math.max(MIN_CELL_SIZE, r.k));
   const total = col((r) => r.total);
   const active = col((r) => r.active);
   const joined = col((r) => r.joined);
@@ -213,39 +353,32 @@ export async function statistics(ctx: RequestContext, input: StatisticsInput): P
   const reciprocal = col((r) => r.reciprocal);
   const never = col((r) => r.never);
   const consented = col((r) => r.consented);
-  const members: MemberFigures[] = [];
-  memberRows.forEach((r, i) => {
-    if (!inScope(r.banks)) return;
-    members.push({
-      period: day(r.period),
-      group: r.grp,
-      groupName: r.name,
-      membersTotal: total[i],
-      membersActive: active[i],
-      membersNew: joined[i],
-      membersPaused: paused[i],
-      membersLeft: left[i],
-      // Institutions are organisations, not people: not suppressed.
-      institutions: shown(r.institutions),
-      exchanges: exchanges[i],
-      hoursExchanged: asHours(minutes[i]),
-      reciprocityShare: share(reciprocal[i], total[i]),
-      neverExchangedShare: share(never[i], total[i]),
-      participationConsented: consented[i],
-    });
-  });
+  const members: MemberFigures[] = memberRows.map((r, i) => ({
+    period: day(r.period),
+    group: r.grp,
+    groupName: r.name,
+    membersTotal: total[i],
+    membersActive: active[i],
+    membersNew: joined[i],
+    membersPaused: paused[i],
+    membersLeft: left[i],
+    // Institutions are organisations, not people: not suppressed.
+    institutions: shown(r.institutions),
+    exchanges: exchanges[i],
+    hoursExchanged: asHours(minutes[i]),
+    reciprocityShare: share(reciprocal[i], total[i]),
+    neverExchangedShare: share(never[i], total[i]),
+    participationConsented: consented[i],
+  }));
 
-  type CategoryRow = { period: Date; grp: string; name: string; region: string; k: number; banks: string[]; category: string; exchanges: number; minutes: number; participants: number };
+  type CategoryRow = { period: Date; grp: string; name: string; k: number; category: string; exchanges: number; minutes: number; participants: number };
   const categoryRows = await pending.categoryRows;
   // Categories add up to the group's exchanges, and the groups of a category to its national figure.
-  const catKeys = [(r: CategoryRow) => `${day(r.period)}|${r.grp}`, (r: CategoryRow) => `${day(r.period)}|${r.category}|${regionOf(q.grouping, r)}`];
-  const catK = (r: CategoryRow) => Math.max(MIN_CELL_SIZE, r.k);
-  const catHidden = suppressColumn(categoryRows, catKeys, (r) => r.participants, (r) => r.participants, catK);
-  const categories: CategoryFigures[] = [];
-  categoryRows.forEach((r, i) => {
-    if (!inScope(r.banks)) return;
+  const catKeys = [(r: CategoryRow) => `${day(r.period)}|${r.grp}`, (r: CategoryRow) => `${day(r.period)}|${r.category}`];
+  const catHidden = suppressColumn(categoryRows, catKeys, (r) => r.participants, (r) => r.participants, (r) => Math.max(MIN_CELL_SIZE, r.k));
+  const categories: CategoryFigures[] = categoryRows.map((r, i) => {
     const hide = catHidden[i].suppressed;
-    categories.push({
+    return {
       period: day(r.period),
       group: r.grp,
       groupName: r.name,
@@ -253,109 +386,43 @@ export async function statistics(ctx: RequestContext, input: StatisticsInput): P
       exchanges: hide ? withheld : shown(r.exchanges),
       hours: hide ? withheld : shown(hours(r.minutes)),
       participants: catHidden[i],
-    });
+    };
   });
 
-  type FlowRow = { period: Date; source: string; target: string; sourceId: string; targetId: string; k: number; purpose: string; transfers: number; minutes: number; senders: number };
-  const flowRows = await pending.flowRows;
-  const flowHidden = suppressColumn(
-    flowRows,
-    [(r) => `${day(r.period)}|from|${r.source}`, (r) => `${day(r.period)}|to|${r.target}`],
-    (r) => r.senders,
-    (r) => r.transfers,
-    (r) => Math.max(MIN_CELL_SIZE, r.k),
-  );
-  const flowInScope = (r: FlowRow) => q.banks === null || q.banks.includes(r.sourceId) || q.banks.includes(r.targetId);
-  const interBankFlows: InterBankFlowFigures[] = [];
-  const positions = new Map<string, { period: string; bank: string; bankId: string; sent: number; received: number; hidden: boolean }>();
-  flowRows.forEach((r, i) => {
-    const hide = flowHidden[i].suppressed;
-    for (const [bank, bankId, sent] of [
-      [r.source, r.sourceId, true],
-      [r.target, r.targetId, false],
-    ] as const) {
-      const key = `${day(r.period)}|${bank}`;
-      const p = positions.get(key) ?? { period: day(r.period), bank, bankId, sent: 0, received: 0, hidden: false };
-      if (sent) p.sent += r.minutes;
-      else p.received += r.minutes;
-      // A position built from a withheld flow would give the flow away: withhold it too.
-      p.hidden ||= hide;
-      positions.set(key, p);
-    }
-    if (!flowInScope(r)) return;
-    interBankFlows.push({
-      period: day(r.period),
-      fromBank: r.source,
-      toBank: r.target,
-      purpose: r.purpose as InterBankFlowFigures["purpose"],
-      transfers: flowHidden[i],
-      hours: hide ? withheld : shown(hours(r.minutes)),
-    });
-  });
-  const netPositions: NetPositionFigures[] = [...positions.values()]
-    .filter((p) => q.banks === null || q.banks.includes(p.bankId))
-    .sort((a, b) => (a.period === b.period ? a.bank.localeCompare(b.bank) : a.period.localeCompare(b.period)))
-    .map((p) => ({
-      period: p.period,
-      bank: p.bank,
-      hoursSent: p.hidden ? withheld : shown(hours(p.sent)),
-      hoursReceived: p.hidden ? withheld : shown(hours(p.received)),
-      netHours: p.hidden ? withheld : shown(hours(p.received - p.sent)),
-    }));
-
-  type InstRow = { period: Date; grp: string; name: string; region: string; k: number; banks: string[]; kind: string; earned: number; given: number; counterparts: number };
+  type InstRow = { period: Date; grp: string; name: string; k: number; kind: string; earned: number; given: number; counterparts: number };
   const instRows = await pending.instRows;
-  const instHidden = suppressColumn(instRows, [(r) => `${day(r.period)}|${r.grp}`, (r) => `${day(r.period)}|${r.kind}|${regionOf(q.grouping, r)}`], (r) => r.counterparts, (r) => r.counterparts, (r) => Math.max(MIN_CELL_SIZE, r.k));
-  const institutions: InstitutionFigures[] = [];
-  instRows.forEach((r, i) => {
-    if (!inScope(r.banks)) return;
+  const instHidden = suppressColumn(instRows, [(r) => `${day(r.period)}|${r.grp}`, (r) => `${day(r.period)}|${r.kind}`], (r) => r.counterparts, (r) => r.counterparts, (r) => Math.max(MIN_CELL_SIZE, r.k));
+  const institutions: InstitutionFigures[] = instRows.map((r, i) => {
     const hide = instHidden[i].suppressed;
-    institutions.push({
+    return {
       period: day(r.period),
       group: r.grp,
       groupName: r.name,
       institutionKind: r.kind as InstitutionFigures["institutionKind"],
       hoursEarned: hide ? withheld : shown(hours(r.earned)),
       hoursGiven: hide ? withheld : shown(hours(r.given)),
-    });
+    };
   });
 
-  type PartRow = { period: Date; grp: string; name: string; region: string; k: number; banks: string[]; dimension: string; answer: string; members: number; active: number };
+  type PartRow = { period: Date; grp: string; name: string; k: number; dimension: string; answer: string; members: number; active: number };
   const partRows = await pending.partRows;
   const partK = (r: PartRow) => Math.max(MIN_CELL_SIZE, r.k);
-  const partKeys = [(r: PartRow) => `${day(r.period)}|${r.grp}|${r.dimension}`, (r: PartRow) => `${day(r.period)}|${r.dimension}|${r.answer}|${regionOf(q.grouping, r)}`];
+  const partKeys = [(r: PartRow) => `${day(r.period)}|${r.grp}|${r.dimension}`, (r: PartRow) => `${day(r.period)}|${r.dimension}|${r.answer}`];
   const partMembers = suppressColumn(partRows, partKeys, (r) => r.members, (r) => r.members, partK);
   const partActive = suppressColumn(partRows, partKeys, (r) => r.active, (r) => r.active, partK);
   const consentedBy = new Map(memberRows.map((r, i) => [`${day(r.period)}|${r.grp}`, consented[i]]));
-  const participation: ParticipationFigures[] = [];
-  partRows.forEach((r, i) => {
-    if (!inScope(r.banks)) return;
-    participation.push({
-      period: day(r.period),
-      group: r.grp,
-      groupName: r.name,
-      dimension: r.dimension,
-      answer: r.answer,
-      members: partMembers[i],
-      share: share(partMembers[i], consentedBy.get(`${day(r.period)}|${r.grp}`) ?? withheld),
-      active: partActive[i],
-    });
-  });
+  const participation: ParticipationFigures[] = partRows.map((r, i) => ({
+    period: day(r.period),
+    group: r.grp,
+    groupName: r.name,
+    dimension: r.dimension,
+    answer: r.answer,
+    members: partMembers[i],
+    share: share(partMembers[i], consentedBy.get(`${day(r.period)}|${r.grp}`) ?? withheld),
+    active: partActive[i],
+  }));
 
-  const ks = memberRows.filter((r) => inScope(r.banks)).map((r) => r.k);
-  return {
-    periodKind: q.kind,
-    grouping: q.grouping,
-    periods: q.periods,
-    minCellSize: Math.max(MIN_CELL_SIZE, ...ks),
-    refreshedAt,
-    members,
-    categories,
-    interBankFlows,
-    netPositions,
-    institutions,
-    participation,
-  };
+  return { members, categories, institutions, participation, cellSizes: memberRows.map((r) => r.k) };
 }
 
 /** A platform admin grants (or withdraws) the umbrella role to a person, by email. */

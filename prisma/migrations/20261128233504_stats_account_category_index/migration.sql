@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "StatsAccountCategory_timebankId_lastAt_idx" ON "StatsAccountCategory"("timebankId", "lastAt");
