@@ -12,7 +12,8 @@
 // - The application pool (`BankScopedPool`) reads that scope when a statement or a transaction
 //   asks it for a connection, and sends `set_config('timebank.bank_ids', <scope>, false)` first
 //   only when that connection was last set for another scope: a request whose statements land on
-//   connections already set for its banks pays nothing more.
+//   connections already set for its banks pays nothing more (a random mix of banks on one pool
+//   pays it on most statements: bench/README.md).
 // - Work that is not a request's reads (the outbox relay, schedulers, scripts, statistics
 //   refreshes, expiry on read) and reads the access rules make public (the bank directory's
 //   categories and member counts) run inside `everyBank`, which keeps '*'. Outside any scope
@@ -121,21 +122,6 @@ export function everyBank<T>(fn: () => T): T {
 const SCOPE = Symbol("timebank.bank_ids");
 type ScopedClient = pg.PoolClient & { [SCOPE]?: string };
 
-/** How many waiters, from the longest-waiting one, may be paired with an idle connection set for their banks. */
-const PAIRING_WINDOW = 8;
-/** How often a waiter may be passed over for one behind it. */
-const MAX_BYPASS = 4;
-interface PendingItem {
-  [SCOPE]?: string;
-  bypassed?: number;
-}
-interface IdleItem {
-  client: ScopedClient;
-}
-interface PoolInternals {
-  _pendingQueue: PendingItem[];
-  _idle: IdleItem[];
-}
 
 async function ensureScope(client: ScopedClient, setting: string): Promise<void> {
   // A new connection starts with '*' (the pool's startup options).
@@ -156,12 +142,7 @@ export class BankScopedPool extends pg.Pool {
   scopeSwitches = 0;
 
   private async scopedConnect(setting: string): Promise<ScopedClient> {
-    const waiting = this.internals();
-    const queued = waiting ? waiting._pendingQueue.length : 0;
-    const connecting = super.connect();
-    // Tag the waiter pg-pool just queued with its scope, for the pairing in _pulseQueue.
-    if (waiting && waiting._pendingQueue.length === queued + 1) waiting._pendingQueue[queued][SCOPE] = setting;
-    const client = (await connecting) as ScopedClient;
+    const client = (await super.connect()) as ScopedClient;
     try {
       if (setting !== SELF_SCOPED && (client[SCOPE] ?? EVERY_BANK) !== setting) this.scopeSwitches++;
       await ensureScope(client, setting);
@@ -170,43 +151,6 @@ export class BankScopedPool extends pg.Pool {
       throw err;
     }
     return client;
-  }
-
-  /** pg-pool 3's queue of waiters and list of idle connections, if this version has them. */
-  private internals(): PoolInternals | null {
-    const self = this as unknown as Partial<PoolInternals>;
-    return Array.isArray(self._pendingQueue) && Array.isArray(self._idle) ? (self as PoolInternals) : null;
-  }
-
-  /**
-   * Affinity, to spare round trips: when pg-pool is about to hand an idle connection to the
-   * longest waiter, it hands that waiter a connection already set for its banks if one is idle,
-   * or else serves first one of the next few waiters whose banks an idle connection is set for.
-   * A waiter is passed over at most MAX_BYPASS times, so no request waits much longer than in
-   * pg-pool's own order. Correctness never depends on this: the setting is checked anyway.
-   */
-  _pulseQueue(): void {
-    const pool = this.internals();
-    if (pool && pool._pendingQueue.length && pool._idle.length) {
-      const scopeOf = (item: IdleItem) => item.client[SCOPE] ?? EVERY_BANK;
-      const head = pool._pendingQueue[0];
-      const window = (head.bypassed ?? 0) >= MAX_BYPASS ? 1 : Math.min(PAIRING_WINDOW, pool._pendingQueue.length);
-      for (let p = 0; p < window; p++) {
-        const waiter = pool._pendingQueue[p];
-        const want = waiter[SCOPE] ?? EVERY_BANK;
-        // Any connection suits a self-scoped statement: pg-pool's own choice, the last idle one.
-        const i = want === SELF_SCOPED ? pool._idle.length - 1 : pool._idle.findIndex((item) => scopeOf(item) === want);
-        if (i < 0) continue;
-        // pg-pool serves the first waiter with the last idle connection.
-        pool._idle.push(...pool._idle.splice(i, 1));
-        if (p > 0) {
-          for (let q = 0; q < p; q++) pool._pendingQueue[q].bypassed = (pool._pendingQueue[q].bypassed ?? 0) + 1;
-          pool._pendingQueue.unshift(...pool._pendingQueue.splice(p, 1));
-        }
-        break;
-      }
-    }
-    (pg.Pool.prototype as unknown as { _pulseQueue(this: unknown): void })._pulseQueue.call(this);
   }
 
   // Prisma's adapter uses the promise forms; callback forms (none here) keep pg-pool's behaviour
