@@ -1,4 +1,5 @@
 // npm run migrate:create -- <name>
+// npm run migrate:create -- --check   (writes nothing; exits 1 and prints the SQL when a migration is missing)
 // Writes prisma/migrations/<timestamp>_<name>/migration.sql with the SQL that brings the existing
 // migrations up to prisma/schema.prisma, computed offline on a throwaway in-memory PGlite.
 // Hand-written SQL (row-level security, CHECK constraints, functions) can be appended to the
@@ -10,14 +11,19 @@ import { diffMigrationsToSchema } from "./lib/schema-engine";
 
 async function main() {
   const name = process.argv[2];
-  if (!name || !/^[a-z0-9_]+$/.test(name)) {
-    console.error("usage: npm run migrate:create -- <name>   (lower case letters, digits and _)");
+  const check = name === "--check";
+  if (!check && (!name || !/^[a-z0-9_]+$/.test(name) || name === "check")) {
+    console.error("usage: npm run migrate:create -- <name>   (lower case letters, digits and _)\n       npm run migrate:create -- --check   (is a migration missing? writes nothing)");
     process.exit(2);
   }
   const sql = await diffMigrationsToSchema();
   if (!sql) {
     console.log("schema.prisma and the migrations agree: nothing to create");
     return;
+  }
+  if (check) {
+    console.error(`schema.prisma is ahead of the migrations; \`npm run migrate:create -- <name>\` would write:\n${sql}`);
+    process.exit(1);
   }
   const stamp = new Date().toISOString().replace(/[-:T]/g, "").slice(0, 14);
   const dir = path.join(MIGRATIONS_DIR, `${stamp}_${name}`);
