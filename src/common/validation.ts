@@ -62,6 +62,9 @@ export function intInRange(value: number, field: string, min: number, max: numbe
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Whether a string is a uuid (the form of every id). */
+export const isUuid = (raw: string): boolean => UUID.test(raw);
+
 /** Ids are uuids; anything else cannot name a record, so it is bad input rather than a database error. */
 export function id(raw: string, field = "id"): string {
   if (!UUID.test(raw)) throw badInput(`${field} is not a valid id`, field);

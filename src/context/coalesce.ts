@@ -9,6 +9,7 @@
 //
 // Only for work outside a transaction: a transaction reads through its own client (loaders bound
 // to it), so that it sees its own writes and holds its own locks.
+import { isUuid } from "../common/validation";
 import DataLoader from "dataloader";
 import type { Db } from "../db/database";
 import type { Account, Timebank } from "../generated/prisma/client";
@@ -32,22 +33,25 @@ export interface ViewerRow {
   readable: string[] | string | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Most keys per statement; more wait for the next one. */
 const MAX_BATCH = 200;
 
 function coalescing<K, V>(load: (keys: readonly K[]) => Promise<(V | null)[]>): DataLoader<K, V | null> {
-  return new DataLoader<K, V | null>(async (keys) => load([...new Set(keys)]).then((values) => {
-    const unique = [...new Set(keys)];
-    const byUnique = new Map(unique.map((k, i) => [k, values[i]]));
-    return keys.map((k) => byUnique.get(k) ?? null);
-  }), { cache: false, maxBatchSize: MAX_BATCH, batchScheduleFn: (send) => setImmediate(send) });
+  return new DataLoader<K, V | null>(
+    async (keys) => {
+      const unique = [...new Set(keys)];
+      const values = await load(unique);
+      const byUnique = new Map(unique.map((k, i) => [k, values[i]]));
+      return keys.map((k) => byUnique.get(k) ?? null);
+    },
+    { cache: false, maxBatchSize: MAX_BATCH, batchScheduleFn: (send) => setImmediate(send) },
+  );
 }
 
 /** The people with these ids and their memberships, one statement (see loadViewer). */
 export async function viewerRows(db: Db, ids: readonly string[]): Promise<(ViewerRow | null)[]> {
-  const valid = ids.filter((id) => UUID.test(id));
+  const valid = ids.filter(isUuid);
   if (!valid.length) return ids.map(() => null);
   // WARNING: with every bank in scope (row-level security): it finds the banks a request may read,
   // before the request is narrowed to them, and serves several requests in one statement.
@@ -68,7 +72,7 @@ export async function viewerRows(db: Db, ids: readonly string[]): Promise<(Viewe
 
 /** Member accounts by "<bank id>:<membership id>", with their owners, one statement for all banks. */
 export async function memberAccountRows(db: Db, keys: readonly string[]): Promise<(AccountWithOwner | null)[]> {
-  const pairs = keys.map((k) => k.split(":")).filter(([b, m]) => UUID.test(b ?? "") && UUID.test(m ?? ""));
+  const pairs = keys.map((k) => k.split(":")).filter(([b, m]) => isUuid(b ?? "") && isUuid(m ?? ""));
   if (!pairs.length) return keys.map(() => null);
   const rows = await db.$queryRaw<Array<Account & { ownerPersonId: string; ownerStatus: MembershipStatus }>>`
     SELECT a.*, m."personId" AS "ownerPersonId", m."status"::text AS "ownerStatus"

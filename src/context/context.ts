@@ -86,7 +86,6 @@ export interface BankContext extends RequestContext {
   readonly membership: ViewerMembership | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The person and their memberships in one statement (every request that is not served from the

@@ -39,6 +39,7 @@ import { outboxRow } from "../events/events.service";
 import * as rules from "./ledger.rules";
 import { memberStatements, period, statementOf } from "./ledger.statements";
 import { AccountNotActive, LimitsExcludeBalance, NotAllowed, SameAccount, TransferNotPending } from "./ledger.type";
+import { memberAccountRows } from "../../context/coalesce";
 
 export type TransferResult = Transfer | ErrorResult;
 export type GroupExchangeResult = { groupId: string; transfers: Transfer[] } | ErrorResult;
@@ -70,13 +71,9 @@ async function memberAccountsById(ctx: BankContext, membershipIds: string[]): Pr
     const found = await ctx.app.coalesce.memberAccountsInScope(membershipIds.map((id) => `${ctx.bank.id}:${id}`));
     return new Map(found.filter((a) => a !== null).map((a) => [a.membershipId!, a as OwnedAccount]));
   }
-  const rows = await ctx.db.$queryRaw<Array<Account & { ownerPersonId: string; ownerStatus: NonNullable<OwnedAccount["membership"]>["status"] }>>`
-    SELECT a.*, m."personId" AS "ownerPersonId", m."status"::text AS "ownerStatus"
-    FROM "Account" a JOIN "Membership" m ON m."timebankId" = a."timebankId" AND m."id" = a."membershipId"
-    WHERE a."timebankId" = ${ctx.bank.id}::uuid AND a."membershipId" = ANY(${membershipIds}::uuid[])`;
-  return new Map(
-    rows.map(({ ownerPersonId, ownerStatus, ...account }) => [account.membershipId!, { ...account, membership: { id: account.membershipId!, personId: ownerPersonId, status: ownerStatus } }]),
-  );
+  // Inside a transaction: the same statement on the transaction's client.
+  const found = await memberAccountRows(ctx.db, membershipIds.map((id) => `${ctx.bank.id}:${id}`));
+  return new Map(found.filter((a) => a !== null).map((a) => [a.membershipId!, a as OwnedAccount]));
 }
 
 async function potAccount(ctx: BankContext): Promise<OwnedAccount> {
