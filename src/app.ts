@@ -19,6 +19,7 @@ import { setExchangeHistorySource } from "./modules/matching/exchange-history";
 import { ledgerExchangeHistory } from "./modules/ledger/ledger.history";
 import { PostingBatcher } from "./modules/ledger/ledger.batch";
 import { Coalescer } from "./context/coalesce";
+import { TokenVerifier } from "./modules/auth/token";
 
 // Matching ranks people by what they gave and received: the ledger is its source.
 setExchangeHistorySource(ledgerExchangeHistory);
@@ -57,12 +58,14 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     const clock = opts.clock ?? systemClock;
     // Connections (Redis) and timers of the real-time machinery start with the server (startServer).
     const events = createEventsRuntime(config, database, log, opts.eventBus);
+    const authSecret = resolveAuthSecret(config);
     const app: App = {
       config,
       database,
       clock,
       log,
-      authSecret: resolveAuthSecret(config),
+      authSecret,
+      tokens: new TokenVerifier(authSecret),
       rateLimiter: opts.rateLimiter ?? createRateLimiter(config.redisUrl, clock, log),
       events,
       readCache: new ReadCache(config.readCacheTtlMs),

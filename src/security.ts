@@ -88,24 +88,6 @@ export function secureHeaders(app: App): RequestHandler {
 }
 
 /**
- * A request that has not answered within the deadline gets a TIMEOUT error (HTTP 503); the work
- * still running is bounded by PostgreSQL's statement_timeout.
- */
-export function executionDeadline(app: App): RequestHandler {
-  return (req, res, next) => {
-    const timer = setTimeout(() => {
-      if (res.headersSent) return;
-      app.log.warn({ path: req.path }, "request exceeded the execution deadline");
-      res.status(503).json({ errors: [{ message: "the request took too long", extensions: { code: "TIMEOUT" } }] });
-    }, app.config.limits.executionTimeoutMs);
-    timer.unref();
-    res.on("close", () => clearTimeout(timer));
-    res.on("finish", () => clearTimeout(timer));
-    next();
-  };
-}
-
-/**
  * One log line per operation: which, how long, which error codes. Never variables or tokens.
  * Unexpected errors are logged here, with the request id, under the error id the client gets.
  */

@@ -5,7 +5,6 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import express, { type ErrorRequestHandler } from "express";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
-import { expressMiddleware } from "@as-integrations/express5";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
@@ -19,7 +18,8 @@ import { runRequestScope } from "./db/bank-scope";
 import { isReadOnlyRequest } from "./context/read-cache";
 import { pendingMigrations } from "./db/migrations";
 import { mountStatistics } from "./modules/stats/stats.http";
-import { executionDeadline, jsonStatusPlugin, limitsPlugin, requestLogPlugin, secureHeaders } from "./security";
+import { jsonStatusPlugin, limitsPlugin, requestLogPlugin, secureHeaders } from "./security";
+import { graphqlHttpHandler } from "./graphql-http";
 
 /**
  * Empties the read cache once a mutation has run (whatever its outcome): a pause, a departure or
@@ -81,7 +81,15 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
   expressApp.disable("x-powered-by");
   if (app.config.trustProxy) expressApp.set("trust proxy", true);
   expressApp.use(secureHeaders(app));
-  const httpServer = http.createServer(expressApp);
+  // /graphql is served without express (graphql-http.ts); everything else goes through it.
+  let graphqlHandler: http.RequestListener | null = null;
+  const httpServer = http.createServer((req, res) => {
+    const url = req.url ?? "/";
+    const end = url.indexOf("?");
+    const path = end < 0 ? url : url.slice(0, end);
+    if (graphqlHandler && (path === "/graphql" || path === "/graphql/")) graphqlHandler(req, res);
+    else expressApp(req, res);
+  });
 
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql" });
   const wsCleanup = useServer<Record<string, unknown>, { ctx?: RequestContext }>(
@@ -166,20 +174,14 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
   // Statistics: CSV export and the /dashboard page.
   mountStatistics(app, expressApp);
 
-  expressApp.use(
-    "/graphql",
-    executionDeadline(app),
-    express.json({ limit: app.config.limits.bodyLimitBytes }),
-    // After the body parser (its callback runs outside the request's async context): the request's
-    // statements run in their own bank scope, narrowed once its context is built (row-level security).
-    (_req: express.Request, _res: express.Response, next: express.NextFunction) => runRequestScope(next),
-    expressMiddleware(apollo, {
-      context: async ({ req }) =>
-        buildContext(app, { authorization: req.headers.authorization, requestId: randomUUID(), clientIp: req.ip ?? "unknown", readOnly: isReadOnlyRequest(req.body) }),
-    }),
-  );
+  graphqlHandler = graphqlHttpHandler({
+    app,
+    apollo,
+    scope: (fn) => runRequestScope(fn),
+    context: (req, body, clientIp) => buildContext(app, { authorization: req.headers.authorization, requestId: randomUUID(), clientIp, readOnly: isReadOnlyRequest(body) }),
+  });
 
-  // Body parser failures (malformed JSON, too large) become GraphQL-shaped errors, never a stack trace.
+  // Failures of the other routes (statistics export, dashboard) become GraphQL-shaped errors, never a stack trace.
   const bodyErrors: ErrorRequestHandler = (err, _req, res, _next) => {
     if (res.headersSent) return; // e.g. the execution deadline already answered
     const status = typeof err?.status === "number" && err.status >= 400 && err.status < 500 ? err.status : 500;

@@ -11,7 +11,7 @@ import { scopeTransactionToBanks } from "../db/row-security";
 import { EVERY_BANK, narrowRequestScope } from "../db/bank-scope";
 import type { Timebank } from "../generated/prisma/client";
 import type { MembershipRole, MembershipStatus } from "../generated/prisma/enums";
-import { verifyToken } from "../modules/auth/token";
+import type { TokenVerifier } from "../modules/auth/token";
 import type { EventsRuntime } from "../modules/events/events.runtime";
 import { createLoaders, type Loaders } from "./loaders";
 import type { ReadCache } from "./read-cache";
@@ -25,6 +25,8 @@ export interface App {
   clock: Clock;
   log: Logger;
   authSecret: string;
+  /** Checks bearer tokens signed with authSecret (remembers the signatures it has checked). */
+  tokens: TokenVerifier;
   rateLimiter: RateLimiter;
   /** Real-time events: the pub/sub, the outbox relay, the per-event access check. */
   events: EventsRuntime;
@@ -143,7 +145,7 @@ export async function buildContext(app: App, info: RequestInfo = {}): Promise<Re
   if (authorization) {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
     if (!match) throw unauthenticated("the Authorization header must be 'Bearer <token>'");
-    const check = verifyToken(match[1], app.authSecret, app.clock.now());
+    const check = app.tokens.verify(match[1], app.clock.now());
     if (!check.ok) {
       throw unauthenticated(check.reason === "expired" ? "your session has expired: log in again" : "invalid token: log in again");
     }

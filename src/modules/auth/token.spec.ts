@@ -1,4 +1,4 @@
-import { issueToken, verifyToken } from "./token";
+import { issueToken, TokenVerifier, verifyToken } from "./token";
 
 const secret = "s".repeat(40);
 const now = new Date("2026-11-01T10:00:00Z");
@@ -30,5 +30,31 @@ describe("bearer tokens", () => {
     expect(verifyToken(`${none}.${body}.AAAA`, secret, now).ok).toBe(false);
     expect(verifyToken("not-a-token", secret, now)).toEqual({ ok: false, reason: "malformed" });
     expect(verifyToken("a.b.c", secret, now)).toEqual({ ok: false, reason: "malformed" });
+  });
+});
+
+describe("TokenVerifier", () => {
+  it("answers like verifyToken, and still expires a token it has seen", () => {
+    const verifier = new TokenVerifier(secret);
+    const { token } = issueToken("person-2", secret, 60, now);
+    expect(verifier.verify(token, now)).toEqual(verifyToken(token, secret, now));
+    expect(verifier.verify(token, now)).toEqual({ ok: true, claims: expect.objectContaining({ sub: "person-2" }) });
+    expect(verifier.verify(token, new Date(now.getTime() + 61_000))).toEqual({ ok: false, reason: "expired" });
+  });
+
+  it("never accepts what verifyToken refuses, however often it is asked", () => {
+    const verifier = new TokenVerifier(secret);
+    const { token } = issueToken("p", "x".repeat(40), 60, now);
+    for (let i = 0; i < 3; i++) expect(verifier.verify(token, now)).toEqual({ ok: false, reason: "bad-signature" });
+    const [h, , s] = issueToken("p", secret, 60, now).token.split(".");
+    const forged = Buffer.from(JSON.stringify({ sub: "admin", iat: 0, exp: 9e9 })).toString("base64url");
+    expect(verifier.verify(`${h}.${forged}.${s}`, now)).toEqual({ ok: false, reason: "bad-signature" });
+  });
+
+  it("stays within its capacity", () => {
+    const verifier = new TokenVerifier(secret, 2);
+    const tokens = ["a", "b", "c"].map((p) => issueToken(p, secret, 60, now).token);
+    for (const t of tokens) expect(verifier.verify(t, now).ok).toBe(true);
+    expect((verifier as unknown as { verified: Map<string, unknown> }).verified.size).toBeLessThanOrEqual(2);
   });
 });

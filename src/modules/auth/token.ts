@@ -45,3 +45,29 @@ export function verifyToken(token: string, secret: string, now: Date): TokenChec
   if (claims.exp * 1000 <= now.getTime()) return { ok: false, reason: "expired" };
   return { ok: true, claims: claims as TokenClaims };
 }
+
+/**
+ * verifyToken, remembering the tokens whose signature it has checked: the same string verifies
+ * the same way with the same secret, so only the expiry is checked again. (The HMAC was the
+ * largest part of a request that reads nothing: bench/README.md, read path.) Failures are not
+ * remembered. Bounded: emptied when full.
+ */
+export class TokenVerifier {
+  private readonly verified = new Map<string, TokenClaims>();
+
+  constructor(
+    private readonly secret: string,
+    private readonly capacity = 10_000,
+  ) {}
+
+  verify(token: string, now: Date): TokenCheck {
+    const known = this.verified.get(token);
+    if (known) return known.exp * 1000 <= now.getTime() ? { ok: false, reason: "expired" } : { ok: true, claims: known };
+    const check = verifyToken(token, this.secret, now);
+    if (check.ok) {
+      if (this.verified.size >= this.capacity) this.verified.clear();
+      this.verified.set(token, check.claims);
+    }
+    return check;
+  }
+}
