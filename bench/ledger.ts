@@ -1,4 +1,4 @@
-// npm run bench:ledger [-- --seconds 10 --rounds 3 --clients 32 --accounts 1000]
+// npm run bench:ledger [-- --seconds 10 --rounds 3 --warmup 5 --clients 32 --accounts 1000]
 //
 // Transfers per second and latency of `recordExchange` through GraphQL on PostgreSQL (the real
 // server in a child process, 32 concurrent clients, 1,000 accounts), and beside it, in the same
@@ -28,10 +28,12 @@ import { closeConnections, postGraphQL } from "./http";
 import { freePort, median, withDatabase } from "./lib";
 
 const { values } = parseArgs({
-  options: { seconds: { type: "string", default: "10" }, rounds: { type: "string", default: "3" }, clients: { type: "string", default: "32" }, accounts: { type: "string", default: "1000" } },
+  options: { seconds: { type: "string", default: "10" }, warmup: { type: "string", default: "5" }, rounds: { type: "string", default: "3" }, clients: { type: "string", default: "32" }, accounts: { type: "string", default: "1000" } },
 });
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
+/** Seconds of unmeasured load (floor, recordExchange, raw pg) before round 1: V8 optimises the hot paths. */
+const WARMUP_SECONDS = Number(values.warmup);
 const CLIENTS = Number(values.clients);
 const ACCOUNTS = Number(values.accounts);
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -145,11 +147,11 @@ async function main() {
       return [a, b];
     };
 
-    async function graphqlPhase(): Promise<Phase> {
+    async function graphqlPhase(seconds = SECONDS): Promise<Phase> {
       const latencies: number[] = [];
       const samples: string[] = [];
       let ok = 0, refused = 0, errors = 0;
-      const deadline = performance.now() + SECONDS * 1000;
+      const deadline = performance.now() + seconds * 1000;
       await Promise.all(
         Array.from({ length: CLIENTS }, async () => {
           while (performance.now() < deadline) {
@@ -167,17 +169,17 @@ async function main() {
           }
         }),
       );
-      return summarise(latencies, ok, refused, errors, SECONDS, samples);
+      return summarise(latencies, ok, refused, errors, seconds, samples);
     }
 
     // The floor under any GraphQL request on this machine at this moment: the same clients, server
     // and token asking for nothing (`{ __typename }`): HTTP, Apollo, the limits plugin, the
     // viewer's lookup. recordExchange cannot be faster than this.
-    async function floorPhase(): Promise<Phase> {
+    async function floorPhase(seconds = SECONDS): Promise<Phase> {
       const latencies: number[] = [];
       const samples: string[] = [];
       let ok = 0, errors = 0;
-      const deadline = performance.now() + SECONDS * 1000;
+      const deadline = performance.now() + seconds * 1000;
       await Promise.all(
         Array.from({ length: CLIENTS }, async () => {
           while (performance.now() < deadline) {
@@ -191,15 +193,15 @@ async function main() {
           }
         }),
       );
-      return summarise(latencies, ok, 0, errors, SECONDS, samples);
+      return summarise(latencies, ok, 0, errors, seconds, samples);
     }
 
     const raw = new pg.Pool({ connectionString: url, max: CLIENTS });
-    async function rawPhase(): Promise<Phase> {
+    async function rawPhase(seconds = SECONDS): Promise<Phase> {
       const latencies: number[] = [];
       const samples: string[] = [];
       let ok = 0, refused = 0, errors = 0;
-      const deadline = performance.now() + SECONDS * 1000;
+      const deadline = performance.now() + seconds * 1000;
       await Promise.all(
         Array.from({ length: CLIENTS }, async () => {
           const c = await raw.connect();
@@ -249,7 +251,7 @@ async function main() {
           }
         }),
       );
-      return summarise(latencies, ok, refused, errors, SECONDS, samples);
+      return summarise(latencies, ok, refused, errors, seconds, samples);
     }
 
     // Warm up the server (schema, query plans, connections) before measuring; a warm-up that
@@ -261,6 +263,9 @@ async function main() {
       if (body.errors) sample(warmup, `HTTP ${status}: ${body.errors[0]?.message}`);
     }));
     if (warmup.length) throw new PhaseFailed(`warm-up: recordExchange returned errors:\n  - ${warmup.join("\n  - ")}`);
+    // Then a few seconds of each phase, unmeasured: without it round 1 measured V8 still compiling
+    // the hot paths (floor and recordExchange at half their later rate).
+    if (WARMUP_SECONDS > 0) for (const phase of [floorPhase, graphqlPhase, rawPhase]) await phase(WARMUP_SECONDS);
 
     const pgVersion = (await setup.query<{ server_version: string }>("SHOW server_version")).rows[0].server_version;
     console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, PostgreSQL ${pgVersion}`);
@@ -273,13 +278,25 @@ async function main() {
       const report = await verifyLedger(db.prisma);
       if (report.problems.length) throw new PhaseFailed(`invariant violations after ${after}:\n  - ${report.problems.map((p) => JSON.stringify(p)).join("\n  - ")}`);
     };
+    // With the server started as `BENCH_SERVER_NODE_ARGS="-r ./bench/pg-count.cjs" BENCH_COUNT_PORT=<port>`:
+    // the statements recordExchange sends, per request, by statement.
+    const countPort = Number(process.env.BENCH_COUNT_PORT);
+    const statementsByText = async (): Promise<Record<string, number> | null> =>
+      countPort ? ((await (await fetch(`http://127.0.0.1:${countPort}/statements`)).json()) as Record<string, number>) : null;
+    const printStatements = (what: string, before: Record<string, number>, after: Record<string, number>, requests: number) => {
+      const lines = Object.entries(after).map(([text, n]) => [text, (n - (before[text] ?? 0)) / requests] as const).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+      console.log(`${what}: ${lines.reduce((sum, [, n]) => sum + n, 0).toFixed(2)} statements per request`);
+      for (const [text, n] of lines) console.log(`  ${n.toFixed(3)}  ${text}`);
+    };
     for (let round = 1; round <= ROUNDS; round++) {
       let cpu = cpuMs(server.pid!);
       const floor = await floorPhase();
       floor.serverCpuPerRequest = (cpuMs(server.pid!) - cpu) / (floor.ok + floor.errors);
       mustBeClean(`round ${round}, GraphQL floor`, floor);
       cpu = cpuMs(server.pid!);
+      const before = await statementsByText();
       const graphql = await graphqlPhase();
+      if (before) printStatements("recordExchange", before, (await statementsByText())!, graphql.ok + graphql.refused + graphql.errors);
       graphql.serverCpuPerRequest = (cpuMs(server.pid!) - cpu) / (graphql.ok + graphql.refused + graphql.errors);
       mustBeClean(`round ${round}, GraphQL recordExchange`, graphql);
       await verified(`round ${round}, GraphQL phase`);
