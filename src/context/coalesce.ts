@@ -15,7 +15,7 @@ import type { Db } from "../db/database";
 import type { Account, Timebank } from "../generated/prisma/client";
 import type { MembershipStatus } from "../generated/prisma/enums";
 import { byKey } from "./loaders";
-import { currentBankScope, everyBank, withScopeSetting } from "../db/bank-scope";
+import { currentBankScope, selfScoped, withScopeSetting } from "../db/bank-scope";
 
 const SCOPE_SEPARATOR = "\u0001";
 
@@ -53,37 +53,43 @@ function coalescing<K, V>(load: (keys: readonly K[]) => Promise<(V | null)[]>): 
 export async function viewerRows(db: Db, ids: readonly string[]): Promise<(ViewerRow | null)[]> {
   const valid = ids.filter(isUuid);
   if (!valid.length) return ids.map(() => null);
-  // WARNING: with every bank in scope (row-level security): it finds the banks a request may read,
-  // before the request is narrowed to them, and serves several requests in one statement.
-  const rows = await everyBank(() => db.$queryRaw<ViewerRow[]>`
-    SELECT p."id"::text AS "id", p."isPlatformAdmin", p."isUmbrella", p."erasedAt",
-           coalesce((SELECT json_agg(json_build_object('timebankId', m."timebankId", 'id', m."id", 'role', m."role", 'status', m."status"))
-                       FROM "Membership" m WHERE m."personId" = p."id"), '[]'::json) AS "memberships",
-           (WITH own AS (
-                SELECT m."timebankId" AS b FROM "Membership" m WHERE m."personId" = p."id"
-                UNION SELECT im."timebankId" FROM "InstitutionDelegate" d JOIN "InstitutionMembership" im ON im."institutionId" = d."institutionId" WHERE d."personId" = p."id")
-            SELECT array_agg(DISTINCT b::text) FROM (
-                SELECT b FROM own
-                UNION SELECT pa."partnerBankId" FROM "Partnership" pa JOIN own ON own.b = pa."proposerBankId"
-                UNION SELECT pa."proposerBankId" FROM "Partnership" pa JOIN own ON own.b = pa."partnerBankId") readable) AS "readable"
-      FROM "Person" p WHERE p."id" = ANY(${valid}::uuid[])`);
+  // Every bank (row-level security): it finds the banks a request may read, before the request is
+  // narrowed to them, and serves several requests in one statement. The function sets '*' for
+  // itself (migration 20261129040000), so it runs on any connection as it is set: no set_config
+  // round trip between it and the requests' own statements.
+  const rows = await selfScoped(() => db.$queryRaw<ViewerRow[]>`SELECT * FROM timebank_viewer_rows(${valid}::uuid[])`);
   return byKey(ids, rows, (r) => r.id);
+}
+
+type AccountOwnerRow = Account & { ownerPersonId: string | null; ownerStatus: MembershipStatus | null };
+
+function withOwner({ ownerPersonId, ownerStatus, ...account }: AccountOwnerRow): AccountWithOwner {
+  return { ...account, membership: account.membershipId && ownerPersonId && ownerStatus ? { id: account.membershipId, personId: ownerPersonId, status: ownerStatus } : null };
 }
 
 /** Member accounts by "<bank id>:<membership id>", with their owners, one statement for all banks. */
 export async function memberAccountRows(db: Db, keys: readonly string[]): Promise<(AccountWithOwner | null)[]> {
   const pairs = keys.map((k) => k.split(":")).filter(([b, m]) => isUuid(b ?? "") && isUuid(m ?? ""));
   if (!pairs.length) return keys.map(() => null);
-  const rows = await db.$queryRaw<Array<Account & { ownerPersonId: string; ownerStatus: MembershipStatus }>>`
+  const rows = await db.$queryRaw<AccountOwnerRow[]>`
     SELECT a.*, m."personId" AS "ownerPersonId", m."status"::text AS "ownerStatus"
     FROM unnest(${pairs.map((p) => p[0])}::uuid[], ${pairs.map((p) => p[1])}::uuid[]) AS k("bank", "member")
     JOIN "Account" a ON a."timebankId" = k."bank" AND a."membershipId" = k."member"
     JOIN "Membership" m ON m."timebankId" = a."timebankId" AND m."id" = a."membershipId"`;
-  const accounts = rows.map(({ ownerPersonId, ownerStatus, ...account }): AccountWithOwner => ({
-    ...account,
-    membership: { id: account.membershipId!, personId: ownerPersonId, status: ownerStatus },
-  }));
-  return byKey(keys, accounts, (a) => `${a.timebankId}:${a.membershipId}`);
+  return byKey(keys, rows.map(withOwner), (a) => `${a.timebankId}:${a.membershipId}`);
+}
+
+/**
+ * An account of any kind by id, with its owning membership if it has one: one statement (Prisma's
+ * `include` sends two).
+ */
+export async function accountWithOwnerById(db: Db, id: string): Promise<AccountWithOwner | null> {
+  if (!isUuid(id)) return null;
+  const [row] = await db.$queryRaw<AccountOwnerRow[]>`
+    SELECT a.*, m."personId" AS "ownerPersonId", m."status"::text AS "ownerStatus"
+    FROM "Account" a LEFT JOIN "Membership" m ON m."timebankId" = a."timebankId" AND m."id" = a."membershipId"
+    WHERE a."id" = ${id}::uuid`;
+  return row ? withOwner(row) : null;
 }
 
 /** loadMany that fails as a whole when the statement failed (DataLoader hands back Error values). */

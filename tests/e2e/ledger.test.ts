@@ -120,7 +120,7 @@ describe("a coordinator records exchanges", () => {
     counting = false;
     expect(res.recordExchange.__typename).toBe("Transfer");
     // The outbox relay publishes the transfer's event after the commit, on its own schedule.
-    const relay = /"OutboxEvent"|pg_advisory_xact_lock\(\$1\)|COMMIT|BEGIN/;
+    const relay = /"OutboxEvent"|outbox_claim|COMMIT|BEGIN/;
     const request = statements.filter((q) => !relay.test(q));
     // The viewer (person with memberships, one query), the bank, both accounts with their owners
     // in one query, and ledger_post_transfers (key, checks, moves, transfer, event). With an
@@ -481,6 +481,12 @@ describe("reading the books", () => {
     expect(await tom.client.errorCode(page, { id: tom.accountId, after: "garbage!" })).toBe("BAD_USER_INPUT");
     expect(await tom.client.errorCode(page, { id: tom.accountId, from: "2026-11-01T00:00:00Z", to: "2026-10-01T00:00:00Z" })).toBe("BAD_USER_INPUT");
     expect(await emma.client.errorCode(page, { id: tom.accountId })).toBe("NOT_FOUND");
+    // The account and its page are read in one statement: an account without (matching) transfers
+    // is an empty page, an account that does not exist is NOT_FOUND like one the viewer may not see.
+    expect((await tom.client.ok(page, { id: tom.accountId, kind: "REVERSAL" })).transfers).toEqual({ totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] });
+    const quiet = await member("Quiet Newcomer");
+    expect((await quiet.client.ok(page, { id: quiet.accountId })).transfers).toEqual({ totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] });
+    expect(await tom.client.errorCode(page, { id: "00000000-0000-4000-8000-000000000000" })).toBe("NOT_FOUND");
 
     const statement = `query($id: ID!, $from: DateTimeISO!, $to: DateTimeISO!) { statement(account: $id, from: $from, to: $to) {
       openingBalanceMinutes closingBalanceMinutes totalInMinutes totalOutMinutes lines { inMinutes outMinutes balanceAfterMinutes transfer { memo } } } }`;

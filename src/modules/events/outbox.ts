@@ -10,6 +10,7 @@ import type { EventType, WireEvent } from "./events.types";
  * publishes and commits a batch; a replay takes it shared, so it never reads between a batch's
  * publication and its commit (a client could otherwise see position n live and miss n-1 on replay).
  */
+/** The publication lock's key; outbox_claim (migration 20261129040000) takes the same one. */
 export const PUBLICATION_LOCK = 72707370;
 
 type TxClient = Omit<Db, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
@@ -64,18 +65,8 @@ export async function hasUnpublished(db: Db): Promise<boolean> {
  * them after the highest position so far, marks them published, and returns them in position order.
  */
 export async function claimBatch(tx: TxClient, limit: number): Promise<WireEvent[]> {
-  await tx.$queryRaw`SELECT pg_advisory_xact_lock(${PUBLICATION_LOCK})::text`;
-  const rows = await tx.$queryRaw<OutboxRow[]>`
-    WITH claimed AS (
-      SELECT "timebankId", "id" FROM "OutboxEvent" WHERE "publishedAt" IS NULL ORDER BY "id" LIMIT ${limit} FOR UPDATE SKIP LOCKED
-    ), numbered AS (
-      SELECT c."timebankId", c."id",
-        (SELECT coalesce(max("position"), 0) FROM "OutboxEvent") + row_number() OVER (ORDER BY c."id") AS "position"
-      FROM claimed c
-    )
-    UPDATE "OutboxEvent" o SET "publishedAt" = now(), "position" = n."position"
-    FROM numbered n WHERE o."timebankId" = n."timebankId" AND o."id" = n."id"
-    RETURNING ${COLUMNS}`;
+  // One statement: outbox_claim (migration 20261129040000) takes the lock, claims and numbers.
+  const rows = await tx.$queryRaw<OutboxRow[]>`SELECT ${COLUMNS} FROM outbox_claim(${limit}::int) o`;
   return rows.map(toWire).sort((a, b) => (BigInt(a.position) < BigInt(b.position) ? -1 : 1));
 }
 

@@ -5,6 +5,7 @@ import type { Db } from "../../db/database";
 import type { EventBus } from "./event-bus";
 import { bankTopic } from "./events.rules";
 import { claimBatch, hasUnpublished, trimPublished } from "./outbox";
+import { everyBank, selfScoped } from "../../db/bank-scope";
 
 export interface RelayOptions {
   pollMs: number;
@@ -71,14 +72,21 @@ export class OutboxRelay {
     let total = 0;
     for (let first = true; ; first = false) {
       // A kick follows a commit that recorded events: skip the look before the first batch.
-      if (!(first && knownPending) && !(await hasUnpublished(this.db))) return total;
-      const published = await this.db.$transaction(async (tx) => {
-        const batch = await claimBatch(tx, this.batchSize);
-        // In position order; with Redis the commands are pipelined on one connection, so they
-        // arrive in this order too.
-        await Promise.all(batch.map((event) => this.bus.publish(bankTopic(event.timebankId), event)));
-        return batch.length;
-      });
+      if (!(first && knownPending) && !(await everyBank(() => hasUnpublished(this.db)))) return total;
+      // The transaction's connection is taken as it is set: its only statement, outbox_claim,
+      // reads every bank by itself (no set_config round trip after a request's statements);
+      // whatever publishing runs in this process (subscribers' checks) keeps every bank.
+      const published = await selfScoped(() =>
+        this.db.$transaction((tx) =>
+          everyBank(async () => {
+            const batch = await claimBatch(tx, this.batchSize);
+            // In position order; with Redis the commands are pipelined on one connection, so they
+            // arrive in this order too.
+            await Promise.all(batch.map((event) => this.bus.publish(bankTopic(event.timebankId), event)));
+            return batch.length;
+          }),
+        ),
+      );
       total += published;
       if (published < this.batchSize) return total;
     }

@@ -4,8 +4,8 @@
 // the bank of the context; every movement of minutes goes through ledger.engine.ts.
 import { everyBank } from "../../db/bank-scope";
 import { randomUUID } from "node:crypto";
-import type { Prisma } from "../../generated/prisma/client";
-import type { TransferKind, TransferStatus } from "../../generated/prisma/enums";
+import { Prisma } from "../../generated/prisma/client";
+import type { MembershipStatus, TransferKind, TransferStatus } from "../../generated/prisma/enums";
 import { appError, badInput, errorResult, forbidden, notFound, type ErrorResult } from "../../common/errors";
 import { decodeCursor, encodeCursor, pageSize, sliceRows, type Page } from "../../common/pagination";
 import * as v from "../../common/validation";
@@ -39,7 +39,7 @@ import { outboxRow } from "../events/events.service";
 import * as rules from "./ledger.rules";
 import { memberStatements, period, statementOf } from "./ledger.statements";
 import { AccountNotActive, LimitsExcludeBalance, NotAllowed, SameAccount, TransferNotPending } from "./ledger.type";
-import { memberAccountRows } from "../../context/coalesce";
+import { accountWithOwnerById, memberAccountRows } from "../../context/coalesce";
 
 export type TransferResult = Transfer | ErrorResult;
 export type GroupExchangeResult = { groupId: string; transfers: Transfer[] } | ErrorResult;
@@ -104,7 +104,7 @@ function notActive(account: OwnedAccount): AccountNotActive | null {
 export async function findVisibleAccount(ctx: RequestContext, rawId: string, field = "account"): Promise<{ account: OwnedAccount; bank: BankContext }> {
   const viewer = requireViewer(ctx);
   const id = v.id(rawId, field);
-  const account = await ctx.db.account.findFirst({ where: { id }, include: OWNER });
+  const account = await accountWithOwnerById(ctx.db, id);
   if (!account || !canSeeAccount(ctx, account)) throw notFound("account");
   const bank = await ctx.loaders.timebankById.load(account.timebankId);
   return { account, bank: bankContext({ ...ctx, viewer }, bank!) };
@@ -544,26 +544,50 @@ export interface TransferFilter {
   status?: TransferStatus | null;
 }
 
-/** Transfers of an account, newest first, paginated. `from`/`to` bound the recording time. */
+/**
+ * Transfers of an account, newest first, paginated. `from`/`to` bound the recording time.
+ * One statement reads the account with its owner and the page: the account decides whether the
+ * viewer may see any of it (NOT_FOUND otherwise, the rows read are dropped), as findVisibleAccount.
+ */
 export async function listTransfers(ctx: RequestContext, accountId: string, filter: TransferFilter, first?: number | null, after?: string | null): Promise<Page<Transfer>> {
-  const { account } = await findVisibleAccount(ctx, accountId);
+  requireViewer(ctx);
+  const id = v.id(accountId, "account");
   const size = pageSize(first);
   const cursor = decodeCursor(after, ["string", "string"] as const);
   period(filter.from, filter.to);
+  if (cursor && (Number.isNaN(Date.parse(cursor[0])) || !v.isUuid(cursor[1]))) throw badInput("invalid cursor: pass a cursor this API returned", "after");
+  const conditions = [
+    filter.kind ? Prisma.sql`AND t."kind" = ${filter.kind}::"TransferKind"` : Prisma.empty,
+    filter.status ? Prisma.sql`AND t."status" = ${filter.status}::"TransferStatus"` : Prisma.empty,
+    filter.from ? Prisma.sql`AND t."createdAt" >= ${filter.from}` : Prisma.empty,
+    filter.to ? Prisma.sql`AND t."createdAt" < ${filter.to}` : Prisma.empty,
+    cursor ? Prisma.sql`AND (t."createdAt", t."id") < (${new Date(cursor[0])}, ${cursor[1]}::uuid)` : Prisma.empty,
+  ];
+  const rows = await ctx.db.$queryRaw<(Transfer & { account: { id: string; timebankId: string; kind: Account["kind"]; ownerId: string | null; ownerPersonId: string | null; ownerStatus: MembershipStatus | null } })[]>`
+    WITH acct AS (
+      SELECT a."id", a."timebankId", a."kind", m."id" AS "ownerId", m."personId" AS "ownerPersonId", m."status" AS "ownerStatus"
+      FROM "Account" a LEFT JOIN "Membership" m ON m."timebankId" = a."timebankId" AND m."id" = a."membershipId"
+      WHERE a."id" = ${id}::uuid
+    )
+    SELECT json_build_object('id', acct."id", 'timebankId', acct."timebankId", 'kind', acct."kind", 'ownerId', acct."ownerId", 'ownerPersonId', acct."ownerPersonId", 'ownerStatus', acct."ownerStatus") AS "account", t.*
+    FROM acct LEFT JOIN LATERAL (
+      SELECT t.* FROM "Transfer" t
+      WHERE t."timebankId" = acct."timebankId" AND (t."debitAccountId" = acct."id" OR t."creditAccountId" = acct."id") ${Prisma.join(conditions, " ")}
+      ORDER BY t."createdAt" DESC, t."id" DESC LIMIT ${size + 1}
+    ) t ON true`;
+  const a = rows[0]?.account;
+  const owner = a?.ownerId ? { id: a.ownerId, personId: a.ownerPersonId!, status: a.ownerStatus! } : null;
+  if (!a || !canSeeAccount(ctx, { timebankId: a.timebankId, kind: a.kind, membership: owner })) throw notFound("account");
+  const transfers = rows.filter((r) => r.id !== null).map(({ account: _account, ...t }) => t as Transfer);
   const where: Prisma.TransferWhereInput = {
-    timebankId: account.timebankId,
-    OR: [{ debitAccountId: account.id }, { creditAccountId: account.id }],
+    timebankId: a.timebankId,
+    OR: [{ debitAccountId: a.id }, { creditAccountId: a.id }],
     ...(filter.kind ? { kind: filter.kind } : {}),
     ...(filter.status ? { status: filter.status } : {}),
     createdAt: { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lt: filter.to } : {}) },
   };
-  const page: Prisma.TransferWhereInput = cursor
-    ? { AND: [where, { OR: [{ createdAt: { lt: new Date(cursor[0]) } }, { createdAt: new Date(cursor[0]), id: { lt: cursor[1] } }] }] }
-    : where;
-  if (cursor && (Number.isNaN(Date.parse(cursor[0])) || !/^[0-9a-f-]{36}$/.test(cursor[1]))) throw badInput("invalid cursor: pass a cursor this API returned", "after");
-  const rows = await ctx.db.transfer.findMany({ where: page, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: size + 1 });
   // Counted only when the client asks for totalCount.
-  return sliceRows(rows, size, (t) => encodeCursor([t.createdAt.toISOString(), t.id]), () => ctx.db.transfer.count({ where }));
+  return sliceRows(transfers, size, (t) => encodeCursor([t.createdAt.toISOString(), t.id]), () => ctx.db.transfer.count({ where }));
 }
 
 /** Opening balance, posted transfers of [from, to) with a running balance, totals and closing balance. */
