@@ -28,6 +28,8 @@ export interface Config {
   outboxRetentionHours: number;
   /** How often each process looks for unpublished outbox events (other processes', or after a failure). */
   outboxPollMs: number;
+  /** Least time between two publishing passes of this process's relay (commits meanwhile go out together). */
+  outboxMinIntervalMs: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   /** Apollo landing page and introspection; on by default outside production. */
   enableExplorer: boolean;
@@ -119,6 +121,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl,
     outboxRetentionHours: int(env, "OUTBOX_RETENTION_HOURS", 72, 1, 24 * 365),
     outboxPollMs: int(env, "OUTBOX_POLL_MS", 500, 10, 60_000),
+    outboxMinIntervalMs: int(env, "OUTBOX_MIN_INTERVAL_MS", 20, 0, 1_000),
     logLevel,
     enableExplorer: bool(env, "ENABLE_EXPLORER", nodeEnv !== "production"),
     trustProxy: bool(env, "TRUST_PROXY", false),

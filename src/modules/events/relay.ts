@@ -13,6 +13,12 @@ export interface RelayOptions {
   batchSize?: number;
   /** How often old published rows are trimmed. */
   trimEveryMs?: number;
+  /**
+   * Least time between the starts of two passes: commits that arrive meanwhile are published by
+   * one pass. A commit with no pass in the last minIntervalMs is published at once; under load
+   * this bounds the passes (three statements each) to 1000 / minIntervalMs a second. 0: no bound.
+   */
+  minIntervalMs?: number;
 }
 
 /**
@@ -27,6 +33,10 @@ export class OutboxRelay {
   private trimTimer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
+  /** A pass waiting for minIntervalMs to pass since the last one started. */
+  private waiting: NodeJS.Timeout | null = null;
+  private waitingKnownPending = false;
+  private lastPassStarted = -Infinity;
   private started = false;
   private failures = 0;
   private readonly batchSize: number;
@@ -58,6 +68,20 @@ export class OutboxRelay {
       this.again = true;
       return;
     }
+    if (this.waiting) {
+      this.waitingKnownPending ||= afterCommit;
+      return;
+    }
+    const wait = this.lastPassStarted + (this.opts.minIntervalMs ?? 0) - performance.now();
+    if (wait > 0) {
+      this.waitingKnownPending = afterCommit;
+      this.waiting = setTimeout(() => {
+        this.waiting = null;
+        this.kick(this.waitingKnownPending);
+      }, wait);
+      return;
+    }
+    this.lastPassStarted = performance.now();
     this.running = this.drain(afterCommit).finally(() => {
       this.running = null;
       if (this.again && this.started) {
@@ -115,7 +139,8 @@ export class OutboxRelay {
     this.started = false;
     if (this.timer) clearInterval(this.timer);
     if (this.trimTimer) clearInterval(this.trimTimer);
-    this.timer = this.trimTimer = null;
+    if (this.waiting) clearTimeout(this.waiting);
+    this.timer = this.trimTimer = this.waiting = null;
     await this.running;
     // Flush: what committed just before the stop (its after-commit kick dropped) goes out now,
     // not at the next poll of another process. Nothing is lost either way: it is in the outbox.
