@@ -3,7 +3,9 @@
 // interpretation (completeValue, executeFields, a resolve info and a path object per field).
 // Apollo Server 5 has no `executor` option; its `gateway` option still takes one, and in that
 // mode Apollo keeps parsing, validation, the document cache, plugins and error formatting as in
-// schema mode (ApolloServer.ts, requestPipeline.ts): only execute() is replaced.
+// schema mode (ApolloServer.ts, requestPipeline.ts): only execute() is replaced. The Apollo
+// options only schema mode's execute() reads (rootValue, fieldResolver, executionOptions,
+// incremental delivery) are not used by this server.
 //
 // What stays graphql-js, so that clients see no difference:
 // - variable coercion: its errors name the variable definition, which Apollo turns into
