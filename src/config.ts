@@ -39,6 +39,8 @@ export interface Config {
   rateLimits: RateLimits;
   /** Statistics are read from rollups refreshed when older than this (0: refresh before every read). */
   statsMaxStalenessMs: number;
+  /** Run HTTP operations with graphql-jit (compiled once per document) instead of graphql-js; see src/jit-executor.ts. */
+  graphqlJit: boolean;
   /** Group commit of postings (modules/ledger/ledger.batch.ts): most postings per call (1: off) and calls in flight. */
   ledgerBatch: { maxBatch: number; concurrency: number };
 }
@@ -125,6 +127,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     enableExplorer: bool(env, "ENABLE_EXPLORER", nodeEnv !== "production"),
     trustProxy: bool(env, "TRUST_PROXY", false),
+    graphqlJit: bool(env, "GRAPHQL_JIT", true),
     limits: {
       maxDepth: int(env, "MAX_QUERY_DEPTH", 12, 2, 100),
       maxAliases: int(env, "MAX_QUERY_ALIASES", 30, 1, 1000),

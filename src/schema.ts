@@ -21,6 +21,7 @@ import { ActingLogResolver, HelperAuthorisationResolver, MemberParticipationReso
 import { InterviewResolver, MemberOfflineResolver, OnboardingResolver, ReferenceResolver, SafeguardingCheckResolver } from "./modules/onboarding/onboarding.resolver";
 import { TimebankResolver } from "./modules/timebank/timebank.resolver";
 import { StatisticsResolver } from "./modules/stats/stats.resolver";
+import { synchronousResultUnions } from "./common/results";
 
 /** Issue 9, participation without barriers. */
 const participationResolvers = [
@@ -69,9 +70,8 @@ export const resolvers = [
 
 let cached: Promise<GraphQLSchema> | null = null;
 
-/** The schema is the same for every server in a process: build it once. */
-export function getSchema(): Promise<GraphQLSchema> {
-  cached ??= buildSchema({
+async function build(): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers,
     // Inputs are validated in the services, where the rules live and give field-level messages.
     validate: false,
@@ -81,5 +81,12 @@ export function getSchema(): Promise<GraphQLSchema> {
     // topic-based subscriptions with a clear message.
     pubSub: topicSubscriptionsUnsupported,
   });
+  synchronousResultUnions(schema);
+  return schema;
+}
+
+/** The schema is the same for every server in a process: build it once. */
+export function getSchema(): Promise<GraphQLSchema> {
+  cached ??= build();
   return cached;
 }

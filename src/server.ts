@@ -20,6 +20,7 @@ import { pendingMigrations } from "./db/migrations";
 import { mountStatistics } from "./modules/stats/stats.http";
 import { jsonStatusPlugin, limitsPlugin, requestLogPlugin, secureHeaders } from "./security";
 import { graphqlHttpHandler } from "./graphql-http";
+import { jitGateway } from "./jit-executor";
 
 /**
  * Empties the read cache once a mutation has run (whatever its outcome): a pause, a departure or
@@ -121,7 +122,9 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
   );
 
   const apollo = new ApolloServer<RequestContext>({
-    schema,
+    // GRAPHQL_JIT: Apollo in gateway mode with graphql-jit as its executor (src/jit-executor.ts);
+    // everything else below applies the same. The WebSocket path above keeps graphql-js.
+    ...(app.config.graphqlJit ? { gateway: jitGateway(schema) } : { schema }),
     introspection: app.config.enableExplorer,
     includeStacktraceInErrorResponses: false,
     // No "did you mean" field suggestions outside development: they reveal the schema.

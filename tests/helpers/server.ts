@@ -27,7 +27,8 @@ export interface TestServer {
 export async function startTestServer(opts: { clock?: ManualClock; config?: Partial<Config>; poolSize?: number; eventBus?: EventBus; log?: Logger } = {}): Promise<TestServer> {
   const db = await createTestDatabase({ poolSize: opts.poolSize });
   const config: Config = {
-    ...loadConfig({ NODE_ENV: "test" }),
+    // GRAPHQL_JIT=false runs the suite on graphql-js instead of graphql-jit (the default).
+    ...loadConfig({ NODE_ENV: "test", GRAPHQL_JIT: process.env.GRAPHQL_JIT }),
     authSecret: TEST_AUTH_SECRET,
     seedDemoData: false,
     migrateOnStart: false,
