@@ -49,6 +49,26 @@ function coalescing<K, V>(load: (keys: readonly K[]) => Promise<(V | null)[]>): 
   );
 }
 
+/** A coalescing loader whose keys start with the caller's bank scope: each scope's keys are read in one statement, in that scope. */
+function scopedCoalescing<V>(load: (keys: readonly string[]) => Promise<(V | null)[]>): DataLoader<string, V | null> {
+  return coalescing(async (keys) => {
+    const byScope = new Map<string, string[]>();
+    for (const key of keys) {
+      const cut = key.indexOf(SCOPE_SEPARATOR);
+      const scope = key.slice(0, cut);
+      byScope.set(scope, [...(byScope.get(scope) ?? []), key.slice(cut + 1)]);
+    }
+    const found = new Map<string, V | null>();
+    await Promise.all(
+      [...byScope].map(async ([scope, scoped]) => {
+        const rows = await withScopeSetting(scope, () => load(scoped));
+        scoped.forEach((k, i) => found.set(scope + SCOPE_SEPARATOR + k, rows[i]));
+      }),
+    );
+    return keys.map((k) => found.get(k) ?? null);
+  });
+}
+
 /** The people with these ids and their memberships, one statement (see loadViewer). */
 export async function viewerRows(db: Db, ids: readonly string[]): Promise<(ViewerRow | null)[]> {
   const valid = ids.filter(isUuid);
@@ -80,6 +100,23 @@ export async function memberAccountRows(db: Db, keys: readonly string[]): Promis
 }
 
 /**
+ * Member accounts by "<bank slug>:<membership id>", with their owners, one statement: the write
+ * path reads them in the same turn as the bank itself, before it knows the bank's id.
+ */
+export async function memberAccountRowsBySlug(db: Db, keys: readonly string[]): Promise<(AccountWithOwner | null)[]> {
+  const pairs = keys.map((k) => [k.slice(0, k.lastIndexOf(":")), k.slice(k.lastIndexOf(":") + 1)]).filter(([, m]) => isUuid(m));
+  if (!pairs.length) return keys.map(() => null);
+  const rows = await db.$queryRaw<(AccountOwnerRow & { slug: string })[]>`
+    SELECT t."slug", a.*, m."personId" AS "ownerPersonId", m."status"::text AS "ownerStatus"
+    FROM unnest(${pairs.map((p) => p[0])}::text[], ${pairs.map((p) => p[1])}::uuid[]) AS k("slug", "member")
+    JOIN "Timebank" t ON t."slug" = k."slug"
+    JOIN "Account" a ON a."timebankId" = t."id" AND a."membershipId" = k."member"
+    JOIN "Membership" m ON m."timebankId" = a."timebankId" AND m."id" = a."membershipId"`;
+  const accounts = rows.map(({ slug, ...row }) => ({ slug, account: withOwner(row) }));
+  return byKey(keys.map((k) => k.toLowerCase()), accounts, (a) => `${a.slug}:${a.account.membershipId}`.toLowerCase()).map((a) => a?.account ?? null);
+}
+
+/**
  * An account of any kind by id, with its owning membership if it has one: one statement (Prisma's
  * `include` sends two).
  */
@@ -106,6 +143,8 @@ export class Coalescer {
   readonly banksBySlug: DataLoader<string, Timebank | null>;
   /** Keys "<bank scope>\u0001<bank id>:<membership id>": use memberAccountsInScope. */
   readonly memberAccounts: DataLoader<string, AccountWithOwner | null>;
+  /** Keys "<bank scope>\u0001<bank slug>:<membership id>": use memberAccountsBySlugInScope. */
+  readonly memberAccountsBySlug: DataLoader<string, AccountWithOwner | null>;
 
   constructor(readonly db: Db) {
     this.viewers = coalescing((ids) => viewerRows(db, ids));
@@ -113,28 +152,20 @@ export class Coalescer {
     this.banksBySlug = coalescing(async (slugs) => byKey(slugs, await db.timebank.findMany({ where: { slug: { in: [...slugs] } } }), (t) => t.slug));
     // Accounts and memberships are under row-level security: requests of different bank scopes
     // share no statement; each scope's keys go out in one statement run in that scope.
-    this.memberAccounts = coalescing(async (keys) => {
-      const byScope = new Map<string, string[]>();
-      for (const key of keys) {
-        const cut = key.indexOf(SCOPE_SEPARATOR);
-        const scope = key.slice(0, cut);
-        byScope.set(scope, [...(byScope.get(scope) ?? []), key.slice(cut + 1)]);
-      }
-      const found = new Map<string, AccountWithOwner | null>();
-      await Promise.all(
-        [...byScope].map(async ([scope, scoped]) => {
-          const rows = await withScopeSetting(scope, () => memberAccountRows(db, scoped));
-          scoped.forEach((k, i) => found.set(scope + SCOPE_SEPARATOR + k, rows[i]));
-        }),
-      );
-      return keys.map((k) => found.get(k) ?? null);
-    });
+    this.memberAccounts = scopedCoalescing((keys) => memberAccountRows(db, keys));
+    this.memberAccountsBySlug = scopedCoalescing((keys) => memberAccountRowsBySlug(db, keys));
   }
 
   /** Member accounts by "<bank id>:<membership id>", read in the caller's bank scope with other requests of that scope. */
   memberAccountsInScope(keys: readonly string[]): Promise<(AccountWithOwner | null)[]> {
     const scope = currentBankScope();
     return loadAll(this.memberAccounts, keys.map((k) => scope + SCOPE_SEPARATOR + k));
+  }
+
+  /** Member accounts by "<bank slug>:<membership id>", read in the caller's bank scope with other requests of that scope. */
+  memberAccountsBySlugInScope(keys: readonly string[]): Promise<(AccountWithOwner | null)[]> {
+    const scope = currentBankScope();
+    return loadAll(this.memberAccountsBySlug, keys.map((k) => scope + SCOPE_SEPARATOR + k));
   }
 
   /** Whether `db` is the client these loaders read through (false inside a transaction). */

@@ -57,6 +57,18 @@ describe("coalesced fresh reads", () => {
     expect(accounts[0]).toMatchObject({ timebankId: bankId, kind: "MEMBER", membership: { personId: people[0].personId, status: "ACTIVE" } });
   });
 
+  it("member accounts by bank slug (read beside the bank itself) cost one statement for the turn", async () => {
+    const { coalescer, statements } = counted();
+    const [bank, accounts] = await Promise.all([
+      loadAll(coalescer.banksBySlug, ["coalesce-bank"]),
+      coalescer.memberAccountsBySlugInScope([...memberIds.map((m) => `coalesce-bank:${m.toUpperCase()}`), `no-such-bank:${memberIds[0]}`, `coalesce-bank:${randomUUID()}`, "coalesce-bank:not-an-id"]),
+    ]);
+    expect(statements()).toBe(2);
+    expect(bank[0]?.id).toBe(bankId);
+    expect(accounts.map((a) => a?.membership?.id ?? null)).toEqual([...memberIds, null, null, null]);
+    expect(accounts[1]).toMatchObject({ timebankId: bankId, kind: "MEMBER", membership: { personId: people[1].personId } });
+  });
+
   it("keeps nothing: a change is seen by the next read", async () => {
     const { coalescer, statements } = counted();
     const before = viewerOf(await coalescer.viewers.load(people[1].personId));

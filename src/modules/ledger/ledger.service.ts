@@ -76,6 +76,20 @@ async function memberAccountsById(ctx: BankContext, membershipIds: string[]): Pr
   return new Map(found.filter((a) => a !== null).map((a) => [a.membershipId!, a as OwnedAccount]));
 }
 
+/**
+ * Member accounts of the bank with this slug, read with the other requests' (context/coalesce.ts)
+ * while the bank itself is being read: null when that cannot be done here (inside a transaction,
+ * ids that are not ids) or failed; the caller then reads them once it has the bank.
+ */
+function accountsWithBank(ctx: RequestContext, slug: string, rawIds: string[]): Promise<Map<string, OwnedAccount> | null> {
+  if (!ctx.app.coalesce.serves(ctx.db) || typeof slug !== "string" || !rawIds.every((id) => typeof id === "string" && v.isUuid(id))) return Promise.resolve(null);
+  const ids = rawIds.map((id) => id.toLowerCase());
+  return ctx.app.coalesce.memberAccountsBySlugInScope(ids.map((id) => `${slug}:${id}`)).then(
+    (found) => new Map(found.filter((a) => a !== null).map((a) => [a.membershipId!, a as OwnedAccount])),
+    () => null,
+  );
+}
+
 async function potAccount(ctx: BankContext): Promise<OwnedAccount> {
   const pot = await ctx.db.account.findFirst({ where: { ...inBank(ctx), kind: "POT" }, include: OWNER });
   if (!pot) throw notFound(`community pot of ${ctx.bank.slug}`);
@@ -239,6 +253,9 @@ export const optionalId = (raw: string | null | undefined, field: string) => (ra
  */
 export async function recordExchange(ctx: RequestContext, input: RecordExchangeInput): Promise<TransferResult> {
   const viewer = requireViewer(ctx);
+  // The two accounts are read in the same turn as the bank (one round trip less on the write
+  // path); nothing of them is used before the checks below have passed.
+  const early = accountsWithBank(ctx, input.timebank, [input.giverMemberId, input.receiverMemberId]);
   const bank = await timebanks.forBank(ctx, input.timebank);
   const me = requireInsider(bank);
   const minutes = rules.minutes(input.minutes);
@@ -247,7 +264,7 @@ export async function recordExchange(ctx: RequestContext, input: RecordExchangeI
   const relatedPostId = optionalId(input.relatedPostId, "relatedPostId");
   const giverId = v.id(input.giverMemberId, "giverMemberId");
   const receiverId = v.id(input.receiverMemberId, "receiverMemberId");
-  const accounts = await memberAccountsById(bank, [giverId, receiverId]);
+  const accounts = (await early.then((found) => (found && [...found.values()].every((a) => a.timebankId === bank.bank.id) ? found : null))) ?? (await memberAccountsById(bank, [giverId, receiverId]));
   const giver = accounts.get(giverId);
   if (!giver) throw notFound(`member in ${bank.bank.slug}`);
   const receiver = accounts.get(receiverId);
