@@ -138,3 +138,28 @@ describe("offer list query count", () => {
     expect(warmFifty).toBe(1);
   });
 });
+
+describe("a member with their account, offers and transfers (bench:read's Q2)", () => {
+  it("costs one statement per root field, the member and their account in one, and answers as before", async () => {
+    // A member with an account (the bulk members above have none) and one without.
+    const account = await t.db.prisma.account.findFirstOrThrow({ where: { timebankId: bankId, kind: "MEMBER" } });
+    const member = await t.db.prisma.membership.findFirstOrThrow({ where: { timebankId: bankId, id: account.membershipId! }, include: { person: true } });
+    const without = await t.db.prisma.membership.findFirstOrThrow({ where: { timebankId: bankId, memberNumber: 2 } });
+    const Q = `query($id: ID!) { member(id: $id) { id displayName account { id balanceMinutes floorMinutes openedAt } } }`;
+    await coordinator.client.ok(`{ __typename }`); // the viewer in the read cache
+    const before = t.db.queryCount();
+    const data = await coordinator.client.ok(Q, { id: member.id });
+    expect(t.db.queryCount() - before).toBe(1);
+    expect(data.member).toEqual({
+      id: member.id,
+      displayName: member.person.displayName,
+      account: { id: account.id, balanceMinutes: account.balanceMinutes, floorMinutes: account.floorMinutes, openedAt: account.openedAt.toISOString() },
+    });
+    expect((await coordinator.client.ok(Q, { id: without.id })).member).toEqual({ id: without.id, displayName: "Member 0", account: null });
+    // Unknown ids and members of other banks stay NOT_FOUND, with the same one statement.
+    expect(await coordinator.client.errorCode(Q, { id: randomUUID() })).toBe("NOT_FOUND");
+    // Without `account` in the selection, the member is read alone, as before.
+    const plain = await coordinator.client.ok(`query($id: ID!) { member(id: $id) { id } }`, { id: member.id });
+    expect(plain.member.id).toBe(member.id);
+  });
+});

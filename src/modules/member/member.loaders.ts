@@ -1,7 +1,7 @@
 import DataLoader from "dataloader";
 import type { Db } from "../../db/database";
 import { Prisma } from "../../generated/prisma/client";
-import type { MemberProfile, MemberSkill, Membership, Person } from "../../generated/prisma/client";
+import type { Account, MemberProfile, MemberSkill, Membership, Person } from "../../generated/prisma/client";
 import type { MembershipRole, MembershipStatus } from "../../generated/prisma/enums";
 import { byKey, groupByKey } from "../../context/loaders";
 
@@ -56,6 +56,10 @@ export function membershipWithPersonColumns(m: string, p: string, prefix = ""): 
   );
 }
 
+const ACCOUNT_PREFIX = "account.";
+/** Every column of an Account as "account.<field>" (Prisma's field list, so a new column comes along). */
+const ACCOUNT_COLUMNS = Prisma.raw(Object.values(Prisma.AccountScalarFieldEnum).map((f) => `a."${f}" AS "${ACCOUNT_PREFIX}${f}"`).join(", "));
+
 export function createMemberLoaders(db: Db) {
   const personById = new DataLoader<string, PersonName | null>(async (ids) =>
     byKey(ids, await db.person.findMany({ where: { id: { in: [...ids] } }, select: { id: true, displayName: true, email: true, offline: true } }), (p) => p.id),
@@ -89,6 +93,32 @@ export function createMemberLoaders(db: Db) {
      * person loader is primed with it. Ids come from tenant-filtered rows or are checked by the caller.
      */
     membershipById,
+    /**
+     * A member by id with their account in one statement (`member(id) { account { … } }` read
+     * them in two): primes membershipById (null when there is no such member in the request's
+     * banks) and returns the account for the caller to prime accountByMembership with. The
+     * access rules still run when the fields are resolved.
+     */
+    async memberWithAccount(id: string): Promise<{ member: Membership | null; account: Account | null }> {
+      const [row] = await db.$queryRaw<(MembershipWithPersonRow & Record<string, unknown>)[]>`
+        SELECT ${membershipWithPersonColumns("m", "p")}, ${ACCOUNT_COLUMNS}
+        FROM "Membership" m JOIN "Person" p ON p."id" = m."personId"
+        LEFT JOIN "Account" a ON a."timebankId" = m."timebankId" AND a."membershipId" = m."id"
+        WHERE m."id" = ${id}::uuid`;
+      if (!row) {
+        membershipById.prime(id, null);
+        return { member: null, account: null };
+      }
+      const account: Record<string, unknown> = {};
+      const rest: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(row)) {
+        if (key.startsWith(ACCOUNT_PREFIX)) account[key.slice(ACCOUNT_PREFIX.length)] = value;
+        else rest[key] = value;
+      }
+      const member = membershipFromRow(rest as unknown as MembershipWithPersonRow);
+      membershipById.prime(member.id, member);
+      return { member, account: account.id ? (account as unknown as Account) : null };
+    },
     /** Primes membershipById and personById with rows read by another statement (e.g. a page of posts with their authors). */
     primeMemberships(rows: readonly MembershipWithPersonRow[]): void {
       for (const row of rows) {

@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from "graphql";
 import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { RequestContext } from "../../context/context";
 import { Connection, toConnection } from "../../common/pagination";
-import { selectsAnywhere } from "../../common/selection";
+import { selectsAnywhere, selectsField } from "../../common/selection";
 import { resultUnion } from "../../common/results";
 import { MembershipRole } from "../../generated/prisma/enums";
 import { Category, Timebank } from "../timebank/timebank.type";
@@ -32,8 +32,8 @@ export class MemberResolver {
   }
 
   @Query(() => Member, { description: "One member of a bank you belong to (or your own membership); NOT_FOUND otherwise." })
-  member(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext) {
-    return members.getMember(ctx, id);
+  member(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
+    return members.getMember(ctx, id, selectsField(info, "account"));
   }
 
   @Mutation(() => MembershipResult, { description: "Applies to join a bank; a coordinator then approves or declines." })

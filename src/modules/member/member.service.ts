@@ -108,7 +108,12 @@ export async function listMembers(ctx: BankContext, filter: MemberFilter = {}, f
   return sliceRows(rows, size, (m) => encodeCursor([m.memberNumber]), () => ctx.db.membership.count({ where }));
 }
 
-export async function getMember(ctx: RequestContext, id: string): Promise<Membership> {
+/** A member by id (see findVisibleMember); `withAccount` when the client asked for their account too: both in one statement. */
+export async function getMember(ctx: RequestContext, id: string, withAccount = false): Promise<Membership> {
+  if (withAccount && v.isUuid(id) && ctx.viewer) {
+    const { member, account } = await ctx.loaders.memberWithAccount(id.toLowerCase());
+    if (member) ctx.loaders.accountByMembership.prime(member.id, account);
+  }
   return (await findVisibleMember(ctx, id)).member;
 }
 
