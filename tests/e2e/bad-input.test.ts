@@ -1,4 +1,5 @@
 // Every input a person or a program can get wrong gets a clear code and changes nothing.
+import { gzipSync } from "node:zlib";
 import { issueToken } from "../../src/modules/auth/token";
 import { GraphQLClient } from "../helpers/client";
 import { startTestServer, TEST_AUTH_SECRET, type TestServer } from "../helpers/server";
@@ -152,6 +153,23 @@ describe("bad input", () => {
     const res3 = await member.client.request(`{ members(timebank: "aarhus") { secretField } }`);
     expect(res3.errors?.[0].extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
     for (const r of [res, res2, res3]) expect(JSON.stringify(r)).not.toMatch(/at .*\.ts:\d+|stacktrace/);
+  });
+
+  it("compressed bodies are read; bodies the server cannot read get a coded 4xx", async () => {
+    const post = (body: BodyInit, headers: Record<string, string>) => fetch(t.url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+    const ok = await post(gzipSync(JSON.stringify({ query: "{ __typename }" })), { "content-encoding": "gzip" });
+    expect(await ok.json()).toEqual({ data: { __typename: "Query" } });
+    const cases: [BodyInit, Record<string, string>, number, string][] = [
+      ["not gzip at all", { "content-encoding": "gzip" }, 400, "the request body could not be read"],
+      ["{}", { "content-encoding": "compress" }, 415, 'unsupported content encoding "compress"'],
+      [JSON.stringify({ query: "{ __typename }" }), { "content-type": "application/json; charset=latin1" }, 415, "unsupported charset: send UTF-8"],
+      ["42", {}, 400, "malformed JSON in request body"],
+    ];
+    for (const [body, headers, status, message] of cases) {
+      const res = await post(body, headers);
+      expect(res.status).toBe(status);
+      expect(await res.json()).toEqual({ errors: [{ message, extensions: { code: "BAD_REQUEST" } }] });
+    }
   });
 
   it("malformed JSON gets a GraphQL-shaped 400, not a stack trace", async () => {
