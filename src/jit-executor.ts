@@ -83,13 +83,15 @@ export function jitExecutor(schema: GraphQLSchema): GatewayExecutor {
     const { variables, operationName } = request;
     const compiled = operation ? compiledQueries.get(document, operationName) : null;
     if (!compiled || !operation) return byGraphQLJs(document, context, variables, operationName);
-    if (operation.variableDefinitions?.length) {
-      const coerced = getVariableValues(schema, operation.variableDefinitions, variables ?? {}, { maxErrors: 50 });
-      if (coerced.errors) return { errors: coerced.errors };
-    }
     const result = await compiled.query(undefined, context, variables);
-    // No data at all: graphql-jit refused the variables that graphql-js accepted; let graphql-js decide.
-    if (!("data" in result)) return byGraphQLJs(document, context, variables, operationName);
+    if (!("data" in result)) {
+      // No data at all: graphql-jit refused the variables (before running anything). graphql-js's
+      // coercion errors are given instead, or, when graphql-js accepts them, graphql-js runs it.
+      // Coercing twice only here keeps it off the path of every request.
+      const coerced = operation.variableDefinitions?.length ? getVariableValues(schema, operation.variableDefinitions, variables ?? {}, { maxErrors: 50 }) : null;
+      if (coerced?.errors) return { errors: coerced.errors };
+      return byGraphQLJs(document, context, variables, operationName);
+    }
     return result.errors?.length ? { data: result.data, errors: result.errors.map(asGraphQLJsError) } : { data: result.data };
   };
 }

@@ -12,7 +12,7 @@
 import { isUuid } from "../common/validation";
 import DataLoader from "dataloader";
 import type { Db } from "../db/database";
-import type { Account, Timebank } from "../generated/prisma/client";
+import { Prisma, type Account, type Timebank } from "../generated/prisma/client";
 import type { MembershipStatus } from "../generated/prisma/enums";
 import { byKey } from "./loaders";
 import { currentBankScope, selfScoped, withScopeSetting } from "../db/bank-scope";
@@ -83,6 +83,9 @@ export async function viewerRows(db: Db, ids: readonly string[]): Promise<(Viewe
 
 type AccountOwnerRow = Account & { ownerPersonId: string | null; ownerStatus: MembershipStatus | null };
 
+/** The columns of an AccountOwnerRow, from "Account" a joined with its "Membership" m. */
+const ACCOUNT_WITH_OWNER = Prisma.sql`a.*, m."personId" AS "ownerPersonId", m."status"::text AS "ownerStatus"`;
+
 function withOwner({ ownerPersonId, ownerStatus, ...account }: AccountOwnerRow): AccountWithOwner {
   return { ...account, membership: account.membershipId && ownerPersonId && ownerStatus ? { id: account.membershipId, personId: ownerPersonId, status: ownerStatus } : null };
 }
@@ -92,7 +95,7 @@ export async function memberAccountRows(db: Db, keys: readonly string[]): Promis
   const pairs = keys.map((k) => k.split(":")).filter(([b, m]) => isUuid(b ?? "") && isUuid(m ?? ""));
   if (!pairs.length) return keys.map(() => null);
   const rows = await db.$queryRaw<AccountOwnerRow[]>`
-    SELECT a.*, m."personId" AS "ownerPersonId", m."status"::text AS "ownerStatus"
+    SELECT ${ACCOUNT_WITH_OWNER}
     FROM unnest(${pairs.map((p) => p[0])}::uuid[], ${pairs.map((p) => p[1])}::uuid[]) AS k("bank", "member")
     JOIN "Account" a ON a."timebankId" = k."bank" AND a."membershipId" = k."member"
     JOIN "Membership" m ON m."timebankId" = a."timebankId" AND m."id" = a."membershipId"`;
@@ -107,7 +110,7 @@ export async function memberAccountRowsBySlug(db: Db, keys: readonly string[]): 
   const pairs = keys.map((k) => [k.slice(0, k.lastIndexOf(":")), k.slice(k.lastIndexOf(":") + 1)]).filter(([, m]) => isUuid(m));
   if (!pairs.length) return keys.map(() => null);
   const rows = await db.$queryRaw<(AccountOwnerRow & { slug: string })[]>`
-    SELECT t."slug", a.*, m."personId" AS "ownerPersonId", m."status"::text AS "ownerStatus"
+    SELECT t."slug", ${ACCOUNT_WITH_OWNER}
     FROM unnest(${pairs.map((p) => p[0])}::text[], ${pairs.map((p) => p[1])}::uuid[]) AS k("slug", "member")
     JOIN "Timebank" t ON t."slug" = k."slug"
     JOIN "Account" a ON a."timebankId" = t."id" AND a."membershipId" = k."member"
@@ -123,7 +126,7 @@ export async function memberAccountRowsBySlug(db: Db, keys: readonly string[]): 
 export async function accountWithOwnerById(db: Db, id: string): Promise<AccountWithOwner | null> {
   if (!isUuid(id)) return null;
   const [row] = await db.$queryRaw<AccountOwnerRow[]>`
-    SELECT a.*, m."personId" AS "ownerPersonId", m."status"::text AS "ownerStatus"
+    SELECT ${ACCOUNT_WITH_OWNER}
     FROM "Account" a LEFT JOIN "Membership" m ON m."timebankId" = a."timebankId" AND m."id" = a."membershipId"
     WHERE a."id" = ${id}::uuid`;
   return row ? withOwner(row) : null;

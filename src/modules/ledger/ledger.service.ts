@@ -573,13 +573,17 @@ export async function listTransfers(ctx: RequestContext, accountId: string, filt
   const cursor = decodeCursor(after, ["string", "string"] as const);
   period(filter.from, filter.to);
   if (cursor && (Number.isNaN(Date.parse(cursor[0])) || !v.isUuid(cursor[1]))) throw badInput("invalid cursor: pass a cursor this API returned", "after");
-  const conditions = [
-    filter.kind ? Prisma.sql`AND t."kind" = ${filter.kind}::"TransferKind"` : Prisma.empty,
-    filter.status ? Prisma.sql`AND t."status" = ${filter.status}::"TransferStatus"` : Prisma.empty,
-    filter.from ? Prisma.sql`AND t."createdAt" >= ${filter.from}` : Prisma.empty,
-    filter.to ? Prisma.sql`AND t."createdAt" < ${filter.to}` : Prisma.empty,
-    cursor ? Prisma.sql`AND (t."createdAt", t."id") < (${new Date(cursor[0])}, ${cursor[1]}::uuid)` : Prisma.empty,
-  ];
+  // The filter, written once: the page adds the cursor to it, totalCount counts it.
+  const filtered = Prisma.join(
+    [
+      filter.kind ? Prisma.sql`AND t."kind" = ${filter.kind}::"TransferKind"` : Prisma.empty,
+      filter.status ? Prisma.sql`AND t."status" = ${filter.status}::"TransferStatus"` : Prisma.empty,
+      filter.from ? Prisma.sql`AND t."createdAt" >= ${filter.from}` : Prisma.empty,
+      filter.to ? Prisma.sql`AND t."createdAt" < ${filter.to}` : Prisma.empty,
+    ],
+    " ",
+  );
+  const afterCursor = cursor ? Prisma.sql`AND (t."createdAt", t."id") < (${new Date(cursor[0])}, ${cursor[1]}::uuid)` : Prisma.empty;
   const rows = await ctx.db.$queryRaw<(Transfer & { account: { id: string; timebankId: string; kind: Account["kind"]; ownerId: string | null; ownerPersonId: string | null; ownerStatus: MembershipStatus | null } })[]>`
     WITH acct AS (
       SELECT a."id", a."timebankId", a."kind", m."id" AS "ownerId", m."personId" AS "ownerPersonId", m."status" AS "ownerStatus"
@@ -589,22 +593,20 @@ export async function listTransfers(ctx: RequestContext, accountId: string, filt
     SELECT json_build_object('id', acct."id", 'timebankId', acct."timebankId", 'kind', acct."kind", 'ownerId', acct."ownerId", 'ownerPersonId', acct."ownerPersonId", 'ownerStatus', acct."ownerStatus") AS "account", t.*
     FROM acct LEFT JOIN LATERAL (
       SELECT t.* FROM "Transfer" t
-      WHERE t."timebankId" = acct."timebankId" AND (t."debitAccountId" = acct."id" OR t."creditAccountId" = acct."id") ${Prisma.join(conditions, " ")}
+      WHERE t."timebankId" = acct."timebankId" AND (t."debitAccountId" = acct."id" OR t."creditAccountId" = acct."id") ${filtered} ${afterCursor}
       ORDER BY t."createdAt" DESC, t."id" DESC LIMIT ${size + 1}
     ) t ON true`;
   const a = rows[0]?.account;
   const owner = a?.ownerId ? { id: a.ownerId, personId: a.ownerPersonId!, status: a.ownerStatus! } : null;
   if (!a || !canSeeAccount(ctx, { timebankId: a.timebankId, kind: a.kind, membership: owner })) throw notFound("account");
   const transfers = rows.filter((r) => r.id !== null).map(({ account: _account, ...t }) => t as Transfer);
-  const where: Prisma.TransferWhereInput = {
-    timebankId: a.timebankId,
-    OR: [{ debitAccountId: a.id }, { creditAccountId: a.id }],
-    ...(filter.kind ? { kind: filter.kind } : {}),
-    ...(filter.status ? { status: filter.status } : {}),
-    createdAt: { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lt: filter.to } : {}) },
-  };
   // Counted only when the client asks for totalCount.
-  return sliceRows(transfers, size, (t) => encodeCursor([t.createdAt.toISOString(), t.id]), () => ctx.db.transfer.count({ where }));
+  return sliceRows(transfers, size, (t) => encodeCursor([t.createdAt.toISOString(), t.id]), async () => {
+    const [{ n }] = await ctx.db.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM "Transfer" t
+      WHERE t."timebankId" = ${a.timebankId}::uuid AND (t."debitAccountId" = ${a.id}::uuid OR t."creditAccountId" = ${a.id}::uuid) ${filtered}`;
+    return n;
+  });
 }
 
 /** Opening balance, posted transfers of [from, to) with a running balance, totals and closing balance. */
