@@ -28,7 +28,7 @@ import { closeConnections, postGraphQL } from "./http";
 import { freePort, median, withDatabase } from "./lib";
 
 const { values } = parseArgs({
-  options: { seconds: { type: "string", default: "10" }, warmup: { type: "string", default: "5" }, rounds: { type: "string", default: "3" }, clients: { type: "string", default: "32" }, accounts: { type: "string", default: "1000" } },
+  options: { seconds: { type: "string", default: "10" }, warmup: { type: "string", default: "15" }, rounds: { type: "string", default: "3" }, clients: { type: "string", default: "32" }, accounts: { type: "string", default: "1000" } },
 });
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);

@@ -10,6 +10,7 @@ import { PrismaClient } from "../generated/prisma/client";
 import type { Config } from "../config";
 import type { SqlSession } from "./migrations";
 import { BankScopedPool, keepBankScopeThroughBatching } from "./bank-scope";
+import { DEFAULT_STATEMENT_NAMES, StatementNames, type StatementNameOptions } from "./statement-names";
 
 export type Db = PrismaClient;
 
@@ -69,6 +70,8 @@ export interface PostgresOptions {
    * as the connecting user, the owner.
    */
   appRole?: string | null;
+  /** Which statements are sent as named (prepared) statements; maxNames 0: none. */
+  preparedStatements?: StatementNameOptions;
 }
 
 export async function openPostgres(opts: PostgresOptions): Promise<Database> {
@@ -103,7 +106,14 @@ export async function openPostgres(opts: PostgresOptions): Promise<Database> {
       client.on("error", () => {});
     });
   }
-  const adapter = new PrismaPg(pool, { schema: opts.schema });
+  // Hot statements as named prepared statements, parsed and planned once per connection
+  // (src/db/statement-names.ts). Names are per pool: its connections all share one search_path.
+  const names = new StatementNames(opts.preparedStatements ?? DEFAULT_STATEMENT_NAMES);
+  const adapter = new PrismaPg(pool, {
+    schema: opts.schema,
+    // The adapter's type says string; undefined (sent unnamed) is what pg does without a name.
+    statementNameGenerator: names.options.maxNames > 0 ? (query) => names.name(query.sql) as string : undefined,
+  });
   const prisma = new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] });
   if (appRole) keepBankScopeThroughBatching(prisma);
   const queryCount = countQueries(prisma);
@@ -230,7 +240,14 @@ export async function openPglite(opts: PgliteOptions): Promise<Database> {
 }
 
 export async function openDatabase(config: Config): Promise<Database> {
-  if (config.databaseUrl) return openPostgres({ url: config.databaseUrl, poolSize: config.databasePoolSize, appRole: config.databaseAppRole });
+  if (config.databaseUrl) {
+    return openPostgres({
+      url: config.databaseUrl,
+      poolSize: config.databasePoolSize,
+      appRole: config.databaseAppRole,
+      preparedStatements: { ...DEFAULT_STATEMENT_NAMES, maxNames: config.databasePreparedStatements },
+    });
+  }
   return openPglite({ dataDir: config.dataDir });
 }
 

@@ -222,6 +222,24 @@ describe("ledger_post_batch (group commit: ledger.batch.ts)", () => {
     expect(await t.db.prisma.refusedRequest.count({ where: { timebankId: bankId, idempotencyKey: foreign.key } })).toBe(0);
   });
 
+  it("a posting that raises after writing undoes its batch; each posting is then sent alone and gets its own answer", async () => {
+    const [a, b, c] = [await newAccount("Sigrun"), await newAccount("Torben"), await newAccount("Ulrik")];
+    const batcher = new PostingBatcher(t.db.prisma, { maxBatch: 32, concurrency: 1 });
+    const good = posting([leg(a, b, 25)]);
+    // The kind is cast after the accounts were moved: PostgreSQL raises (22P02) mid-posting.
+    const faulty = posting([leg(b, c, 40, { kind: "NOT_A_KIND" as PostingLeg["kind"] })]);
+    const alsoGood = posting([leg(c, a, 10)]);
+    const answers = await Promise.allSettled([batcher.post(good), batcher.post(faulty), batcher.post(alsoGood)]);
+    // The three went out in one call; when it failed, each went alone (not counted as calls).
+    expect(batcher.stats).toEqual({ calls: 1, postings: 3, largest: 3 });
+    expect(answers[0]).toMatchObject({ status: "fulfilled", value: { outcome: "created", transfers: [{ id: good.legs[0].id }] } });
+    expect(answers[1]).toMatchObject({ status: "rejected" });
+    expect(answers[2]).toMatchObject({ status: "fulfilled", value: { outcome: "created", transfers: [{ id: alsoGood.legs[0].id }] } });
+    expect(batcher.pending).toBe(0);
+    expect([await state(a), await state(b), await state(c)].map((s) => s.balanceMinutes)).toEqual([-15, 25, -10]);
+    expect(await t.db.prisma.transfer.count({ where: { timebankId: bankId, idempotencyKey: faulty.key } })).toBe(0);
+  });
+
   it("more postings than a call carries go out in several calls, in order, and a lone posting goes alone", async () => {
     const [a, b] = [await newAccount("Vagn"), await newAccount("Wenche")];
     const batcher = new PostingBatcher(t.db.prisma, { maxBatch: 4, concurrency: 1 });

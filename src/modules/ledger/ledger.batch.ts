@@ -12,20 +12,15 @@
 // rule 7) holds across the batch: the function takes every key and then every account in
 // order before the first posting runs. Reversals (which take a per-transfer lock) and postings
 // made inside a caller's transaction never go through here.
+//
+// The postings of a batch share one transaction, without a subtransaction each (migration
+// 20261129050000: those cost PostgreSQL more than the postings). A posting that cannot be made
+// answers so without writing (an account outside its bank); anything a posting raises is a fault
+// that undoes the whole batch, and then each of its postings is sent alone, on its own retries,
+// so that none fails for another's sake.
 import { selfScoped } from "../../db/bank-scope";
 import type { Db } from "../../db/database";
-import { isRetryable, MAX_ATTEMPTS, postingArguments, postingOutcome, postTransfersOnce, type Posting, type PostingOutcome, type PostingRow } from "./ledger.engine";
-
-/** An error PostgreSQL raised for one posting of a batch (its SQLSTATE in `code`, like pg's errors). */
-export class PostingError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "PostingError";
-  }
-}
+import { isRetryable, MAX_ATTEMPTS, PostingError, postingArguments, postingOutcome, postTransfersOnce, type Posting, type PostingOutcome, type PostingRow } from "./ledger.engine";
 
 interface Waiting {
   posting: Posting;
@@ -35,10 +30,7 @@ interface Waiting {
 }
 
 export interface BatcherOptions {
-  /**
-   * Most postings in one call. Each runs in a subtransaction, and PostgreSQL keeps up to 64 of
-   * them per transaction in shared memory before other sessions' snapshots get slower: stay under.
-   */
+  /** Most postings in one call (one transaction; a longer batch holds its accounts' locks longer). */
   maxBatch: number;
   /** Calls in flight at once (each holds one connection and runs on one PostgreSQL backend). */
   concurrency: number;
@@ -50,6 +42,8 @@ export const DEFAULT_BATCHER: BatcherOptions = { maxBatch: 32, concurrency: 2 };
 export class PostingBatcher {
   private readonly queue: Waiting[] = [];
   private inFlight = 0;
+  /** Postings of failed calls being sent alone. */
+  private lone = 0;
   private scheduled = false;
   /** Calls sent and postings carried, for tests and benchmarks. */
   readonly stats = { calls: 0, postings: 0, largest: 0 };
@@ -72,7 +66,7 @@ export class PostingBatcher {
 
   /** Postings waiting and calls in flight (for shutdown and tests). */
   get pending(): number {
-    return this.queue.length + this.inFlight;
+    return this.queue.length + this.inFlight + this.lone;
   }
 
   // Sending waits for the end of the current turn of the event loop, so every request whose
@@ -119,14 +113,13 @@ export class PostingBatcher {
       const json = JSON.stringify(batch.map((w) => postingArguments(w.posting)));
       rows = await this.db.$queryRaw`SELECT idx, outcome, result, error_state, error_message FROM ledger_post_batch(${json}::jsonb)`;
     } catch (err) {
-      // The call as a whole failed, so nothing of it committed. A retryable failure (a deadlock
-      // with another path's locks): each posting goes again on its own retry budget. Anything
-      // else (a lost connection, a timeout, or something one posting carried that only fails in
-      // a batch): each is sent alone, so that it gets its own answer and no posting fails for
-      // another's sake. The idempotency keys make both safe even if the failure hid a commit.
+      // The call as a whole failed, so nothing of it committed: a deadlock with another path's
+      // locks, a lost connection, a timeout, or a fault of one posting that undid them all. Each
+      // posting goes alone, on its own retry budget, and gets its own answer; the idempotency
+      // keys make that safe even if the failure hid a commit.
       for (const w of batch) {
-        if (isRetryable(err)) this.retryOrFail(w, err);
-        else postTransfersOnce(this.db, w.posting).then(w.resolve, (e: unknown) => this.retryOrFail(w, e));
+        w.attempt++;
+        this.alone(w, isRetryable(err) ? backoff(w.attempt) : 0);
       }
       return;
     }
@@ -147,21 +140,38 @@ export class PostingBatcher {
     batch.forEach((w, i) => answered.has(i) || w.reject(new Error(`ledger_post_batch gave no answer for posting ${i}`)));
   }
 
+  /** Sends w alone after `delay` ms, and again on retryable failures, up to MAX_ATTEMPTS in all. */
+  private alone(w: Waiting, delay: number): void {
+    this.lone++;
+    setTimeout(() => {
+      postTransfersOnce(this.db, w.posting)
+        .then(w.resolve, (err: unknown) => {
+          if (w.attempt >= MAX_ATTEMPTS || !isRetryable(err)) w.reject(err);
+          else {
+            w.attempt++;
+            this.alone(w, backoff(w.attempt));
+          }
+        })
+        .finally(() => this.lone--);
+    }, delay);
+  }
+
   private retryOrFail(w: Waiting, err: unknown): void {
     if (w.attempt >= MAX_ATTEMPTS || !isRetryable(err)) {
       w.reject(err);
       return;
     }
     w.attempt++;
-    // Jittered backoff, as postTransfers: colliding postings should not collide again in step.
-    setTimeout(
-      () => {
-        this.queue.push(w);
-        this.schedule();
-      },
-      Math.random() * 5 * 2 ** w.attempt,
-    );
+    setTimeout(() => {
+      this.queue.push(w);
+      this.schedule();
+    }, backoff(w.attempt));
   }
+}
+
+/** Jittered backoff, as postTransfers: colliding postings should not collide again in step. */
+function backoff(attempt: number): number {
+  return Math.random() * 5 * 2 ** attempt;
 }
 
 /** Whether a posting may go through the batcher (see the header). */

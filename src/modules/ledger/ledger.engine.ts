@@ -328,8 +328,20 @@ export async function postTransfersOnce(db: Db | Tx, p: Posting): Promise<Postin
 
 /** What ledger_post_transfers answers (and ledger_post_batch, per posting). */
 export interface PostingRow {
-  outcome: PostingOutcome["outcome"];
+  /** "failed": the posting wrote nothing; result is { state, message } (migration 20261129050000). */
+  outcome: PostingOutcome["outcome"] | "failed";
   result: unknown;
+}
+
+/** An error PostgreSQL raised or answered for one posting (its SQLSTATE in `code`, like pg's errors). */
+export class PostingError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "PostingError";
+  }
 }
 
 /** A posting as the SQL functions take it (ledger_post_batch reads these names from JSON). */
@@ -357,6 +369,10 @@ export function postingOutcome(row: PostingRow): PostingOutcome {
       return { outcome: "refused", refusal: restoreRefusal(asJson(row.result) as Prisma.JsonValue) };
     case "reused":
       return { outcome: "reused" };
+    case "failed": {
+      const { state, message } = (asJson(row.result) ?? {}) as { state?: string; message?: string };
+      throw new PostingError(state ?? "XX000", message ?? "posting failed");
+    }
     default:
       throw new Error(`ledger_post_transfers answered ${JSON.stringify(row)}`);
   }
