@@ -438,7 +438,9 @@ async function main() {
     await setup.end();
 
     // Our server, as deployed: the production build, NODE_ENV=production.
-    const ours = await startProcess("ours", process.execPath, [path.join(ROOT, "dist/src/main.js")], ROOT, {
+    // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof") adds Node options to our server only.
+    const oursArgs = [...(process.env.BENCH_SERVER_NODE_ARGS ?? "").split(/\s+/).filter(Boolean), path.join(ROOT, "dist/src/main.js")];
+    const ours = await startProcess("ours", process.execPath, oursArgs, ROOT, {
       DATABASE_URL: url, DATABASE_POOL_SIZE: String(POOL), AUTH_SECRET: SECRET, HOST: "127.0.0.1", LOG_LEVEL: "warn", SEED_DEMO_DATA: "false", MIGRATE_ON_START: "false",
     });
     procs.push(ours.proc);

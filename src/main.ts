@@ -1,5 +1,6 @@
 // Bootstrap: load config -> open database -> migrate -> seed -> build schema -> listen.
 import "reflect-metadata";
+import v8 from "node:v8";
 import { ConfigError, loadConfig } from "./config";
 import { createApp } from "./app";
 import { DatabaseLockedError } from "./db/database";
@@ -10,6 +11,12 @@ import { DEMO_PASSWORD, DEMO_LOGINS } from "./seed/demo";
 
 async function main() {
   const config = loadConfig();
+  // On PostgreSQL the only WebAssembly the server runs is Prisma's query compiler (3.4 MB), which
+  // compiles each query shape once and is then cached. V8's optimising tier for it held ~66 MB of
+  // machine code (RSS 240 -> 174 MB idle without it) and bought no measurable throughput
+  // (bench/README.md). The embedded database is PGlite, itself WebAssembly doing all the SQL work:
+  // it keeps the optimising tier. Set before the first module is compiled (createApp).
+  if (config.databaseUrl && config.wasmBaselineOnly) v8.setFlagsFromString("--liftoff-only");
   const app = await createApp(config);
   const server = await startServer(app, await getSchema());
   const lines = [
