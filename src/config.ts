@@ -12,7 +12,7 @@ export interface Config {
   /** PostgreSQL connection string; when absent, the embedded PGlite database is used. */
   databaseUrl: string | null;
   databasePoolSize: number;
-  /** On PostgreSQL, compile WebAssembly (Prisma's query compiler) with V8's baseline tier only: less memory. */
+  /** On PostgreSQL, compile WebAssembly (Prisma's query compiler) with V8's baseline tier only: less memory, slower new query shapes. */
   wasmBaselineOnly: boolean;
   /** Most distinct statement texts sent as named prepared statements per process (0: none). */
   databasePreparedStatements: number;
@@ -118,7 +118,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     databasePoolSize: int(env, "DATABASE_POOL_SIZE", 10, 1, 200),
     databasePreparedStatements: int(env, "DATABASE_PREPARED_STATEMENTS", 256, 0, 10_000),
-    wasmBaselineOnly: bool(env, "WASM_BASELINE_ONLY", true),
+    wasmBaselineOnly: bool(env, "WASM_BASELINE_ONLY", false),
     databaseAppRole,
     readCacheTtlMs: int(env, "READ_CACHE_TTL_MS", 5000, 0, 60_000),
     ledgerBatch: { maxBatch: int(env, "LEDGER_BATCH_SIZE", 32, 1, 60), concurrency: int(env, "LEDGER_BATCH_CONCURRENCY", 2, 1, 64) },

@@ -11,11 +11,12 @@ import { DEMO_PASSWORD, DEMO_LOGINS } from "./seed/demo";
 
 async function main() {
   const config = loadConfig();
-  // On PostgreSQL the only WebAssembly the server runs is Prisma's query compiler (3.4 MB), which
-  // compiles each query shape once and is then cached. V8's optimising tier for it held ~66 MB of
-  // machine code (RSS 240 -> 174 MB idle without it) and bought no measurable throughput
-  // (bench/README.md). The embedded database is PGlite, itself WebAssembly doing all the SQL work:
-  // it keeps the optimising tier. Set before the first module is compiled (createApp).
+  // WASM_BASELINE_ONLY: on PostgreSQL the only WebAssembly the server runs is Prisma's query
+  // compiler (3.4 MB). V8's optimising tier for it holds ~66 MB of machine code (idle RSS 240 ->
+  // 172 MB without it), but without it each new query shape compiles slower: bench:ledger's first
+  // round fell to half its rate (bench/README.md), so it is off by default. PGlite, itself
+  // WebAssembly doing all the SQL work, always keeps the optimising tier. Set before the first
+  // module is compiled (createApp).
   if (config.databaseUrl && config.wasmBaselineOnly) v8.setFlagsFromString("--liftoff-only");
   const app = await createApp(config);
   const server = await startServer(app, await getSchema());
