@@ -13,8 +13,9 @@
 --    each call's values, a quarter of PostgreSQL's CPU per posting. For that to be safe every
 --    statement must have one good plan whatever the statistics, so the accounts are now locked,
 --    checked and moved one at a time by primary key (the generic plan of the joins they were
---    read with scanned all the bank's accounts, and their dead versions, on every posting).
---    Lock order is unchanged: accounts in id order, after the key.
+--    read with scanned all the bank's accounts, and their dead versions, on every posting), and
+--    the key is looked up in the order of its unique index (see there). Lock order is
+--    unchanged: accounts in id order, after the key.
 --
 -- 3. ledger_post_batch runs its postings without a subtransaction each. The batch locks every
 --    account first; an UPDATE in a subtransaction of a row its parent transaction had locked
@@ -86,8 +87,12 @@ BEGIN
   PERFORM set_config('timebank.bank_ids', p_timebank::text, true);
   -- 1, 2: the key
   PERFORM pg_advisory_xact_lock(hashtextextended(p_timebank::text || ':' || 'key:' || p_key, 0));
+  -- Ordered as the unique key's index: a generic plan made while "Transfer" was empty (a new
+  -- database) otherwise read the key through any index starting with the bank, and kept
+  -- scanning the bank's every transfer until the next ANALYZE (seen with auto_explain).
   SELECT jsonb_agg(to_jsonb(t) ORDER BY t."legIndex") INTO v_existing
-    FROM "Transfer" t WHERE t."timebankId" = p_timebank AND t."idempotencyKey" = p_key;
+    FROM (SELECT * FROM "Transfer" x WHERE x."timebankId" = p_timebank AND x."idempotencyKey" = p_key
+          ORDER BY x."timebankId", x."idempotencyKey", x."legIndex") t;
   IF v_existing IS NOT NULL THEN
     IF v_existing -> 0 ->> 'requestHash' IS DISTINCT FROM p_hash THEN
       RETURN QUERY SELECT 'reused'::text, NULL::jsonb;
