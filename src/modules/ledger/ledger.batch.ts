@@ -20,7 +20,7 @@
 // so that none fails for another's sake.
 import { selfScoped } from "../../db/bank-scope";
 import type { Db } from "../../db/database";
-import { isRetryable, MAX_ATTEMPTS, PostingError, postingArguments, postingOutcome, postTransfersOnce, type Posting, type PostingOutcome, type PostingRow } from "./ledger.engine";
+import { backoffMs, isRetryable, MAX_ATTEMPTS, PostingError, postingArguments, postingOutcome, postTransfers, postTransfersOnce, type Posting, type PostingOutcome, type PostingRow } from "./ledger.engine";
 
 interface Waiting {
   posting: Posting;
@@ -115,12 +115,10 @@ export class PostingBatcher {
     } catch (err) {
       // The call as a whole failed, so nothing of it committed: a deadlock with another path's
       // locks, a lost connection, a timeout, or a fault of one posting that undid them all. Each
-      // posting goes alone, on its own retry budget, and gets its own answer; the idempotency
-      // keys make that safe even if the failure hid a commit.
-      for (const w of batch) {
-        w.attempt++;
-        this.alone(w, isRetryable(err) ? backoff(w.attempt) : 0);
-      }
+      // posting goes alone (postTransfers, with its own retries) and gets its own answer; the
+      // idempotency keys make that safe even if the failure hid a commit.
+      const delay = isRetryable(err) ? backoffMs(1) : 0;
+      for (const w of batch) this.alone(w, delay);
       return;
     }
     const answered = new Set<number>();
@@ -140,18 +138,12 @@ export class PostingBatcher {
     batch.forEach((w, i) => answered.has(i) || w.reject(new Error(`ledger_post_batch gave no answer for posting ${i}`)));
   }
 
-  /** Sends w alone after `delay` ms, and again on retryable failures, up to MAX_ATTEMPTS in all. */
+  /** Sends w alone, after `delay` ms. */
   private alone(w: Waiting, delay: number): void {
     this.lone++;
     setTimeout(() => {
-      postTransfersOnce(this.db, w.posting)
-        .then(w.resolve, (err: unknown) => {
-          if (w.attempt >= MAX_ATTEMPTS || !isRetryable(err)) w.reject(err);
-          else {
-            w.attempt++;
-            this.alone(w, backoff(w.attempt));
-          }
-        })
+      postTransfers(this.db, w.posting)
+        .then(w.resolve, w.reject)
         .finally(() => this.lone--);
     }, delay);
   }
@@ -165,13 +157,8 @@ export class PostingBatcher {
     setTimeout(() => {
       this.queue.push(w);
       this.schedule();
-    }, backoff(w.attempt));
+    }, backoffMs(w.attempt));
   }
-}
-
-/** Jittered backoff, as postTransfers: colliding postings should not collide again in step. */
-function backoff(attempt: number): number {
-  return Math.random() * 5 * 2 ** attempt;
 }
 
 /** Whether a posting may go through the batcher (see the header). */

@@ -93,6 +93,11 @@ export function isRetryable(err: unknown): boolean {
 
 export const MAX_ATTEMPTS = 8;
 
+/** Jittered backoff before attempt + 1, so that colliding transactions do not collide again in step. */
+export function backoffMs(attempt: number): number {
+  return Math.random() * 5 * 2 ** attempt;
+}
+
 /**
  * Runs fn in its own transaction, retrying a bounded number of times on retryable failures
  * (ledger rule 7). A LedgerRefusal rolls back and becomes the result.
@@ -105,8 +110,7 @@ export async function retrying<T>(db: Db, fn: (tx: Db) => Promise<T>, onRetry: (
       if (err instanceof LedgerRefusal) return err.result;
       if (attempt >= MAX_ATTEMPTS || !isRetryable(err)) throw err;
       onRetry(attempt, err);
-      // Jittered backoff so that colliding transactions do not collide again in step.
-      await new Promise((r) => setTimeout(r, Math.random() * 5 * 2 ** attempt));
+      await new Promise((r) => setTimeout(r, backoffMs(attempt)));
     }
   }
 }
@@ -389,7 +393,7 @@ export async function postTransfers(db: Db, p: Posting): Promise<PostingOutcome>
       return await postTransfersOnce(db, p);
     } catch (err) {
       if (attempt >= MAX_ATTEMPTS || !isRetryable(err)) throw err;
-      await new Promise((r) => setTimeout(r, Math.random() * 5 * 2 ** attempt));
+      await new Promise((r) => setTimeout(r, backoffMs(attempt)));
     }
   }
 }
