@@ -61,5 +61,6 @@ export default {
   cleaning: "Cleans homes.",
   chess: "Plays and teaches chess.",
   art: "Draws and paints with children.",
-  "ski": "Waxes and repairs cross-country skis and teaches cross-country skiing.",
+  ski: "Waxes and repairs cross-country skis and teaches cross-country skiing.",
+  snow: "Shovels snow and grits paths and driveways.",
 };
