@@ -67,7 +67,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       log,
       authSecret,
       tokens: new TokenVerifier(authSecret),
-      rateLimiter: opts.rateLimiter ?? createRateLimiter(config.redisUrl, clock, log),
+      rateLimiter: opts.rateLimiter ?? createRateLimiter(config.redisUrl, log),
       events,
       readCache: new ReadCache(config.readCacheTtlMs),
       postings: new PostingBatcher(database.prisma, config.ledgerBatch),
