@@ -19,6 +19,7 @@ import { setExchangeHistorySource } from "./modules/matching/exchange-history";
 import { ledgerExchangeHistory } from "./modules/ledger/ledger.history";
 import { PostingBatcher } from "./modules/ledger/ledger.batch";
 import { Coalescer } from "./context/coalesce";
+import { createLoaders } from "./modules/loaders";
 import { TokenVerifier } from "./modules/auth/token";
 
 // Matching ranks people by what they gave and received: the ledger is its source.
@@ -71,6 +72,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       readCache: new ReadCache(config.readCacheTtlMs),
       postings: new PostingBatcher(database.prisma, config.ledgerBatch),
       coalesce: new Coalescer(database.prisma),
+      createLoaders,
     };
     let seeded = false;
     if (config.seedDemoData && (await database.prisma.timebank.count()) === 0) {
