@@ -20,6 +20,8 @@ export const DEFAULT_RADIUS_KM = 10;
 /** Strength of an activity found in a bio, relative to one named as a skill or in a title. */
 const BIO_STRENGTH = 0.8;
 const DESCRIPTION_STRENGTH = 0.9;
+/** An activity only the description names, when the title named one: below MIN_FIT alone. */
+const ASIDE_STRENGTH = 0.4;
 const MAX_WORDS = 200;
 
 export interface BankMatchingState {
@@ -147,14 +149,21 @@ export function indexMember(doc: MemberDoc, local: TermIndex | null, placeHint: 
   return { activities, sources, words, place };
 }
 
-/** Activities, words, named languages and place of an offer or a request. */
+/**
+ * Activities, words, named languages and place of an offer or a request. The title says what
+ * it is about; the description adds context ("I just moved, and need help with the housing
+ * benefit form"): what only the description names counts as an aside when the title named
+ * an activity itself, in full when the title named none.
+ */
 export function indexPost(doc: PostDoc, local: TermIndex | null, placeHint: string, bankLocale: string) {
   const activities = new Map<string, number>();
   merge(activities, activitiesIn(doc.title, local), 1);
   for (const tag of doc.tags) merge(activities, activitiesIn(tag, local), 1);
-  if (doc.description) merge(activities, activitiesIn(doc.description, local), DESCRIPTION_STRENGTH);
+  const titled = [...activities.values()].some((v) => v >= 0.8);
+  const context = titled ? ASIDE_STRENGTH : DESCRIPTION_STRENGTH;
+  if (doc.description) merge(activities, activitiesIn(doc.description, local), context);
   // Words that only make sense together across title and description ("Lære at ... strikke").
-  merge(activities, activitiesIn(`${doc.title}\n${doc.description}`, local), DESCRIPTION_STRENGTH);
+  merge(activities, activitiesIn(`${doc.title}\n${doc.description}`, local), context);
   const text = `${doc.title}\n${doc.description}`;
   return {
     activities,

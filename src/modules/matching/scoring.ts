@@ -145,7 +145,7 @@ export const DEFAULT_OPTIONS: Readonly<ScoringOptions> = Object.freeze({
  * related one (same group), or the bank's category together with the request's own words.
  * A category alone, or words alone that are not rare, are near misses and never listed.
  */
-export const MIN_FIT = 0.5;
+export const MIN_FIT = 0.46;
 /** Rare words in common that make a member relevant without any activity in common. */
 export const MIN_TEXT_ALONE = 0.6;
 

@@ -103,7 +103,11 @@ export class TermIndex {
     return out;
   }
 
-  /** The keys whose terms the text contains, each with its best strength (0..1). */
+  /**
+   * The keys whose terms the text contains, each with its best strength (0..1). Where terms
+   * overlap, the better and longer one wins the words it covers: "klaverstemmer" is piano
+   * tuning, not piano; "cover letter" is a job application, not a letter.
+   */
   match(text: string): Map<string, number> {
     const written = termWords(text);
     // Per vocabulary word, where it was written and how well.
@@ -115,36 +119,48 @@ export class TermIndex {
         else seen.set(vw, [{ pos, fit }]);
       }
     });
-    const out = new Map<string, number>();
+    const found: { key: string; strength: number; rank: number; positions: number[] }[] = [];
     const tried = new Set<Term>();
     for (const vw of seen.keys()) {
       for (const term of this.byWord.get(vw) ?? []) {
         if (tried.has(term)) continue;
         tried.add(term);
-        const strength = phraseFit(term.words, seen) * term.specificity;
-        if (strength > (out.get(term.key) ?? 0)) out.set(term.key, strength);
+        const hit = phraseFit(term.words, seen);
+        if (hit.fit > 0) found.push({ key: term.key, strength: hit.fit * term.specificity, rank: hit.fit + 0.1 * (term.words.length - 1), positions: hit.positions });
       }
+    }
+    const cover = new Map<number, number>();
+    for (const f of found) for (const p of f.positions) cover.set(p, Math.max(cover.get(p) ?? 0, f.rank));
+    const out = new Map<string, number>();
+    for (const f of found) {
+      if (f.positions.some((p) => f.rank < cover.get(p)! - 1e-9)) continue;
+      if (f.strength > (out.get(f.key) ?? 0)) out.set(f.key, f.strength);
     }
     return out;
   }
 }
 
-/** Best fit of a phrase's words written in order with small gaps (0 when some word is missing). */
-function phraseFit(words: string[], seen: Map<string, { pos: number; fit: number }[]>): number {
+/** Best fit of a phrase's words written in order with small gaps (0 when some word is missing), and where. */
+function phraseFit(words: string[], seen: Map<string, { pos: number; fit: number }[]>): { fit: number; positions: number[] } {
   let best = 0;
+  let bestPositions: number[] = [];
+  const path: number[] = [];
   const walk = (i: number, after: number, fit: number) => {
     if (fit <= best) return;
     if (i === words.length) {
       best = fit;
+      bestPositions = [...path];
       return;
     }
     for (const at of seen.get(words[i]) ?? []) {
       if (i > 0 && (at.pos <= after || at.pos - after > PHRASE_GAP + 1)) continue;
+      path.push(at.pos);
       walk(i + 1, at.pos, Math.min(fit, at.fit));
+      path.pop();
     }
   };
   walk(0, -1, 1);
-  return best;
+  return { fit: best, positions: bestPositions };
 }
 
 let base: TermIndex | null = null;
@@ -169,13 +185,25 @@ export function activitiesIn(text: string, local: TermIndex | null = null): Map<
   return found;
 }
 
-/** How close two activities are: the same 1, the same group 0.6, the same category 0.3. */
+const RELATED_GROUPS = new Map<string, number>();
+for (const [a, b, w] of ((activitiesFile as { relatedGroups?: unknown }).relatedGroups ?? []) as [string, string, number][]) {
+  RELATED_GROUPS.set(`${a}|${b}`, w);
+  RELATED_GROUPS.set(`${b}|${a}`, w);
+}
+
+/**
+ * How close two activities are: the same 1; the same group 0.6 (a bike mechanic for a flat
+ * tyre); related groups as the vocabulary says (letters and translation 0.6); the same
+ * category 0.3 (a near miss: "repairs" holds bikes and plumbing).
+ */
 export function activitySimilarity(a: string, b: string): number {
   if (a === b) return 1;
   const x = ACTIVITY_BY_ID.get(a);
   const y = ACTIVITY_BY_ID.get(b);
   if (!x || !y) return 0;
   if (x.group === y.group) return 0.6;
+  const related = RELATED_GROUPS.get(`${x.group}|${y.group}`);
+  if (related !== undefined) return related;
   if (x.category === y.category) return 0.3;
   return 0;
 }
