@@ -53,6 +53,12 @@ export interface Config {
 export interface QueryLimits {
   maxDepth: number;
   maxAliases: number;
+  /** Fragment spreads, counted where each fragment is expanded. */
+  maxSpreads: number;
+  /** Field selections, counted where each fragment is expanded. */
+  maxSelections: number;
+  /** Directives, counted where each fragment is expanded. */
+  maxDirectives: number;
   maxTokens: number;
   /** Estimated fields resolved, with list sizes multiplied in. */
   maxCost: number;
@@ -137,6 +143,9 @@ export function loadConfig(env: Env = process.env): Config {
     limits: {
       maxDepth: int(env, "MAX_QUERY_DEPTH", 12, 2, 100),
       maxAliases: int(env, "MAX_QUERY_ALIASES", 30, 1, 1000),
+      maxSpreads: int(env, "MAX_QUERY_SPREADS", 300, 1, 100_000),
+      maxSelections: int(env, "MAX_QUERY_SELECTIONS", 2000, 10, 1_000_000),
+      maxDirectives: int(env, "MAX_QUERY_DIRECTIVES", 50, 1, 10_000),
       maxTokens: int(env, "MAX_QUERY_TOKENS", 5000, 100, 100_000),
       maxCost: int(env, "MAX_QUERY_COST", 20_000, 10, 10_000_000),
       bodyLimitBytes: int(env, "MAX_BODY_BYTES", 100 * 1024, 1024, 50 * 1024 * 1024),
