@@ -45,6 +45,10 @@ export interface Config {
   statsMaxStalenessMs: number;
   /** Run HTTP operations with graphql-jit (compiled once per document) instead of graphql-js; see src/jit-executor.ts. */
   graphqlJit: boolean;
+  /** How long a stop (SIGTERM/SIGINT) may take before the process exits anyway. */
+  shutdownGraceMs: number;
+  /** End the process when its event loop has not turned for this long (0: no watchdog); see src/watchdog.ts. */
+  watchdogStallMs: number;
   /** Group commit of postings (modules/ledger/ledger.batch.ts): most postings per call (1: off) and calls in flight. */
   ledgerBatch: { maxBatch: number; concurrency: number };
 }
@@ -155,6 +159,8 @@ export function loadConfig(env: Env = process.env): Config {
       loginPerMinute: int(env, "RATE_LIMIT_LOGIN_PER_MINUTE", 10, 1, 100_000),
       mutationsPerMinute: int(env, "RATE_LIMIT_MUTATIONS_PER_MINUTE", 120, 1, 1_000_000),
     },
+    shutdownGraceMs: int(env, "SHUTDOWN_GRACE_MS", 10_000, 100, 600_000),
+    watchdogStallMs: int(env, "WATCHDOG_STALL_MS", 10_000, 0, 600_000),
     statsMaxStalenessMs: int(env, "STATS_MAX_STALENESS_MS", 30_000, 0, 24 * 3600 * 1000),
   };
 }

@@ -156,7 +156,9 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
       requestLogPlugin,
       limitsPlugin(app),
       jsonStatusPlugin,
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Half the stop's grace period for requests in flight, so the rest of the stop (outbox
+      // flush, database) still fits before main.ts exits anyway.
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: Math.floor(app.config.shutdownGraceMs / 2) }),
       readCacheInvalidation(app),
       // We send no cache hints; Apollo's default cache-control plugin would still wrap every
       // field's resolver (willResolveField), which costs more than many of our resolvers.
