@@ -7,6 +7,7 @@ import type { RequestHandler } from "express";
 import { GraphQLError, Kind, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import { appError, PUBLIC_ERROR_CODES, rateLimited } from "./common/errors";
 import { checkDocument, type OperationLimits } from "./common/query-limits";
+import { checkInputs } from "./common/input-bounds";
 import type { App, RequestContext } from "./context/context";
 
 /** True for errors the client may see as they are (a known code, raised on purpose). */
@@ -25,6 +26,15 @@ const refusedDocuments = new WeakMap<DocumentNode, GraphQLError>();
 export function operationLimitError(schema: GraphQLSchema, document: DocumentNode, limits: OperationLimits, variables: Record<string, unknown>): GraphQLError | null {
   const exceeded = checkDocument(schema, document, limits, variables);
   return exceeded ? appError("QUERY_TOO_COMPLEX", exceeded.message) : null;
+}
+
+/**
+ * Text and dates of the request's inputs (src/common/input-bounds.ts), as BAD_USER_INPUT with
+ * status 400 (what Apollo answers for variables that do not fit their types).
+ */
+export function inputError(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>, today: Date): GraphQLError | null {
+  const err = checkInputs(schema, document, variables, today);
+  return err ? new GraphQLError(err.message, { extensions: { ...err.extensions, http: { status: 400 } } }) : null;
 }
 
 /**
@@ -65,6 +75,8 @@ export function limitsPlugin(app: App): ApolloServerPlugin<RequestContext> {
             const refusal = operationLimitError(schema, document, limits, request.variables ?? {});
             if (refusal) throw refusal;
           }
+          const badInput = inputError(schema, document, request.variables ?? {}, app.clock.now());
+          if (badInput) throw badInput;
           if (operation.operation !== "mutation") return;
 
           const topFields = operation.selectionSet.selections.filter((s) => s.kind === Kind.FIELD);

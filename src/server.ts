@@ -18,7 +18,7 @@ import { runRequestScope } from "./db/bank-scope";
 import { isReadOnlyRequest } from "./context/read-cache";
 import { pendingMigrations } from "./db/migrations";
 import { mountStatistics } from "./modules/stats/stats.http";
-import { jsonStatusPlugin, limitsPlugin, operationLimitError, requestLogPlugin, secureHeaders } from "./security";
+import { inputError, jsonStatusPlugin, limitsPlugin, operationLimitError, requestLogPlugin, secureHeaders } from "./security";
 import { graphqlHttpHandler } from "./graphql-http";
 import { jitGateway } from "./jit-executor";
 
@@ -125,6 +125,8 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
         if (refusal) return [refusal];
         const errors = validate(schema, document);
         if (errors.length) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: "GRAPHQL_VALIDATION_FAILED" } }));
+        const badInput = inputError(schema, document, variableValues, app.clock.now());
+        if (badInput) return [badInput];
         return { schema, document, variableValues, operationName: payload.operationName ?? undefined };
       },
       // A mutation over the socket changes what cached reads would answer: see read-cache.ts.
