@@ -37,6 +37,8 @@ export interface Config {
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   /** Apollo landing page and introspection; on by default outside production. */
   enableExplorer: boolean;
+  /** Bearer token /metrics asks for; null: /metrics answers anyone who reaches it (keep it on the private network). */
+  metricsToken: string | null;
   /** Take the client address from X-Forwarded-For (behind a trusted proxy only). */
   trustProxy: boolean;
   limits: QueryLimits;
@@ -143,6 +145,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     enableExplorer: bool(env, "ENABLE_EXPLORER", nodeEnv !== "production"),
     trustProxy: bool(env, "TRUST_PROXY", false),
+    metricsToken: metricsToken(env),
     graphqlJit: bool(env, "GRAPHQL_JIT", true),
     limits: {
       maxDepth: int(env, "MAX_QUERY_DEPTH", 12, 2, 100),
@@ -163,4 +166,10 @@ export function loadConfig(env: Env = process.env): Config {
     watchdogStallMs: int(env, "WATCHDOG_STALL_MS", 10_000, 0, 600_000),
     statsMaxStalenessMs: int(env, "STATS_MAX_STALENESS_MS", 30_000, 0, 24 * 3600 * 1000),
   };
+}
+
+function metricsToken(env: NodeJS.ProcessEnv): string | null {
+  const token = env.METRICS_TOKEN?.trim() || null;
+  if (token && token.length < 16) throw new ConfigError("METRICS_TOKEN must be at least 16 characters");
+  return token;
 }

@@ -1,6 +1,6 @@
 // HTTP and WebSocket wiring: express 5 + Apollo Server 5 on /graphql, graphql-ws on the same
 // path, health endpoints, and the error masking every response goes through.
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import express, { type ErrorRequestHandler } from "express";
@@ -21,6 +21,7 @@ import { mountStatistics } from "./modules/stats/stats.http";
 import { inputError, jsonStatusPlugin, limitsPlugin, operationLimitError, requestLogPlugin, secureHeaders } from "./security";
 import { graphqlHttpHandler } from "./graphql-http";
 import { jitGateway } from "./jit-executor";
+import { createMetrics } from "./metrics";
 
 /**
  * Empties the read cache once a mutation has run (whatever its outcome): a pause, a departure or
@@ -40,6 +41,12 @@ function readCacheInvalidation(app: App): ApolloServerPlugin<RequestContext> {
       };
     },
   };
+}
+
+/** Compares a presented secret with the expected one in constant time. */
+function sameSecret(presented: string, expected: string): boolean {
+  const digest = (x: string) => createHash("sha256").update(x).digest();
+  return timingSafeEqual(digest(presented), digest(expected));
 }
 
 export interface RunningServer {
@@ -78,6 +85,7 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
   // Connects to Redis (when configured) and starts the outbox relay; stopped in close().
   await app.events.start();
   const formatError = makeFormatError(app);
+  const metrics = createMetrics(app);
   const expressApp = express();
   expressApp.disable("x-powered-by");
   if (app.config.trustProxy) expressApp.set("trust proxy", true);
@@ -155,6 +163,7 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
     stopOnTerminationSignals: false,
     formatError,
     plugins: [
+      metrics.plugin,
       requestLogPlugin,
       limitsPlugin(app),
       jsonStatusPlugin,
@@ -194,6 +203,15 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
     } catch {
       res.status(503).json({ status: "database unreachable" });
     }
+  });
+
+  // Prometheus metrics (src/metrics.ts), behind METRICS_TOKEN when it is set.
+  expressApp.get("/metrics", async (req, res) => {
+    if (app.config.metricsToken && !sameSecret(req.headers.authorization ?? "", `Bearer ${app.config.metricsToken}`)) {
+      res.status(401).json({ errors: [{ message: "metrics need the METRICS_TOKEN bearer token", extensions: { code: "UNAUTHENTICATED" } }] });
+      return;
+    }
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
   // Statistics: CSV export and the /dashboard page.

@@ -34,6 +34,8 @@ export interface Database {
    * other banks than its previous one (for tests and benchmarks; 0 without row-level security).
    */
   scopeSwitches(): number;
+  /** The PostgreSQL pool's connections (total, idle) and waiting requests, for metrics; null on the embedded database. */
+  poolStats(): { total: number; idle: number; waiting: number } | null;
   /** Number of SQL statements Prisma has sent so far (for tests and benchmarks). */
   queryCount(): number;
   close(): Promise<void>;
@@ -126,6 +128,7 @@ export async function openPostgres(opts: PostgresOptions): Promise<Database> {
     description: `PostgreSQL ${redact(opts.url)}${opts.schema ? ` (schema ${opts.schema})` : ""}${appRole ? ` as role ${appRole}` : ""}`,
     queryCount,
     scopeSwitches: () => (pool instanceof BankScopedPool ? pool.scopeSwitches : 0),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     rowSecurity: appRole !== null,
     async withSession(fn) {
       const client = await ownerPool.connect();
@@ -217,6 +220,7 @@ export async function openPglite(opts: PgliteOptions): Promise<Database> {
       description: dataPath ? `embedded PGlite in ${dataPath}` : "embedded PGlite in memory",
       queryCount,
       scopeSwitches: () => 0,
+      poolStats: () => null,
       // One connection, which also migrates: it stays the owner, and owners bypass the policies.
       rowSecurity: false,
       async withSession(fn) {
