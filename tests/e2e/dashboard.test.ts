@@ -4,12 +4,15 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
+import { ManualClock } from "../../src/common/clock";
 import { DEMO_PASSWORD } from "../../src/seed/demo";
 import { DEMO_UMBRELLA_EMAIL } from "../../src/modules/stats/stats.seed";
 import { flavour } from "../helpers/database";
 import { startTestServer, type TestServer } from "../helpers/server";
 
 const CHROMIUM = "/usr/bin/chromium";
+// The server and the page share a fixed "now" (the demo data are generated up to it); STATS_TEST_NOW moves it.
+const NOW = new Date(process.env.STATS_TEST_NOW ?? "2026-03-01T12:00:00.000Z");
 const skipReason = !existsSync(CHROMIUM) ? `${CHROMIUM} is missing (apt-get install chromium)` : flavour() !== "pglite" ? "the page is the same on PostgreSQL: run once, on PGlite" : null;
 if (skipReason) console.log(`dashboard test skipped: ${skipReason}`);
 
@@ -20,7 +23,7 @@ if (skipReason) console.log(`dashboard test skipped: ${skipReason}`);
   const shots = mkdtempSync(path.join(os.tmpdir(), "dashboard-"));
 
   beforeAll(async () => {
-    t = await startTestServer({ config: { seedDemoData: true, statsMaxStalenessMs: 0 } });
+    t = await startTestServer({ clock: new ManualClock(NOW), config: { seedDemoData: true, statsMaxStalenessMs: 0 } });
     profile = mkdtempSync(path.join(os.tmpdir(), "chromium-profile-"));
     // A fresh profile per run (playwright passes it as --user-data-dir).
     browser = await chromium.launchPersistentContext(profile, {
@@ -50,6 +53,8 @@ if (skipReason) console.log(`dashboard test skipped: ${skipReason}`);
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
     const base = t.url.replace(/\/graphql$/, "");
+    // The page's Date says what the server's clock says (its timers keep running).
+    await page.clock.setFixedTime(NOW);
     await page.goto(`${base}/dashboard`);
     await page.fill("#email", DEMO_UMBRELLA_EMAIL);
     await page.fill("#password", DEMO_PASSWORD);
@@ -73,8 +78,7 @@ if (skipReason) console.log(`dashboard test skipped: ${skipReason}`);
 
     // The latest month's table, cell by cell, against the API.
     const cells = await page.$$eval("#latest td", (tds: any[]) => tds.map((td) => ({ bank: td.dataset.bank as string, field: td.dataset.field as string, text: td.textContent as string })));
-    const now = new Date();
-    const to = now.toISOString().slice(0, 10);
+    const to = NOW.toISOString().slice(0, 10);
     const from = `${to.slice(0, 7)}-01`;
     const login = await t.client.ok(`mutation($i: LogInInput!) { logIn(input: $i) { ... on AuthPayload { token } } }`, { i: { email: DEMO_UMBRELLA_EMAIL, password: DEMO_PASSWORD } });
     const api = await t.client.withToken(login.logIn.token).ok(

@@ -5,7 +5,8 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { issueToken } from "../../src/modules/auth/token";
 import { generateDataset } from "../../src/modules/stats/stats.generate";
-import { refreshRollups } from "../../src/modules/stats/stats.refresh";
+import { ManualClock } from "../../src/common/clock";
+import { refreshRollups, type RefreshOptions } from "../../src/modules/stats/stats.refresh";
 import { share, shown, suppressColumn, withheld, type Figure } from "../../src/modules/stats/stats.rules";
 import { flavour } from "../helpers/database";
 import { startTestServer, TEST_AUTH_SECRET, type TestServer } from "../helpers/server";
@@ -13,8 +14,17 @@ import { platformAdmin, signUp, type Actor } from "../helpers/world";
 
 let t: TestServer;
 let umbrella: Actor;
-const END = new Date();
+// A fixed "now": the server runs on this clock, the data are generated up to it. STATS_TEST_NOW
+// moves it (the suite must pass on the 1st, the 15th and the last day of a month alike).
+const END = new Date(process.env.STATS_TEST_NOW ?? "2026-03-01T12:00:00.000Z");
+if (Number.isNaN(END.getTime())) throw new Error(`STATS_TEST_NOW is not a date: ${process.env.STATS_TEST_NOW}`);
+const clock = new ManualClock(END);
 const month = (d: Date) => `${d.toISOString().slice(0, 7)}-01`;
+// The generated data end where the clock's month begins: what the current month holds is the
+// tests' own exchanges, the same whichever day of the month the clock says.
+const MONTH_START = new Date(`${month(END)}T00:00:00Z`);
+/** Refreshes on the server's clock. */
+const refresh = (opts: RefreshOptions = {}) => refreshRollups(t.db, { clock, ...opts });
 const FROM = month(new Date(Date.UTC(END.getUTCFullYear(), END.getUTCMonth() - 5, 1)));
 const TO = END.toISOString().slice(0, 10);
 const FIG = "{ value suppressed }";
@@ -24,12 +34,12 @@ const REPORT = `query($input: StatisticsInput!) { statistics(input: $input) { pe
   participation { period group dimension answer members ${FIG} share ${FIG} } } }`;
 
 function tokenFor(personId: string) {
-  return issueToken(personId, TEST_AUTH_SECRET, 3600, new Date()).token;
+  return issueToken(personId, TEST_AUTH_SECRET, 3600, clock.now()).token;
 }
 
 beforeAll(async () => {
-  t = await startTestServer({ config: { statsMaxStalenessMs: 0 } });
-  await generateDataset(t.db.prisma, { tag: "st", banks: 4, membersPerBank: 25, transfers: 900, days: 200, end: END, participationShare: 0.7 });
+  t = await startTestServer({ clock, config: { statsMaxStalenessMs: 0 } });
+  await generateDataset(t.db.prisma, { tag: "st", banks: 4, membersPerBank: 25, transfers: 900, days: 200, end: MONTH_START, participationShare: 0.7 });
   const admin = await platformAdmin(t);
   umbrella = await signUp(t, "Umbrella Analyst");
   const granted = await admin.client.ok(`mutation($e: String!) { setUmbrellaAccess(email: $e, granted: true) { isUmbrella } }`, { e: umbrella.email });
@@ -125,22 +135,27 @@ describe("the figures are the ledger's", () => {
 
   it("a transfer posted after a refresh appears in the next read", async () => {
     const bank = await t.db.prisma.timebank.findFirstOrThrow({ where: { slug: "gen-st-1" } });
-    const accounts = await t.db.prisma.account.findMany({ where: { timebankId: bank.id, kind: "MEMBER" }, take: 2 });
+    const accounts = await t.db.prisma.account.findMany({ where: { timebankId: bank.id, kind: "MEMBER", membership: { status: "ACTIVE" } }, orderBy: { openedAt: "asc" }, take: 10 });
     const read = async () =>
-      (await umbrella.client.ok(REPORT, { input: { periodKind: "MONTH", from: TO, to: TO, grouping: "BANK", timebank: "gen-st-1" } })).statistics.members[0].exchanges.value;
-    const before = await read();
-    const now = new Date();
-    await t.db.prisma.transfer.create({
-      data: { timebankId: bank.id, kind: "EXCHANGE", status: "POSTED", debitAccountId: accounts[0].id, creditAccountId: accounts[1].id, minutes: 60, idempotencyKey: randomUUID(), requestHash: "x", createdById: umbrella.personId, createdAt: now, postedAt: now },
+      (await umbrella.client.ok(REPORT, { input: { periodKind: "MONTH", from: TO, to: TO, grouping: "BANK", timebank: "gen-st-1" } })).statistics.members[0].exchanges;
+    // Nothing was exchanged this month yet (the generated data end where it began).
+    expect(await read()).toEqual({ value: 0, suppressed: false });
+    // Five exchanges among ten members: enough people to be shown.
+    const now = clock.now();
+    await t.db.prisma.transfer.createMany({
+      data: [0, 2, 4, 6, 8].map((i) => ({
+        timebankId: bank.id, kind: "EXCHANGE" as const, status: "POSTED" as const, debitAccountId: accounts[i].id, creditAccountId: accounts[i + 1].id, minutes: 60,
+        idempotencyKey: randomUUID(), requestHash: "x", createdById: umbrella.personId, createdAt: now, postedAt: now,
+      })),
     });
-    expect(await read()).toBe(before + 1);
+    expect(await read()).toEqual({ value: 5, suppressed: false });
   });
 
   (flavour() === "postgres" ? it : it.skip)("a transfer committed after a refresh that began while it was open is not lost (PostgreSQL)", async () => {
     const bank = await t.db.prisma.timebank.findFirstOrThrow({ where: { slug: "gen-st-4" } });
     const [a, b] = await t.db.prisma.account.findMany({ where: { timebankId: bank.id, kind: "MEMBER" }, take: 2 });
     const count = async () => (await t.db.prisma.statsBankPeriod.findMany({ where: { timebankId: bank.id, periodKind: "WEEK" }, orderBy: { periodStart: "desc" }, take: 1 }))[0].exchanges;
-    await refreshRollups(t.db, { marginMs: 0 });
+    await refresh({ marginMs: 0 });
     const before = await count();
     // Another connection of the server: it logs in as the owner's user and works as the
     // application role, like every connection of the pool (row-level security).
@@ -148,22 +163,26 @@ describe("the figures are the ledger's", () => {
     await other.connect();
     try {
       await other.query("BEGIN");
-      // Stamped with its transaction's start, as a transfer posted with the database clock is.
+      // Stamped by the server's clock, as the ledger stamps the transfers it posts.
+      const postedAt = clock.now();
       await other.query(
         `INSERT INTO "Transfer" ("timebankId", id, kind, status, "debitAccountId", "creditAccountId", minutes, "idempotencyKey", "requestHash", "createdById", "createdAt", "postedAt")
-         VALUES ($1, gen_random_uuid(), 'EXCHANGE', 'POSTED', $2, $3, 30, $4, 'x', $5, now(), now())`,
-        [bank.id, a.id, b.id, randomUUID(), umbrella.personId],
+         VALUES ($1, gen_random_uuid(), 'EXCHANGE', 'POSTED', $2, $3, 30, $4, 'x', $5, $6, $6)`,
+        [bank.id, a.id, b.id, randomUUID(), umbrella.personId, postedAt],
       );
       await new Promise((r) => setTimeout(r, 50));
       // The refresh runs while the transfer is not yet committed: it cannot see it ...
-      await refreshRollups(t.db, { marginMs: 0 });
+      const during = await refresh({ marginMs: 0 });
       expect(await count()).toBe(before);
+      // ... and its watermark is not past the transfer: behind the server's clock (which is set
+      // in the past here) as well as behind the open transaction's start.
+      expect(during.horizon.getTime()).toBeLessThanOrEqual(postedAt.getTime());
       await other.query("COMMIT");
     } finally {
       await other.end();
     }
     // ... and its watermark stayed behind the open transaction, so the next refresh counts it.
-    await refreshRollups(t.db, { marginMs: 0 });
+    await refresh({ marginMs: 0 });
     expect(await count()).toBe(before + 1);
   });
 });
@@ -173,7 +192,7 @@ describe("small groups stay hidden", () => {
   beforeAll(async () => {
     // One bank of 40 members whose exchanges this month fall into four categories: gardening
     // among 3 people only, the others among 8 or more.
-    await generateDataset(t.db.prisma, { tag: "sm", banks: 1, membersPerBank: 40, transfers: 0, days: 40, end: END });
+    await generateDataset(t.db.prisma, { tag: "sm", banks: 1, membersPerBank: 40, transfers: 0, days: 40, end: MONTH_START });
     slug = "gen-sm-1";
     const bank = await t.db.prisma.timebank.findFirstOrThrow({ where: { slug } });
     const accounts = await t.db.prisma.account.findMany({ where: { timebankId: bank.id, kind: "MEMBER" }, orderBy: { openedAt: "asc" } });
@@ -184,7 +203,7 @@ describe("small groups stay hidden", () => {
       ["transport", 13, 12],
       ["repairs-bikes", 25, 8],
     ];
-    const now = new Date();
+    const now = clock.now();
     const rows = plan.flatMap(([cat, first, n]) =>
       Array.from({ length: n }, (_, i) => ({
         timebankId: bank.id,
@@ -302,10 +321,10 @@ describe("one bank's figures", () => {
   const input = (extra: Record<string, unknown> = {}) => ({ input: { periodKind: "MONTH", from: FROM, to: TO, grouping: "BANK", ...extra } });
 
   beforeAll(async () => {
-    await generateDataset(t.db.prisma, { tag: "rg", banks: 6, membersPerBank: 14, transfers: 700, days: 120, end: END, participationShare: 0.6, seed: 0.7 });
+    await generateDataset(t.db.prisma, { tag: "rg", banks: 6, membersPerBank: 14, transfers: 700, days: 120, end: MONTH_START, participationShare: 0.6, seed: 0.7 });
     await t.db.prisma.timebank.updateMany({ where: { slug: { startsWith: "gen-rg-" } }, data: { region: REGION } });
     // Generated exchanges are back-dated: like an import, they need a full refresh.
-    await refreshRollups(t.db, { full: true });
+    await refresh({ full: true });
   }, 120_000);
 
   /** The bank's rows as a direct computation over the ledger and the memberships gives them, suppressed by the rules of stats.rules.ts. */
@@ -429,9 +448,27 @@ describe("one bank's figures", () => {
     return out;
   }
 
+  /**
+   * A read, asked again (up to five times) when the connection broke. PGlite runs in this process: a refresh
+   * blocks the event loop for seconds on this loaded machine, the server's keep-alive timer then
+   * fires late and closes the socket fetch has just reused ("fetch failed", ECONNRESET / other
+   * side closed). The statistics query only reads, so asking again is safe.
+   */
+  async function read(variables: Record<string, unknown>) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await umbrella.client.ok(ALL, variables)).statistics;
+      } catch (err) {
+        if (!(err instanceof TypeError && err.message === "fetch failed") || attempt === 5) throw err;
+        // Let the late timers close the pool's other stale sockets before asking again.
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
   async function compare() {
-    const one = (await umbrella.client.ok(ALL, input({ timebank: BANK }))).statistics;
-    const national = (await umbrella.client.ok(ALL, input())).statistics;
+    const one = await read(input({ timebank: BANK }));
+    const national = await read(input());
     const mine = <T extends { group?: string; bank?: string; fromBank?: string; toBank?: string }>(rows: T[]) =>
       rows.filter((r) => r.group === BANK || r.bank === BANK || r.fromBank === BANK || r.toBank === BANK);
     // Its row of the national table, suppressed cells included.
@@ -459,22 +496,29 @@ describe("one bank's figures", () => {
   it("stays so after new transfers and refreshes: a new small category withheld with its complement, then shown when it grows", async () => {
     const bank = await t.db.prisma.timebank.findFirstOrThrow({ where: { slug: BANK } });
     const accounts = await t.db.prisma.account.findMany({ where: { timebankId: bank.id, kind: "MEMBER" }, orderBy: { openedAt: "asc" } });
-    // A category the bank never used before.
-    const category = await t.db.prisma.category.create({ data: { timebankId: bank.id, slug: "choir", name: "Choir" } });
-    const post = await t.db.prisma.post.create({ data: { timebankId: bank.id, authorId: accounts[0].membershipId!, kind: "OFFER", title: "Sing with me", categoryId: category.id } });
-    const sing = (giver: number, receiver: number) => {
-      const now = new Date();
-      return t.db.prisma.transfer.create({
-        data: { timebankId: bank.id, kind: "EXCHANGE", status: "POSTED", debitAccountId: accounts[receiver].id, creditAccountId: accounts[giver].id, minutes: 60,
-                relatedPostId: post.id, idempotencyKey: randomUUID(), requestHash: "x", createdById: umbrella.personId, createdAt: now, postedAt: now },
-      });
+    // Two categories the bank never used before: a reading circle of 8 people this month, and a choir.
+    const offer = async (slug: string, name: string) => {
+      const category = await t.db.prisma.category.create({ data: { timebankId: bank.id, slug, name } });
+      return t.db.prisma.post.create({ data: { timebankId: bank.id, authorId: accounts[0].membershipId!, kind: "OFFER", title: name, categoryId: category.id } });
     };
+    const exchange = async (postId: string, giver: number, receiver: number) => {
+      const now = clock.now();
+      await t.db.prisma.transfer.create({
+        data: { timebankId: bank.id, kind: "EXCHANGE", status: "POSTED", debitAccountId: accounts[receiver].id, creditAccountId: accounts[giver].id, minutes: 60,
+                relatedPostId: postId, idempotencyKey: randomUUID(), requestHash: "x", createdById: umbrella.personId, createdAt: now, postedAt: now },
+      });
+      clock.advance(1000);
+    };
+    const reading = await offer("reading-circle", "Reading circle");
+    for (let i = 0; i < 8; i++) await exchange(reading.id, 6 + i, 6 + ((i + 1) % 8));
+    const post = await offer("choir", "Choir");
+    const sing = (giver: number, receiver: number) => exchange(post.id, giver, receiver);
     const choir = (report: { categories: { period: string; category: string; participants: Figure; exchanges: Figure }[] }) =>
       report.categories.find((c) => c.period === month(END) && c.category === "choir")!;
 
     // Two people sing together: a category of 2 people this month, withheld, and not alone.
     await sing(0, 1);
-    await refreshRollups(t.db, { marginMs: 0 });
+    await refresh({ marginMs: 0 });
     const first = await compare();
     expect(choir(first).participants).toEqual({ value: null, suppressed: true });
     expect(first.categories.filter((c: { period: string; participants: Figure }) => c.period === month(END) && c.participants.suppressed).length).toBeGreaterThan(1);
@@ -487,9 +531,9 @@ describe("one bank's figures", () => {
     await sing(2, 3);
     await sing(4, 5);
     // With the default margin the new exchanges are too recent to settle: counted afresh, not added ...
-    await refreshRollups(t.db);
+    await refresh();
     // ... and settled by the next refresh, once only.
-    await refreshRollups(t.db, { marginMs: 0 });
+    await refresh({ marginMs: 0 });
     const second = await compare();
     expect(choir(second).participants).toEqual({ value: 6, suppressed: false });
     expect(choir(second).exchanges).toEqual({ value: 4, suppressed: false });

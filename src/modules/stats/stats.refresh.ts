@@ -12,6 +12,7 @@
 // current periods keep "settled" counts of everything before the watermark, add [H, H') to them
 // exactly once, and count what came from H' on afresh (see recompute, step 2); past periods are
 // recomputed wholly and idempotently. No counter row is updated inside a transfer.
+import { systemClock, type Clock } from "../../common/clock";
 import type { Database, Db } from "../../db/database";
 import { publishSuppression } from "./stats.publish";
 
@@ -27,6 +28,11 @@ export interface RefreshOptions {
   full?: boolean;
   /** Safety margin for clock skew between the server's clock and the database's (default 2 s). */
   marginMs?: number;
+  /**
+   * The app's clock (default: the system's). It says which periods are current, and it stamps
+   * the transfers the server posts; the database's own now() only bounds the watermark.
+   */
+  clock?: Clock;
 }
 
 export interface RefreshResult {
@@ -53,6 +59,7 @@ const OLDEST_OPEN_TRANSACTION = `SELECT min(xact_start) AS "oldest" FROM pg_stat
 export async function refreshRollups(database: Pick<Database, "prisma" | "withSession">, opts: RefreshOptions = {}): Promise<RefreshResult> {
   const started = Date.now();
   const marginMs = opts.marginMs ?? 2000;
+  const now = (opts.clock ?? systemClock).now();
   const db: Db = database.prisma;
   const [probe] = await database.withSession((s) => s.query<{ oldest: Date | string | null }>(OLDEST_OPEN_TRANSACTION));
   const oldestSeenByOwner = probe?.oldest == null ? null : new Date(probe.oldest);
@@ -64,14 +71,17 @@ export async function refreshRollups(database: Pick<Database, "prisma" | "withSe
       if (opts.full) await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = 0`);
       const state = await tx.statsRefreshState.findUnique({ where: { id: STATE_ID } });
       const since = opts.full || !state ? EPOCH : state.horizon;
+      // The server stamps transfers with its clock, the database with its own: the watermark
+      // stays behind both (and behind every open transaction), so a clock set in the past works too.
       const [{ horizon }] = await tx.$queryRawUnsafe<{ horizon: Date }[]>(
-        `SELECT LEAST(now(), COALESCE($2::timestamptz, now()), COALESCE((${OLDEST_OPEN_TRANSACTION}), now()))
+        `SELECT LEAST($3::timestamptz, now(), COALESCE($2::timestamptz, now()), COALESCE((${OLDEST_OPEN_TRANSACTION}), now()))
                   - make_interval(secs => $1::float8 / 1000) AS horizon`,
         marginMs,
         oldestSeenByOwner,
+        now,
       );
       const next = horizon > since ? horizon : since;
-      const bankPeriods = await recompute(tx, since, next, opts.full === true);
+      const bankPeriods = await recompute(tx, since, next, opts.full === true, now);
       await publishSuppression(tx);
       await tx.statsRefreshState.upsert({
         where: { id: STATE_ID },
@@ -90,12 +100,14 @@ export async function lastRefresh(db: Db): Promise<Date | null> {
 }
 
 const AT_UTC = (d: string) => `((${d})::timestamp AT TIME ZONE 'UTC')`;
-const NOW_UTC = `(now() AT TIME ZONE 'UTC')`;
-/** The later of the current week's and month's starts, and the earlier of their ends. */
-const CURRENT_FROM = AT_UTC(`GREATEST(date_trunc('week', ${NOW_UTC}), date_trunc('month', ${NOW_UTC}))`);
-const CURRENT_TO = AT_UTC(`LEAST(date_trunc('week', ${NOW_UTC}) + interval '7 days', date_trunc('month', ${NOW_UTC}) + interval '1 month')`);
+/** The clock's now, as a UTC timestamp, from the statement's parameter `p` (e.g. "$2"). */
+const NOW_UTC = (p: string) => `(${p}::timestamptz AT TIME ZONE 'UTC')`;
+/** The later of the current week's and month's starts, and the earlier of their ends (now is parameter `p`). */
+const CURRENT_FROM = (p: string) => AT_UTC(`GREATEST(date_trunc('week', ${NOW_UTC(p)}), date_trunc('month', ${NOW_UTC(p)}))`);
+const CURRENT_TO = (p: string) => AT_UTC(`LEAST(date_trunc('week', ${NOW_UTC(p)}) + interval '7 days', date_trunc('month', ${NOW_UTC(p)}) + interval '1 month')`);
 
-async function recompute(tx: Tx, since: Date, horizon: Date, full: boolean): Promise<number> {
+/** `now` is the app clock's: it decides which periods are current (never the database's now()). */
+async function recompute(tx: Tx, since: Date, horizon: Date, full: boolean, now: Date): Promise<number> {
   // 1. Per account: its first and last posted exchange, and its last as giver and as receiver;
   //    per account and category: its last exchange. Idempotent (LEAST / GREATEST), so windows
   //    that overlap are harmless. Bank by bank, so that each reads a range of
@@ -115,10 +127,11 @@ async function recompute(tx: Tx, since: Date, horizon: Date, full: boolean): Pro
      ON CONFLICT ("timebankId", "accountId") DO UPDATE SET
        "firstAt" = LEAST(f."firstAt", EXCLUDED."firstAt"), "lastAt" = GREATEST(f."lastAt", EXCLUDED."lastAt"),
        "lastGaveAt" = GREATEST(f."lastGaveAt", EXCLUDED."lastGaveAt"), "lastReceivedAt" = GREATEST(f."lastReceivedAt", EXCLUDED."lastReceivedAt")
-     WHERE EXCLUDED."firstAt" < f."firstAt" OR f."lastAt" < ${CURRENT_FROM} OR EXCLUDED."lastAt" >= ${CURRENT_TO}
-        OR (EXCLUDED."lastGaveAt" IS NOT NULL AND (f."lastGaveAt" IS NULL OR f."lastGaveAt" < ${CURRENT_FROM} OR EXCLUDED."lastGaveAt" >= ${CURRENT_TO}))
-        OR (EXCLUDED."lastReceivedAt" IS NOT NULL AND (f."lastReceivedAt" IS NULL OR f."lastReceivedAt" < ${CURRENT_FROM} OR EXCLUDED."lastReceivedAt" >= ${CURRENT_TO}))`,
+     WHERE EXCLUDED."firstAt" < f."firstAt" OR f."lastAt" < ${CURRENT_FROM("$2")} OR EXCLUDED."lastAt" >= ${CURRENT_TO("$2")}
+        OR (EXCLUDED."lastGaveAt" IS NOT NULL AND (f."lastGaveAt" IS NULL OR f."lastGaveAt" < ${CURRENT_FROM("$2")} OR EXCLUDED."lastGaveAt" >= ${CURRENT_TO("$2")}))
+        OR (EXCLUDED."lastReceivedAt" IS NOT NULL AND (f."lastReceivedAt" IS NULL OR f."lastReceivedAt" < ${CURRENT_FROM("$2")} OR EXCLUDED."lastReceivedAt" >= ${CURRENT_TO("$2")}))`,
     since,
+    now,
   );
   // Per account and category touched since the watermark: its last exchange before this refresh
   // (old_last) and since (last_new); the current periods' new participants are those crossing.
@@ -142,7 +155,8 @@ async function recompute(tx: Tx, since: Date, horizon: Date, full: boolean): Pro
     `INSERT INTO "StatsAccountCategory" AS a ("timebankId", "accountId", "categorySlug", "lastAt")
      SELECT b, acct, cat, last_new FROM stats_pairs
      ON CONFLICT ("timebankId", "accountId", "categorySlug") DO UPDATE SET "lastAt" = GREATEST(a."lastAt", EXCLUDED."lastAt")
-     WHERE a."lastAt" < ${CURRENT_FROM} OR EXCLUDED."lastAt" >= ${CURRENT_TO}`,
+     WHERE a."lastAt" < ${CURRENT_FROM("$1")} OR EXCLUDED."lastAt" >= ${CURRENT_TO("$1")}`,
+    now,
   );
 
   // 2. Which bank-periods to recompute: per bank, from the period of its earliest change since
@@ -175,20 +189,21 @@ async function recompute(tx: Tx, since: Date, horizon: Date, full: boolean): Pro
                 ${full ? `LEAST(b."createdAt", (SELECT min(m."joinedAt") FROM "Membership" m WHERE m."timebankId" = b.id)),` : ""}
                 CASE WHEN b.id IN (SELECT b FROM moved)
                        OR NOT EXISTS (SELECT 1 FROM "StatsBankPeriod" r WHERE r."timebankId" = b.id AND r."periodKind" = 'WEEK'
-                                        AND r."periodStart" = date_trunc('week', now() AT TIME ZONE 'UTC')::date)
-                     THEN now() END
+                                        AND r."periodStart" = date_trunc('week', ${NOW_UTC("$2")})::date)
+                     THEN $2::timestamptz END
               ) AS first_change
        FROM "Timebank" b
      ),
      -- Weeks are kept for the last ${WEEKS_KEPT} weeks (months cover the whole history).
      kinds AS (SELECT 'MONTH'::"StatsPeriodKind" AS k, interval '1 month' AS step, 'month' AS unit, '-infinity'::timestamptz AS earliest
-               UNION ALL SELECT 'WEEK'::"StatsPeriodKind", interval '7 days', 'week', now() - interval '${WEEKS_KEPT} weeks')
+               UNION ALL SELECT 'WEEK'::"StatsPeriodKind", interval '7 days', 'week', $2::timestamptz - interval '${WEEKS_KEPT} weeks')
      SELECT c.b, kinds.k, gs::date AS ps, ${AT_UTC("gs::date")} AS pstart, ${AT_UTC("(gs + kinds.step)::date")} AS pe
      FROM changed c CROSS JOIN kinds
-     CROSS JOIN LATERAL generate_series(date_trunc(kinds.unit, GREATEST(c.first_change, kinds.earliest) AT TIME ZONE 'UTC'), date_trunc(kinds.unit, now() AT TIME ZONE 'UTC'), kinds.step) gs
+     CROSS JOIN LATERAL generate_series(date_trunc(kinds.unit, GREATEST(c.first_change, kinds.earliest) AT TIME ZONE 'UTC'), date_trunc(kinds.unit, ${NOW_UTC("$2")}), kinds.step) gs
      -- WARNING: GREATEST ignores NULLs: an unchanged bank (first_change NULL) must not start at -infinity.
      WHERE c.first_change IS NOT NULL`,
     since,
+    now,
   );
   const [{ n }] = await tx.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM stats_dirty`);
   if (n === 0) return 0;
@@ -198,7 +213,8 @@ async function recompute(tx: Tx, since: Date, horizon: Date, full: boolean): Pro
   if (!full) {
     await tx.$executeRawUnsafe(
       `UPDATE stats_dirty d SET by_last = true
-       WHERE d.pe > now() AND NOT EXISTS (SELECT 1 FROM "StatsMemberFirstExchange" f WHERE f."timebankId" = d.b AND f."lastAt" >= d.pe)`,
+       WHERE d.pe > $1::timestamptz AND NOT EXISTS (SELECT 1 FROM "StatsMemberFirstExchange" f WHERE f."timebankId" = d.b AND f."lastAt" >= d.pe)`,
+      now,
     );
     await tx.$executeRawUnsafe(
       `UPDATE stats_dirty d SET incremental = true

@@ -34,7 +34,7 @@ export async function seedDemoStatistics(app: App, password: string): Promise<vo
   await generateDataset(db, { tag: "demo", banks: 8, membersPerBank: 60, transfers: 6000, days: 395, end: now, participationShare: 0.6 });
   await seedDemoInterBankFlows(app, now);
   await db.person.create({ data: { email: DEMO_UMBRELLA_EMAIL, displayName: "National Umbrella Analyst", passwordHash: await hashPassword(password), isUmbrella: true } });
-  await refreshRollups(app.database, { full: true });
+  await refreshRollups(app.database, { full: true, clock: app.clock });
 }
 
 /**

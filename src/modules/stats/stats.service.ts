@@ -56,7 +56,7 @@ export async function ensureFresh(ctx: RequestContext): Promise<Date | null> {
   let running = refreshing.get(db);
   if (!running) {
     // Background work that a read waits for: every bank (row-level security, src/db/bank-scope.ts).
-    running = everyBank(() => refreshRollups(ctx.app.database)).finally(() => refreshing.delete(db));
+    running = everyBank(() => refreshRollups(ctx.app.database, { clock: ctx.clock })).finally(() => refreshing.delete(db));
     refreshing.set(db, running);
   }
   await running;

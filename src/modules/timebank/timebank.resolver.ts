@@ -2,6 +2,7 @@ import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "t
 import type { RequestContext } from "../../context/context";
 import { resultUnion } from "../../common/results";
 import { CreateTimebankInput, TimebankSettingsInput } from "./timebank.input";
+import { memberCountFor } from "../stats/stats.public";
 import * as timebanks from "./timebank.service";
 import { Category, SlugTaken, Timebank, TimebankSettings } from "./timebank.type";
 
@@ -39,8 +40,12 @@ export class TimebankResolver {
     return ctx.loaders.categoriesByTimebank.load(bank.id);
   }
 
-  @FieldResolver(() => Int, { description: "Active members." })
+  @FieldResolver(() => Int, {
+    description:
+      "Active members. The bank's own members read the exact count; anyone else reads the count at the start of the day (UTC), " +
+      "perturbed by the cell key method: never 1 or 2, at most 3 off, unbiased, the same however often it is asked (docs/statistics.md).",
+  })
   memberCount(@Root() bank: Timebank, @Ctx() ctx: RequestContext) {
-    return ctx.loaders.activeMemberCountByTimebank.load(bank.id);
+    return memberCountFor(ctx, bank.id);
   }
 }
