@@ -4,7 +4,7 @@ import type { GraphQLSchema } from "graphql";
 import { buildSchema } from "type-graphql";
 import { AuthResolver } from "./modules/auth/auth.resolver";
 import { capacityResolvers } from "./modules/capacity/capacity.resolver";
-import { InstitutionMembershipResolver, InstitutionResolver, InterBankTransferResolver, PartnershipResolver } from "./modules/federation/federation.resolver";
+import { InstitutionMembershipResolver, InstitutionResolver, InterBankLegResolver, InterBankTransferResolver, PartnershipResolver } from "./modules/federation/federation.resolver";
 import { AccountLimitChangeResolver, AccountResolver, MemberAccountResolver, TransferResolver } from "./modules/ledger/ledger.resolver";
 import { MemberResolver, SkillResolver } from "./modules/member/member.resolver";
 import { MatchCandidateResolver, MatchResolver, MemberVouchResolver, PostMatchesResolver, SuggestedRequestResolver } from "./modules/matching/matching.resolver";
@@ -65,6 +65,7 @@ export const resolvers = [
   InstitutionMembershipResolver,
   PartnershipResolver,
   InterBankTransferResolver,
+  InterBankLegResolver,
   StatisticsResolver,
 ] as const;
 

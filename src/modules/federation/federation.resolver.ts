@@ -17,6 +17,7 @@ import {
   InstitutionCapReached,
   InstitutionDelegate,
   InstitutionMembership,
+  InterBankLeg,
   InterBankTransfer,
   InterBankTransferNotPending,
   NoActivePartnership,
@@ -229,5 +230,18 @@ export class InterBankTransferResolver {
   @FieldResolver(() => Timebank)
   targetBank(@Root() t: InterBankTransfer, @Ctx() ctx: RequestContext) {
     return ctx.loaders.timebankById.load(t.targetBankId);
+  }
+
+  @FieldResolver(() => [InterBankLeg], { description: "Both legs, source first: what moved in each bank, without the accounts." })
+  legs(@Root() t: InterBankTransfer, @Ctx() ctx: RequestContext) {
+    return transfers.legsOf(ctx, t);
+  }
+}
+
+@Resolver(() => InterBankLeg)
+export class InterBankLegResolver {
+  @FieldResolver(() => Timebank)
+  bank(@Root() l: InterBankLeg & { timebankId: string }, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.timebankById.load(l.timebankId);
   }
 }

@@ -22,7 +22,7 @@ import * as v from "../../common/validation";
 import { requireViewer, type BankContext, type RequestContext } from "../../context/context";
 import { isStaff, membershipIn, requireStaff } from "../../context/access";
 import type { Db } from "../../db/database";
-import { decideTransfer, insertTransfers, LedgerRefusal, ledgerTransaction, postDeltas, refuse, reserveTransfer, retrying, type Tx } from "../ledger/ledger.engine";
+import { decideTransfer, insertTransfers, LedgerRefusal, ledgerTransaction, lockAccountsInOrder, lockIdempotencyKey, postDeltas, refuse, reserveTransfer, retrying, type Tx } from "../ledger/ledger.engine";
 import { monthPeriod } from "../ledger/ledger.period";
 import * as rules from "../ledger/ledger.rules";
 import { AccountNotActive, CeilingExceeded, InsufficientBalance } from "../ledger/ledger.type";
@@ -142,6 +142,10 @@ export async function viewOf(ctx: RequestContext, t: InterBankTransfer, side: Si
     recipientKind: t.recipientKind,
     recipientName: await nameOfAccount(ctx.db, t.targetTimebankId, t.recipientAccountId),
     legTransferId: side === "SOURCE" ? t.sourceTransferId : t.targetTransferId,
+    // The sender's key is the sending side's: the receiving side learns nothing of the sender's requests.
+    idempotencyKey: side === "SOURCE" ? t.idempotencyKey : null,
+    sourceTransferId: t.sourceTransferId,
+    targetTransferId: t.targetTransferId,
     voidReason: t.voidReason,
     createdAt: t.createdAt,
     expiresAt: t.expiresAt,
@@ -152,6 +156,21 @@ export async function viewOf(ctx: RequestContext, t: InterBankTransfer, side: Si
 }
 
 export type InterBankTransferView = Awaited<ReturnType<typeof viewOf>>;
+
+/**
+ * Both legs of a transfer the viewer already may see (a view from viewOf): each bank's transfer
+ * id, status, minutes, key and commit position, without accounts, so that either side can
+ * reconcile its bank's ledger with the other's. Each leg is read in its own bank's scope.
+ */
+export async function legsOf(ctx: RequestContext, t: Pick<InterBankTransferView, "sourceBankId" | "targetBankId" | "sourceTransferId" | "targetTransferId">) {
+  const leg = (timebankId: string, id: string, source: boolean) =>
+    withBankScope([timebankId], async () => {
+      const row = await ctx.db.transfer.findUnique({ where: { timebankId_id: { timebankId, id } } });
+      if (!row) throw new Error(`inter-bank leg ${id} of bank ${timebankId} is missing`);
+      return { transferId: row.id, timebankId, source, status: row.status, minutes: row.minutes, idempotencyKey: row.idempotencyKey, sequence: row.seq, postedAt: row.postedAt };
+    });
+  return [await leg(t.sourceBankId, t.sourceTransferId, true), await leg(t.targetBankId, t.targetTransferId, false)];
+}
 
 /**
  * Who recorded an INTER_BANK leg, as Transfer.recordedBy shows it: the donor's name, except on
@@ -198,13 +217,8 @@ async function findRecipientIn(ctx: RequestContext, target: BankContext, input: 
   return { kind: "POT", account: pot };
 }
 
-/** Locks accounts of several banks in one global order, so that two transfers never wait on each other in a cycle. */
-async function lockAccounts(tx: Tx, accounts: Array<{ timebankId: string; id: string }>): Promise<void> {
-  const sorted = [...accounts].sort((a, b) => (a.timebankId + a.id < b.timebankId + b.id ? -1 : 1));
-  for (const a of sorted) {
-    await tx.$queryRaw`SELECT 1 AS locked FROM "Account" WHERE "timebankId" = ${a.timebankId}::uuid AND "id" = ${a.id}::uuid FOR UPDATE`;
-  }
-}
+/** Locks accounts of several banks in the ledger's one order (lock order step 4, ledger.engine.ts). */
+const lockAccounts = lockAccountsInOrder;
 
 /** Sum of an account's posted and pending debits or credits recorded in [from, to). */
 export async function monthlyMinutes(tx: Tx, timebankId: string, accountId: string, side: "debit" | "credit", from: Date, to: Date): Promise<number> {
@@ -250,8 +264,9 @@ export async function sendHoursToOtherBank(ctx: RequestContext, input: SendHours
   const reused = () => appError("IDEMPOTENCY_KEY_REUSED", "this idempotencyKey was already used for a different request: use a new key for a new transfer");
   const result = await ledgerTransaction(source, async (tx) => {
     tx.afterCommit(() => tx.app.events.kick()); // publish the inter-bank events at once
-    // The same advisory lock as the ledger's: one key, one request at a time.
-    await tx.db.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtextextended(${source.bank.id} || ':' || ${key}, 0))`;
+    // Lock order step 1 (docs/ledger.md): the same key lock as every local posting of the bank,
+    // so a key is one request at a time whatever kind of request uses it.
+    await lockIdempotencyKey(tx.db, source.bank.id, key);
     const existing = await tx.db.interBankTransfer.findUnique({ where: { timebankId_idempotencyKey: { timebankId: source.bank.id, idempotencyKey: key } } });
     if (existing) {
       if (existing.requestHash !== hash) throw reused();
@@ -616,6 +631,9 @@ export async function endPartnership(ctx: RequestContext, rawId: string): Promis
     const changed = await tx.db.$executeRaw`
       UPDATE "Partnership" SET "status" = 'ENDED', "endedAt" = ${now}, "updatedAt" = ${now} WHERE "id" = ${p.id}::uuid AND "status" <> 'ENDED'`;
     if (changed === 1) {
+      // Lock order step 2 for all of them before step 4 for any: every pending transfer's row,
+      // then each one's accounts (transition); a decision of one of them waits here, not halfway.
+      await tx.db.$queryRaw`SELECT 1 AS locked FROM "InterBankTransfer" WHERE "partnershipId" = ${p.id}::uuid AND "status"::text IN ('PENDING_APPROVAL', 'PENDING_ACCEPTANCE') ORDER BY "timebankId", "id" FOR UPDATE`;
       const pending = await tx.db.interBankTransfer.findMany({ where: { partnershipId: p.id, status: { in: PENDING } } });
       for (const t of pending) await transition(tx.db, t, PENDING, "VOIDED", { personId: viewer.personId, reason: "the partnership ended" }, now);
     }

@@ -2,7 +2,7 @@
 // transfers as each side may see them, and the refusals an inter-bank transfer can get.
 import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
 import { ErrorResult } from "../../common/errors";
-import { InstitutionKind, InterBankRecipientKind, InterBankTransferStatus, PartnershipStatus, TransferPurpose } from "../../generated/prisma/enums";
+import { InstitutionKind, InterBankRecipientKind, InterBankTransferStatus, PartnershipStatus, TransferPurpose, TransferStatus } from "../../generated/prisma/enums";
 import { Account } from "../ledger/ledger.type";
 import { Timebank } from "../timebank/timebank.type";
 
@@ -277,8 +277,40 @@ export class InterBankTransfer {
   @Field(() => Date, { nullable: true })
   postedAt: Date | null;
 
+  @Field(() => String, { nullable: true, description: "The key the sender's request carried (a retry with it returns this transfer): to the sending side only." })
+  idempotencyKey: string | null;
+
   sourceBankId: string;
   targetBankId: string;
+  sourceTransferId: string;
+  targetTransferId: string;
+}
+
+@ObjectType({ description: "One leg of an inter-bank transfer: an ordinary transfer in one of the two banks, without its accounts." })
+export class InterBankLeg {
+  @Field(() => ID, { description: "The leg's transfer in its bank (Transfer.id there)." })
+  transferId: string;
+
+  @Field(() => Timebank)
+  bank: Timebank;
+
+  @Field({ description: "True for the sending bank's leg (sender to clearing account), false for the receiving bank's (clearing account to recipient)." })
+  source: boolean;
+
+  @Field(() => TransferStatus)
+  status: TransferStatus;
+
+  @Field(() => Int)
+  minutes: number;
+
+  @Field(() => String, { description: "The leg's own key in its bank (inter-bank:<id of the inter-bank transfer>)." })
+  idempotencyKey: string;
+
+  @Field(() => Int, { description: "Its place in its bank's commit order (docs/ledger.md)." })
+  sequence: number;
+
+  @Field(() => Date, { nullable: true })
+  postedAt: Date | null;
 }
 
 // ---- expected refusals -----------------------------------------------------------------------

@@ -53,21 +53,34 @@ export function restoreRefusal(stored: Prisma.JsonValue): ErrorResult {
 
 const RETRYABLE_SQLSTATE = new Set(["40001", "40P01"]);
 
-/** Finds a SQLSTATE anywhere in an error from Prisma or its driver adapter. */
+/** Prisma's own error codes (P1000..P6999); PostgreSQL's PL/pgSQL class is P0xxx. */
+const PRISMA_CODE = /^P[1-9][0-9]{3}$/;
+const SQLSTATE = /^[0-9A-Z]{5}$/;
+
+/**
+ * Finds the SQLSTATE PostgreSQL gave, wherever the error that reached us keeps it. The shapes met:
+ * - pg's DatabaseError and our PostingError: `code`;
+ * - a driver adapter's DriverAdapterError: `cause.originalCode` (with `cause.kind`);
+ * - Prisma 7 over a driver adapter: PrismaClientKnownRequestError whose own `code` is Prisma's
+ *   (P2010 for any failed raw query, P2034 for a write conflict) and whose
+ *   `meta.driverAdapterError.cause.originalCode` is PostgreSQL's.
+ * A Prisma code is never taken for a SQLSTATE; the database's code, where present, wins over
+ * any wrapper's.
+ */
 export function sqlStateOf(err: unknown): string | null {
   const seen = new Set<unknown>();
   const visit = (value: unknown, depth: number): string | null => {
-    if (!value || typeof value !== "object" || seen.has(value) || depth > 5) return null;
+    if (!value || typeof value !== "object" || seen.has(value) || depth > 6) return null;
     seen.add(value);
     const o = value as Record<string, unknown>;
-    for (const key of ["originalCode", "code"]) {
-      const c = o[key];
-      if (typeof c === "string" && /^[0-9A-Z]{5}$/.test(c)) return c;
-    }
-    for (const key of ["cause", "meta", "driverAdapterError"]) {
+    if (typeof o.originalCode === "string" && SQLSTATE.test(o.originalCode)) return o.originalCode;
+    // What it wraps first: the innermost error is the database's.
+    for (const key of ["meta", "driverAdapterError", "cause", "originalError"]) {
       const found = visit(o[key], depth + 1);
       if (found) return found;
     }
+    const c = o.code;
+    if (typeof c === "string" && SQLSTATE.test(c) && !PRISMA_CODE.test(c)) return c;
     return null;
   };
   const state = visit(err, 0);
@@ -78,16 +91,34 @@ export function sqlStateOf(err: unknown): string | null {
   return null;
 }
 
+/** A driver adapter's classification of a failure, where it made one (e.g. "TransactionWriteConflict"). */
+function adapterKindOf(err: unknown): string | null {
+  const seen = new Set<unknown>();
+  const visit = (value: unknown, depth: number): string | null => {
+    if (!value || typeof value !== "object" || seen.has(value) || depth > 6) return null;
+    seen.add(value);
+    const o = value as Record<string, unknown>;
+    if (typeof o.kind === "string" && o.kind !== "postgres") return o.kind;
+    for (const key of ["meta", "driverAdapterError", "cause"]) {
+      const found = visit(o[key], depth + 1);
+      if (found) return found;
+    }
+    return null;
+  };
+  return visit(err, 0);
+}
+
 /**
- * Worth running the whole transaction again: a serialization failure, a deadlock, a unique
- * violation from a concurrent request with the same idempotency key or reversing the same
- * transfer (the retry finds the winner's row), or Prisma giving up on an interactive
- * transaction while waiting for a connection.
+ * Worth running the whole transaction again: a serialization failure or a deadlock (in whatever
+ * error wraps it), a unique violation from a concurrent request with the same idempotency key or
+ * reversing the same transfer (the retry finds the winner's row), or Prisma giving up on an
+ * interactive transaction while waiting for a connection.
  */
 export function isRetryable(err: unknown): boolean {
-  if (err instanceof P.PrismaClientKnownRequestError && ["P2034", "P2002", "P2028"].includes(err.code)) return true;
   const state = sqlStateOf(err);
-  return state !== null && (RETRYABLE_SQLSTATE.has(state) || state === "23505");
+  if (state !== null && (RETRYABLE_SQLSTATE.has(state) || state === "23505")) return true;
+  if (adapterKindOf(err) === "TransactionWriteConflict") return true;
+  return err instanceof P.PrismaClientKnownRequestError && ["P2034", "P2002", "P2028"].includes(err.code);
 }
 
 export const MAX_ATTEMPTS = 8;
@@ -145,6 +176,32 @@ export async function ledgerTransaction<C extends BankContext, T>(ctx: C, fn: (t
     }
   }
   return result;
+}
+
+/**
+ * Lock order of the ledger (ledger rule 7; docs/ledger.md "Lock order"). Every path that changes
+ * accounts takes its locks in this order, so no two of them wait on each other in a cycle:
+ *   1. idempotency keys: advisory lock ledger_key_lock_id(bank, key), in the order of the lock ids;
+ *   2. the one thing being decided: a reversal's per-transfer advisory lock, an InterBankTransfer
+ *      row, (a PENDING Transfer is decided only after 4, see decideTransfer);
+ *   3. institution memberships (caps), by (bank, id);
+ *   4. accounts, by (bank, id) across banks (PostgreSQL's uuid order is the order of their
+ *      lower-case text, which is what this function sorts by);
+ *   5. then rows written under those locks: Transfer rows (inserted, or a PENDING one decided),
+ *      their sequence numbers, outbox events.
+ * Taking a lock already held is free, so a function may lock again what its caller locked.
+ */
+export async function lockAccountsInOrder(tx: Tx, accounts: ReadonlyArray<{ timebankId: string; id: string }>): Promise<void> {
+  const key = (a: { timebankId: string; id: string }) => `${a.timebankId.toLowerCase()}:${a.id.toLowerCase()}`;
+  const sorted = [...new Map(accounts.map((a) => [key(a), a])).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, a]) => a);
+  for (const a of sorted) {
+    await tx.$queryRaw`SELECT 1 AS locked FROM "Account" WHERE "timebankId" = ${a.timebankId}::uuid AND "id" = ${a.id}::uuid FOR UPDATE`;
+  }
+}
+
+/** Step 1 of the lock order: the idempotency key's lock, the same one ledger_post_transfers takes. */
+export async function lockIdempotencyKey(tx: Tx, timebankId: string, key: string): Promise<void> {
+  await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(ledger_key_lock_id(${timebankId}::uuid, ${key}))`;
 }
 
 /** Explains why a guarded UPDATE matched no row, as the typed result the client gets. */
@@ -230,6 +287,17 @@ export async function decideTransfer(
   decision: { status: "POSTED" | "VOIDED"; decidedById: string | null; voidReason?: string | null },
   now: Date,
 ): Promise<Transfer | null> {
+  // Lock order (docs/ledger.md): the accounts first, then the decision. The accounts of a
+  // transfer never change, so they can be read before its row is locked. Holding them while the
+  // status changes also puts the transfer's postedSeq (drawn by the status change's trigger)
+  // after every earlier change of the two balances: commit order.
+  const [named] = await tx.$queryRaw<{ debitAccountId: string; creditAccountId: string }[]>`
+    SELECT "debitAccountId", "creditAccountId" FROM "Transfer" WHERE "timebankId" = ${timebankId}::uuid AND "id" = ${transferId}::uuid`;
+  if (!named) return null;
+  await lockAccountsInOrder(tx, [
+    { timebankId, id: named.debitAccountId },
+    { timebankId, id: named.creditAccountId },
+  ]);
   const decided =
     decision.status === "POSTED"
       ? await tx.$queryRaw<Transfer[]>`

@@ -16,6 +16,7 @@ import * as timebanks from "../timebank/timebank.service";
 import {
   decideTransfer,
   ledgerTransaction,
+  lockIdempotencyKey,
   postTransfers,
   postTransfersOnce,
   refuse,
@@ -231,7 +232,11 @@ export async function createTransfers(ctx: BankContext, request: Request, plans:
     const posted = outside && batchable(posting) && ctx.app.postings.options.maxBatch > 1 ? await ctx.app.postings.post(posting) : outside ? await postTransfers(ctx.db, posting) : await postTransfersOnce(ctx.db, posting);
     return answer(posted, ctx);
   }
-  return ledgerTransaction(ctx, async (tx) => answer(await postTransfersOnce(tx.db, { ...posting, refusal: await checkInTransaction(tx) }), tx));
+  return ledgerTransaction(ctx, async (tx) => {
+    // Lock order (docs/ledger.md): the key before what the check locks (an institution's row).
+    await lockIdempotencyKey(tx.db, tx.bank.id, posting.key);
+    return answer(await postTransfersOnce(tx.db, { ...posting, refusal: await checkInTransaction(tx) }), tx);
+  });
 }
 
 export function single(result: Transfer[] | ErrorResult): TransferResult {
@@ -570,9 +575,8 @@ export async function listTransfers(ctx: RequestContext, accountId: string, filt
   requireViewer(ctx);
   const id = v.id(accountId, "account");
   const size = pageSize(first);
-  const cursor = decodeCursor(after, ["string", "string"] as const);
+  const cursor = decodeCursor(after, ["number"] as const);
   period(filter.from, filter.to);
-  if (cursor && (Number.isNaN(Date.parse(cursor[0])) || !v.isUuid(cursor[1]))) throw badInput("invalid cursor: pass a cursor this API returned", "after");
   // The filter, written once: the page adds the cursor to it, totalCount counts it.
   const filtered = Prisma.join(
     [
@@ -583,7 +587,8 @@ export async function listTransfers(ctx: RequestContext, accountId: string, filt
     ],
     " ",
   );
-  const afterCursor = cursor ? Prisma.sql`AND (t."createdAt", t."id") < (${new Date(cursor[0])}, ${cursor[1]}::uuid)` : Prisma.empty;
+  // Newest first in commit order (seq: docs/ledger.md "Commit order").
+  const afterCursor = cursor ? Prisma.sql`AND t."seq" < ${cursor[0]}::int` : Prisma.empty;
   const rows = await ctx.db.$queryRaw<(Transfer & { account: { id: string; timebankId: string; kind: Account["kind"]; ownerId: string | null; ownerPersonId: string | null; ownerStatus: MembershipStatus | null } })[]>`
     WITH acct AS (
       SELECT a."id", a."timebankId", a."kind", m."id" AS "ownerId", m."personId" AS "ownerPersonId", m."status" AS "ownerStatus"
@@ -594,14 +599,14 @@ export async function listTransfers(ctx: RequestContext, accountId: string, filt
     FROM acct LEFT JOIN LATERAL (
       SELECT t.* FROM "Transfer" t
       WHERE t."timebankId" = acct."timebankId" AND (t."debitAccountId" = acct."id" OR t."creditAccountId" = acct."id") ${filtered} ${afterCursor}
-      ORDER BY t."createdAt" DESC, t."id" DESC LIMIT ${size + 1}
+      ORDER BY t."seq" DESC LIMIT ${size + 1}
     ) t ON true`;
   const a = rows[0]?.account;
   const owner = a?.ownerId ? { id: a.ownerId, personId: a.ownerPersonId!, status: a.ownerStatus! } : null;
   if (!a || !canSeeAccount(ctx, { timebankId: a.timebankId, kind: a.kind, membership: owner })) throw notFound("account");
   const transfers = rows.filter((r) => r.id !== null).map(({ account: _account, ...t }) => t as Transfer);
   // Counted only when the client asks for totalCount.
-  return sliceRows(transfers, size, (t) => encodeCursor([t.createdAt.toISOString(), t.id]), async () => {
+  return sliceRows(transfers, size, (t) => encodeCursor([t.seq]), async () => {
     const [{ n }] = await ctx.db.$queryRaw<{ n: number }[]>`
       SELECT count(*)::int AS n FROM "Transfer" t
       WHERE t."timebankId" = ${a.timebankId}::uuid AND (t."debitAccountId" = ${a.id}::uuid OR t."creditAccountId" = ${a.id}::uuid) ${filtered}`;

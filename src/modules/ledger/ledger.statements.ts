@@ -25,16 +25,21 @@ const MAX_STATEMENT_DAYS = 400;
 export async function statementOf(db: Db | Tx, account: Account, from: Date, to: Date) {
   period(from, to);
   if (to.getTime() - from.getTime() > MAX_STATEMENT_DAYS * 86_400_000) throw badInput(`a statement covers at most ${MAX_STATEMENT_DAYS} days`, "to");
-  const scope = { timebankId: account.timebankId, status: "POSTED" as const };
+  const scope = { timebankId: account.timebankId, status: "POSTED" as const, OR: [{ debitAccountId: account.id }, { creditAccountId: account.id }] };
+  // Lines in commit order (postedSeq, docs/ledger.md "Commit order"), so that every running
+  // balance shown is one the account had. The period is cut in that order too: it starts at the
+  // first transfer posted at or after `from` and ends before the first posted at or after `to`.
+  // A transfer whose clock time lies just outside the period but which committed inside it (the
+  // time is taken before the locks) is shown where it committed.
+  const firstAt = async (t: Date) =>
+    (await db.transfer.aggregate({ where: { ...scope, postedAt: { gte: t } }, _min: { postedSeq: true } }))._min.postedSeq ?? Number.MAX_SAFE_INTEGER;
+  const [start, end] = await Promise.all([firstAt(from), firstAt(to)]);
   // Opening balance from the transfers themselves, not from the stored balance: a statement is
   // reproducible, and ledger:verify proves the two agree.
   const [ins, outs, transfers] = await Promise.all([
-    db.transfer.aggregate({ where: { ...scope, creditAccountId: account.id, postedAt: { lt: from } }, _sum: { minutes: true } }),
-    db.transfer.aggregate({ where: { ...scope, debitAccountId: account.id, postedAt: { lt: from } }, _sum: { minutes: true } }),
-    db.transfer.findMany({
-      where: { ...scope, OR: [{ debitAccountId: account.id }, { creditAccountId: account.id }], postedAt: { gte: from, lt: to } },
-      orderBy: [{ postedAt: "asc" }, { id: "asc" }],
-    }),
+    db.transfer.aggregate({ where: { timebankId: account.timebankId, status: "POSTED", creditAccountId: account.id, postedSeq: { lt: start } }, _sum: { minutes: true } }),
+    db.transfer.aggregate({ where: { timebankId: account.timebankId, status: "POSTED", debitAccountId: account.id, postedSeq: { lt: start } }, _sum: { minutes: true } }),
+    db.transfer.findMany({ where: { ...scope, postedSeq: { gte: start, lt: end } }, orderBy: { postedSeq: "asc" } }),
   ]);
   const opening = (ins._sum.minutes ?? 0) - (outs._sum.minutes ?? 0);
   const s = statementLines(account.id, opening, transfers);

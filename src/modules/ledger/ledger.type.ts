@@ -119,12 +119,17 @@ export class Transfer {
   @Field(() => Date, { nullable: true })
   decidedAt: Date | null;
 
+  @Field({ description: "The key of the request that recorded it: a retry with the same key and request returns this transfer. An inter-bank leg carries inter-bank:<id of its inter-bank transfer>." })
+  idempotencyKey: string;
+
+  @Field(() => Int, { description: "Its place in the commit order of the ledger: on any one account, a later transfer has a larger number (docs/ledger.md)." })
+  seq: number;
+
   timebankId: string;
   debitAccountId: string;
   creditAccountId: string;
   createdById: string;
   decidedById: string | null;
-  idempotencyKey: string;
   legIndex: number;
 }
 
