@@ -115,7 +115,7 @@ beforeAll(async () => {
 
   // February: a month of ordinary life.
   await ahmad.client.ok(`mutation($input: UpdateProfileInput!) { updateMyProfile(timebank: "lund", input: $input) { id } }`, {
-    input: { bio: "Ahmad, cook and cyclist", contactPhone: "+46 70 111 22 33", contactEmail: "ahmad.h@home.example", accessibilityNeeds: "hard of hearing", neighbourhood: "Möllevången", skills: [{ label: "cooking" }], availability: [{ weekday: 5, startMinute: 600, endMinute: 720 }] },
+    input: { bio: "Ahmad, cook and cyclist", contactPhone: "+46 70 111 22 33", contactEmail: "ahmad.h@home.example", accessibilityNeeds: "needs a hearing loop at meetings", neighbourhood: "Möllevången", skills: [{ label: "cooking" }], availability: [{ weekday: 5, startMinute: 600, endMinute: 720 }] },
   });
   await ahmad.client.ok(`mutation { setMyParticipation(timebank: "lund", input: { consent: true, ageBand: AGE_25_44, situation: OUTSIDE_LABOUR_MARKET, joinReasons: [MEET_PEOPLE] }) { consentedAt } }`);
   await ahmad.client.ok(`mutation { setLivedExperience(timebank: "lund", experiences: [BEREAVEMENT]) { id } }`);
@@ -138,14 +138,18 @@ beforeAll(async () => {
   });
   await ahmad.client.ok(`mutation($x: ID!) { signUpForActivity(activityId: $x) { status } }`, { x: meal.createActivity.id });
   // Working time: Ahmad also works shifts in the bank's kitchen.
-  await karin.client.ok(`mutation { setCapacityPolicy(timebank: "lund", input: { effectiveFrom: "2025-01-01", meterOn: false }) { meterOn } }`);
-  await karin.client.ok(`mutation($m: ID!) { setCapacitySchedule(timebank: "lund", input: { effectiveFrom: "2025-01-01", member: $m, mondayMinutes: 240 }) { id } }`, { m: id.ahmad });
+  await karin.client.ok(`mutation { setCapacityPolicy(timebank: "lund", input: { effectiveFrom: "2025-01-01", meterOn: false }) { __typename } }`);
+  await karin.client.ok(`mutation($m: ID!) { setCapacitySchedule(timebank: "lund", input: { effectiveFrom: "2025-01-01", member: $m, mondayMinutes: 240 }) { __typename } }`, { m: id.ahmad });
   const commitment = await karin.client.ok(`mutation($m: ID!) { createServiceCommitment(input: { member: $m, title: "Order 2025/114 for Ahmad Hassan", requiredMinutes: 600, dueOn: "2025-06-01" }) { id } }`, { m: id.ahmad });
   await ahmad.client.ok(`mutation($m: ID!, $c: ID!) { logWork(member: $m, input: { date: "2025-02-01", minutes: 120, note: "Ahmad's kitchen shift", serviceCommitment: $c }) { id } }`, { m: id.ahmad, c: commitment.createServiceCommitment.id });
   const deposit = await ahmad.client.ok(`mutation($m: ID!) { submitDeposit(input: { date: "2025-02-01", member: $m, minutes: 60, note: "stayed late" }) { __typename ... on DepositRequest { id } ... on ErrorResult { code message } } }`, { m: id.ahmad });
   expect(deposit.submitDeposit.__typename).toBe("DepositRequest");
   await karin.client.ok(`mutation($d: ID!) { approveDeposit(id: $d) { __typename } }`, { d: deposit.submitDeposit.id });
-  await ahmad.client.ok(`mutation($m: ID!) { requestTimeOff(input: { date: "2025-02-26", member: $m, minutes: 30, note: "dentist" }) { id } }`, { m: id.ahmad });
+  await karin.client.ok(`mutation($m: ID!) { setPosition(timebank: "lund", input: { effectiveFrom: "2025-01-01", member: $m, percent: 50 }) { __typename } }`, { m: id.ahmad });
+  await karin.client.ok(`mutation($m: ID!) { recordTimeCorrection(input: { member: $m, minutes: 15, reason: "rounding of January" }) { __typename } }`, { m: id.ahmad });
+  const payout = await ahmad.client.ok(`mutation($m: ID!) { requestPayout(input: { member: $m, minutes: 30, note: "paid hours" }) { id } }`, { m: id.ahmad });
+  await karin.client.ok(`mutation($p: ID!) { approvePayout(id: $p) { __typename } }`, { p: payout.requestPayout.id });
+  await ahmad.client.ok(`mutation($m: ID!) { requestTimeOff(input: { date: "2025-02-24", member: $m, minutes: 30, note: "dentist" }) { id } }`, { m: id.ahmad });
   // He volunteers for the clinic, which is a member of the bank.
   const clinic = await createInstitution(karin, "Lund Clinic", "CLINIC");
   await addInstitutionToBank(karin, { timebank: "lund", institutionId: clinic });
@@ -184,7 +188,7 @@ describe("export", () => {
     expect(data.person).toMatchObject({ id: ahmad.personId, email: "ahmad.hassan@example.org", displayName: "Ahmad Hassan" });
     expect(data.banks.map((b: { timebank: { slug: string } }) => b.timebank.slug)).toEqual(["lund", "malmo"]);
     const lund = data.banks[0];
-    expect(lund.profile).toMatchObject({ contactPhone: "+46 70 111 22 33", accessibilityNeeds: "hard of hearing", neighbourhood: "Möllevången" });
+    expect(lund.profile).toMatchObject({ contactPhone: "+46 70 111 22 33", accessibilityNeeds: "needs a hearing loop at meetings", neighbourhood: "Möllevången" });
     expect(lund.participation).toMatchObject({ ageBand: "AGE_25_44", situation: "OUTSIDE_LABOUR_MARKET", joinReasons: ["MEET_PEOPLE"] });
     expect(lund.consents.map((c: { kind: string }) => c.kind)).toEqual(["PARTICIPATION_STATISTICS"]);
     expect(lund.transfers.map((x: { memo: string; inMinutes: number; outMinutes: number }) => [x.memo, x.inMinutes, x.outMinutes])).toEqual([
@@ -201,7 +205,9 @@ describe("export", () => {
     expect(lund.onboarding.safeguardingChecks[0]).toMatchObject({ checkType: "criminal record certificate", valid: true });
     expect(lund.mentorPairings[0]).toMatchObject({ myRole: "MENTOR", partner: "Gunnar Holm" });
     expect(lund.capacity.serviceCommitments[0]).toMatchObject({ title: "Order 2025/114 for Ahmad Hassan", loggedMinutes: 120 });
-    expect(lund.capacity.timeAccountEntries).toEqual([expect.objectContaining({ kind: "DEPOSIT", minutes: 60 })]);
+    expect(lund.capacity.timeAccountEntries).toEqual(expect.arrayContaining([expect.objectContaining({ kind: "DEPOSIT", minutes: 60 })]));
+    expect(lund.capacity.positions).toEqual([expect.objectContaining({ percent: 50 })]);
+    expect(lund.capacity.payoutRequests).toEqual([expect.objectContaining({ minutes: 30, status: "APPROVED" })]);
     const malmo = data.banks[1];
     expect(malmo.interBankTransfers).toEqual([expect.objectContaining({ direction: "SENT", minutes: 45, message: "For Elsa, with love", otherBank: "Timebank lund", anonymous: true })]);
     expect(malmo.transfers[0]).toMatchObject({ kind: "INTER_BANK", outMinutes: 45, balanceAfterMinutes: -45 });
@@ -331,6 +337,18 @@ describe("export", () => {
       "TimeAccountDay.meterOn": "the bank's capacity policy",
       "TimeAccountDay.weekday": "the date's weekday",
       "TimeAccountDay.withdrawnMinutes": "computed per day from the entries",
+      "TimeAccount.closedThrough": "the bank's closed capacity periods",
+      "TimeAccount.correctionMinutes": "computed from the time-account entries",
+      "TimeAccount.payoutMinutes": "computed from the time-account entries",
+      "TimeAccount.plannedWeekMinutes": "computed from the schedules and the position",
+      "TimeAccount.positionPercent": "the position in force (capacity.positions)",
+      "TimeAccountDay.absenceMinutes": "computed per day from the time-off requests",
+      "TimeAccountDay.correctionMinutes": "computed per day from the entries",
+      "TimeAccountDay.payoutMinutes": "computed per day from the entries",
+      "TimeAccountTotals.absenceMinutes": "computed",
+      "TimeAccountTotals.correctionMinutes": "computed",
+      "TimeAccountTotals.payoutMinutes": "computed",
+      "CapacityPosition.plannedWeekMinutes": "computed from the schedules and the percent",
       "TimeAccountTotals.capacityMinutes": "computed",
       "TimeAccountTotals.depositedMinutes": "computed",
       "TimeAccountTotals.loggedMinutes": "computed",
@@ -387,7 +405,7 @@ describe("erasure", () => {
   });
 
   it("no text column of any table holds his names, emails, phone numbers or old ids", async () => {
-    const needles = ["Ahmad", "Hassan", ahmadBefore.email, "ahmad.h@home.example", "111 22 33", "1112233", "Möllevången", "hard of hearing", ahmadBefore.personId, ...ahmadBefore.memberships, ...ahmadBefore.accounts];
+    const needles = ["Ahmad", "Hassan", ahmadBefore.email, "ahmad.h@home.example", "111 22 33", "1112233", "Möllevången", "hearing loop", ahmadBefore.personId, ...ahmadBefore.memberships, ...ahmadBefore.accounts];
     expect(await findInTextColumns(needles)).toEqual([]);
     const person = await t.db.prisma.person.findUniqueOrThrow({ where: { id: ahmadBefore.personId }, include: { memberships: true } });
     expect(person.email).toMatch(/^erased-[0-9a-f-]{36}@erased\.invalid$/);

@@ -31,6 +31,11 @@ export const VOID_REASON = "a party's personal data was erased";
 
 /** Text columns that are keys or hashes, never prose: redaction would break them and cannot find a name in them. */
 const NOT_PROSE = new Set(["idempotencyKey", "requestHash", "categorySlug", "slug", "region", "locale", "timezone"]);
+/**
+ * Append-only tables (a trigger refuses every UPDATE): the capacity module's audit and closed
+ * periods. Redacting them would abort the erasure; docs/privacy.md says what this leaves.
+ */
+const APPEND_ONLY = new Set(["CapacityAudit", "CapacityPeriod", "TimeAccountEntry"]);
 
 export interface Erasure {
   person: Person;
@@ -140,6 +145,7 @@ async function eraseMembership(db: Tx, e: Erasure, m: Membership, ids: Identifie
   await db.workLog.updateMany({ where: mine, data: { note: null } });
   await db.depositRequest.updateMany({ where: mine, data: { note: null, refusalReason: null } });
   await db.timeOffRequest.updateMany({ where: mine, data: { note: null, refusalReason: null } });
+  await db.payoutRequest.updateMany({ where: mine, data: { note: null, refusalReason: null } });
   await db.helperAuthorisation.updateMany({ where: { ...bank, revokedAt: null, OR: [{ memberId: m.id }, { helperId: m.id }] }, data: { revokedAt: now, revokedById: e.actorId } });
   await db.mentorPairing.updateMany({ where: { ...bank, endedAt: null, OR: [{ mentorId: m.id }, { newcomerId: m.id }] }, data: { endedAt: now } });
   // Places in planned activities are given up, and go to the first on the waiting list.
@@ -158,6 +164,14 @@ async function eraseMembership(db: Tx, e: Erasure, m: Membership, ids: Identifie
   // Their names and contact details in everyone else's text.
   await redactBank(db, m.timebankId, everywherePatterns(ids));
   await redactLinked(db, m, account?.id ?? null, linkedPatterns(ids));
+
+  // The matching index holds the words of profiles and posts: the rows of everything the steps
+  // above changed (queued as stale by the matching triggers) go now, and are rebuilt from the
+  // redacted texts when the bank's matching next reads its index.
+  await db.$executeRaw`DELETE FROM "MatchingMemberIndex" WHERE "timebankId" = ${m.timebankId}::uuid
+    AND ("membershipId" = ${m.id}::uuid OR "membershipId" IN (SELECT "id" FROM "MatchingStale" WHERE "timebankId" = ${m.timebankId}::uuid AND "kind" = 'member'))`;
+  await db.$executeRaw`DELETE FROM "MatchingPostIndex" WHERE "timebankId" = ${m.timebankId}::uuid
+    AND "postId" IN (SELECT "id" FROM "MatchingStale" WHERE "timebankId" = ${m.timebankId}::uuid AND "kind" = 'post')`;
 
   // A new member number: the old one is how the bank's paper records name the person.
   const { nextMemberNumber } = await db.timebank.update({ where: { id: m.timebankId }, data: { nextMemberNumber: { increment: 1 } }, select: { nextMemberNumber: true } });
@@ -272,7 +286,7 @@ export async function bankTextColumns(db: Tx): Promise<TextColumn[]> {
       AND EXISTS (SELECT 1 FROM information_schema.columns k WHERE k.table_schema = c.table_schema AND k.table_name = c.table_name AND k.column_name = 'timebankId')
     ORDER BY 1, 2`;
   return rows
-    .filter((r) => !r.table.startsWith("Stats") && !NOT_PROSE.has(r.column))
+    .filter((r) => !r.table.startsWith("Stats") && !APPEND_ONLY.has(r.table) && !NOT_PROSE.has(r.column))
     .map((r) => ({ table: r.table, column: r.column, kind: r.data_type === "ARRAY" ? "array" : r.data_type.startsWith("json") ? "json" : "text" }));
 }
 

@@ -257,13 +257,16 @@ async function writeBank(db: Tx, m: Membership & { timebank: Timebank }, now: Da
 
 async function capacity(db: Tx, m: Membership) {
   const mine = { timebankId: m.timebankId, membershipId: m.id };
-  const [schedules, workLogs, deposits, timeOff, entries, commitments] = await Promise.all([
+  const [schedules, workLogs, deposits, timeOff, entries, commitments, positions, payouts, audit] = await Promise.all([
     db.capacitySchedule.findMany({ where: mine, orderBy: { effectiveFrom: "asc" } }),
     db.workLog.findMany({ where: mine, orderBy: [{ workDate: "asc" }, { createdAt: "asc" }] }),
     db.depositRequest.findMany({ where: mine, orderBy: { submittedAt: "asc" } }),
     db.timeOffRequest.findMany({ where: mine, orderBy: { submittedAt: "asc" } }),
     db.timeAccountEntry.findMany({ where: mine, orderBy: [{ entryDate: "asc" }, { createdAt: "asc" }] }),
-    db.serviceCommitment.findMany({ where: mine, include: { workLogs: { select: { minutes: true } } }, orderBy: { createdAt: "asc" } }),
+    db.serviceCommitment.findMany({ where: mine, include: { workLogs: { select: { minutes: true, confirmedAt: true } } }, orderBy: { createdAt: "asc" } }),
+    db.capacityPosition.findMany({ where: mine, orderBy: { effectiveFrom: "asc" } }),
+    db.payoutRequest.findMany({ where: mine, include: { entry: { select: { entryDate: true } } }, orderBy: { submittedAt: "asc" } }),
+    db.capacityAudit.findMany({ where: mine, orderBy: { seq: "asc" } }),
   ]);
   const clock = (minute: number | null) => (minute === null ? null : `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`);
   return {
@@ -279,15 +282,21 @@ async function capacity(db: Tx, m: Membership) {
       sundayMinutes: s.sundayMinutes,
       createdAt: s.createdAt,
     })),
-    workLogs: workLogs.map((w) => ({ id: w.id, date: day(w.workDate), minutes: w.minutes, start: clock(w.startMinute), end: clock(w.endMinute), breakMinutes: w.breakMinutes, serviceCommitmentId: w.serviceCommitmentId, note: w.note, createdAt: w.createdAt, updatedAt: w.updatedAt })),
+    workLogs: workLogs.map((w) => ({ id: w.id, date: day(w.workDate), minutes: w.minutes, start: clock(w.startMinute), end: clock(w.endMinute), breakMinutes: w.breakMinutes, serviceCommitmentId: w.serviceCommitmentId, note: w.note, confirmed: w.confirmedAt !== null, confirmedAt: w.confirmedAt, createdAt: w.createdAt, updatedAt: w.updatedAt })),
     depositRequests: deposits.map((d) => ({ id: d.id, date: day(d.workDate), minutes: d.minutes, note: d.note, status: d.status, submittedAt: d.submittedAt, decidedAt: d.decidedAt, refusalReason: d.refusalReason })),
-    timeOffRequests: timeOff.map((d) => ({ id: d.id, date: day(d.takenOn), minutes: d.minutes, note: d.note, status: d.status, submittedAt: d.submittedAt, decidedAt: d.decidedAt, refusalReason: d.refusalReason })),
+    timeOffRequests: timeOff.map((d) => ({ id: d.id, absenceType: d.absenceType, date: day(d.takenOn), minutes: d.minutes, note: d.note, status: d.status, submittedAt: d.submittedAt, decidedAt: d.decidedAt, refusalReason: d.refusalReason })),
+    positions: positions.map((p) => ({ id: p.id, effectiveFrom: day(p.effectiveFrom), percent: p.percent, createdAt: p.createdAt })),
+    payoutRequests: payouts.map((p) => ({ id: p.id, minutes: p.minutes, note: p.note, status: p.status, submittedAt: p.submittedAt, decidedAt: p.decidedAt, refusalReason: p.refusalReason, paidOn: day(p.entry?.entryDate ?? null) })),
+    audit: audit.map((a) => ({ id: a.id, action: a.action, detail: a.detail, actorId: a.actorId, createdAt: a.createdAt })),
     timeAccountEntries: entries.map((e) => ({ id: e.id, kind: e.kind, date: day(e.entryDate), minutes: e.minutes, createdAt: e.createdAt })),
     serviceCommitments: commitments.map((c) => ({
       id: c.id,
       title: c.title,
       requiredMinutes: c.requiredMinutes,
       loggedMinutes: c.workLogs.reduce((sum, w) => sum + w.minutes, 0),
+      confirmedMinutes: c.workLogs.reduce((sum, w) => sum + (w.confirmedAt ? w.minutes : 0), 0),
+      supervisingInstitutionId: c.supervisingInstitutionId,
+      acknowledgedAt: c.acknowledgedAt,
       dueOn: day(c.dueOn),
       status: c.status,
       createdAt: c.createdAt,
