@@ -18,6 +18,7 @@ import { runRequestScope } from "./db/bank-scope";
 import { isReadOnlyRequest } from "./context/read-cache";
 import { pendingMigrations } from "./db/migrations";
 import { mountStatistics } from "./modules/stats/stats.http";
+import { mountPrivacy } from "./modules/privacy/privacy.http";
 import { inputError, jsonStatusPlugin, limitsPlugin, operationLimitError, requestLogPlugin, secureHeaders } from "./security";
 import { graphqlHttpHandler } from "./graphql-http";
 import { jitGateway } from "./jit-executor";
@@ -216,6 +217,8 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
 
   // Statistics: CSV export and the /dashboard page.
   mountStatistics(app, expressApp);
+  // Privacy: the export as a streamed download and as a printable page.
+  mountPrivacy(app, expressApp);
 
   graphqlHandler = graphqlHttpHandler({
     app,
