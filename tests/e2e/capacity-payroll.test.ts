@@ -348,3 +348,28 @@ describe("the payroll export", () => {
     await expect(t.db.prisma.capacityAudit.updateMany({ data: { action: "X" } })).rejects.toThrow(/append-only/);
   });
 });
+
+describe("weekly periods, the employer's other choice", () => {
+  it("a week runs Monday to Sunday; weeks close in order; a week of another bank is its own", async () => {
+    // Still 4 January 2027 (a Monday). Another bank runs weekly periods.
+    const worker = await signUp(t, "Weekly Worker");
+    const workerId = await join(worker, outsider, "andre");
+    expect(await eva.client.errorCode(`mutation { setCapacitySettings(timebank: "andre", periodKind: WEEK) { periodKind } }`)).toBe("NOT_FOUND");
+    expect((await outsider.client.ok(`mutation { setCapacitySettings(timebank: "andre", periodKind: WEEK) { periodKind closedThrough } }`)).setCapacitySettings).toEqual({
+      periodKind: "WEEK",
+      closedThrough: null,
+    });
+    await log(worker, workerId, { date: "2027-01-02", minutes: 60 });
+    expect(await outsider.client.errorCode(`mutation { closeCapacityPeriod(timebank: "andre", startsOn: "2026-12-29") { __typename } }`)).toBe("BAD_USER_INPUT");
+    const week = await outsider.client.ok(`mutation { closeCapacityPeriod(timebank: "andre", startsOn: "2026-12-28") { ... on CapacityPeriod { kind startsOn endsOn } } }`);
+    expect(week.closeCapacityPeriod).toEqual({ kind: "WEEK", startsOn: "2026-12-28", endsOn: "2027-01-03" });
+    // The running week has not ended; monthly periods cannot start on 4 January.
+    expect(await outsider.client.errorCode(`mutation { closeCapacityPeriod(timebank: "andre", startsOn: "2027-01-04") { __typename } }`)).toBe("BAD_USER_INPUT");
+    expect(await outsider.client.errorCode(`mutation { setCapacitySettings(timebank: "andre", periodKind: MONTH) { periodKind } }`)).toBe("BAD_USER_INPUT");
+    const late = await worker.client.request(`mutation($m: ID!) { logWork(member: $m, input: { date: "2027-01-03", minutes: 60 }) { id } }`, { m: workerId });
+    expect(late.errors?.[0].message).toMatch(/closed through 2027-01-03/);
+    await log(worker, workerId, { date: "2027-01-04", minutes: 60 });
+    // Eva's bank is unaffected: still monthly, closed through December.
+    expect((await eva.client.ok(`{ capacitySettings(timebank: "kontor") { periodKind closedThrough } }`)).capacitySettings).toEqual({ periodKind: "MONTH", closedThrough: "2026-12-31" });
+  });
+});
