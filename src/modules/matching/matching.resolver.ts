@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Arg, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { RequestContext } from "../../context/context";
 import { resultUnion } from "../../common/results";
 import { MatchStatus } from "../../generated/prisma/enums";
@@ -7,7 +7,7 @@ import { Post } from "../post/post.type";
 import * as timebanks from "../timebank/timebank.service";
 import * as matching from "./matching.service";
 import { actFor } from "../helper/helper.service";
-import { Match, MatchCandidate, MatchFactor, MatchingWeights, MatchingWeightsInput, MatchRefused, ReciprocalPair, SuggestedRequest, Vouch } from "./matching.type";
+import { Match, MatchCandidate, MatchFactor, MatchingActivity, MatchingSynonym, MatchingWeights, MatchingWeightsInput, MatchRefused, ReciprocalPair, RequestMatches, SuggestedRequest, Vouch } from "./matching.type";
 
 const MatchResult = resultUnion("MatchResult", Match, [MatchRefused]);
 const RequestDoneResult = resultUnion("RequestDoneResult", Post, [MatchRefused]);
@@ -21,6 +21,45 @@ export class MatchResolver {
     @Ctx() ctx: RequestContext,
   ) {
     return matching.matchesForRequest(ctx, request, first);
+  }
+
+  @Query(() => RequestMatches, { description: "The requester and coordinators: matchesForRequest, with a flag when nobody fits and what the list leaves out." })
+  requestMatches(
+    @Arg("request", () => ID) request: string,
+    @Arg("first", () => Int, { nullable: true, description: "1 to 50 (default 20)." }) first: number | null,
+    @Ctx() ctx: RequestContext,
+  ) {
+    return matching.requestMatches(ctx, request, first);
+  }
+
+  @Query(() => [MatchingActivity], { description: "The activities of the matching vocabulary, with the words people use for them." })
+  async matchingActivities(@Arg("timebank") slug: string, @Arg("category", () => String, { nullable: true }) category: string | null, @Ctx() ctx: RequestContext) {
+    return matching.matchingActivities(await timebanks.forBank(ctx, slug), category);
+  }
+
+  @Query(() => [MatchingSynonym], { description: "The bank's own synonyms for activities." })
+  async matchingSynonyms(@Arg("timebank") slug: string, @Ctx() ctx: RequestContext) {
+    return matching.matchingSynonyms(await timebanks.forBank(ctx, slug));
+  }
+
+  @Mutation(() => MatchingSynonym, { description: "Coordinators: add a local way to say an activity (the bank's members are matched with it from the next search)." })
+  async addMatchingSynonym(@Arg("timebank") slug: string, @Arg("activity") activity: string, @Arg("phrase") phrase: string, @Ctx() ctx: RequestContext) {
+    return matching.addMatchingSynonym(await timebanks.forBank(ctx, slug), activity, phrase);
+  }
+
+  @Mutation(() => MatchingSynonym, { description: "Coordinators: remove one of the bank's synonyms." })
+  async removeMatchingSynonym(@Arg("timebank") slug: string, @Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext) {
+    return matching.removeMatchingSynonym(await timebanks.forBank(ctx, slug), id);
+  }
+
+  @Query(() => Float, { description: "How far (km) helpers may live from help wanted in person." })
+  async matchingRadiusKm(@Arg("timebank") slug: string, @Ctx() ctx: RequestContext) {
+    return matching.matchingRadiusKm(await timebanks.forBank(ctx, slug));
+  }
+
+  @Mutation(() => Float, { description: "Coordinators: set how far (0.5 to 500 km) helpers may live from help wanted in person." })
+  async setMatchingRadius(@Arg("timebank") slug: string, @Arg("km", () => Float) km: number, @Ctx() ctx: RequestContext) {
+    return matching.setMatchingRadius(await timebanks.forBank(ctx, slug), km);
   }
 
   @Query(() => [SuggestedRequest], { description: "Open requests in a bank that you could meet, best first." })

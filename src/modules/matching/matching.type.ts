@@ -1,4 +1,4 @@
-import { Field, Float, ID, InputType, ObjectType, registerEnumType } from "type-graphql";
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
 import { MatchStatus } from "../../generated/prisma/enums";
 import { ErrorResult } from "../../common/errors";
 import { Member } from "../member/member.type";
@@ -76,6 +76,54 @@ export class ReciprocalPair {
 
   @Field(() => [String], { description: "What b can do for a." })
   bCanHelpAWith: string[];
+
+  @Field(() => [String], { description: "b's needs a can meet: titles of open requests (quoted) and needs on b's profile." })
+  aHelpsBFor: string[];
+
+  @Field(() => [String], { description: "a's needs b can meet." })
+  bHelpsAFor: string[];
+}
+
+@ObjectType({ description: "Candidates for a request, and what the list leaves out: an empty list with nobodyFits says no member can do it." })
+export class RequestMatches {
+  @Field(() => [MatchCandidate], { description: "Members who can do it and whom the request does not rule out, best first." })
+  candidates: MatchCandidate[];
+
+  @Field({ description: "True when no member can do it (rather than listing members who cannot)." })
+  nobodyFits: boolean;
+
+  @Field(() => Int, { description: "Members who could do it but do not speak the language the request names." })
+  ruledOutByLanguage: number;
+
+  @Field(() => Int, { description: "Members who could do it but live farther than the bank's radius (help in person)." })
+  ruledOutByDistance: number;
+
+  @Field(() => Int, { description: "Members who could do it but are not available when the request asks." })
+  ruledOutByTime: number;
+}
+
+@ObjectType({ description: "One way to say an activity, in a language." })
+export class ActivityTerm {
+  @Field({ description: "ISO 639-1 code." }) language: string;
+  @Field() phrase: string;
+}
+
+@ObjectType({ description: "A canonical activity of the matching vocabulary." })
+export class MatchingActivity {
+  @Field() id: string;
+  @Field({ description: "The slug of the default category it belongs to." }) category: string;
+  @Field({ description: "Closely related activities share a group (a helper for one is a fair guess for the other)." }) group: string;
+  @Field() name: string;
+  @Field(() => [ActivityTerm]) terms: ActivityTerm[];
+}
+
+@ObjectType({ description: "A phrase a bank's coordinators added as another way to say an activity." })
+export class MatchingSynonym {
+  @Field(() => ID) id: string;
+  @Field({ description: "The activity's id (see matchingActivities)." }) activityId: string;
+  @Field() phrase: string;
+  @Field() createdAt: Date;
+  timebankId: string;
 }
 
 @ObjectType({ description: "A proposal that a member meets a request, and its answer." })

@@ -9,6 +9,9 @@
 // Hard rules (active members only, never the requester, declined members out, vouched helpers
 // for home visits) are NOT applied here: the service applies them before anything is scored.
 
+import { distanceKm } from "./gazetteer";
+import { contentWords, wordFit } from "./text";
+
 export const FACTOR_NAMES = ["skill", "text", "availability", "place", "language", "reciprocity", "inclusion", "recentLoad"] as const;
 export type FactorName = (typeof FACTOR_NAMES)[number];
 export type MatchingWeights = Record<FactorName, number>;
@@ -36,6 +39,14 @@ export interface WeeklyWindow {
   endMinute: number;
 }
 
+/** Activities of the vocabulary with a strength 0..1, and (for members) what said so. */
+export type ActivityStrengths = Record<string, number>;
+
+export interface Point {
+  lat: number;
+  lon: number;
+}
+
 export interface SkillFact {
   label: string;
   categoryId: string | null;
@@ -48,6 +59,8 @@ export interface OfferFact {
   tags: string[];
   availability: WeeklyWindow[];
   flexible: boolean;
+  /** The offer's activities (the matching index); empty when not indexed. */
+  activities?: ActivityStrengths;
 }
 
 export interface RequestFacts {
@@ -64,6 +77,14 @@ export interface RequestFacts {
   flexible: boolean;
   /** Languages the requester speaks (ISO 639-1). */
   requesterLanguages: string[];
+  /** What the request is about, as activities of the vocabulary. */
+  activities?: ActivityStrengths;
+  /** The request's meaningful words (folded), for the rarity-weighted overlap. */
+  words?: string[];
+  /** Languages the request names: the helper must speak one of them. */
+  languagesNeeded?: string[];
+  /** Where the help is wanted: the request's neighbourhood, or else the requester's. */
+  point?: Point | null;
 }
 
 export interface CandidateFacts {
@@ -81,6 +102,13 @@ export interface CandidateFacts {
   exchangeCount: number;
   /** Matches proposed to or accepted by the member recently. */
   recentMatches: number;
+  /** What the member can do from skills and bio, as activities (the matching index). */
+  activities?: ActivityStrengths;
+  /** Skill labels by activity they express (for the reason). */
+  activitySources?: Record<string, string>;
+  /** The member's meaningful words (skills, bio, offers), folded. */
+  words?: string[];
+  point?: Point | null;
 }
 
 export interface ScoringOptions {
@@ -89,9 +117,37 @@ export interface ScoringOptions {
   loadCap: number;
   /** Net minutes (received − given) at which reciprocity is at its extreme. */
   reciprocityScaleMinutes: number;
+  /** Helpers farther than this (km) are not proposed for help in person. */
+  radiusKm: number;
+  /** Weight of a word by its rarity in the bank (1 for every word when unknown). */
+  wordWeight: (word: string) => number;
+  /** How close two activities are (1 the same, less for related ones). */
+  similarity: (a: string, b: string) => number;
+  /** A short name of an activity, for reasons. */
+  activityName: (id: string) => string;
+  /** A language's name, for reasons. */
+  languageName: (code: string) => string;
 }
 
-export const DEFAULT_OPTIONS: Readonly<ScoringOptions> = Object.freeze({ weights: DEFAULT_WEIGHTS, loadCap: 5, reciprocityScaleMinutes: 600 });
+export const DEFAULT_OPTIONS: Readonly<ScoringOptions> = Object.freeze({
+  weights: DEFAULT_WEIGHTS,
+  loadCap: 5,
+  reciprocityScaleMinutes: 600,
+  radiusKm: 10,
+  wordWeight: () => 1,
+  similarity: (a: string, b: string) => (a === b ? 1 : 0),
+  activityName: (id: string) => id,
+  languageName: (code: string) => code,
+});
+
+/**
+ * The least skill fit that counts as "can do it": the same activity said plainly, a closely
+ * related one (same group), or the bank's category together with the request's own words.
+ * A category alone, or words alone that are not rare, are near misses and never listed.
+ */
+export const MIN_FIT = 0.46;
+/** Rare words in common that make a member relevant without any activity in common. */
+export const MIN_TEXT_ALONE = 0.6;
 
 export interface Factor {
   name: FactorName;
@@ -99,6 +155,9 @@ export interface Factor {
   value: number;
   contribution: number;
 }
+
+/** Why a member who could do it is still not proposed (a fit rule, not a safety rule). */
+export type Unfit = "LANGUAGE" | "TOO_FAR" | "NOT_AVAILABLE";
 
 export interface CandidateScore {
   memberId: string;
@@ -110,38 +169,39 @@ export interface CandidateScore {
   offerId: string | null;
   /** Whether the candidate can do what is asked at all (skill or words in common). */
   relevant: boolean;
+  /** Set when the candidate could do it but the request rules them out (language, distance, time). */
+  unfit: Unfit | null;
+  /** What the candidate would give: the skill label, offer title or activity that fits (when it fits). */
+  gives: string | null;
 }
 
 const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits;
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 const hours = (minutes: number) => `${round(minutes / 60, 1)} h`;
 
-const STOP_WORDS = new Set([
-  "and", "the", "for", "with", "from", "that", "this", "have", "need", "needs", "help", "some", "someone", "would", "like", "please", "who", "can", "about", "into", "our", "your", "you", "are", "was", "will",
-  "og", "med", "til", "det", "den", "som", "har", "hjælp", "jeg", "kan", "der", "ikke", "eller", "mig", "min", "mit", "en", "et",
-]);
-
-/** Words of a text, lower-cased, without punctuation, short words and common filler words. */
+/** Words of a text, folded, without punctuation and filler words (several languages). */
 export function words(text: string): string[] {
-  const out = new Set<string>();
-  for (const w of text.toLowerCase().split(/[^\p{L}\p{N}]+/u)) {
-    if (w.length >= 3 && !STOP_WORDS.has(w)) out.add(w);
-  }
-  return [...out];
+  return [...new Set(contentWords(text).filter((w) => w.length >= 3))];
 }
 
-/** Two words match when they are equal or one starts with the other (4+ letters): "repair" ~ "repairs". */
+/** Two words match when one is the other with an ending, a compound part or a small typo. */
 export function sameWord(a: string, b: string): boolean {
   if (a === b) return true;
   const [short, long] = a.length <= b.length ? [a, b] : [b, a];
-  return short.length >= 4 && long.startsWith(short);
+  return wordFit(short, long) >= 0.85;
 }
 
-/** Share of the request's words found among the candidate's words (0..1). */
-export function wordCoverage(requestWords: string[], candidateWords: string[]): number {
+/** Share of the request's words found among the candidate's words (0..1), each word weighed by `weight`. */
+export function wordCoverage(requestWords: string[], candidateWords: string[], weight: (w: string) => number = () => 1): number {
   if (!requestWords.length || !candidateWords.length) return 0;
-  const hit = requestWords.filter((r) => candidateWords.some((c) => sameWord(r, c))).length;
-  return hit / requestWords.length;
+  let total = 0;
+  let hit = 0;
+  for (const r of requestWords) {
+    const w = weight(r);
+    total += w;
+    if (candidateWords.some((c) => sameWord(r, c))) hit += w;
+  }
+  return total > 0 ? hit / total : 0;
 }
 
 /** Minutes of `a` covered by `b`, both weekly windows. */
@@ -162,34 +222,58 @@ interface SkillFit {
   value: number;
   what: string | null;
   offerId: string | null;
+  /** The skill label, offer title or activity that fits, as the member wrote it. */
+  source: string | null;
 }
 
-function skillFit(request: RequestFacts, candidate: CandidateFacts): SkillFit {
-  const requestTags = request.tags.map((t) => t.toLowerCase());
-  const requestText = `${request.title} ${request.description}`.toLowerCase();
-  const labelFits = (label: string) => requestTags.includes(label) || (label.length >= 4 && requestText.includes(label));
-  const fit = (categoryId: string | null, labels: string[]) => {
-    const category = !!request.categoryId && categoryId === request.categoryId;
-    const label = labels.some(labelFits);
-    return category && label ? 1 : category ? 0.7 : label ? 0.5 : 0;
-  };
-  let best: SkillFit = { value: 0, what: null, offerId: null };
-  for (const offer of candidate.offers) {
-    const value = fit(offer.categoryId, [...offer.tags.map((t) => t.toLowerCase()), offer.title.toLowerCase()]);
-    if (value > best.value) best = { value, what: `offers "${offer.title}"`, offerId: offer.id };
-  }
-  for (const skill of candidate.skills) {
-    const value = fit(skill.categoryId, [skill.label.toLowerCase()]);
-    if (value > best.value) best = { value, what: `can do "${skill.label}"`, offerId: null };
+/** Best fit between what is asked and what is offered, over pairs of activities: strength × strength × similarity. */
+export function conceptFit(asked: ActivityStrengths | undefined, offered: ActivityStrengths | undefined, similarity: ScoringOptions["similarity"]): { value: number; asked: string | null; offered: string | null } {
+  let best = { value: 0, asked: null as string | null, offered: null as string | null };
+  if (!asked || !offered) return best;
+  for (const [a, ra] of Object.entries(asked)) {
+    for (const [b, sb] of Object.entries(offered)) {
+      const v = ra * sb * similarity(a, b);
+      if (v > best.value) best = { value: v, asked: a, offered: b };
+    }
   }
   return best;
 }
 
-function availabilityFit(request: RequestFacts, candidate: CandidateFacts, offer: OfferFact | null): { value: number; reason: string | null } {
-  if (request.flexible) return { value: 1, reason: null };
+function skillFit(request: RequestFacts, candidate: CandidateFacts, options: ScoringOptions): SkillFit {
+  const requestTags = request.tags.map((t) => t.toLowerCase());
+  const requestText = `${request.title} ${request.description}`.toLowerCase();
+  const labelFits = (label: string) => requestTags.includes(label) || (label.length >= 4 && requestText.includes(label));
+  const labelled = (categoryId: string | null, labels: string[]) => {
+    const category = !!request.categoryId && categoryId === request.categoryId;
+    const label = labels.some(labelFits);
+    // The bank's category alone is a near miss (0.35 < MIN_FIT): "repairs" holds bikes and plumbing.
+    return category && label ? 1 : label ? 0.6 : category ? 0.35 : 0;
+  };
+  let best: SkillFit = { value: 0, what: null, offerId: null, source: null };
+  const consider = (value: number, what: string, offerId: string | null, source: string) => {
+    if (value > best.value + 1e-9) best = { value, what, offerId, source };
+  };
+  for (const offer of candidate.offers) {
+    const concept = conceptFit(request.activities, offer.activities, options.similarity);
+    const value = Math.max(concept.value, labelled(offer.categoryId, [...offer.tags.map((t) => t.toLowerCase()), offer.title.toLowerCase()]));
+    consider(value, `offers "${offer.title}"`, offer.id, offer.title);
+  }
+  for (const skill of candidate.skills) consider(labelled(skill.categoryId, [skill.label.toLowerCase()]), `can do "${skill.label}"`, null, skill.label);
+  const concept = conceptFit(request.activities, candidate.activities, options.similarity);
+  if (concept.offered) {
+    const source = candidate.activitySources?.[concept.offered];
+    const name = options.activityName(concept.offered);
+    const what = source && source !== "bio" ? `can do "${source}"` : `writes that they can help with ${name}`;
+    consider(concept.value, what, null, source && source !== "bio" ? source : name);
+  }
+  return { ...best, value: clamp(best.value, 0, 1) };
+}
+
+function availabilityFit(request: RequestFacts, candidate: CandidateFacts, offer: OfferFact | null): { value: number; reason: string | null; known: boolean } {
+  if (request.flexible) return { value: 1, reason: null, known: false };
   const theirs = offer && !offer.flexible && offer.availability.length ? offer.availability : candidate.availability;
-  if (offer?.flexible && !offer.availability.length) return { value: 1, reason: "is flexible about when" };
-  if (!theirs.length) return { value: 0.5, reason: null };
+  if (offer?.flexible && !offer.availability.length) return { value: 1, reason: "is flexible about when", known: true };
+  if (!theirs.length) return { value: 0.5, reason: null, known: false };
   let wanted = 0;
   let covered = 0;
   if (request.availability.length) {
@@ -202,26 +286,38 @@ function availabilityFit(request: RequestFacts, candidate: CandidateFacts, offer
   const windowShare = wanted > 0 ? covered / wanted : null;
   const shares = [windowShare, dayShare].filter((s): s is number => s !== null);
   const value = shares.length ? shares.reduce((a, b) => a + b, 0) / shares.length : 0.5;
-  if (value >= 0.99) return { value: 1, reason: "is available when you need it" };
-  if (value > 0) return { value: clamp(value, 0, 1), reason: "is available for part of the time you asked for" };
-  return { value: 0, reason: null };
+  if (value >= 0.99) return { value: 1, reason: "is available when you need it", known: true };
+  if (value > 0) return { value: clamp(value, 0, 1), reason: "is available for part of the time you asked for", known: true };
+  return { value: 0, reason: null, known: shares.length > 0 };
 }
 
-function placeFit(request: RequestFacts, candidate: CandidateFacts): { value: number; reason: string | null } {
-  if (request.placeMode === "BY_PHONE") return { value: 1, reason: "by phone: no travel needed" };
-  if (request.placeMode === "ONLINE") return { value: 1, reason: "online: no travel needed" };
-  if (!request.neighbourhood) return { value: 0.5, reason: null };
-  if (!candidate.neighbourhood) return { value: 0.25, reason: null };
-  if (candidate.neighbourhood.trim().toLowerCase() === request.neighbourhood.trim().toLowerCase()) {
-    return { value: 1, reason: `lives in ${candidate.neighbourhood} too` };
+function placeFit(request: RequestFacts, candidate: CandidateFacts, options: ScoringOptions): { value: number; reason: string | null; km: number | null } {
+  if (request.placeMode === "BY_PHONE") return { value: 1, reason: "by phone: no travel needed", km: null };
+  if (request.placeMode === "ONLINE") return { value: 1, reason: "online: no travel needed", km: null };
+  const same = !!request.neighbourhood && !!candidate.neighbourhood && candidate.neighbourhood.trim().toLowerCase() === request.neighbourhood.trim().toLowerCase();
+  if (request.point && candidate.point) {
+    const km = distanceKm(request.point, candidate.point);
+    const radius = Math.max(0.5, options.radiusKm);
+    const value = km <= 1 ? 1 : clamp(1 - (km - 1) / Math.max(radius - 1, 0.5), 0, 1);
+    if (same || km < 0.3) return { value: 1, reason: `lives in ${candidate.neighbourhood} too`, km };
+    return { value, reason: km <= radius ? `lives ${round(km, 1)} km away` : null, km };
   }
-  return { value: 0, reason: null };
+  if (same) return { value: 1, reason: `lives in ${candidate.neighbourhood} too`, km: null };
+  if (!request.neighbourhood && !request.point) return { value: 0.5, reason: null, km: null };
+  return { value: 0.25, reason: null, km: null };
 }
 
-function languageFit(request: RequestFacts, candidate: CandidateFacts): { value: number; reason: string | null } {
-  if (!request.requesterLanguages.length || !candidate.languages.length) return { value: 0.5, reason: null };
+function languageFit(request: RequestFacts, candidate: CandidateFacts, options: ScoringOptions): { value: number; reason: string | null; needMet: boolean } {
+  const needed = request.languagesNeeded ?? [];
+  if (needed.length) {
+    const spoken = needed.filter((l) => candidate.languages.includes(l));
+    return spoken.length
+      ? { value: 1, reason: `speaks ${spoken.map(options.languageName).join(" and ")}, as the request asks`, needMet: true }
+      : { value: 0, reason: null, needMet: false };
+  }
+  if (!request.requesterLanguages.length || !candidate.languages.length) return { value: 0.5, reason: null, needMet: true };
   const common = candidate.languages.filter((l) => request.requesterLanguages.includes(l));
-  return common.length ? { value: 1, reason: `speaks ${common.join(", ")} with you` } : { value: 0, reason: null };
+  return common.length ? { value: 1, reason: `speaks ${common.join(", ")} with you`, needMet: true } : { value: 0, reason: null, needMet: true };
 }
 
 /** Scores one candidate for one request. Pure: same facts and options, same result. */
@@ -236,20 +332,23 @@ export function scoreCandidate(request: RequestFacts, candidate: CandidateFacts,
     if (reason && w[name] !== 0) reasons.push({ text: reason, contribution });
   };
 
-  const skill = skillFit(request, candidate);
-  add("skill", skill.value, skill.what);
+  const skill = skillFit(request, candidate, options);
+  add("skill", skill.value, skill.value >= MIN_FIT ? skill.what : null);
 
-  const requestWords = words(`${request.title} ${request.description} ${request.tags.join(" ")}`);
-  const candidateWords = words([...candidate.skills.map((s) => s.label), ...candidate.offers.flatMap((o) => [o.title, ...o.tags])].join(" "));
-  const text = wordCoverage(requestWords, candidateWords);
-  add("text", text, text > 0 ? "describes their help in the words of your request" : null);
+  const requestWords = request.words ?? words(`${request.title} ${request.description} ${request.tags.join(" ")}`);
+  const candidateWords = [
+    ...(candidate.words ?? []),
+    ...words([...candidate.skills.map((s) => s.label), ...candidate.offers.flatMap((o) => [o.title, ...o.tags])].join(" ")),
+  ];
+  const text = wordCoverage(requestWords, candidateWords, options.wordWeight);
+  add("text", text, text >= 0.2 ? "describes their help in the words of your request" : null);
 
   // Without a skill fit, the offer whose words cover the request best is the one to point at.
   let offerId = skill.offerId;
   if (!offerId && text > 0) {
     let best = 0;
     for (const o of candidate.offers) {
-      const coverage = wordCoverage(requestWords, words([o.title, ...o.tags].join(" ")));
+      const coverage = wordCoverage(requestWords, words([o.title, ...o.tags].join(" ")), options.wordWeight);
       if (coverage > best) [best, offerId] = [coverage, o.id];
     }
   }
@@ -257,10 +356,10 @@ export function scoreCandidate(request: RequestFacts, candidate: CandidateFacts,
   const availability = availabilityFit(request, candidate, offer);
   add("availability", availability.value, availability.reason);
 
-  const place = placeFit(request, candidate);
+  const place = placeFit(request, candidate, options);
   add("place", place.value, place.reason);
 
-  const language = languageFit(request, candidate);
+  const language = languageFit(request, candidate, options);
   add("language", language.value, language.reason);
 
   const net = candidate.receivedMinutes - candidate.givenMinutes;
@@ -283,22 +382,36 @@ export function scoreCandidate(request: RequestFacts, candidate: CandidateFacts,
   const total = factors.reduce((sum, f) => sum + f.contribution, 0);
   const score = positiveWeight > 0 ? round(total / positiveWeight) : 0;
   reasons.sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
+  const inPerson = request.placeMode !== "BY_PHONE" && request.placeMode !== "ONLINE";
+  const unfit: Unfit | null = !language.needMet
+    ? "LANGUAGE"
+    : inPerson && place.km !== null && place.km > options.radiusKm
+      ? "TOO_FAR"
+      : availability.known && availability.value === 0
+        ? "NOT_AVAILABLE"
+        : null;
   return {
     memberId: candidate.memberId,
     score,
     factors,
     reasons: reasons.map((r) => r.text),
     offerId,
-    relevant: skill.value > 0 || text > 0,
+    relevant: skill.value >= MIN_FIT || text >= MIN_TEXT_ALONE,
+    unfit,
+    gives: skill.value >= MIN_FIT ? skill.source : null,
   };
 }
 
-/** Ranks candidates for a request: relevant ones only, best first; ties go to the less asked, then by id. */
+/**
+ * Ranks candidates for a request: those who can do it and whom the request does not rule out
+ * (language, distance, time: filters, not penalties), best first; ties go to the less asked,
+ * then by id.
+ */
 export function rankCandidates(request: RequestFacts, candidates: CandidateFacts[], options: ScoringOptions = DEFAULT_OPTIONS): CandidateScore[] {
   const load = new Map(candidates.map((c) => [c.memberId, c.recentMatches]));
   return candidates
     .map((c) => scoreCandidate(request, c, options))
-    .filter((s) => s.relevant)
+    .filter((s) => s.relevant && !s.unfit)
     .sort((a, b) => b.score - a.score || load.get(a.memberId)! - load.get(b.memberId)! || (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0));
 }
 
