@@ -35,6 +35,10 @@ describe("badDate", () => {
   it("refuses empty strings, impossible days and the future where only the past makes sense", () => {
     expect(badDate("", { kind: "date" }, today)).toMatch(/YYYY-MM-DD/);
     expect(badDate("2026-02-30", { kind: "date" }, today)).toMatch(/calendar/);
+    expect(badDate("2026-03-10+01:00", { kind: "date" }, today)).toBeNull(); // offsets and times are the services' to judge
+    expect(badDate("2026-03-10T08:00:00Z", { kind: "date" }, today)).toBeNull();
+    expect(badDate("0001-03-10T08:00:00Z", { kind: "date" }, today)).toMatch(/before/);
+    expect(badDate("2026-03-101", { kind: "date" }, today)).toMatch(/YYYY-MM-DD/);
     expect(badDate("2026-13", { kind: "month" }, today)).toMatch(/YYYY-MM/);
     expect(badDate("2026-04-01", { kind: "date", notFuture: true }, today)).toMatch(/future/);
     expect(badDate("2026-03-16", { kind: "date", notFuture: true }, today)).toBeNull(); // a day of slack for time zones

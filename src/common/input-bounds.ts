@@ -52,10 +52,14 @@ interface DateRule {
 export const DATE_INPUTS: Record<string, DateRule> = {
   "CapacityPolicyInput.effectiveFrom": { kind: "date", yearsBack: 2 },
   "CapacityScheduleInput.effectiveFrom": { kind: "date", yearsBack: 2 },
+  "CorrectionInput.correctsDate": { kind: "date" },
   "CreatePostInput.dates": { kind: "date" },
   "UpdatePostInput.dates": { kind: "date" },
   "DatedMinutesInput.date": { kind: "date", yearsBack: 2 },
+  "Mutation.closeCapacityPeriod(startsOn)": { kind: "date" },
   "Mutation.pauseMembership(plannedReturnOn)": { kind: "date", yearsBack: 0 },
+  "PositionInput.effectiveFrom": { kind: "date" },
+  "Query.payrollExport(startsOn)": { kind: "date" },
   "Query.bankStatements(month)": { kind: "month" },
   "Query.timeAccountStatement(from)": { kind: "date" },
   "Query.timeAccountStatement(to)": { kind: "date" },
@@ -105,12 +109,14 @@ export function badDate(raw: string, rule: DateRule | "datetime", today: Date): 
     if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(raw)) return "must be a month written YYYY-MM";
     day = `${raw}-01`;
   } else {
-    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(raw);
+    // The day may carry an offset or a time (capacity's dates accept the bank's own offset): the
+    // services read those; the edge bounds the calendar day they start with.
+    const m = /^(\d{4})-(\d{2})-(\d{2})(?=$|[T+\-Z ])/.exec(raw);
     if (!m) return "must be a date written YYYY-MM-DD";
     const d = new Date(0);
     d.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3])); // Date.UTC would read year 1 as 1901
-    if (isoDay(d) !== raw) return "is not a date of the calendar";
-    day = raw;
+    day = m[0];
+    if (isoDay(d) !== day) return "is not a date of the calendar";
   }
   const latest = rule !== "datetime" && rule.notFuture ? isoDay(new Date(today.getTime() + DAY_MS)) : latestDate(today);
   let earliest = EARLIEST_DATE;

@@ -17,7 +17,7 @@ import type { AbsenceType, CapacityRequestStatus, ServiceCommitmentStatus } from
 import { badInput, errorResult, forbidden, notFound } from "../../common/errors";
 import * as v from "../../common/validation";
 import { inTransaction, requireViewer, type BankContext, type RequestContext } from "../../context/context";
-import { isInsider, isStaff, requireBankAdmin, requireInsider, requireStaff } from "../../context/access";
+import { insiderBankIds, isInsider, isStaff, requireBankAdmin, requireInsider, requireStaff } from "../../context/access";
 import { findVisibleMember } from "../member/member.service";
 import type { CapacityPolicyInput, CapacityScheduleInput, DatedMinutesInput, ServiceCommitmentInput, WorkLogInput } from "./capacity.input";
 import {
@@ -339,7 +339,8 @@ export async function logWork(ctx: RequestContext, memberId: string, input: Work
 export async function visibleLog(ctx: RequestContext, rawId: string): Promise<{ log: WorkLogRow; account: Account }> {
   const viewer = requireViewer(ctx);
   const id = v.id(rawId, "id");
-  const log = await ctx.db.workLog.findFirst({ where: { id, timebankId: { in: viewer.memberships.map((m) => m.timebankId) } } });
+  // Banks the caller is inside of (not a declined or past membership's): no existence oracle.
+  const log = await ctx.db.workLog.findFirst({ where: { id, timebankId: { in: insiderBankIds(viewer) } } });
   if (!log) throw notFound("work log");
   const account = await accountOf(ctx, log.membershipId, "self-or-staff");
   if (log.serviceCommitmentId) {

@@ -3,6 +3,7 @@
 // the clinic's bikes). The transfer is an ordinary EXCHANGE of the bank's ledger between the
 // institution's account and the member's, so statements, verification and the caps that
 // sendHoursToOtherBank checks all see it.
+import { requirePostOfBank } from "../post/post.references";
 import { forbidden, notFound, type ErrorResult } from "../../common/errors";
 import * as v from "../../common/validation";
 import { requireViewer, type RequestContext } from "../../context/context";
@@ -46,6 +47,7 @@ export async function recordInstitutionExchange(ctx: RequestContext, input: Reco
   const institution: OwnedAccount | null = await bank.db.account.findFirst({ where: { timebankId: bank.bank.id, id: im.accountId }, include: OWNER });
   if (!institution) throw notFound(`institution in ${bank.bank.slug}`);
   const member = await memberAccount(bank, input.memberId, "memberId");
+  await requirePostOfBank(bank, relatedPostId);
   const earns = direction === InstitutionExchangeDirection.INSTITUTION_GAVE;
   const [debit, credit] = earns ? [member, institution] : [institution, member];
   // A delegate does not move minutes between their institution and themselves.

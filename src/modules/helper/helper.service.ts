@@ -7,8 +7,8 @@ import type { Membership } from "../../generated/prisma/client";
 import type { EngagementPeriod } from "../../generated/prisma/enums";
 import { badInput, ErrorResult, forbidden, notFound } from "../../common/errors";
 import * as v from "../../common/validation";
-import { inTransaction, type BankContext, type RequestContext, type Viewer } from "../../context/context";
-import { isStaff, requireInsider } from "../../context/access";
+import { inTransaction, requireViewer, type BankContext, type RequestContext, type Viewer } from "../../context/context";
+import { insiderBankIds, isStaff, requireInsider } from "../../context/access";
 import { findVisibleMember } from "../member/member.service";
 import { memberForSelfOrStaff, memberForStaff } from "../onboarding/onboarding.service";
 import { atEngagementLimit, validateEngagement } from "./engagement.rules";
@@ -63,8 +63,10 @@ export async function authoriseHelper(ctx: RequestContext, memberId: string, hel
 
 /** The member (or a coordinator) ends an authorisation; it cannot be revived, only given again. */
 export async function revokeHelper(ctx: RequestContext, authorisationId: string) {
+  requireViewer(ctx);
   const id = v.id(authorisationId, "authorisationId");
-  const row = await ctx.db.helperAuthorisation.findFirst({ where: { id } });
+  // Only the banks the caller is inside of: another bank's id answers as a random one does (no existence oracle).
+  const row = await ctx.db.helperAuthorisation.findFirst({ where: { id, timebankId: { in: insiderBankIds(ctx.viewer) } } });
   if (!row) throw notFound("helper authorisation");
   const { bank } = await memberForSelfOrStaff(ctx, row.memberId);
   await bank.db.helperAuthorisation.updateMany({ where: { ...inBank(bank), id: row.id, revokedAt: null }, data: { revokedAt: bank.clock.now(), revokedById: ctx.viewer!.personId } });
@@ -179,8 +181,10 @@ export async function pairMentor(ctx: RequestContext, newcomerId: string, mentor
 }
 
 export async function endMentorPairing(ctx: RequestContext, pairingId: string) {
+  requireViewer(ctx);
   const id = v.id(pairingId, "pairingId");
-  const row = await ctx.db.mentorPairing.findFirst({ where: { id } });
+  // Only the banks the caller is inside of: another bank's id answers as a random one does (no existence oracle).
+  const row = await ctx.db.mentorPairing.findFirst({ where: { id, timebankId: { in: insiderBankIds(ctx.viewer) } } });
   if (!row) throw notFound("mentor pairing");
   const { bank } = await memberForStaff(ctx, row.newcomerId);
   await bank.db.mentorPairing.updateMany({ where: { ...inBank(bank), id: row.id, endedAt: null }, data: { endedAt: bank.clock.now() } });

@@ -13,6 +13,7 @@ import { bankContext, requireViewer, type BankContext, type RequestContext } fro
 import { insiderBankIds, isInsider, isStaff, membershipIn, requireInsider, requireStaff } from "../../context/access";
 import type { Db } from "../../db/database";
 import * as timebanks from "../timebank/timebank.service";
+import { requirePostOfBank } from "../post/post.references";
 import {
   decideTransfer,
   ledgerTransaction,
@@ -277,6 +278,7 @@ export async function recordExchange(ctx: RequestContext, input: RecordExchangeI
   const party = giver.membership?.personId === viewer.personId || receiver.membership?.personId === viewer.personId;
   const staff = isStaff(me);
   if (!party && !staff) throw forbidden("you can record only exchanges you took part in; a coordinator records the others");
+  await requirePostOfBank(bank, relatedPostId);
   const status = party ? "PENDING" : "POSTED";
   return single(
     await createTransfers(
@@ -312,6 +314,7 @@ export async function recordGroupExchange(ctx: RequestContext, input: RecordGrou
     receiverMemberId: optionalId(l.receiverMemberId, `legs[${i}].receiverMemberId`),
     minutes: rules.minutes(l.minutes, `legs[${i}].minutes`),
   }));
+  await requirePostOfBank(bank, relatedPostId);
   const pot = legs.some((l) => l.receiverMemberId === null) ? await potAccount(bank) : null;
   const plans: PlannedTransfer[] = [];
   for (const [i, l] of legs.entries()) {

@@ -6,8 +6,8 @@ import type { Membership, Prisma } from "../../generated/prisma/client";
 import type { PartnerKind } from "../../generated/prisma/enums";
 import { badInput, forbidden, notFound } from "../../common/errors";
 import * as v from "../../common/validation";
-import { inTransaction, type BankContext, type RequestContext } from "../../context/context";
-import { isInsider, isStaff, requireBankAdmin, requireInsider, requireStaff } from "../../context/access";
+import { inTransaction, requireViewer, type BankContext, type RequestContext } from "../../context/context";
+import { insiderBankIds, isInsider, isStaff, requireBankAdmin, requireInsider, requireStaff } from "../../context/access";
 import { findVisibleMember } from "../member/member.service";
 import { factsOf, requirementsOf } from "./onboarding.approval";
 import { validateLanguages, validatePhone } from "../member/member.rules";
@@ -118,8 +118,10 @@ export async function scheduleInterview(ctx: RequestContext, memberId: string, a
 }
 
 async function interviewForStaff(ctx: RequestContext, rawId: string) {
+  requireViewer(ctx);
   const id = v.id(rawId, "interviewId");
-  const row = await ctx.db.interview.findFirst({ where: { id } });
+  // Only the banks the caller is inside of: another bank's id answers as a random one does (no existence oracle).
+  const row = await ctx.db.interview.findFirst({ where: { id, timebankId: { in: insiderBankIds(ctx.viewer) } } });
   if (!row) throw notFound("interview");
   const { bank } = await memberForStaff(ctx, row.membershipId);
   return { row, bank };
@@ -151,8 +153,10 @@ export async function addReference(ctx: RequestContext, memberId: string, input:
 
 /** Coordinators record that they checked a reference; who and when are kept. */
 export async function checkReference(ctx: RequestContext, referenceId: string) {
+  requireViewer(ctx);
   const id = v.id(referenceId, "referenceId");
-  const row = await ctx.db.reference.findFirst({ where: { id } });
+  // Only the banks the caller is inside of: another bank's id answers as a random one does (no existence oracle).
+  const row = await ctx.db.reference.findFirst({ where: { id, timebankId: { in: insiderBankIds(ctx.viewer) } } });
   if (!row) throw notFound("reference");
   const { bank } = await memberForStaff(ctx, row.membershipId);
   if (row.checkedAt) return row;
