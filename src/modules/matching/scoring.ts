@@ -10,7 +10,7 @@
 // for home visits) are NOT applied here: the service applies them before anything is scored.
 
 import { distanceKm } from "./gazetteer";
-import { contentWords, wordFit } from "./text";
+import { contentWords, tokens, wordFit } from "./text";
 
 export const FACTOR_NAMES = ["skill", "text", "availability", "place", "language", "reciprocity", "inclusion", "recentLoad"] as const;
 export type FactorName = (typeof FACTOR_NAMES)[number];
@@ -241,8 +241,14 @@ export function conceptFit(asked: ActivityStrengths | undefined, offered: Activi
 
 function skillFit(request: RequestFacts, candidate: CandidateFacts, options: ScoringOptions): SkillFit {
   const requestTags = request.tags.map((t) => t.toLowerCase());
-  const requestText = `${request.title} ${request.description}`.toLowerCase();
-  const labelFits = (label: string) => requestTags.includes(label) || (label.length >= 4 && requestText.includes(label));
+  const requestText = ` ${tokens(`${request.title} ${request.description}`).join(" ")} `;
+  // A label counts when the request uses it as a tag, or as whole words: a phrase, or one word of
+  // five letters or more ("have" is a garden in Danish and a verb in English).
+  const labelFits = (label: string) => {
+    if (requestTags.includes(label)) return true;
+    const words = tokens(label);
+    return (words.length > 1 || (words[0]?.length ?? 0) >= 5) && requestText.includes(` ${words.join(" ")} `);
+  };
   const labelled = (categoryId: string | null, labels: string[]) => {
     const category = !!request.categoryId && categoryId === request.categoryId;
     const label = labels.some(labelFits);

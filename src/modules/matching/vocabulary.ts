@@ -32,6 +32,12 @@ interface Term {
   specificity: number;
 }
 
+/**
+ * Written words that look like a vocabulary word but mean something else ("pensioneret" is
+ * retired, not pension help; Danish "køkken" is a kitchen, Norwegian "kokk" a cook).
+ */
+const FALSE_FRIENDS = new Set<string>((((activitiesFile as { falseFriends?: unknown }).falseFriends ?? []) as string[]).map((w) => termWords(w)[0]).filter(Boolean));
+
 /** Up to this many words may come between two words of a phrase ("lære lidt arabisk"). */
 const PHRASE_GAP = 2;
 
@@ -83,6 +89,7 @@ export class TermIndex {
 
   /** Vocabulary words a written word could stand for, with how well (wordFit). */
   private candidates(written: string): Map<string, number> {
+    if (FALSE_FRIENDS.has(written)) return new Map();
     const found = new Set<string>();
     const add = (w: string | undefined) => w && found.add(w);
     add(this.exact.get(written));
