@@ -19,6 +19,7 @@ import { setExchangeHistorySource } from "./modules/matching/exchange-history";
 import { ledgerExchangeHistory } from "./modules/ledger/ledger.history";
 import { PostingBatcher } from "./modules/ledger/ledger.batch";
 import { Coalescer } from "./context/coalesce";
+import { createLoaders } from "./modules/loaders";
 import { TokenVerifier } from "./modules/auth/token";
 
 // Matching ranks people by what they gave and received: the ledger is its source.
@@ -66,11 +67,12 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       log,
       authSecret,
       tokens: new TokenVerifier(authSecret),
-      rateLimiter: opts.rateLimiter ?? createRateLimiter(config.redisUrl, clock, log),
+      rateLimiter: opts.rateLimiter ?? createRateLimiter(config.redisUrl, log),
       events,
       readCache: new ReadCache(config.readCacheTtlMs),
       postings: new PostingBatcher(database.prisma, config.ledgerBatch),
       coalesce: new Coalescer(database.prisma),
+      createLoaders,
     };
     let seeded = false;
     if (config.seedDemoData && (await database.prisma.timebank.count()) === 0) {

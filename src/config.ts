@@ -45,6 +45,10 @@ export interface Config {
   statsMaxStalenessMs: number;
   /** Run HTTP operations with graphql-jit (compiled once per document) instead of graphql-js; see src/jit-executor.ts. */
   graphqlJit: boolean;
+  /** How long a stop (SIGTERM/SIGINT) may take before the process exits anyway. */
+  shutdownGraceMs: number;
+  /** End the process when its event loop has not turned for this long (0: no watchdog); see src/watchdog.ts. */
+  watchdogStallMs: number;
   /** Group commit of postings (modules/ledger/ledger.batch.ts): most postings per call (1: off) and calls in flight. */
   ledgerBatch: { maxBatch: number; concurrency: number };
 }
@@ -53,6 +57,12 @@ export interface Config {
 export interface QueryLimits {
   maxDepth: number;
   maxAliases: number;
+  /** Fragment spreads, counted where each fragment is expanded. */
+  maxSpreads: number;
+  /** Field selections, counted where each fragment is expanded. */
+  maxSelections: number;
+  /** Directives, counted where each fragment is expanded. */
+  maxDirectives: number;
   maxTokens: number;
   /** Estimated fields resolved, with list sizes multiplied in. */
   maxCost: number;
@@ -137,6 +147,9 @@ export function loadConfig(env: Env = process.env): Config {
     limits: {
       maxDepth: int(env, "MAX_QUERY_DEPTH", 12, 2, 100),
       maxAliases: int(env, "MAX_QUERY_ALIASES", 30, 1, 1000),
+      maxSpreads: int(env, "MAX_QUERY_SPREADS", 300, 1, 100_000),
+      maxSelections: int(env, "MAX_QUERY_SELECTIONS", 2000, 10, 1_000_000),
+      maxDirectives: int(env, "MAX_QUERY_DIRECTIVES", 50, 1, 10_000),
       maxTokens: int(env, "MAX_QUERY_TOKENS", 5000, 100, 100_000),
       maxCost: int(env, "MAX_QUERY_COST", 20_000, 10, 10_000_000),
       bodyLimitBytes: int(env, "MAX_BODY_BYTES", 100 * 1024, 1024, 50 * 1024 * 1024),
@@ -146,6 +159,8 @@ export function loadConfig(env: Env = process.env): Config {
       loginPerMinute: int(env, "RATE_LIMIT_LOGIN_PER_MINUTE", 10, 1, 100_000),
       mutationsPerMinute: int(env, "RATE_LIMIT_MUTATIONS_PER_MINUTE", 120, 1, 1_000_000),
     },
+    shutdownGraceMs: int(env, "SHUTDOWN_GRACE_MS", 10_000, 100, 600_000),
+    watchdogStallMs: int(env, "WATCHDOG_STALL_MS", 10_000, 0, 600_000),
     statsMaxStalenessMs: int(env, "STATS_MAX_STALENESS_MS", 30_000, 0, 24 * 3600 * 1000),
   };
 }

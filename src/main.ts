@@ -7,6 +7,7 @@ import { DatabaseLockedError } from "./db/database";
 import { MigrationError } from "./db/migrations";
 import { getSchema } from "./schema";
 import { startServer } from "./server";
+import { startWatchdog } from "./watchdog";
 import { DEMO_PASSWORD, DEMO_LOGINS } from "./seed/demo";
 
 async function main() {
@@ -20,6 +21,9 @@ async function main() {
   if (config.databaseUrl && config.wasmBaselineOnly) v8.setFlagsFromString("--liftoff-only");
   const app = await createApp(config);
   const server = await startServer(app, await getSchema());
+  // From here on no request may hold the event loop longer than WATCHDOG_STALL_MS (start-up,
+  // migrations and seeding above may).
+  startWatchdog(config.watchdogStallMs);
   const lines = [
     `Timebank federation server listening on ${server.url}`,
     `database: ${app.database.description}`,
@@ -37,7 +41,9 @@ async function main() {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, "shutting down");
-    const force = setTimeout(() => process.exit(1), 10_000);
+    // A stop that cannot finish in time (a request that keeps the drain waiting) ends anyway; a
+    // request holding the event loop is ended by the watchdog.
+    const force = setTimeout(() => process.exit(1), config.shutdownGraceMs);
     force.unref();
     await server.close();
     await app.database.close();

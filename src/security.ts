@@ -4,9 +4,10 @@ import { randomUUID } from "node:crypto";
 import type { ApolloServerPlugin } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
 import type { RequestHandler } from "express";
-import { GraphQLError, Kind, type FragmentDefinitionNode, type GraphQLFormattedError } from "graphql";
+import { GraphQLError, Kind, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import { appError, PUBLIC_ERROR_CODES, rateLimited } from "./common/errors";
-import { measureOperation } from "./common/query-limits";
+import { checkDocument, type OperationLimits } from "./common/query-limits";
+import { checkInputs } from "./common/input-bounds";
 import type { App, RequestContext } from "./context/context";
 
 /** True for errors the client may see as they are (a known code, raised on purpose). */
@@ -18,23 +19,64 @@ export function isPublicError(error: unknown): boolean {
 
 const LOGIN_FIELDS = new Set(["logIn", "signUp"]);
 
+/** Stand-ins for documents refused by the operation limits, with their refusal (see limitsPlugin). */
+const refusedDocuments = new WeakMap<DocumentNode, GraphQLError>();
+
+/** The request's operation limits, refused as QUERY_TOO_COMPLEX (the limits are not told to clients). */
+export function operationLimitError(schema: GraphQLSchema, document: DocumentNode, limits: OperationLimits, variables: Record<string, unknown>): GraphQLError | null {
+  const exceeded = checkDocument(schema, document, limits, variables);
+  return exceeded ? appError("QUERY_TOO_COMPLEX", exceeded.message) : null;
+}
+
 /**
- * Refuses operations that nest too deeply, use too many aliases or would resolve too much, and
- * spends the rate-limit budgets of mutations. The limits themselves are not told to clients.
+ * Text and dates of the request's inputs (src/common/input-bounds.ts), as BAD_USER_INPUT with
+ * status 400 (what Apollo answers for variables that do not fit their types).
+ */
+export function inputError(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>, today: Date): GraphQLError | null {
+  const err = checkInputs(schema, document, variables, today);
+  return err ? new GraphQLError(err.message, { extensions: { ...err.extensions, http: { status: 400 } } }) : null;
+}
+
+/**
+ * Refuses operations that nest too deeply, use too many aliases, spreads, selections or
+ * directives, or would resolve too much, and spends the rate-limit budgets of mutations.
+ *
+ * The limits are checked as soon as the document is parsed, before validation: validating a
+ * hostile document (fragments spread within fragments, thousands of fields under one name)
+ * costs tens of milliseconds, measuring it well under one (src/common/query-limits.ts).
+ * Apollo 5 offers no hook between parsing and validation that may refuse a request (an error
+ * thrown in validationDidStart becomes a 500), so a refused document is swapped there for an
+ * empty stand-in that validates in microseconds, and the refusal is raised in didResolveOperation,
+ * the first hook whose errors Apollo answers as they are (400 QUERY_TOO_COMPLEX, logged by
+ * requestLogPlugin). Apollo's document cache then keeps the stand-in under the hostile query's
+ * hash, so the same query is refused again without being parsed. Documents that passed stay in
+ * that cache and skip validationDidStart: they are measured again in didResolveOperation with
+ * this request's variables (`first: $n`).
  */
 export function limitsPlugin(app: App): ApolloServerPlugin<RequestContext> {
   const { limits, rateLimits } = app.config;
   return {
     async requestDidStart() {
+      let checked = false;
       return {
+        async validationDidStart(requestContext) {
+          checked = true;
+          const refusal = operationLimitError(requestContext.schema, requestContext.document, limits, requestContext.request.variables ?? {});
+          if (!refusal) return;
+          const standIn: DocumentNode = { kind: Kind.DOCUMENT, definitions: [] };
+          refusedDocuments.set(standIn, refusal);
+          (requestContext as { document: DocumentNode }).document = standIn;
+        },
         async didResolveOperation({ document, operation, request, contextValue, schema }) {
+          const refused = refusedDocuments.get(document);
+          if (refused) throw refused;
           if (!operation) return; // Apollo has already refused a document without a usable operation
-          const fragments: Record<string, FragmentDefinitionNode> = {};
-          for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
-          const m = measureOperation(schema, operation, fragments, request.variables ?? {});
-          if (m.depth > limits.maxDepth) throw appError("QUERY_TOO_COMPLEX", "the query nests too deeply: ask for less at once");
-          if (m.aliases > limits.maxAliases) throw appError("QUERY_TOO_COMPLEX", "the query uses too many aliases");
-          if (m.cost > limits.maxCost) throw appError("QUERY_TOO_COMPLEX", "the query asks for too much at once: use smaller pages");
+          if (!checked) {
+            const refusal = operationLimitError(schema, document, limits, request.variables ?? {});
+            if (refusal) throw refusal;
+          }
+          const badInput = inputError(schema, document, request.variables ?? {}, app.clock.now());
+          if (badInput) throw badInput;
           if (operation.operation !== "mutation") return;
 
           const topFields = operation.selectionSet.selections.filter((s) => s.kind === Kind.FIELD);

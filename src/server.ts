@@ -9,7 +9,7 @@ import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { unwrapResolverError } from "@apollo/server/errors";
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
+import { GraphQLError, parse, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import { WebSocketServer } from "ws";
 import { useServer } from "graphql-ws/use/ws";
 import { PUBLIC_ERROR_CODES } from "./common/errors";
@@ -18,7 +18,7 @@ import { runRequestScope } from "./db/bank-scope";
 import { isReadOnlyRequest } from "./context/read-cache";
 import { pendingMigrations } from "./db/migrations";
 import { mountStatistics } from "./modules/stats/stats.http";
-import { jsonStatusPlugin, limitsPlugin, requestLogPlugin, secureHeaders } from "./security";
+import { inputError, jsonStatusPlugin, limitsPlugin, operationLimitError, requestLogPlugin, secureHeaders } from "./security";
 import { graphqlHttpHandler } from "./graphql-http";
 import { jitGateway } from "./jit-executor";
 
@@ -92,7 +92,8 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
     else expressApp(req, res);
   });
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql" });
+  // A message is at most as large as an HTTP body may be (ws would take 100 MiB by default).
+  const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: app.config.limits.bodyLimitBytes });
   const wsCleanup = useServer<Record<string, unknown>, { ctx?: RequestContext }>(
     {
       schema,
@@ -109,6 +110,25 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
         }
       },
       context: (wsCtx) => wsCtx.extra.ctx!,
+      // The same order as over HTTP: parse within the token limit, the operation limits, then
+      // validation (graphql-ws would otherwise parse without a limit and validate first).
+      onSubscribe: (_ctx, _id, payload) => {
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, { maxTokens: app.config.limits.maxTokens });
+        } catch (err) {
+          const message = err instanceof GraphQLError ? err.message : "the query could not be parsed";
+          return [new GraphQLError(message, { extensions: { code: "GRAPHQL_PARSE_FAILED" } })];
+        }
+        const variableValues = payload.variables ?? {};
+        const refusal = operationLimitError(schema, document, app.config.limits, variableValues);
+        if (refusal) return [refusal];
+        const errors = validate(schema, document);
+        if (errors.length) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: "GRAPHQL_VALIDATION_FAILED" } }));
+        const badInput = inputError(schema, document, variableValues, app.clock.now());
+        if (badInput) return [badInput];
+        return { schema, document, variableValues, operationName: payload.operationName ?? undefined };
+      },
       // A mutation over the socket changes what cached reads would answer: see read-cache.ts.
       onComplete: (_ctx, _id, payload) => {
         if (!isReadOnlyRequest(payload)) app.readCache.invalidate();
@@ -138,7 +158,9 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
       requestLogPlugin,
       limitsPlugin(app),
       jsonStatusPlugin,
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Half the stop's grace period for requests in flight, so the rest of the stop (outbox
+      // flush, database) still fits before main.ts exits anyway.
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: Math.floor(app.config.shutdownGraceMs / 2) }),
       readCacheInvalidation(app),
       // We send no cache hints; Apollo's default cache-control plugin would still wrap every
       // field's resolver (willResolveField), which costs more than many of our resolvers.

@@ -1,4 +1,4 @@
-// One way to report failures (ARCHITECTURE.md "Errors"):
+// One way to report failures (docs/architecture.md "Errors"):
 // - expected business outcomes are typed results implementing ErrorResult (see ErrorResult below);
 // - authentication, authorization, bad input and unknown ids are GraphQLErrors with a code;
 // - anything else is masked by formatError in server.ts with an error id.

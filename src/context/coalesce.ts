@@ -14,7 +14,7 @@ import DataLoader from "dataloader";
 import type { Db } from "../db/database";
 import { Prisma, type Account, type Timebank } from "../generated/prisma/client";
 import type { MembershipStatus } from "../generated/prisma/enums";
-import { byKey } from "./loaders";
+import { byKey } from "../common/keyed";
 import { currentBankScope, selfScoped, withScopeSetting } from "../db/bank-scope";
 
 const SCOPE_SEPARATOR = "\u0001";

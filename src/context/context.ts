@@ -13,7 +13,7 @@ import type { Timebank } from "../generated/prisma/client";
 import type { MembershipRole, MembershipStatus } from "../generated/prisma/enums";
 import type { TokenVerifier } from "../modules/auth/token";
 import type { EventsRuntime } from "../modules/events/events.runtime";
-import { createLoaders, type Loaders } from "./loaders";
+import type { LoaderFactory, Loaders } from "../modules/loaders";
 import type { ReadCache } from "./read-cache";
 import type { PostingBatcher } from "../modules/ledger/ledger.batch";
 import { viewerRows, type Coalescer, type ViewerRow } from "./coalesce";
@@ -36,6 +36,8 @@ export interface App {
   postings: PostingBatcher;
   /** Fresh reads (viewers, banks, accounts) shared by requests arriving together; see coalesce.ts. */
   coalesce: Coalescer;
+  /** Makes a request's (or a transaction's) DataLoaders: src/modules/loaders.ts, handed in by app.ts. */
+  createLoaders: LoaderFactory;
 }
 
 export interface ViewerMembership {
@@ -167,7 +169,7 @@ export function makeContext(app: App, viewer: Viewer | null, requestId: string, 
     app,
     db,
     viewer,
-    loaders: createLoaders(db, readCache, app.coalesce),
+    loaders: app.createLoaders(db, readCache, app.coalesce),
     readCache,
     log: app.log.child({ reqId: requestId }),
     requestId,
@@ -189,7 +191,7 @@ export async function inTransaction<C extends RequestContext, T>(ctx: C, fn: (tx
   const result = await (ctx.db as Db).$transaction(async (tx) => {
     const txDb = tx as unknown as Db;
     if (bank && ctx.app.database.rowSecurity) await scopeTransactionToBanks(txDb, [bank.id]);
-    return fn(Object.freeze({ ...ctx, db: txDb, loaders: createLoaders(txDb, null), readCache: null as ReadCache | null, afterCommit: (hook: () => void) => void committed.push(hook) }));
+    return fn(Object.freeze({ ...ctx, db: txDb, loaders: ctx.app.createLoaders(txDb, null), readCache: null as ReadCache | null, afterCommit: (hook: () => void) => void committed.push(hook) }));
   });
   // Whatever the transaction changed (a membership, a bank, a category) is read fresh from now on.
   ctx.app.readCache.invalidate();

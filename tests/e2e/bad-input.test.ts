@@ -8,6 +8,7 @@ import { createBank, join, PASSWORD, platformAdmin, signUp, type Actor } from ".
 let t: TestServer;
 let coordinator: Actor;
 let member: Actor;
+let memberId: string;
 
 /** A fingerprint of everything the foundation stores, to prove a rejected call changed nothing. */
 async function snapshot() {
@@ -29,7 +30,7 @@ beforeAll(async () => {
   coordinator = await signUp(t, "Coordinator");
   await createBank(t, admin, "aarhus", coordinator);
   member = await signUp(t, "Member", "member@example.org");
-  await join(member, coordinator, "aarhus");
+  memberId = await join(member, coordinator, "aarhus");
   for (let i = 0; i < 3; i++) await join(await signUp(t, `Filler ${i}`), coordinator, "aarhus");
 });
 afterAll(() => t.close());
@@ -178,3 +179,54 @@ describe("bad input", () => {
     expect(await res.json()).toEqual({ errors: [{ message: "malformed JSON in request body", extensions: { code: "BAD_REQUEST" } }] });
   });
 });
+
+// Issue 18, items 7 and 8: text and dates are checked at the edge (src/common/input-bounds.ts) for
+// every argument, before any resolver runs. The server's clock is the system's here: the dates
+// below are out of bounds whatever today is (years 0001 and 9999), or relative to no day at all.
+describe("text and dates at the edge", () => {
+  const CREATE_POST = `mutation($input: CreatePostInput!) { createPost(timebank: "aarhus", input: $input) { id } }`;
+
+  it.each([
+    ["a NUL in a tag", ["fine", "bad\u0000tag"]],
+    ["a lone surrogate in a tag", ["bad\ud800"]],
+    ["an ESC in a tag", ["\u001b[31mred"]],
+  ])("%s → BAD_USER_INPUT naming the tag, and no post", async (_what, tags) => {
+    const before = await t.db.prisma.post.count();
+    const res = await member.client.request(CREATE_POST, { input: { kind: "OFFER", title: "Gardening", tags } });
+    expect(res.errors?.map((e) => e.extensions?.code)).toEqual(["BAD_USER_INPUT"]);
+    expect(String(res.errors?.[0].extensions?.field)).toMatch(/^\$input\.tags\[\d\]$/);
+    expect(await t.db.prisma.post.count()).toBe(before);
+  });
+
+  it("a NUL in a literal string of the document → BAD_USER_INPUT, not a database error", async () => {
+    const res = await t.client.request(`mutation { logIn(input: { email: "a\\u0000@example.org", password: "x" }) { __typename } }`);
+    expect(res.errors?.map((e) => e.extensions?.code)).toEqual(["BAD_USER_INPUT"]);
+    const viaVariable = await t.client.request(LOG_IN, { input: { email: "member\u0000@example.org", password: PASSWORD } });
+    expect(viaVariable.errors?.map((e) => e.extensions?.code)).toEqual(["BAD_USER_INPUT"]);
+  });
+
+  it("keeps tabs and newlines in long text", async () => {
+    const res = await member.client.request(CREATE_POST, { input: { kind: "OFFER", title: "Soup", description: "Line one\n\tLine two", tags: ["soup"] } });
+    expect(res.errors).toBeUndefined();
+  });
+
+  it.each([
+    ["a safeguarding check in year 0001", `mutation($m: ID!) { recordSafeguardingCheck(memberId: $m, input: { checkType: "police", checkedOn: "0001-01-01" }) { id } }`],
+    ["an interview in year 0001", `mutation($m: ID!) { scheduleInterview(memberId: $m, scheduledAt: "0001-01-01T10:00:00Z") { id } }`],
+    ["an activity in year 9999", `mutation { createActivity(timebank: "aarhus", input: { kind: SHARED_MEAL, title: "Party", durationMinutes: 60, places: 5, startsAt: "9999-01-01T10:00:00Z" }) { id } }`],
+    ["an empty planned return day", `mutation($m: ID!) { pauseMembership(memberId: $m, plannedReturnOn: "") { __typename } }`],
+    ["a planned return on 30 February", `mutation($m: ID!) { pauseMembership(memberId: $m, plannedReturnOn: "2030-02-30") { __typename } }`],
+    ["a work log in 1900", `mutation($m: ID!) { logWork(member: $m, input: { date: "1900-01-02", minutes: 60 }) { id } }`],
+  ])("%s → BAD_USER_INPUT", async (_what, query) => {
+    const before = await snapshot();
+    const res = await coordinator.client.request(query, { m: memberId });
+    expect(res.errors?.map((e) => e.extensions?.code)).toEqual(["BAD_USER_INPUT"]);
+    expect(await snapshot()).toBe(before);
+  });
+
+  it("a balance ceiling of 0 → BAD_USER_INPUT", async () => {
+    const res = await coordinator.client.request(`mutation { updateTimebankSettings(timebank: "aarhus", input: { balanceCeilingMinutes: 0 }) { id } }`);
+    expect(res.errors?.map((e) => [e.extensions?.code, e.extensions?.field])).toEqual([["BAD_USER_INPUT", "balanceCeilingMinutes"]]);
+  });
+});
+

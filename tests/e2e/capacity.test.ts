@@ -48,14 +48,14 @@ beforeAll(async () => {
 
   // The organisation default: 80% position, Monday to Thursday 7.5 h, Friday 0.
   const schedule = await maja.client.ok(
-    `mutation { setCapacitySchedule(timebank: "oslo", input: { effectiveFrom: "2026-01-01", mondayMinutes: 450, tuesdayMinutes: 450, wednesdayMinutes: 450, thursdayMinutes: 450 }) {
-      isOrganisationDefault weeklyMinutes fridayMinutes member { id } } }`,
+    `mutation { setCapacitySchedule(timebank: "oslo", input: { effectiveFrom: "2026-01-01", mondayMinutes: 450, tuesdayMinutes: 450, wednesdayMinutes: 450, thursdayMinutes: 450 }) { ... on CapacitySchedule {
+      isOrganisationDefault weeklyMinutes fridayMinutes member { id } } } }`,
   );
   expect(schedule.setCapacitySchedule).toEqual({ isOrganisationDefault: true, weeklyMinutes: 30 * H, fridayMinutes: 0, member: null });
 });
 afterAll(() => t.close());
 
-const LOG = `id date minutes start end breakMinutes member { id }`;
+const LOG = `id date minutes start end breakMinutes confirmed member { id }`;
 const ACCOUNT = `balanceMinutes depositedMinutes withdrawnMinutes pendingTimeOffMinutes meterOn negativeBalanceLimitMinutes`;
 const DECISION = `__typename ... on TimeOffRequest { id status minutes } ... on ErrorResult { code message }
   ... on InsufficientTimeBalance { balanceMinutes requestedMinutes negativeBalanceLimitMinutes } ... on RequestAlreadyDecided { currentStatus }`;
@@ -152,8 +152,8 @@ describe("capacity changes and edits", () => {
 
     // From Wednesday Kari works 6 h a day, Monday to Friday.
     const override = await maja.client.ok(
-      `mutation($m: ID!) { setCapacitySchedule(timebank: "oslo", input: { member: $m, effectiveFrom: "2026-11-18", mondayMinutes: 360, tuesdayMinutes: 360, wednesdayMinutes: 360, thursdayMinutes: 360, fridayMinutes: 360 }) {
-        isOrganisationDefault weeklyMinutes member { id } } }`,
+      `mutation($m: ID!) { setCapacitySchedule(timebank: "oslo", input: { member: $m, effectiveFrom: "2026-11-18", mondayMinutes: 360, tuesdayMinutes: 360, wednesdayMinutes: 360, thursdayMinutes: 360, fridayMinutes: 360 }) { ... on CapacitySchedule {
+        isOrganisationDefault weeklyMinutes member { id } } } }`,
       { m: kariId },
     );
     expect(override.setCapacitySchedule).toEqual({ isOrganisationDefault: false, weeklyMinutes: 30 * H, member: { id: kariId } });
@@ -170,7 +170,7 @@ describe("capacity changes and edits", () => {
     expect(s.closingBalanceMinutes).toBe(150);
 
     // A later change of the organisation default does not beat Kari's override, and does not reach back.
-    await maja.client.ok(`mutation { setCapacitySchedule(timebank: "oslo", input: { effectiveFrom: "2026-12-01", mondayMinutes: 480 }) { id } }`);
+    await maja.client.ok(`mutation { setCapacitySchedule(timebank: "oslo", input: { effectiveFrom: "2026-12-01", mondayMinutes: 480, tuesdayMinutes: 450, wednesdayMinutes: 450, thursdayMinutes: 450 }) { __typename } }`);
     expect((await statementOf(kari, kariId, "2026-11-17", "2026-11-20")).days).toEqual(s.days);
     const ingridBefore = await statementOf(maja, ingridId, "2026-11-16", "2026-11-24");
     expect(ingridBefore.closingBalanceMinutes).toBe(0);
@@ -183,10 +183,10 @@ describe("capacity changes and edits", () => {
   it("editing or deleting a log recomputes the balance instead of adding to it", async () => {
     const log = await logOk(kari, kariId, { date: "2026-11-21", minutes: 90 }); // Saturday: all extra
     expect((await account(kari, kariId)).balanceMinutes).toBe(150 + 90);
-    const edited = await kari.client.ok(`mutation($id: ID!) { updateWorkLog(id: $id, input: { date: "2026-11-21", start: "10:00", end: "11:00" }) { minutes start } }`, { id: log.id });
+    const edited = await kari.client.ok(`mutation($id: ID!) { updateWorkLog(id: $id, input: { date: "2026-11-21", start: "10:00", end: "11:00" }) { ... on WorkLog { minutes start } } }`, { id: log.id });
     expect(edited.updateWorkLog).toEqual({ minutes: 60, start: "10:00" });
     expect((await account(kari, kariId)).balanceMinutes).toBe(150 + 60);
-    await maja.client.ok(`mutation($id: ID!) { deleteWorkLog(id: $id) }`, { id: log.id });
+    expect((await maja.client.ok(`mutation($id: ID!) { deleteWorkLog(id: $id) { ... on DeletedWorkLog { id } } }`, { id: log.id })).deleteWorkLog).toEqual({ id: log.id });
     expect((await account(kari, kariId)).balanceMinutes).toBe(150);
   });
 });
@@ -221,14 +221,14 @@ describe("bad input gets a code and changes nothing", () => {
   it("a bad edit leaves the log as it was", async () => {
     const [log] = (await ingrid.client.ok(`query($m: ID!) { workLogs(member: $m, from: "2026-11-16", to: "2026-11-16") { id } }`, { m: ingridId })).workLogs;
     const before = await t.db.prisma.workLog.findFirstOrThrow({ where: { id: log.id } });
-    const code = await ingrid.client.errorCode(`mutation($id: ID!) { updateWorkLog(id: $id, input: { date: "2026-11-16", start: "12:00", end: "09:00" }) { id } }`, { id: log.id });
+    const code = await ingrid.client.errorCode(`mutation($id: ID!) { updateWorkLog(id: $id, input: { date: "2026-11-16", start: "12:00", end: "09:00" }) { __typename } }`, { id: log.id });
     expect(code).toBe("BAD_USER_INPUT");
     expect(await t.db.prisma.workLog.findFirstOrThrow({ where: { id: log.id } })).toEqual(before);
   });
 
   it("other bad input: schedules, requests and statements", async () => {
-    expect(await maja.client.errorCode(`mutation { setCapacitySchedule(timebank: "oslo", input: { effectiveFrom: "2026-11-30", mondayMinutes: -1 }) { id } }`)).toBe("BAD_USER_INPUT");
-    expect(await maja.client.errorCode(`mutation { setCapacitySchedule(timebank: "oslo", input: { effectiveFrom: "2026-11-30", mondayMinutes: 1500 }) { id } }`)).toBe("BAD_USER_INPUT");
+    expect(await maja.client.errorCode(`mutation { setCapacitySchedule(timebank: "oslo", input: { effectiveFrom: "2026-11-30", mondayMinutes: -1 }) { __typename } }`)).toBe("BAD_USER_INPUT");
+    expect(await maja.client.errorCode(`mutation { setCapacitySchedule(timebank: "oslo", input: { effectiveFrom: "2026-11-30", mondayMinutes: 1500 }) { __typename } }`)).toBe("BAD_USER_INPUT");
     expect(await ingrid.client.errorCode(`mutation($m: ID!) { requestTimeOff(input: { member: $m, date: "2026-11-30", minutes: 0 }) { id } }`, { m: ingridId })).toBe("BAD_USER_INPUT");
     expect(await ingrid.client.errorCode(`query($m: ID!) { timeAccountStatement(member: $m, from: "2026-11-30", to: "2026-11-01") { from } }`, { m: ingridId })).toBe("BAD_USER_INPUT");
     expect(await t.db.prisma.capacitySchedule.count({ where: { effectiveFrom: new Date("2026-11-30T00:00:00Z") } })).toBe(0);
@@ -247,15 +247,15 @@ describe("time off: approval and refusal", () => {
     expect((await account(ingrid, ingridId)).balanceMinutes).toBe(0);
 
     // Only bank admins set the policy.
-    expect(await coordinator2.client.errorCode(`mutation { setCapacityPolicy(timebank: "oslo", input: { effectiveFrom: "2026-01-01", meterOn: true, negativeBalanceLimitMinutes: 180 }) { meterOn } }`)).toBe("FORBIDDEN");
-    const policy = await maja.client.ok(`mutation { setCapacityPolicy(timebank: "oslo", input: { effectiveFrom: "2026-01-01", meterOn: true, negativeBalanceLimitMinutes: 180 }) { effectiveFrom meterOn negativeBalanceLimitMinutes } }`);
+    expect(await coordinator2.client.errorCode(`mutation { setCapacityPolicy(timebank: "oslo", input: { effectiveFrom: "2026-01-01", meterOn: true, negativeBalanceLimitMinutes: 180 }) { __typename } }`)).toBe("FORBIDDEN");
+    const policy = await maja.client.ok(`mutation { setCapacityPolicy(timebank: "oslo", input: { effectiveFrom: "2026-01-01", meterOn: true, negativeBalanceLimitMinutes: 180 }) { ... on CapacityPolicy { effectiveFrom meterOn negativeBalanceLimitMinutes } } }`);
     expect(policy.setCapacityPolicy).toEqual({ effectiveFrom: "2026-01-01", meterOn: true, negativeBalanceLimitMinutes: 180 });
 
     expect(await approveTimeOff(maja, request.id)).toMatchObject({ __typename: "TimeOffRequest", status: "APPROVED" });
     expect(await account(ingrid, ingridId)).toMatchObject({ balanceMinutes: -120, negativeBalanceLimitMinutes: 180 });
 
     // A further 61 minutes would go beyond -180.
-    const tooMuch = await requestTimeOff(ingrid, ingridId, "2026-12-04", 61);
+    const tooMuch = await requestTimeOff(ingrid, ingridId, "2026-12-02", 61);
     expect(await approveTimeOff(maja, tooMuch.id)).toMatchObject({ code: "INSUFFICIENT_TIME_BALANCE", balanceMinutes: -120, negativeBalanceLimitMinutes: 180 });
 
     // Refused with a reason; a decided request is decided once.
@@ -305,7 +305,9 @@ describe("community-service commitments", () => {
     const c = created.createServiceCommitment;
     expect(c).toMatchObject({ requiredMinutes: 600, dueOn: "2026-12-15", status: "OPEN", loggedMinutes: 0, remainingMinutes: 600, percentDone: 0, fulfilled: false, overdue: false, member: { id: olaId } });
 
-    await logOk(ola, olaId, { date: "2026-11-28", start: "10:00", end: "14:30", breakMinutes: 30, serviceCommitment: c.id });
+    const own = await logOk(ola, olaId, { date: "2026-11-28", start: "10:00", end: "14:30", breakMinutes: 30, serviceCommitment: c.id });
+    // Community-service hours are not working time: they never enter Ola's flexitime account (a Saturday).
+    expect((await account(ola, olaId)).balanceMinutes).toBe(0);
     const progress = await ola.client.ok(`query($m: ID!) { serviceCommitments(member: $m) { loggedMinutes remainingMinutes percentDone } }`, { m: olaId });
     expect(progress.serviceCommitments).toEqual([{ loggedMinutes: 240, remainingMinutes: 360, percentDone: 40 }]);
 
@@ -313,6 +315,11 @@ describe("community-service commitments", () => {
     expect(early.completeServiceCommitment).toEqual({ __typename: "CommitmentNotFulfilled", code: "NOT_FULFILLED", remainingMinutes: 360 });
 
     await logOk(maja, olaId, { date: "2026-11-29", minutes: 360, serviceCommitment: c.id });
+    // Ola logged 240 minutes himself: the bank has not confirmed them yet.
+    const unconfirmed = await maja.client.ok(`mutation($id: ID!) { completeServiceCommitment(id: $id) { __typename ... on ErrorResult { code } ... on CommitmentNotFulfilled { remainingMinutes } } }`, { id: c.id });
+    expect(unconfirmed.completeServiceCommitment).toEqual({ __typename: "CommitmentNotFulfilled", code: "NOT_CONFIRMED", remainingMinutes: 240 });
+    expect(await ola.client.errorCode(`mutation($id: ID!) { confirmServiceLog(id: $id) { confirmed } }`, { id: own.id })).toBe("FORBIDDEN");
+    expect((await maja.client.ok(`mutation($id: ID!) { confirmServiceLog(id: $id) { confirmed } }`, { id: own.id })).confirmServiceLog).toEqual({ confirmed: true });
     const done = await maja.client.ok(`mutation($id: ID!) { completeServiceCommitment(id: $id) { __typename ... on ServiceCommitment { status fulfilled percentDone completedAt } } }`, { id: c.id });
     expect(done.completeServiceCommitment).toMatchObject({ __typename: "ServiceCommitment", status: "COMPLETED", fulfilled: true, percentDone: 100, completedAt: expect.any(String) });
     const row = await t.db.prisma.serviceCommitment.findFirstOrThrow({ where: { id: c.id } });
@@ -345,13 +352,13 @@ describe("who sees what", () => {
   });
 
   it("another bank cannot touch requests, logs or schedules by id", async () => {
-    const request = await requestTimeOff(ingrid, ingridId, "2026-12-11", 30);
+    const request = await requestTimeOff(ingrid, ingridId, "2026-12-14", 30);
     const [log] = (await ingrid.client.ok(`query($m: ID!) { workLogs(member: $m, from: "2026-11-16", to: "2026-11-16") { id } }`, { m: ingridId })).workLogs;
     expect(await bergenAdmin.client.errorCode(`mutation($id: ID!) { approveTimeOff(id: $id) { __typename } }`, { id: request.id })).toBe("NOT_FOUND");
     expect(await bergenAdmin.client.errorCode(`mutation($id: ID!) { refuseTimeOff(id: $id) { __typename } }`, { id: request.id })).toBe("NOT_FOUND");
-    expect(await bergenAdmin.client.errorCode(`mutation($id: ID!) { updateWorkLog(id: $id, input: { date: "2026-11-16", minutes: 1 }) { id } }`, { id: log.id })).toBe("NOT_FOUND");
-    expect(await bergenAdmin.client.errorCode(`mutation($id: ID!) { deleteWorkLog(id: $id) }`, { id: log.id })).toBe("NOT_FOUND");
-    expect(await bergenAdmin.client.errorCode(`mutation($m: ID!) { setCapacitySchedule(timebank: "bergen", input: { member: $m, effectiveFrom: "2026-11-01", mondayMinutes: 1 }) { id } }`, { m: ingridId })).toBe("NOT_FOUND");
+    expect(await bergenAdmin.client.errorCode(`mutation($id: ID!) { updateWorkLog(id: $id, input: { date: "2026-11-16", minutes: 1 }) { __typename } }`, { id: log.id })).toBe("NOT_FOUND");
+    expect(await bergenAdmin.client.errorCode(`mutation($id: ID!) { deleteWorkLog(id: $id) { __typename } }`, { id: log.id })).toBe("NOT_FOUND");
+    expect(await bergenAdmin.client.errorCode(`mutation($m: ID!) { setCapacitySchedule(timebank: "bergen", input: { member: $m, effectiveFrom: "2026-11-01", mondayMinutes: 1 }) { __typename } }`, { m: ingridId })).toBe("NOT_FOUND");
     expect(await bergenAdmin.client.errorCode(`{ capacityPolicies(timebank: "oslo") { meterOn } }`)).toBe("NOT_FOUND");
     expect(await bergenAdmin.client.errorCode(`{ timeOffRequests(timebank: "oslo") { id } }`)).toBe("NOT_FOUND");
     const bergen = await bergenAdmin.client.ok(`{ timeOffRequests(timebank: "bergen") { id } depositRequests(timebank: "bergen") { id } capacitySchedules(timebank: "bergen") { id } }`);
@@ -364,7 +371,7 @@ describe("who sees what", () => {
 describe("manual mode", () => {
   it("with the meter off logged hours do not touch the account; submitted deposits count once a manager approves", async () => {
     clock.set(new Date("2027-01-11T10:00:00Z"));
-    await maja.client.ok(`mutation { setCapacityPolicy(timebank: "oslo", input: { effectiveFrom: "2027-01-04", meterOn: false, negativeBalanceLimitMinutes: 180 }) { meterOn } }`);
+    await maja.client.ok(`mutation { setCapacityPolicy(timebank: "oslo", input: { effectiveFrom: "2027-01-04", meterOn: false, negativeBalanceLimitMinutes: 180 }) { __typename } }`);
     const policies = await neighbour.client.ok(`{ capacityPolicies(timebank: "oslo") { effectiveFrom meterOn } }`);
     expect(policies.capacityPolicies).toEqual([{ effectiveFrom: "2026-01-01", meterOn: true }, { effectiveFrom: "2027-01-04", meterOn: false }]);
 

@@ -5,7 +5,7 @@
 // bypass the policies), so there the services' tenant filters are the only line.
 import pg from "pg";
 import { bankContext, buildContext, inTransaction, makeContext } from "../../src/context/context";
-import { createLoaders } from "../../src/context/loaders";
+import { createLoaders } from "../../src/modules/loaders";
 import { ReadCache } from "../../src/context/read-cache";
 import { everyBank, runRequestScope, selfScoped, withBankScope } from "../../src/db/bank-scope";
 import { ledgerTransaction } from "../../src/modules/ledger/ledger.engine";

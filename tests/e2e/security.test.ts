@@ -11,7 +11,7 @@ let memberId: string;
 beforeAll(async () => {
   t = await startTestServer({
     config: {
-      limits: { maxDepth: 6, maxAliases: 5, maxTokens: 400, maxCost: 600, bodyLimitBytes: 64 * 1024, executionTimeoutMs: 15_000 },
+      limits: { maxDepth: 6, maxAliases: 5, maxSpreads: 300, maxSelections: 2000, maxDirectives: 50, maxTokens: 400, maxCost: 600, bodyLimitBytes: 64 * 1024, executionTimeoutMs: 15_000 },
       rateLimits: { loginPerMinute: 1000, mutationsPerMinute: 1000 },
     },
   });
@@ -177,7 +177,7 @@ describe("production mode", () => {
   });
 
   it("answers a request that overruns the execution deadline with TIMEOUT, not a hang or a crash", async () => {
-    const slow = await startTestServer({ config: { limits: { maxDepth: 12, maxAliases: 30, maxTokens: 5000, maxCost: 20000, bodyLimitBytes: 100_000, executionTimeoutMs: 5 } } });
+    const slow = await startTestServer({ config: { limits: { maxDepth: 12, maxAliases: 30, maxSpreads: 300, maxSelections: 2000, maxDirectives: 50, maxTokens: 5000, maxCost: 20000, bodyLimitBytes: 100_000, executionTimeoutMs: 5 } } });
     try {
       // Checking a password takes tens of milliseconds of scrypt: longer than this deadline.
       const res = await slow.client.request(`mutation { logIn(input: { email: "someone@example.org", password: "a password to hash" }) { __typename } }`);

@@ -72,6 +72,14 @@ export interface TestDatabase extends Database {
   destroy(): Promise<void>;
 }
 
+/** A directory holding a copy of the migrated PGlite template, for a server process's DATA_DIR. */
+export async function pgliteDataDirCopy(): Promise<string> {
+  const template = await pgliteTemplate();
+  const dir = mkdtempSync(path.join(os.tmpdir(), "timebank-test-"));
+  cpSync(path.join(template, "pgdata"), path.join(dir, "pgdata"), { recursive: true });
+  return dir;
+}
+
 export async function createTestDatabase(opts: { poolSize?: number } = {}): Promise<TestDatabase> {
   if (flavour() === "pglite") {
     const template = await pgliteTemplate();

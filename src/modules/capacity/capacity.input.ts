@@ -81,4 +81,46 @@ export class ServiceCommitmentInput {
 
   @Field({ description: "YYYY-MM-DD in the bank's time zone." })
   dueOn: string;
+
+  @Field(() => ID, { nullable: true, description: "The probation service or court (an institution of kind PROBATION or COURT) supervising the order: its officers follow its progress." })
+  supervisingInstitution?: string | null;
+}
+
+@InputType({ description: "A person's position percentage from a date." })
+export class PositionInput {
+  @Field(() => ID)
+  member: string;
+
+  @Field({ description: "YYYY-MM-DD in the bank's time zone; not in a closed period." })
+  effectiveFrom: string;
+
+  @Field(() => Int, { description: "1 to 100: 80 gives 80 % of the organisation default (30 h of 37.5 h)." })
+  percent: number;
+}
+
+@InputType({ description: "Hours to be paid out of a time account." })
+export class PayoutInput {
+  @Field(() => ID)
+  member: string;
+
+  @Field(() => Int, { description: "1 to 100000." })
+  minutes: number;
+
+  @Field(() => String, { nullable: true })
+  note?: string | null;
+}
+
+@InputType({ description: "A manager's correction, dated today (in an open period)." })
+export class CorrectionInput {
+  @Field(() => ID)
+  member: string;
+
+  @Field(() => Int, { description: "Signed, not 0: positive adds to the balance." })
+  minutes: number;
+
+  @Field({ description: "Why: kept in the audit trail." })
+  reason: string;
+
+  @Field(() => String, { nullable: true, description: "The day that was wrong (usually in a closed period), YYYY-MM-DD." })
+  correctsDate?: string | null;
 }

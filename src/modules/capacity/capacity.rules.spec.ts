@@ -2,8 +2,12 @@
 import "reflect-metadata";
 import fc from "fast-check";
 import {
+  absenceRefusal,
   addDays,
   automaticDeposit,
+  breaksLimit,
+  derivedWeek,
+  periodOf,
   balanceOf,
   capacityOn,
   commitmentProgress,
@@ -47,7 +51,7 @@ describe("the worked example (80% position, 7.5 h Monday to Thursday)", () => {
 
   it("32 hours worked with 2 extra on Wednesday gives +2 h", () => {
     expect(week.reduce((a, l) => a + l.minutes, 0)).toBe(32 * H);
-    expect(balanceOf(base)).toEqual({ depositedMinutes: 2 * H, withdrawnMinutes: 0, balanceMinutes: 2 * H });
+    expect(balanceOf(base)).toEqual({ depositedMinutes: 2 * H, withdrawnMinutes: 0, payoutMinutes: 0, correctionMinutes: 0, balanceMinutes: 2 * H });
   });
 
   it("2 hours on Friday (capacity 0) are all deposited: +2 h more", () => {
@@ -73,9 +77,9 @@ describe("the worked example (80% position, 7.5 h Monday to Thursday)", () => {
       ["2026-11-23", 450, 0, 0, 0, 240],
       ["2026-11-24", 450, 0, 0, 240, 0],
     ]);
-    expect(s.totals).toEqual({ capacityMinutes: 6 * 450, loggedMinutes: 34 * H, depositedMinutes: 4 * H, withdrawnMinutes: 4 * H });
+    expect(s.totals).toEqual({ capacityMinutes: 6 * 450, loggedMinutes: 34 * H, depositedMinutes: 4 * H, withdrawnMinutes: 4 * H, absenceMinutes: 0, payoutMinutes: 0, correctionMinutes: 0 });
     expect(s.closingBalanceMinutes).toBe(0);
-    expect(balanceOf(all)).toEqual({ depositedMinutes: 4 * H, withdrawnMinutes: 4 * H, balanceMinutes: 0 });
+    expect(balanceOf(all)).toEqual({ depositedMinutes: 4 * H, withdrawnMinutes: 4 * H, payoutMinutes: 0, correctionMinutes: 0, balanceMinutes: 0 });
   });
 });
 
@@ -283,5 +287,77 @@ describe("properties of the derived balance", () => {
         expect(balanceOf(reversed)).toEqual(balanceOf(f));
       }),
     );
+  });
+});
+
+describe("position percentage, absences, payouts, corrections, periods and limits", () => {
+  // A full-time week of 37.5 h: Monday to Friday 7.5 h.
+  const FULL_TIME: WeeklyMinutes = [450, 450, 450, 450, 450, 0, 0];
+
+  it("80 % of a 37.5 h week is 30 h, 6 h a day when the default is scaled", () => {
+    expect(derivedWeek(FULL_TIME, 80)).toEqual([360, 360, 360, 360, 360, 0, 0]);
+    expect(derivedWeek(FULL_TIME, 80).reduce((a, b) => a + b, 0)).toBe(30 * H);
+    const schedules = [orgDefault("2026-01-01", FULL_TIME)];
+    expect(capacityOn(schedules, "2026-11-16", [{ effectiveFrom: "2026-01-01", percent: 80 }])).toBe(360);
+    expect(capacityOn(schedules, "2026-11-16")).toBe(450);
+  });
+
+  it("a personal schedule beats the position unless the position was set from a later date", () => {
+    const schedules = [orgDefault("2026-01-01", FULL_TIME), override("2026-06-01", EIGHTY_PERCENT)];
+    const positions = [{ effectiveFrom: "2026-01-01", percent: 80 }];
+    expect(capacityOn(schedules, "2026-05-29", positions)).toBe(360); // a Friday, before the override
+    expect(capacityOn(schedules, "2026-06-05", positions)).toBe(0); // Hans's Friday off
+    expect(capacityOn(schedules, "2026-06-04", positions)).toBe(450);
+    const later = [...positions, { effectiveFrom: "2026-09-01", percent: 50 }];
+    expect(capacityOn(schedules, "2026-09-04", later)).toBe(225); // a Friday: half of 7.5 h
+  });
+
+  it("sickness covers the planned time: a sick day and a worked day leave the balance alone; time off in lieu withdraws", () => {
+    const schedules = [orgDefault("2026-01-01", EIGHTY_PERCENT)];
+    const f = facts({
+      schedules,
+      logs: [{ date: "2026-11-17", minutes: 225 }],
+      absences: [
+        { date: "2026-11-16", minutes: 450, type: "SICKNESS" },
+        { date: "2026-11-17", minutes: 225, type: "CHILD_SICKNESS" },
+        { date: "2026-11-18", minutes: 450, type: "HOLIDAY" },
+        { date: "2026-11-19", minutes: 120, type: "TIME_OFF_IN_LIEU" },
+      ],
+      withdrawals: [{ date: "2026-11-19", minutes: 120 }],
+    });
+    expect(balanceOf(f).balanceMinutes).toBe(-120);
+    // Working the whole planned day on a day of time off in lieu: the absence is not needed, nothing is lost.
+    const worked = facts({ schedules, logs: [{ date: "2026-11-19", minutes: 450 }], absences: [{ date: "2026-11-19", minutes: 120, type: "TIME_OFF_IN_LIEU" }], withdrawals: [{ date: "2026-11-19", minutes: 120 }] });
+    expect(balanceOf(worked).balanceMinutes).toBe(0);
+  });
+
+  it("payouts leave the account and corrections are signed", () => {
+    const f = facts({ schedules: [orgDefault("2026-01-01", EIGHTY_PERCENT)], logs: [{ date: "2026-11-20", minutes: 300 }], payouts: [{ date: "2026-11-23", minutes: 120 }], corrections: [{ date: "2026-11-24", minutes: -30 }] });
+    expect(balanceOf(f)).toEqual({ depositedMinutes: 300, withdrawnMinutes: 0, payoutMinutes: 120, correctionMinutes: -30, balanceMinutes: 150 });
+    const s = statement(f, "2026-11-20", "2026-11-24");
+    expect(s.days.map((d) => d.balanceMinutes)).toEqual([300, 300, 300, 180, 150]);
+    expect(s.totals).toMatchObject({ payoutMinutes: 120, correctionMinutes: -30 });
+  });
+
+  it("time off fits within the day's plan; none on a day with nothing planned", () => {
+    expect(absenceRefusal(450, 0, 450, "2026-11-16")).toBeNull();
+    expect(absenceRefusal(450, 0, 600, "2026-11-16")).toMatch(/450 minutes are planned.*at most 450/);
+    expect(absenceRefusal(450, 240, 240, "2026-11-16")).toMatch(/240 are already taken off: at most 210/);
+    expect(absenceRefusal(0, 0, 60, "2026-11-20")).toMatch(/nothing is planned on 2026-11-20/);
+  });
+
+  it("a change is refused only when it lowers a balance below the limit", () => {
+    expect(breaksLimit(0, -240, 180)).toBe(true);
+    expect(breaksLimit(0, -180, 180)).toBe(false);
+    expect(breaksLimit(-240, -200, 180)).toBe(false); // raising a balance that is already below
+    expect(breaksLimit(120, 0, 0)).toBe(false);
+  });
+
+  it("weeks run Monday to Sunday, months from the first to the last day", () => {
+    expect(periodOf("WEEK", "2026-11-19")).toEqual({ start: "2026-11-16", end: "2026-11-22" });
+    expect(periodOf("WEEK", "2026-11-16")).toEqual({ start: "2026-11-16", end: "2026-11-22" });
+    expect(periodOf("MONTH", "2026-11-19")).toEqual({ start: "2026-11-01", end: "2026-11-30" });
+    expect(periodOf("MONTH", "2028-02-10")).toEqual({ start: "2028-02-01", end: "2028-02-29" });
+    expect(periodOf("MONTH", "2026-12-31")).toEqual({ start: "2026-12-01", end: "2026-12-31" });
   });
 });

@@ -5,7 +5,11 @@
 //   (all of them on a day with capacity 0); a short day withdraws nothing;
 // - with the meter OFF (manual mode) logged hours do not touch the account: only approved
 //   manual deposits do;
-// - approved time off in lieu is withdrawn; balance = deposits - withdrawals.
+// - approved time off in lieu is withdrawn; payouts leave the account; a manager's corrections
+//   add or take minutes; balance = deposits - withdrawals - payouts + corrections;
+// - approved absences of every type cover planned time on their day (docs/capacity.md);
+// - a person's plan is their own schedule, or the organisation default scaled by their
+//   position percentage, whichever was set from the later date.
 // Nothing here reads the database or the clock: the service gathers the facts and asks.
 import { badInput } from "../../common/errors";
 
@@ -36,6 +40,18 @@ export interface DatedMinutes {
   minutes: number;
 }
 
+export interface PositionFact {
+  effectiveFrom: CalendarDate;
+  /** 1..100: the share of the organisation default this person works. */
+  percent: number;
+}
+
+export type AbsenceKind = "TIME_OFF_IN_LIEU" | "SICKNESS" | "CHILD_SICKNESS" | "HOLIDAY";
+
+export interface AbsenceFact extends DatedMinutes {
+  type: AbsenceKind;
+}
+
 /** Everything the balance of one person's time account is derived from. */
 export interface TimeAccountFacts {
   schedules: readonly ScheduleFact[];
@@ -46,6 +62,14 @@ export interface TimeAccountFacts {
   deposits: readonly DatedMinutes[];
   /** Approved time off in lieu. */
   withdrawals: readonly DatedMinutes[];
+  /** Position percentages over time (none: 100 %). */
+  positions?: readonly PositionFact[];
+  /** Approved absences of every type (time off in lieu included): they cover planned time. */
+  absences?: readonly AbsenceFact[];
+  /** Approved payouts, dated the day they left the account. */
+  payouts?: readonly DatedMinutes[];
+  /** Managers' corrections, signed (+ adds to the balance). */
+  corrections?: readonly DatedMinutes[];
 }
 
 /** With no policy row the meter is on and the balance may not go below zero. */
@@ -225,10 +249,25 @@ export function scheduleInForce(schedules: readonly ScheduleFact[], day: Calenda
   return latestInForce(schedules.filter((s) => s.personal), day) ?? latestInForce(schedules.filter((s) => !s.personal), day);
 }
 
-/** Planned minutes on a day; 0 when no schedule is in force (then every logged minute counts as extra). */
-export function capacityOn(schedules: readonly ScheduleFact[], day: CalendarDate): number {
-  const s = scheduleInForce(schedules, day);
-  return s ? s.weekdayMinutes[weekdayIndex(day)] : 0;
+/**
+ * Planned minutes on a day; 0 when no schedule is in force (then every logged minute counts as
+ * extra). A person's own schedule wins unless a position percentage was set from a later date;
+ * otherwise the organisation default is scaled by the position in force (100 % without one),
+ * rounded to the minute per day: 80 % of 450 minutes is 360.
+ */
+export function capacityOn(schedules: readonly ScheduleFact[], day: CalendarDate, positions: readonly PositionFact[] = []): number {
+  const weekday = weekdayIndex(day);
+  const own = latestInForce(schedules.filter((s) => s.personal), day);
+  const position = latestInForce(positions, day);
+  if (own && (!position || own.effectiveFrom >= position.effectiveFrom)) return own.weekdayMinutes[weekday];
+  const base = latestInForce(schedules.filter((s) => !s.personal), day);
+  if (!base) return 0;
+  return Math.round((base.weekdayMinutes[weekday] * (position ? position.percent : 100)) / 100);
+}
+
+/** The planned week a position percentage gives: 80 % of 37.5 h = 30 h. */
+export function derivedWeek(base: WeeklyMinutes, percent: number): WeeklyMinutes {
+  return base.map((m) => Math.round((m * percent) / 100)) as unknown as WeeklyMinutes;
 }
 
 export function policyOn(policies: readonly PolicyFact[], day: CalendarDate): Omit<PolicyFact, "effectiveFrom"> {
@@ -251,6 +290,11 @@ export interface DayLine {
   automaticDepositMinutes: number;
   manualDepositMinutes: number;
   withdrawnMinutes: number;
+  /** Approved absences of every type on the day (they cover planned time). */
+  absenceMinutes: number;
+  payoutMinutes: number;
+  /** Signed. */
+  correctionMinutes: number;
   /** Balance at the end of the day. */
   balanceMinutes: number;
 }
@@ -260,6 +304,9 @@ export interface Totals {
   loggedMinutes: number;
   depositedMinutes: number;
   withdrawnMinutes: number;
+  absenceMinutes: number;
+  payoutMinutes: number;
+  correctionMinutes: number;
 }
 
 export interface Statement {
@@ -277,18 +324,27 @@ function sumByDate(items: readonly DatedMinutes[]): Map<CalendarDate, number> {
   return map;
 }
 
-function dayFigures(facts: TimeAccountFacts, date: CalendarDate, logged: number, manual: number, withdrawn: number) {
-  const capacityMinutes = capacityOn(facts.schedules, date);
+/** An absence covers planned time: the meter counts it with the work logged that day. */
+function dayFigures(facts: TimeAccountFacts, date: CalendarDate, logged: number, absent: number, manual: number, withdrawn: number) {
+  const capacityMinutes = capacityOn(facts.schedules, date, facts.positions ?? []);
   const { meterOn } = policyOn(facts.policies, date);
-  const automaticDepositMinutes = automaticDeposit(capacityMinutes, logged, meterOn);
+  const automaticDepositMinutes = automaticDeposit(capacityMinutes, logged + absent, meterOn);
   return { meterOn, capacityMinutes, automaticDepositMinutes, depositedMinutes: automaticDepositMinutes + manual, withdrawnMinutes: withdrawn };
 }
 
 export interface Balance {
   depositedMinutes: number;
   withdrawnMinutes: number;
+  payoutMinutes: number;
+  correctionMinutes: number;
   balanceMinutes: number;
 }
+
+const sum = (values: Iterable<number>) => {
+  let total = 0;
+  for (const v of values) total += v;
+  return total;
+};
 
 /**
  * The balance over everything recorded (past and already-approved future time off), or up to
@@ -297,14 +353,15 @@ export interface Balance {
 export function balanceOf(facts: TimeAccountFacts, until?: CalendarDate): Balance {
   const within = (d: DatedMinutes) => until === undefined || d.date <= until;
   const logged = sumByDate(facts.logs.filter(within));
-  const manual = sumByDate(facts.deposits.filter(within));
-  const withdrawn = sumByDate(facts.withdrawals.filter(within));
-  let depositedMinutes = 0;
-  for (const [date, minutes] of logged) depositedMinutes += dayFigures(facts, date, minutes, 0, 0).automaticDepositMinutes;
-  for (const minutes of manual.values()) depositedMinutes += minutes;
-  let withdrawnMinutes = 0;
-  for (const minutes of withdrawn.values()) withdrawnMinutes += minutes;
-  return { depositedMinutes, withdrawnMinutes, balanceMinutes: depositedMinutes - withdrawnMinutes };
+  const absent = sumByDate((facts.absences ?? []).filter(within));
+  let depositedMinutes = sum(facts.deposits.filter(within).map((d) => d.minutes));
+  for (const date of new Set([...logged.keys(), ...absent.keys()])) {
+    depositedMinutes += dayFigures(facts, date, logged.get(date) ?? 0, absent.get(date) ?? 0, 0, 0).automaticDepositMinutes;
+  }
+  const withdrawnMinutes = sum(facts.withdrawals.filter(within).map((d) => d.minutes));
+  const payoutMinutes = sum((facts.payouts ?? []).filter(within).map((d) => d.minutes));
+  const correctionMinutes = sum((facts.corrections ?? []).filter(within).map((d) => d.minutes));
+  return { depositedMinutes, withdrawnMinutes, payoutMinutes, correctionMinutes, balanceMinutes: depositedMinutes - withdrawnMinutes - payoutMinutes + correctionMinutes };
 }
 
 export const MAX_STATEMENT_DAYS = 400;
@@ -317,19 +374,28 @@ export function statement(facts: TimeAccountFacts, from: CalendarDate, to: Calen
   const logged = sumByDate(facts.logs);
   const manual = sumByDate(facts.deposits);
   const withdrawn = sumByDate(facts.withdrawals);
-  const totals: Totals = { capacityMinutes: 0, loggedMinutes: 0, depositedMinutes: 0, withdrawnMinutes: 0 };
+  const absent = sumByDate(facts.absences ?? []);
+  const paid = sumByDate(facts.payouts ?? []);
+  const corrected = sumByDate(facts.corrections ?? []);
+  const totals: Totals = { capacityMinutes: 0, loggedMinutes: 0, depositedMinutes: 0, withdrawnMinutes: 0, absenceMinutes: 0, payoutMinutes: 0, correctionMinutes: 0 };
   const days: DayLine[] = [];
   let running = openingBalanceMinutes;
   for (let date = from; date <= to; date = addDays(date, 1)) {
     const loggedMinutes = logged.get(date) ?? 0;
     const manualDepositMinutes = manual.get(date) ?? 0;
-    const f = dayFigures(facts, date, loggedMinutes, manualDepositMinutes, withdrawn.get(date) ?? 0);
-    running += f.depositedMinutes - f.withdrawnMinutes;
-    days.push({ date, loggedMinutes, manualDepositMinutes, ...f, balanceMinutes: running });
+    const absenceMinutes = absent.get(date) ?? 0;
+    const payoutMinutes = paid.get(date) ?? 0;
+    const correctionMinutes = corrected.get(date) ?? 0;
+    const f = dayFigures(facts, date, loggedMinutes, absenceMinutes, manualDepositMinutes, withdrawn.get(date) ?? 0);
+    running += f.depositedMinutes - f.withdrawnMinutes - payoutMinutes + correctionMinutes;
+    days.push({ date, loggedMinutes, manualDepositMinutes, absenceMinutes, payoutMinutes, correctionMinutes, ...f, balanceMinutes: running });
     totals.capacityMinutes += f.capacityMinutes;
     totals.loggedMinutes += loggedMinutes;
     totals.depositedMinutes += f.depositedMinutes;
     totals.withdrawnMinutes += f.withdrawnMinutes;
+    totals.absenceMinutes += absenceMinutes;
+    totals.payoutMinutes += payoutMinutes;
+    totals.correctionMinutes += correctionMinutes;
   }
   return { from, to, openingBalanceMinutes, closingBalanceMinutes: running, days, totals };
 }
@@ -340,6 +406,43 @@ export function statement(facts: TimeAccountFacts, from: CalendarDate, to: Calen
  */
 export function mayWithdraw(balanceMinutes: number, minutes: number, negativeBalanceLimitMinutes: number): boolean {
   return balanceMinutes - minutes >= -negativeBalanceLimitMinutes;
+}
+
+/**
+ * Whether a change takes a balance below its limit: only a change that lowers the balance is
+ * refused, so a balance already below a limit that was tightened since can still be raised.
+ */
+export function breaksLimit(beforeMinutes: number, afterMinutes: number, negativeBalanceLimitMinutes: number): boolean {
+  return afterMinutes < beforeMinutes && afterMinutes < -negativeBalanceLimitMinutes;
+}
+
+// ----- periods -------------------------------------------------------------------------------
+
+export type PeriodKind = "WEEK" | "MONTH";
+
+/** The period (Monday-Sunday week, or calendar month) a day belongs to. */
+export function periodOf(kind: PeriodKind, day: CalendarDate): { start: CalendarDate; end: CalendarDate } {
+  if (kind === "WEEK") {
+    const start = addDays(day, -weekdayIndex(day));
+    return { start, end: addDays(start, 6) };
+  }
+  const start = `${day.slice(0, 8)}01`;
+  const next = new Date(`${start}T00:00:00Z`);
+  next.setUTCMonth(next.getUTCMonth() + 1);
+  return { start, end: addDays(next.toISOString().slice(0, 10), -1) };
+}
+
+/**
+ * Time off of `minutes` on a day: it must fit within what is planned that day, with the other
+ * absences already asked for or approved. Returns the refusal, or null.
+ */
+export function absenceRefusal(plannedMinutes: number, otherAbsenceMinutes: number, minutes: number, day: CalendarDate): string | null {
+  if (plannedMinutes === 0) return `nothing is planned on ${day}: there is no working time to take off`;
+  if (otherAbsenceMinutes + minutes > plannedMinutes) {
+    const left = Math.max(0, plannedMinutes - otherAbsenceMinutes);
+    return `${plannedMinutes} minutes are planned on ${day}${otherAbsenceMinutes ? ` and ${otherAbsenceMinutes} are already taken off` : ""}: at most ${left} more can be taken off`;
+  }
+  return null;
 }
 
 /** Progress of a community-service commitment. */

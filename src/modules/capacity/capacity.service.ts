@@ -1,8 +1,10 @@
 // Capacity time accounts: schedules, work logs, manual deposits, time off in lieu, statements
 // and community-service commitments. The balance is derived by capacity.rules.ts from the rows
 // read here; only approved manual deposits and approved time off are stored (TimeAccountEntry).
-// "Managers" are the bank's coordinators and admins: institutions are not modelled yet, so a
-// coordinator also approves the completion of community-service orders.
+// "Managers" are the bank's coordinators and admins. Every change that can lower a balance goes
+// through the limit guard (capacity.facts.ts); nothing dated in a closed period changes.
+// Periods, payouts, positions, corrections and the payroll export are in capacity.payroll.ts;
+// what probation officers see is in capacity.probation.ts.
 import type {
   CapacitySchedule as ScheduleRow,
   DepositRequest as DepositRow,
@@ -11,7 +13,7 @@ import type {
   TimeOffRequest as TimeOffRow,
   WorkLog as WorkLogRow,
 } from "../../generated/prisma/client";
-import type { CapacityRequestStatus } from "../../generated/prisma/enums";
+import type { AbsenceType, CapacityRequestStatus, ServiceCommitmentStatus } from "../../generated/prisma/enums";
 import { badInput, errorResult, forbidden, notFound } from "../../common/errors";
 import * as v from "../../common/validation";
 import { inTransaction, requireViewer, type BankContext, type RequestContext } from "../../context/context";
@@ -19,6 +21,8 @@ import { isInsider, isStaff, requireBankAdmin, requireInsider, requireStaff } fr
 import { findVisibleMember } from "../member/member.service";
 import type { CapacityPolicyInput, CapacityScheduleInput, DatedMinutesInput, ServiceCommitmentInput, WorkLogInput } from "./capacity.input";
 import {
+  absenceRefusal,
+  addDays,
   balanceOf,
   capacityOn,
   commitmentProgress,
@@ -27,21 +31,38 @@ import {
   parseBankDate,
   policyOn,
   statement,
-  todayIn,
   validateWeeklyMinutes,
   weekdayIndex,
   workTime,
   type CalendarDate,
-  type TimeAccountFacts,
-  type WeeklyMinutes,
 } from "./capacity.rules";
 import {
+  audit,
+  balancesOf,
+  checkLimits,
+  closedThrough,
+  fromDay,
+  guarded,
+  inBank,
+  loadFacts,
+  lockAccount,
+  lockBank,
+  overrideOf,
+  policiesOf,
+  requireOpen,
+  toDay,
+  today,
+  weekOf,
+} from "./capacity.facts";
+import {
+  BalanceLimitExceeded,
   CapacityMeterOn,
   CommitmentAlreadyCompleted,
   CommitmentNotFulfilled,
   InsufficientTimeBalance,
   RequestAlreadyDecided,
   type CapacityPolicy,
+  type DeletedWorkLog,
   type CapacitySchedule,
   type DepositRequest,
   type ServiceCommitment,
@@ -51,19 +72,13 @@ import {
   type WorkLog,
 } from "./capacity.type";
 
-/** The tenant filter of this module: rows of the context's bank only. */
-const inBank = (ctx: BankContext) => ({ timebankId: ctx.bank.id });
-
-const toDay = (d: Date): CalendarDate => d.toISOString().slice(0, 10);
-const fromDay = (day: CalendarDate): Date => new Date(`${day}T00:00:00Z`);
 const clock = (minute: number | null) => (minute === null ? null : `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`);
-const today = (ctx: BankContext) => todayIn(ctx.bank.timezone, ctx.clock.now());
 
 // ----- access --------------------------------------------------------------------------------
 
 type Access = "self-or-staff" | "staff";
 
-interface Account {
+export interface Account {
   member: Membership;
   bank: BankContext;
   own: boolean;
@@ -73,7 +88,7 @@ interface Account {
  * The member's time account as the viewer may use it: their own, or anyone's in a bank where
  * the viewer is a coordinator. Outsiders get NOT_FOUND; other members FORBIDDEN.
  */
-async function accountOf(ctx: RequestContext, memberId: string, access: Access, field = "member"): Promise<Account> {
+export async function accountOf(ctx: RequestContext, memberId: string, access: Access, field = "member"): Promise<Account> {
   const viewer = requireViewer(ctx);
   const { member, bank } = await findVisibleMember(ctx, v.id(memberId, field));
   const own = member.personId === viewer.personId;
@@ -83,43 +98,11 @@ async function accountOf(ctx: RequestContext, memberId: string, access: Access, 
   return { member, bank, own };
 }
 
-function requireCurrent(member: Membership): void {
+export function requireCurrent(member: Membership): void {
   if (member.status !== "ACTIVE" && member.status !== "PAUSED") throw badInput("that membership is not active", "member");
 }
 
-/**
- * WARNING: every change to one person's facts (logs, their schedule override) and every
- * approval that checks their balance takes this lock first, so an approval cannot race a
- * concurrent edit of the same person's logs. Organisation-wide changes (the default schedule,
- * the meter) do not take every person's lock: they are rare admin actions, and an approval
- * made at that moment is checked against the balance just before the change.
- * FOR NO KEY UPDATE does not block foreign-key checks of other tables on the membership row.
- */
-async function lockAccount(tx: BankContext, membershipId: string): Promise<void> {
-  await tx.db.$executeRaw`SELECT 1 FROM "Membership" WHERE "timebankId" = ${tx.bank.id}::uuid AND "id" = ${membershipId}::uuid FOR NO KEY UPDATE`;
-}
-
-// ----- facts and views -----------------------------------------------------------------------
-
-async function loadFacts(ctx: BankContext, membershipId: string): Promise<TimeAccountFacts> {
-  const [schedules, policies, logs, entries] = await Promise.all([
-    ctx.db.capacitySchedule.findMany({ where: { ...inBank(ctx), OR: [{ membershipId: null }, { membershipId }] } }),
-    ctx.db.capacityPolicy.findMany({ where: inBank(ctx) }),
-    ctx.db.workLog.findMany({ where: { ...inBank(ctx), membershipId }, select: { workDate: true, minutes: true } }),
-    ctx.db.timeAccountEntry.findMany({ where: { ...inBank(ctx), membershipId }, select: { kind: true, entryDate: true, minutes: true } }),
-  ]);
-  return {
-    schedules: schedules.map((s) => ({ effectiveFrom: toDay(s.effectiveFrom), personal: s.membershipId !== null, weekdayMinutes: weekOf(s) })),
-    policies: policiesOf(policies),
-    logs: logs.map((l) => ({ date: toDay(l.workDate), minutes: l.minutes })),
-    deposits: entries.filter((e) => e.kind === "DEPOSIT").map((e) => ({ date: toDay(e.entryDate), minutes: e.minutes })),
-    withdrawals: entries.filter((e) => e.kind === "WITHDRAWAL").map((e) => ({ date: toDay(e.entryDate), minutes: e.minutes })),
-  };
-}
-
-function weekOf(s: ScheduleRow): WeeklyMinutes {
-  return [s.mondayMinutes, s.tuesdayMinutes, s.wednesdayMinutes, s.thursdayMinutes, s.fridayMinutes, s.saturdayMinutes, s.sundayMinutes];
-}
+// ----- views ---------------------------------------------------------------------------------
 
 function scheduleView(s: ScheduleRow): CapacitySchedule {
   return {
@@ -150,12 +133,14 @@ function workLogView(l: WorkLogRow): WorkLog {
     updatedAt: l.updatedAt,
     membershipId: l.membershipId,
     serviceCommitmentId: l.serviceCommitmentId,
+    confirmed: l.serviceCommitmentId === null || l.confirmedAt !== null,
   };
 }
 
 function requestView(r: DepositRow | TimeOffRow): DepositRequest & TimeOffRequest {
   return {
     id: r.id,
+    absenceType: "absenceType" in r ? r.absenceType : "TIME_OFF_IN_LIEU",
     date: toDay("workDate" in r ? r.workDate : r.takenOn),
     minutes: r.minutes,
     note: r.note,
@@ -167,8 +152,11 @@ function requestView(r: DepositRow | TimeOffRow): DepositRequest & TimeOffReques
   };
 }
 
-async function commitmentView(ctx: BankContext, c: CommitmentRow): Promise<ServiceCommitment> {
-  const logged = await ctx.db.workLog.aggregate({ where: { ...inBank(ctx), serviceCommitmentId: c.id }, _sum: { minutes: true } });
+export async function commitmentView(ctx: BankContext, c: CommitmentRow): Promise<ServiceCommitment> {
+  const [logged, confirmed] = await Promise.all([
+    ctx.db.workLog.aggregate({ where: { ...inBank(ctx), serviceCommitmentId: c.id }, _sum: { minutes: true } }),
+    ctx.db.workLog.aggregate({ where: { ...inBank(ctx), serviceCommitmentId: c.id, NOT: { confirmedAt: null } }, _sum: { minutes: true } }),
+  ]);
   return {
     id: c.id,
     title: c.title,
@@ -178,6 +166,9 @@ async function commitmentView(ctx: BankContext, c: CommitmentRow): Promise<Servi
     completedAt: c.completedAt,
     membershipId: c.membershipId,
     completionApprovedById: c.completionApprovedById,
+    confirmedMinutes: confirmed._sum.minutes ?? 0,
+    acknowledgedAt: c.acknowledgedAt,
+    supervisingInstitutionId: c.supervisingInstitutionId,
     ...commitmentProgress(c.requiredMinutes, logged._sum.minutes ?? 0, toDay(c.dueOn), today(ctx)),
   };
 }
@@ -186,16 +177,26 @@ const note = (raw: string | null | undefined) => v.optionalText(raw, "note", 500
 
 // ----- organisation settings and schedules ---------------------------------------------------
 
-/** Bank admins: switches the capacity meter and sets the negative limit from a date. */
-export async function setCapacityPolicy(ctx: BankContext, input: CapacityPolicyInput): Promise<CapacityPolicy> {
+/**
+ * Bank admins: switches the capacity meter and sets the negative limit from a date. Switching
+ * the meter off, or tightening the limit, is checked against every balance of the bank.
+ */
+export async function setCapacityPolicy(ctx: BankContext, input: CapacityPolicyInput, overrideLimitReason: string | null = null): Promise<CapacityPolicy | BalanceLimitExceeded> {
   const viewer = requireViewer(ctx);
   requireBankAdmin(ctx);
+  const override = overrideOf(ctx, overrideLimitReason);
   const effectiveFrom = parseBankDate(input.effectiveFrom, ctx.bank.timezone, "effectiveFrom");
   const negativeBalanceLimitMinutes = v.intInRange(input.negativeBalanceLimitMinutes ?? 0, "negativeBalanceLimitMinutes", 0, 100_000);
   const key = { ...inBank(ctx), effectiveFrom: fromDay(effectiveFrom) };
   const data = { meterOn: input.meterOn, negativeBalanceLimitMinutes, setById: viewer.personId };
-  await ctx.db.capacityPolicy.upsert({ where: { timebankId_effectiveFrom: key }, create: { ...key, ...data }, update: data });
-  return { effectiveFrom, meterOn: input.meterOn, negativeBalanceLimitMinutes };
+  return guarded(ctx, async (tx) => {
+    await lockBank(tx);
+    requireOpen(await closedThrough(tx), effectiveFrom, "effectiveFrom");
+    const before = await balancesOf(tx);
+    await tx.db.capacityPolicy.upsert({ where: { timebankId_effectiveFrom: key }, create: { ...key, ...data }, update: data });
+    await checkLimits(tx, before.balances, `the capacity policy from ${effectiveFrom}`, override);
+    return { effectiveFrom, meterOn: input.meterOn, negativeBalanceLimitMinutes };
+  });
 }
 
 export async function listCapacityPolicies(ctx: BankContext): Promise<CapacityPolicy[]> {
@@ -205,9 +206,10 @@ export async function listCapacityPolicies(ctx: BankContext): Promise<CapacityPo
 }
 
 /** Coordinators: the organisation default or one member's override, from a date. */
-export async function setCapacitySchedule(ctx: BankContext, input: CapacityScheduleInput): Promise<CapacitySchedule> {
+export async function setCapacitySchedule(ctx: BankContext, input: CapacityScheduleInput, overrideLimitReason: string | null = null): Promise<CapacitySchedule | BalanceLimitExceeded> {
   const viewer = requireViewer(ctx);
   requireStaff(ctx);
+  const override = overrideOf(ctx, overrideLimitReason);
   let membershipId: string | null = null;
   if (input.member !== undefined && input.member !== null) {
     const account = await accountOf(ctx, input.member, "staff");
@@ -215,7 +217,8 @@ export async function setCapacitySchedule(ctx: BankContext, input: CapacitySched
     requireCurrent(account.member);
     membershipId = account.member.id;
   }
-  const effectiveFrom = fromDay(parseBankDate(input.effectiveFrom, ctx.bank.timezone, "effectiveFrom"));
+  const effectiveDay = parseBankDate(input.effectiveFrom, ctx.bank.timezone, "effectiveFrom");
+  const effectiveFrom = fromDay(effectiveDay);
   const week = validateWeeklyMinutes([
     input.mondayMinutes,
     input.tuesdayMinutes,
@@ -235,14 +238,20 @@ export async function setCapacitySchedule(ctx: BankContext, input: CapacitySched
     sundayMinutes: week[6],
     setById: viewer.personId,
   };
-  return inTransaction(ctx, async (tx) => {
+  return guarded(ctx, async (tx) => {
     // One schedule per (member or default, date): concurrent settings of the same one queue here.
     await tx.db.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`capacity-schedule:${tx.bank.id}:${membershipId ?? "default"}`}, 0))`;
     if (membershipId) await lockAccount(tx, membershipId);
+    else await lockBank(tx);
+    requireOpen(await closedThrough(tx), effectiveDay, "effectiveFrom");
+    // A lower plan raises balances; a higher one lowers them (the default: everyone's).
+    const who = membershipId ? [membershipId] : undefined;
+    const before = await balancesOf(tx, who);
     const existing = await tx.db.capacitySchedule.findFirst({ where: { ...inBank(tx), membershipId, effectiveFrom } });
     const row = existing
       ? await tx.db.capacitySchedule.update({ where: { timebankId_id: { ...inBank(tx), id: existing.id } }, data })
       : await tx.db.capacitySchedule.create({ data: { ...inBank(tx), membershipId, effectiveFrom, ...data } });
+    await checkLimits(tx, before.balances, `the ${membershipId ? "personal" : "organisation"} schedule from ${effectiveDay}`, override, who);
     return scheduleView(row);
   });
 }
@@ -290,6 +299,12 @@ async function validLog(account: Account, input: WorkLogInput): Promise<ValidLog
   return { workDate: fromDay(day), ...time, serviceCommitmentId, note: note(input.note) };
 }
 
+/** Community service: hours a coordinator enters (not on their own order) are confirmed at once. */
+function confirmation(ctx: RequestContext, account: Account, log: ValidLog) {
+  const byManager = isStaff(account.bank.membership) && !account.own;
+  return log.serviceCommitmentId && byManager ? { confirmedById: ctx.viewer!.personId, confirmedAt: ctx.clock.now() } : { confirmedById: null, confirmedAt: null };
+}
+
 /**
  * Checks made under the account lock: a day has 1440 minutes however many logs it is split
  * into, and a commitment completed since the input was validated takes no more hours
@@ -314,13 +329,14 @@ export async function logWork(ctx: RequestContext, memberId: string, input: Work
   const log = await validLog(account, input);
   return inTransaction(account.bank, async (tx) => {
     await lockAccount(tx, account.member.id);
+    requireOpen(await closedThrough(tx), toDay(log.workDate), "date");
     await checkUnderLock(tx, account.member.id, log);
-    const row = await tx.db.workLog.create({ data: { ...inBank(tx), membershipId: account.member.id, loggedById: ctx.viewer!.personId, ...log } });
+    const row = await tx.db.workLog.create({ data: { ...inBank(tx), membershipId: account.member.id, loggedById: ctx.viewer!.personId, ...log, ...confirmation(ctx, account, log) } });
     return workLogView(row);
   });
 }
 
-async function visibleLog(ctx: RequestContext, rawId: string): Promise<{ log: WorkLogRow; account: Account }> {
+export async function visibleLog(ctx: RequestContext, rawId: string): Promise<{ log: WorkLogRow; account: Account }> {
   const viewer = requireViewer(ctx);
   const id = v.id(rawId, "id");
   const log = await ctx.db.workLog.findFirst({ where: { id, timebankId: { in: viewer.memberships.map((m) => m.timebankId) } } });
@@ -333,25 +349,43 @@ async function visibleLog(ctx: RequestContext, rawId: string): Promise<{ log: Wo
   return { log, account };
 }
 
-/** Replaces a log; the balance is derived, so the old minutes simply stop counting. */
-export async function updateWorkLog(ctx: RequestContext, id: string, input: WorkLogInput): Promise<WorkLog> {
+/**
+ * Replaces a log; the balance is derived, so the old minutes simply stop counting. Neither the
+ * old day nor the new one may be in a closed period, and a lower balance is held to the limit.
+ */
+export async function updateWorkLog(ctx: RequestContext, id: string, input: WorkLogInput, overrideLimitReason: string | null = null): Promise<WorkLog | BalanceLimitExceeded> {
   const { log: old, account } = await visibleLog(ctx, id);
   requireCurrent(account.member);
+  const override = overrideOf(account.bank, overrideLimitReason);
+  if (override && account.own) throw forbidden("another coordinator must override a limit on your own account");
   const log = await validLog(account, input);
-  return inTransaction(account.bank, async (tx) => {
+  return guarded(account.bank, async (tx) => {
     await lockAccount(tx, account.member.id);
+    const closed = await closedThrough(tx);
+    requireOpen(closed, toDay(old.workDate), "id");
+    requireOpen(closed, toDay(log.workDate), "date");
     await checkUnderLock(tx, account.member.id, log, old.id);
-    const row = await tx.db.workLog.update({ where: { timebankId_id: { ...inBank(tx), id: old.id } }, data: { ...log, loggedById: ctx.viewer!.personId } });
+    const before = await balancesOf(tx, [account.member.id]);
+    const row = await tx.db.workLog.update({
+      where: { timebankId_id: { ...inBank(tx), id: old.id } },
+      data: { ...log, loggedById: ctx.viewer!.personId, ...confirmation(ctx, account, log) },
+    });
+    await checkLimits(tx, before.balances, `changing the work log of ${toDay(old.workDate)}`, override, [account.member.id]);
     return workLogView(row);
   });
 }
 
-export async function deleteWorkLog(ctx: RequestContext, id: string): Promise<string> {
+export async function deleteWorkLog(ctx: RequestContext, id: string, overrideLimitReason: string | null = null): Promise<DeletedWorkLog | BalanceLimitExceeded> {
   const { log, account } = await visibleLog(ctx, id);
-  return inTransaction(account.bank, async (tx) => {
+  const override = overrideOf(account.bank, overrideLimitReason);
+  if (override && account.own) throw forbidden("another coordinator must override a limit on your own account");
+  return guarded(account.bank, async (tx) => {
     await lockAccount(tx, account.member.id);
+    requireOpen(await closedThrough(tx), toDay(log.workDate), "id");
+    const before = await balancesOf(tx, [account.member.id]);
     await tx.db.workLog.delete({ where: { timebankId_id: { ...inBank(tx), id: log.id } } });
-    return log.id;
+    await checkLimits(tx, before.balances, `deleting the work log of ${toDay(log.workDate)}`, override, [account.member.id]);
+    return { id: log.id };
   });
 }
 
@@ -379,16 +413,24 @@ export async function timeAccount(ctx: RequestContext, memberId: string): Promis
   const { member, bank } = await accountOf(ctx, memberId, "self-or-staff");
   const [facts, pending] = await Promise.all([
     loadFacts(bank, member.id),
-    bank.db.timeOffRequest.aggregate({ where: { ...inBank(bank), membershipId: member.id, status: "PENDING" }, _sum: { minutes: true } }),
+    bank.db.timeOffRequest.aggregate({ where: { ...inBank(bank), membershipId: member.id, status: "PENDING", absenceType: "TIME_OFF_IN_LIEU" }, _sum: { minutes: true } }),
   ]);
   const day = today(bank);
   const policy = policyOn(facts.policies, day);
+  const positions = facts.positions ?? [];
+  const monday = addDays(day, -weekdayIndex(day));
+  let plannedWeekMinutes = 0;
+  for (let i = 0; i < 7; i++) plannedWeekMinutes += capacityOn(facts.schedules, addDays(monday, i), positions);
+  const position = positions.filter((p) => p.effectiveFrom <= day).sort((a, b) => (a.effectiveFrom < b.effectiveFrom ? 1 : -1))[0];
   return {
     ...balanceOf(facts),
     pendingTimeOffMinutes: pending._sum.minutes ?? 0,
     meterOn: policy.meterOn,
     negativeBalanceLimitMinutes: policy.negativeBalanceLimitMinutes,
-    capacityTodayMinutes: capacityOn(facts.schedules, day),
+    capacityTodayMinutes: capacityOn(facts.schedules, day, positions),
+    positionPercent: position?.percent ?? 100,
+    plannedWeekMinutes,
+    closedThrough: await closedThrough(bank),
     membershipId: member.id,
   };
 }
@@ -408,6 +450,7 @@ export async function submitDeposit(ctx: RequestContext, input: DatedMinutesInpu
   requireCurrent(member);
   const day = parseBankDate(input.date, bank.bank.timezone, "date");
   if (day > today(bank)) throw badInput("hours cannot be deposited for a day that has not come yet", "date");
+  requireOpen(await closedThrough(bank), day, "date");
   const minutes = v.intInRange(input.minutes, "minutes", 1, MINUTES_PER_DAY);
   if (policyOn(policiesOf(await bank.db.capacityPolicy.findMany({ where: inBank(bank) })), day).meterOn) return meterIsOn(day);
   const row = await bank.db.depositRequest.create({
@@ -416,14 +459,14 @@ export async function submitDeposit(ctx: RequestContext, input: DatedMinutesInpu
   return requestView(row);
 }
 
-type Decision = { decision: "APPROVED" } | { decision: "REFUSED"; reason: string | null };
+export type Decision = { decision: "APPROVED" } | { decision: "REFUSED"; reason: string | null };
 
-function alreadyDecided(status: CapacityRequestStatus) {
+export function alreadyDecided(status: CapacityRequestStatus) {
   return errorResult(RequestAlreadyDecided, "ALREADY_DECIDED", `this request was already ${status.toLowerCase()}`, { currentStatus: status });
 }
 
 /** A manager of the member's bank, who is not the member: nobody approves their own hours. */
-async function requestForManager<R extends { membershipId: string }>(ctx: RequestContext, find: (ids: string[]) => Promise<R | null>, what: string) {
+export async function requestForManager<R extends { membershipId: string }>(ctx: RequestContext, find: (ids: string[]) => Promise<R | null>, what: string) {
   const viewer = requireViewer(ctx);
   const request = await find(viewer.memberships.filter(isInsider).map((m) => m.timebankId));
   if (!request) throw notFound(what);
@@ -432,9 +475,6 @@ async function requestForManager<R extends { membershipId: string }>(ctx: Reques
   return { request, account };
 }
 
-function policiesOf(rows: { effectiveFrom: Date; meterOn: boolean; negativeBalanceLimitMinutes: number }[]) {
-  return rows.map((p) => ({ effectiveFrom: toDay(p.effectiveFrom), meterOn: p.meterOn, negativeBalanceLimitMinutes: p.negativeBalanceLimitMinutes }));
-}
 
 function meterIsOn(day: CalendarDate) {
   return errorResult(CapacityMeterOn, "CAPACITY_METER_ON", `the capacity meter is on for ${day}: extra hours are deposited from the work log`);
@@ -460,6 +500,7 @@ export async function decideDeposit(ctx: RequestContext, rawId: string, d: Decis
     });
     const current = await tx.db.depositRequest.findUniqueOrThrow({ where: { timebankId_id: { ...inBank(tx), id: request.id } } });
     if (moved.count !== 1) return alreadyDecided(current.status);
+    requireOpen(await closedThrough(tx), toDay(current.workDate), "id");
     if (d.decision === "APPROVED") {
       await tx.db.timeAccountEntry.create({
         data: { ...inBank(tx), membershipId: current.membershipId, kind: "DEPOSIT", entryDate: current.workDate, minutes: current.minutes, depositRequestId: current.id, approvedById: ctx.viewer!.personId },
@@ -471,34 +512,71 @@ export async function decideDeposit(ctx: RequestContext, rawId: string, d: Decis
 
 // ----- time off in lieu ----------------------------------------------------------------------
 
-export async function requestTimeOff(ctx: RequestContext, input: DatedMinutesInput): Promise<TimeOffRequest> {
-  const { member, bank } = await accountOf(ctx, input.member, "self-or-staff");
+/**
+ * The planned minutes of the day, the other absences on it (pending or approved, other than
+ * `excludeId`), and whether `minutes` more fit. Throws BAD_USER_INPUT when they do not.
+ */
+async function requireRoomForAbsence(tx: BankContext, membershipId: string, day: CalendarDate, minutes: number, excludeId?: string): Promise<void> {
+  const facts = await loadFacts(tx, membershipId);
+  const planned = capacityOn(facts.schedules, day, facts.positions ?? []);
+  const others = await tx.db.timeOffRequest.aggregate({
+    where: { ...inBank(tx), membershipId, takenOn: fromDay(day), status: { in: ["PENDING", "APPROVED"] }, ...(excludeId ? { NOT: { id: excludeId } } : {}) },
+    _sum: { minutes: true },
+  });
+  const refusal = absenceRefusal(planned, others._sum.minutes ?? 0, minutes, day);
+  if (refusal) throw badInput(refusal, "minutes");
+}
+
+/** An absence on a day, in minutes of the planned time (a partial day is fewer minutes). */
+export async function requestTimeOff(ctx: RequestContext, input: DatedMinutesInput, absenceType: AbsenceType = "TIME_OFF_IN_LIEU"): Promise<TimeOffRequest> {
+  const account = await accountOf(ctx, input.member, "self-or-staff");
+  const { member, bank } = account;
   requireCurrent(member);
   const day = parseBankDate(input.date, bank.bank.timezone, "date");
   const minutes = v.intInRange(input.minutes, "minutes", 1, MINUTES_PER_DAY);
-  const row = await bank.db.timeOffRequest.create({
-    data: { ...inBank(bank), membershipId: member.id, takenOn: fromDay(day), minutes, note: note(input.note), submittedById: ctx.viewer!.personId },
+  const text = note(input.note);
+  return inTransaction(bank, async (tx) => {
+    await lockAccount(tx, member.id);
+    requireOpen(await closedThrough(tx), day, "date");
+    await requireRoomForAbsence(tx, member.id, day, minutes);
+    const row = await tx.db.timeOffRequest.create({
+      data: { ...inBank(tx), membershipId: member.id, takenOn: fromDay(day), minutes, absenceType, note: text, submittedById: ctx.viewer!.personId },
+    });
+    return requestView(row);
   });
-  return requestView(row);
 }
 
 /**
  * Approves or refuses time off. Approval withdraws it from the balance, unless that would take
  * the balance below minus the organisation's negative limit (in force today).
  */
-export async function decideTimeOff(ctx: RequestContext, rawId: string, d: Decision): Promise<TimeOffRequest | InsufficientTimeBalance | RequestAlreadyDecided> {
+export async function decideTimeOff(ctx: RequestContext, rawId: string, d: Decision, overrideLimitReason: string | null = null): Promise<TimeOffRequest | InsufficientTimeBalance | RequestAlreadyDecided> {
   const id = v.id(rawId, "id");
   const reason = d.decision === "REFUSED" ? v.optionalText(d.reason, "reason", 500) : null;
   const { request, account } = await requestForManager(ctx, (banks) => ctx.db.timeOffRequest.findFirst({ where: { id, timebankId: { in: banks } } }), "time-off request");
+  const override = overrideOf(account.bank, overrideLimitReason);
   return inTransaction(account.bank, async (tx) => {
     await lockAccount(tx, request.membershipId);
     const current = await tx.db.timeOffRequest.findUniqueOrThrow({ where: { timebankId_id: { ...inBank(tx), id: request.id } } });
     if (current.status !== "PENDING") return alreadyDecided(current.status);
     if (d.decision === "APPROVED") {
+      requireOpen(await closedThrough(tx), toDay(current.takenOn), "id");
+      // The plan may have changed since the request: it must still fit.
+      await requireRoomForAbsence(tx, current.membershipId, toDay(current.takenOn), current.minutes, current.id);
+    }
+    if (d.decision === "APPROVED" && current.absenceType === "TIME_OFF_IN_LIEU") {
       const facts = await loadFacts(tx, current.membershipId);
       const { balanceMinutes } = balanceOf(facts);
       const { negativeBalanceLimitMinutes } = policyOn(facts.policies, today(tx));
-      if (!mayWithdraw(balanceMinutes, current.minutes, negativeBalanceLimitMinutes)) {
+      if (!mayWithdraw(balanceMinutes, current.minutes, negativeBalanceLimitMinutes) && override !== null) {
+        await audit(tx, [
+          {
+            membershipId: current.membershipId,
+            action: "LIMIT_OVERRIDE",
+            detail: { change: `time off in lieu on ${toDay(current.takenOn)}`, reason: override, negativeBalanceLimitMinutes, balanceBeforeMinutes: balanceMinutes, balanceAfterMinutes: balanceMinutes - current.minutes },
+          },
+        ]);
+      } else if (!mayWithdraw(balanceMinutes, current.minutes, negativeBalanceLimitMinutes)) {
         const floor = negativeBalanceLimitMinutes ? `more than ${negativeBalanceLimitMinutes} minutes below zero` : "below zero";
         return errorResult(InsufficientTimeBalance, "INSUFFICIENT_TIME_BALANCE", `the balance is ${balanceMinutes} minutes: ${current.minutes} minutes of time off would take it ${floor}`, {
           balanceMinutes,
@@ -513,7 +591,7 @@ export async function decideTimeOff(ctx: RequestContext, rawId: string, d: Decis
     });
     const decided = await tx.db.timeOffRequest.findUniqueOrThrow({ where: { timebankId_id: { ...inBank(tx), id: current.id } } });
     if (moved.count !== 1) return alreadyDecided(decided.status);
-    if (d.decision === "APPROVED") {
+    if (d.decision === "APPROVED" && current.absenceType === "TIME_OFF_IN_LIEU") {
       await tx.db.timeAccountEntry.create({
         data: { ...inBank(tx), membershipId: current.membershipId, kind: "WITHDRAWAL", entryDate: current.takenOn, minutes: current.minutes, timeOffRequestId: current.id, approvedById: ctx.viewer!.personId },
       });
@@ -523,7 +601,7 @@ export async function decideTimeOff(ctx: RequestContext, rawId: string, d: Decis
 }
 
 /** Coordinators see every request of their bank; a member sees their own. */
-async function requestFilter(ctx: BankContext, memberId: string | null, status: CapacityRequestStatus | null) {
+export async function requestFilter(ctx: BankContext, memberId: string | null, status: CapacityRequestStatus | null) {
   const me = requireInsider(ctx);
   const where: { timebankId: string; membershipId?: string; status?: CapacityRequestStatus } = { ...inBank(ctx) };
   if (memberId) {
@@ -555,10 +633,39 @@ export async function createServiceCommitment(ctx: RequestContext, input: Servic
   const title = v.text(input.title, "title", { min: 2, max: 200 });
   const requiredMinutes = v.intInRange(input.requiredMinutes, "requiredMinutes", 1, 100_000);
   const dueOn = parseBankDate(input.dueOn, bank.bank.timezone, "dueOn");
+  let supervisingInstitutionId: string | null = null;
+  if (input.supervisingInstitution !== undefined && input.supervisingInstitution !== null) {
+    const institution = await ctx.db.institution.findUnique({ where: { id: v.id(input.supervisingInstitution, "supervisingInstitution") } });
+    if (!institution) throw notFound("institution");
+    if (institution.kind !== "PROBATION" && institution.kind !== "COURT") {
+      throw badInput("a community-service order is supervised by a probation service or a court (an institution of kind PROBATION or COURT)", "supervisingInstitution");
+    }
+    supervisingInstitutionId = institution.id;
+  }
   const row = await bank.db.serviceCommitment.create({
-    data: { ...inBank(bank), membershipId: member.id, title, requiredMinutes, dueOn: fromDay(dueOn), createdById: ctx.viewer!.personId },
+    data: { ...inBank(bank), membershipId: member.id, title, requiredMinutes, dueOn: fromDay(dueOn), createdById: ctx.viewer!.personId, supervisingInstitutionId },
   });
   return commitmentView(bank, row);
+}
+
+/** The bank's coordinators: every community-service order of the bank, oldest due first. */
+export async function listBankServiceCommitments(ctx: BankContext, status: ServiceCommitmentStatus | null): Promise<ServiceCommitment[]> {
+  requireStaff(ctx);
+  const rows = await ctx.db.serviceCommitment.findMany({ where: { ...inBank(ctx), ...(status ? { status } : {}) }, orderBy: [{ dueOn: "asc" }, { createdAt: "asc" }], take: 500 });
+  return Promise.all(rows.map((c) => commitmentView(ctx, c)));
+}
+
+/** A coordinator (not the person serving it) confirms hours logged against a commitment. */
+export async function confirmServiceLog(ctx: RequestContext, rawId: string): Promise<WorkLog> {
+  const { log, account } = await visibleLog(ctx, rawId);
+  if (!isStaff(account.bank.membership)) throw forbidden("only the bank's coordinators confirm community-service hours");
+  if (account.own) throw forbidden("another coordinator must confirm your own community-service hours");
+  if (!log.serviceCommitmentId) throw badInput("this work log is not community service: only community-service hours are confirmed", "id");
+  return inTransaction(account.bank, async (tx) => {
+    await lockAccount(tx, account.member.id);
+    await tx.db.workLog.updateMany({ where: { ...inBank(tx), id: log.id, confirmedAt: null }, data: { confirmedById: ctx.viewer!.personId, confirmedAt: tx.clock.now() } });
+    return workLogView(await tx.db.workLog.findUniqueOrThrow({ where: { timebankId_id: { ...inBank(tx), id: log.id } } }));
+  });
 }
 
 export async function listServiceCommitments(ctx: RequestContext, memberId: string): Promise<ServiceCommitment[]> {
@@ -568,8 +675,9 @@ export async function listServiceCommitments(ctx: RequestContext, memberId: stri
 }
 
 /**
- * A coordinator (standing in for the institution until institutions exist) records that the
- * order is served: all required hours must be logged, and it is recorded once.
+ * A coordinator of the bank records that the order is served: all required hours must be
+ * logged and confirmed by the bank, and it is recorded once. The supervising officer then
+ * acknowledges it (capacity.probation.ts).
  */
 export async function completeServiceCommitment(ctx: RequestContext, rawId: string): Promise<ServiceCommitment | CommitmentNotFulfilled | CommitmentAlreadyCompleted> {
   const id = v.id(rawId, "id");
@@ -587,6 +695,12 @@ export async function completeServiceCommitment(ctx: RequestContext, rawId: stri
     if (!view.fulfilled) {
       return errorResult(CommitmentNotFulfilled, "NOT_FULFILLED", `${view.remainingMinutes} of ${current.requiredMinutes} minutes are still to be served`, {
         remainingMinutes: view.remainingMinutes,
+      });
+    }
+    if (view.confirmedMinutes < current.requiredMinutes) {
+      const unconfirmed = current.requiredMinutes - view.confirmedMinutes;
+      return errorResult(CommitmentNotFulfilled, "NOT_CONFIRMED", `${unconfirmed} of ${current.requiredMinutes} minutes are logged but not yet confirmed by the bank`, {
+        remainingMinutes: unconfirmed,
       });
     }
     const done = await tx.db.serviceCommitment.update({

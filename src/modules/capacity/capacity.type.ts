@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
-import { CapacityRequestStatus, ServiceCommitmentStatus } from "../../generated/prisma/enums";
+import { AbsenceType, CapacityPeriodKind, CapacityRequestStatus, ServiceCommitmentStatus } from "../../generated/prisma/enums";
 import { ErrorResult } from "../../common/errors";
 
 registerEnumType(CapacityRequestStatus, {
@@ -12,6 +12,17 @@ registerEnumType(CapacityRequestStatus, {
   },
 });
 registerEnumType(ServiceCommitmentStatus, { name: "ServiceCommitmentStatus" });
+registerEnumType(CapacityPeriodKind, { name: "CapacityPeriodKind", description: "Working-time periods: calendar weeks (Monday-Sunday) or calendar months." });
+registerEnumType(AbsenceType, {
+  name: "AbsenceType",
+  description: "An absence and its effect on the time account. Every type covers planned time on its day and may not exceed it.",
+  valuesConfig: {
+    TIME_OFF_IN_LIEU: { description: "Withdrawn from the time account." },
+    SICKNESS: { description: "Counts as the planned time: the balance does not move." },
+    CHILD_SICKNESS: { description: "A child's sickness: counts as the planned time, the balance does not move." },
+    HOLIDAY: { description: "Outside the time account: paid as holiday, the balance does not move." },
+  },
+});
 
 /** Dates in this module are calendar days in the bank's time zone, written YYYY-MM-DD. */
 const DATE = "Calendar day in the bank's time zone, YYYY-MM-DD.";
@@ -79,6 +90,9 @@ export class WorkLog {
   @Field()
   updatedAt: Date;
 
+  @Field({ description: "Community service: a coordinator of the bank confirmed these hours (always true for other work)." })
+  confirmed: boolean;
+
   membershipId: string;
   serviceCommitmentId: string | null;
 }
@@ -112,10 +126,13 @@ export class DepositRequest {
   membershipId: string;
 }
 
-@ObjectType({ description: "Time off in lieu: minutes taken out of the time account on a day, once a manager approves." })
+@ObjectType({ description: "An absence on a day (time off in lieu, sickness, a child's sickness, holiday), in minutes of the planned time; a manager approves it." })
 export class TimeOffRequest {
   @Field(() => ID)
   id: string;
+
+  @Field(() => AbsenceType)
+  absenceType: AbsenceType;
 
   @Field({ description: DATE })
   date: string;
@@ -164,6 +181,21 @@ export class TimeAccount {
   @Field(() => Int, { description: "Planned minutes today." })
   capacityTodayMinutes: number;
 
+  @Field(() => Int, { description: "Hours paid out through payroll." })
+  payoutMinutes: number;
+
+  @Field(() => Int, { description: "Managers' corrections, signed." })
+  correctionMinutes: number;
+
+  @Field(() => Int, { description: "The position percentage in force today (100 without one)." })
+  positionPercent: number;
+
+  @Field(() => Int, { description: "Planned minutes in the current week (Monday-Sunday)." })
+  plannedWeekMinutes: number;
+
+  @Field(() => String, { nullable: true, description: "The last day of the last closed period: nothing up to it changes any more." })
+  closedThrough: string | null;
+
   membershipId: string;
 }
 
@@ -196,6 +228,15 @@ export class TimeAccountDay {
   @Field(() => Int)
   withdrawnMinutes: number;
 
+  @Field(() => Int, { description: "Approved absences of every type (they cover planned time)." })
+  absenceMinutes: number;
+
+  @Field(() => Int)
+  payoutMinutes: number;
+
+  @Field(() => Int, { description: "Signed." })
+  correctionMinutes: number;
+
   @Field(() => Int, { description: "Balance at the end of the day." })
   balanceMinutes: number;
 }
@@ -206,6 +247,9 @@ export class TimeAccountTotals {
   @Field(() => Int) loggedMinutes: number;
   @Field(() => Int) depositedMinutes: number;
   @Field(() => Int) withdrawnMinutes: number;
+  @Field(() => Int) absenceMinutes: number;
+  @Field(() => Int) payoutMinutes: number;
+  @Field(() => Int) correctionMinutes: number;
 }
 
 @ObjectType({ description: "A time-account statement for a period: each day's capacity, logged, deposited and withdrawn minutes, with a running balance." })
@@ -266,6 +310,15 @@ export class ServiceCommitment {
   @Field(() => Date, { nullable: true, description: "When a coordinator approved the completion." })
   completedAt: Date | null;
 
+  @Field(() => Int, { description: "Minutes a coordinator of the bank confirmed; completion needs them all." })
+  confirmedMinutes: number;
+
+  @Field(() => Date, { nullable: true, description: "When the supervising officer acknowledged the completion." })
+  acknowledgedAt: Date | null;
+
+  @Field(() => ID, { nullable: true, description: "The probation service or court supervising the order." })
+  supervisingInstitutionId: string | null;
+
   membershipId: string;
   completionApprovedById: string | null;
 }
@@ -299,3 +352,244 @@ export class CommitmentNotFulfilled extends ErrorResult {
 
 @ObjectType({ implements: ErrorResult, description: "The commitment's completion was already recorded." })
 export class CommitmentAlreadyCompleted extends ErrorResult {}
+
+@ObjectType({ description: "One balance a change would take below the organisation's negative limit." })
+export class LimitBreach {
+  @Field(() => Int)
+  balanceBeforeMinutes: number;
+
+  @Field(() => Int)
+  balanceAfterMinutes: number;
+
+  membershipId: string;
+}
+
+@ObjectType({ implements: ErrorResult, description: "The change would lower a balance below the organisation's negative-balance limit. A coordinator may override it with a reason (logged)." })
+export class BalanceLimitExceeded extends ErrorResult {
+  @Field(() => Int, { description: "The limit in force: how far below zero a balance may go." })
+  negativeBalanceLimitMinutes: number;
+
+  @Field(() => [LimitBreach])
+  breaches: LimitBreach[];
+}
+
+@ObjectType({ description: "The employer's working-time settings." })
+export class CapacitySettings {
+  @Field(() => CapacityPeriodKind)
+  periodKind: CapacityPeriodKind;
+
+  @Field(() => String, { nullable: true, description: "The last day of the last closed period." })
+  closedThrough: string | null;
+}
+
+@ObjectType({ description: "A closed working-time period: nothing dated in it changes any more." })
+export class CapacityPeriod {
+  @Field(() => ID)
+  id: string;
+
+  @Field(() => CapacityPeriodKind)
+  kind: CapacityPeriodKind;
+
+  @Field({ description: DATE })
+  startsOn: string;
+
+  @Field({ description: DATE })
+  endsOn: string;
+
+  @Field()
+  closedAt: Date;
+}
+
+@ObjectType({ implements: ErrorResult, description: "The period cannot be closed yet: requests dated in it still wait for a decision." })
+export class PeriodNotReady extends ErrorResult {
+  @Field(() => Int)
+  pendingRequests: number;
+}
+
+@ObjectType({ description: "A position percentage from a date: the plan is the organisation default scaled by it." })
+export class CapacityPosition {
+  @Field(() => ID)
+  id: string;
+
+  @Field({ description: DATE })
+  effectiveFrom: string;
+
+  @Field(() => Int, { description: "1 to 100." })
+  percent: number;
+
+  @Field(() => Int, { description: "The planned week it gives with the organisation default in force on effectiveFrom." })
+  plannedWeekMinutes: number;
+
+  membershipId: string;
+}
+
+@ObjectType({ description: "Hours an employee asks to have paid out; a manager approves, then they leave the account and appear in the payroll export." })
+export class PayoutRequest {
+  @Field(() => ID)
+  id: string;
+
+  @Field(() => Int)
+  minutes: number;
+
+  @Field(() => String, { nullable: true })
+  note: string | null;
+
+  @Field(() => CapacityRequestStatus)
+  status: CapacityRequestStatus;
+
+  @Field()
+  submittedAt: Date;
+
+  @Field(() => Date, { nullable: true })
+  decidedAt: Date | null;
+
+  @Field(() => String, { nullable: true, description: "The day the hours left the account (approval day, in the bank's time zone)." })
+  paidOn: string | null;
+
+  @Field(() => String, { nullable: true })
+  refusalReason: string | null;
+
+  membershipId: string;
+}
+
+@ObjectType({ description: "A manager's correction of a time account, dated in an open period." })
+export class TimeCorrection {
+  @Field(() => ID)
+  id: string;
+
+  @Field({ description: DATE })
+  date: string;
+
+  @Field(() => Int, { description: "Signed: positive adds to the balance." })
+  minutes: number;
+
+  @Field()
+  reason: string;
+
+  @Field(() => String, { nullable: true, description: "The day (usually in a closed period) that was wrong." })
+  correctsDate: string | null;
+
+  membershipId: string;
+}
+
+@ObjectType({ description: "One employee's figures for one closed period." })
+export class PayrollLine {
+  @Field(() => String)
+  memberName: string;
+
+  @Field(() => Int) plannedMinutes: number;
+  @Field(() => Int) workedMinutes: number;
+  @Field(() => Int) sicknessMinutes: number;
+  @Field(() => Int) childSicknessMinutes: number;
+  @Field(() => Int) holidayMinutes: number;
+  @Field(() => Int) timeOffInLieuMinutes: number;
+  @Field(() => Int, { description: "Automatic and manual deposits." })
+  depositedMinutes: number;
+  @Field(() => Int, { description: "Time off in lieu taken." })
+  withdrawnMinutes: number;
+  @Field(() => Int) payoutMinutes: number;
+  @Field(() => Int, { description: "Signed." })
+  correctionMinutes: number;
+  @Field(() => Int) openingBalanceMinutes: number;
+  @Field(() => Int) closingBalanceMinutes: number;
+
+  membershipId: string;
+}
+
+@ObjectType({ description: "The payroll export of one closed period: a line per employee, and the same as CSV." })
+export class PayrollExport {
+  @Field(() => CapacityPeriod)
+  period: CapacityPeriod;
+
+  @Field(() => [PayrollLine])
+  lines: PayrollLine[];
+
+  @Field({ description: "The lines as CSV (header row; minutes; member id and name)." })
+  csv: string;
+}
+
+@ObjectType({ description: "An audit row: a limit override, a period close or a correction." })
+export class CapacityAuditEntry {
+  @Field(() => ID)
+  id: string;
+
+  @Field()
+  action: string;
+
+  @Field({ description: "What was done, as JSON." })
+  detail: string;
+
+  @Field()
+  createdAt: Date;
+
+  @Field(() => ID)
+  actorId: string;
+
+  membershipId: string | null;
+}
+
+@ObjectType({ description: "A community-service order as its supervising probation officer or court sees it: progress and completion, nothing else of the person." })
+export class SupervisedCommitment {
+  @Field(() => ID)
+  id: string;
+
+  @Field()
+  title: string;
+
+  @Field({ description: "The person serving it, as the bank knows them." })
+  personName: string;
+
+  @Field({ description: "The bank where it is served." })
+  bankName: string;
+
+  @Field(() => Int)
+  requiredMinutes: number;
+
+  @Field({ description: DATE })
+  dueOn: string;
+
+  @Field(() => ServiceCommitmentStatus)
+  status: ServiceCommitmentStatus;
+
+  @Field(() => Int, { description: "Minutes confirmed by the bank." })
+  confirmedMinutes: number;
+
+  @Field(() => Int, { description: "Minutes logged, confirmed or not." })
+  loggedMinutes: number;
+
+  @Field(() => Int)
+  remainingMinutes: number;
+
+  @Field()
+  overdue: boolean;
+
+  @Field(() => [ServedDay], { description: "The confirmed logs: day and minutes." })
+  confirmedLogs: ServedDay[];
+
+  @Field(() => Date, { nullable: true, description: "When the bank recorded completion." })
+  completedAt: Date | null;
+
+  @Field(() => Date, { nullable: true, description: "When an officer acknowledged it." })
+  acknowledgedAt: Date | null;
+
+  @Field(() => ID)
+  institutionId: string;
+}
+
+@ObjectType()
+export class ServedDay {
+  @Field({ description: DATE })
+  date: string;
+
+  @Field(() => Int)
+  minutes: number;
+}
+
+@ObjectType({ implements: ErrorResult, description: "The bank has not recorded the completion yet, or it was already acknowledged." })
+export class CompletionNotAcknowledgeable extends ErrorResult {}
+
+@ObjectType({ description: "A work log that was deleted." })
+export class DeletedWorkLog {
+  @Field(() => ID)
+  id: string;
+}

@@ -1,4 +1,4 @@
-// Inter-bank transfers (ARCHITECTURE.md "Federation", ledger rule 6). One InterBankTransfer row,
+// Inter-bank transfers (docs/architecture.md "Federation", ledger rule 6). One InterBankTransfer row,
 // kept with the source bank, links two ordinary Transfer legs of kind INTER_BANK:
 //   source leg (source bank): sender -> source bank's clearing account for the partner
 //   target leg (target bank): target bank's clearing account for the source -> recipient

@@ -11,7 +11,6 @@ import type { Prisma, Account, Transfer } from "../../generated/prisma/client";
 import { Prisma as P } from "../../generated/prisma/client";
 import type { ErrorResult } from "../../common/errors";
 import { errorResult } from "../../common/errors";
-import { createLoaders } from "../../context/loaders";
 import type { BankContext } from "../../context/context";
 import { scopeTransactionToBanks } from "../../db/row-security";
 import type { Db } from "../../db/database";
@@ -134,7 +133,7 @@ export async function ledgerTransaction<C extends BankContext, T>(ctx: C, fn: (t
     async (txDb) => {
       hooks = [];
       if (narrow) await scopeTransactionToBanks(txDb, banks);
-      return fn(Object.freeze({ ...ctx, db: txDb, loaders: createLoaders(txDb), afterCommit: (hook: () => void) => void hooks.push(hook) }));
+      return fn(Object.freeze({ ...ctx, db: txDb, loaders: ctx.app.createLoaders(txDb), afterCommit: (hook: () => void) => void hooks.push(hook) }));
     },
     (attempt, err) => ctx.log.debug({ attempt, sqlState: sqlStateOf(err) }, "ledger transaction retried"),
   );

@@ -2,7 +2,7 @@ import DataLoader from "dataloader";
 import type { Db } from "../../db/database";
 import type { Account, Transfer } from "../../generated/prisma/client";
 import type { AccountKind } from "../../generated/prisma/enums";
-import { byKey } from "../../context/loaders";
+import { byKey } from "../../common/keyed";
 
 export interface PartyRow {
   accountId: string;

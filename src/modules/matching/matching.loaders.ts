@@ -1,7 +1,7 @@
 import DataLoader from "dataloader";
 import type { Db } from "../../db/database";
 import type { Match, MemberVouch } from "../../generated/prisma/client";
-import { byKey, groupByKey } from "../../context/loaders";
+import { byKey, groupByKey } from "../../common/keyed";
 
 export function createMatchingLoaders(db: Db) {
   return {

@@ -3,7 +3,7 @@ import type { Db } from "../../db/database";
 import { Prisma } from "../../generated/prisma/client";
 import type { Account, MemberProfile, MemberSkill, Membership, Person } from "../../generated/prisma/client";
 import type { MembershipRole, MembershipStatus } from "../../generated/prisma/enums";
-import { byKey, groupByKey } from "../../context/loaders";
+import { byKey, groupByKey } from "../../common/keyed";
 
 export type PersonName = Pick<Person, "id" | "displayName" | "email" | "offline">;
 

@@ -14,7 +14,7 @@ import { canTransition, normaliseTag, refusalMessage, TRANSITIONS, validateAvail
 import { MembershipRefused } from "./member.type";
 import { openMemberAccount } from "../ledger/ledger.accounts";
 import { recordEvent } from "../events/events.service";
-import { approvalBlocker } from "../onboarding/onboarding.service";
+import { approvalBlocker } from "../onboarding/onboarding.approval";
 import type { OnboardingIncomplete } from "../onboarding/onboarding.type";
 
 export type MembershipResult = Membership | MembershipRefused | OnboardingIncomplete;

@@ -4,15 +4,15 @@
 import { randomUUID } from "node:crypto";
 import type { Membership, Prisma } from "../../generated/prisma/client";
 import type { PartnerKind } from "../../generated/prisma/enums";
-import { badInput, errorResult, forbidden, notFound } from "../../common/errors";
+import { badInput, forbidden, notFound } from "../../common/errors";
 import * as v from "../../common/validation";
 import { inTransaction, type BankContext, type RequestContext } from "../../context/context";
 import { isInsider, isStaff, requireBankAdmin, requireInsider, requireStaff } from "../../context/access";
 import { findVisibleMember } from "../member/member.service";
+import { factsOf, requirementsOf } from "./onboarding.approval";
 import { validateLanguages, validatePhone } from "../member/member.rules";
-import { missingSteps, NO_REQUIREMENTS, parseDay, STEP_MESSAGES, startOfDay, type OnboardingFacts, type OnboardingRequirements, type OnboardingStep } from "./onboarding.rules";
+import { missingSteps, parseDay, startOfDay, type OnboardingRequirements, type OnboardingStep } from "./onboarding.rules";
 import {
-  OnboardingIncomplete,
   type OfflineMemberInput,
   type OnboardingSettingsInput,
   type OnboardingState,
@@ -44,11 +44,6 @@ export async function memberForSelfOrStaff(ctx: RequestContext, id: string, fiel
   return { ...found, staff };
 }
 
-export async function requirementsOf(ctx: BankContext): Promise<OnboardingRequirements> {
-  const row = await ctx.db.onboardingSettings.findUnique({ where: { timebankId: ctx.bank.id } });
-  return row ? { requireInterview: row.requireInterview, requiredReferences: row.requiredReferences, requireSafeguardingCheck: row.requireSafeguardingCheck } : NO_REQUIREMENTS;
-}
-
 export async function onboardingSettings(ctx: BankContext): Promise<OnboardingRequirements> {
   requireInsider(ctx);
   return requirementsOf(ctx);
@@ -67,37 +62,6 @@ export async function updateOnboardingSettings(ctx: BankContext, input: Onboardi
     update: data,
   });
   return requirementsOf(ctx);
-}
-
-/** Facts of several members in one bank: three queries whatever their number. */
-async function factsOf(ctx: BankContext, ids: string[]): Promise<Map<string, OnboardingFacts>> {
-  const where = { ...inBank(ctx), membershipId: { in: ids } };
-  const [held, checked, checks] = await Promise.all([
-    ctx.db.interview.groupBy({ by: ["membershipId"], where: { ...where, heldAt: { not: null } }, _count: { _all: true } }),
-    ctx.db.reference.groupBy({ by: ["membershipId"], where: { ...where, checkedAt: { not: null } }, _count: { _all: true } }),
-    ctx.db.safeguardingCheck.findMany({ where, select: { membershipId: true, expiresOn: true } }),
-  ]);
-  const facts = new Map<string, OnboardingFacts>(ids.map((id) => [id, { interviewsHeld: 0, referencesChecked: 0, checkExpiries: [] }]));
-  for (const h of held) facts.get(h.membershipId)!.interviewsHeld = h._count._all;
-  for (const c of checked) facts.get(c.membershipId)!.referencesChecked = c._count._all;
-  for (const c of checks) facts.get(c.membershipId)!.checkExpiries.push(c.expiresOn);
-  return facts;
-}
-
-/**
- * The refusal approveMembership returns while required steps are missing, or null when the
- * application may be approved.
- */
-export async function approvalBlocker(ctx: BankContext, member: Membership): Promise<OnboardingIncomplete | null> {
-  const req = await requirementsOf(ctx);
-  if (!req.requireInterview && req.requiredReferences === 0 && !req.requireSafeguardingCheck) return null;
-  const facts = (await factsOf(ctx, [member.id])).get(member.id)!;
-  const missing = missingSteps(req, facts, ctx.clock.now());
-  if (!missing.length) return null;
-  const why = missing.map((s) => STEP_MESSAGES[s](req, facts)).join("; ");
-  return errorResult(OnboardingIncomplete, "ONBOARDING_INCOMPLETE", `the application cannot be approved yet: ${why}`, {
-    missingSteps: missing as OnboardingStepEnum[],
-  });
 }
 
 /** Where an application stands. The applicant and coordinators; checks and notes for coordinators only. */

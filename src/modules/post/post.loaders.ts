@@ -1,7 +1,7 @@
 import DataLoader from "dataloader";
 import type { Db } from "../../db/database";
 import type { Post } from "../../generated/prisma/client";
-import { byKey } from "../../context/loaders";
+import { byKey } from "../../common/keyed";
 
 export function createPostLoaders(db: Db) {
   return {

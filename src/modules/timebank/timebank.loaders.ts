@@ -1,7 +1,7 @@
 import DataLoader from "dataloader";
 import type { Db } from "../../db/database";
 import type { Category, Timebank } from "../../generated/prisma/client";
-import { byKey, groupByKey } from "../../context/loaders";
+import { byKey, groupByKey } from "../../common/keyed";
 import type { ReadCache } from "../../context/read-cache";
 import { currentBankScope, everyBank } from "../../db/bank-scope";
 import { loadAll, type Coalescer } from "../../context/coalesce";

@@ -61,7 +61,8 @@ export function validateSettings(input: TimebankSettingsInput, current?: Pick<Ti
     data.creditFloorMinutes = v.intInRange(input.creditFloorMinutes, "creditFloorMinutes", -MAX_LIMIT_MINUTES, 0);
   }
   if (input.balanceCeilingMinutes !== undefined && input.balanceCeilingMinutes !== null) {
-    data.balanceCeilingMinutes = v.intInRange(input.balanceCeilingMinutes, "balanceCeilingMinutes", 0, MAX_LIMIT_MINUTES);
+    // A ceiling of 0 would let nobody earn an hour: every exchange would be refused.
+    data.balanceCeilingMinutes = v.intInRange(input.balanceCeilingMinutes, "balanceCeilingMinutes", 1, MAX_LIMIT_MINUTES);
   }
   if (input.exchangeConfirmation !== undefined && input.exchangeConfirmation !== null) data.exchangeConfirmation = input.exchangeConfirmation;
   if (input.membersMayRecordExchanges !== undefined && input.membersMayRecordExchanges !== null) {

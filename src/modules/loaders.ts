@@ -1,15 +1,16 @@
-// Per-request DataLoaders. Each batch function runs one query with `in`, and returns rows in
+// Per-request DataLoaders of every module (the composition root app.ts hands createLoaders to
+// the request context as App.createLoaders, so src/context imports no module at run time). Each batch function runs one query with `in`, and returns rows in
 // key order. Keys of bank-owned rows are ids, which are globally unique uuids; the callers
 // only ever pass ids they obtained through a tenant-filtered query.
 import type { Db } from "../db/database";
-import { createCapacityLoaders } from "../modules/capacity/capacity.loaders";
-import { createMatchingLoaders } from "../modules/matching/matching.loaders";
-import { createLedgerLoaders } from "../modules/ledger/ledger.loaders";
-import { createMemberLoaders } from "../modules/member/member.loaders";
-import { createPostLoaders } from "../modules/post/post.loaders";
-import { createTimebankLoaders } from "../modules/timebank/timebank.loaders";
-import type { ReadCache } from "./read-cache";
-import type { Coalescer } from "./coalesce";
+import { createCapacityLoaders } from "./capacity/capacity.loaders";
+import { createMatchingLoaders } from "./matching/matching.loaders";
+import { createLedgerLoaders } from "./ledger/ledger.loaders";
+import { createMemberLoaders } from "./member/member.loaders";
+import { createPostLoaders } from "./post/post.loaders";
+import { createTimebankLoaders } from "./timebank/timebank.loaders";
+import type { ReadCache } from "../context/read-cache";
+import type { Coalescer } from "../context/coalesce";
 
 function loaderGroups(db: Db, cache: ReadCache | null, coalesce: Coalescer | null) {
   return [
@@ -54,21 +55,4 @@ export function createLoaders(db: Db, cache: ReadCache | null = null, coalesce: 
 
 export type Loaders = ReturnType<typeof createLoaders>;
 
-/** Orders rows by the keys they were requested with (missing ones as null). */
-export function byKey<K, R>(keys: readonly K[], rows: R[], keyOf: (row: R) => K): (R | null)[] {
-  const map = new Map<K, R>();
-  for (const row of rows) map.set(keyOf(row), row);
-  return keys.map((k) => map.get(k) ?? null);
-}
-
-/** Groups rows by key, in key order (missing ones as []). */
-export function groupByKey<K, R>(keys: readonly K[], rows: R[], keyOf: (row: R) => K): R[][] {
-  const map = new Map<K, R[]>();
-  for (const row of rows) {
-    const k = keyOf(row);
-    const list = map.get(k);
-    if (list) list.push(row);
-    else map.set(k, [row]);
-  }
-  return keys.map((k) => map.get(k) ?? []);
-}
+export type LoaderFactory = typeof createLoaders;
