@@ -313,17 +313,29 @@ function placeFit(request: RequestFacts, candidate: CandidateFacts, options: Sco
   return { value: 0.25, reason: null, km: null };
 }
 
+/** ISO 639-1 codes as people pick them: Norwegian is "no", "nb" or "nn". */
+export function languageCode(code: string): string {
+  const c = code.trim().toLowerCase();
+  return c === "no" || c === "nn" ? "nb" : c;
+}
+
+/**
+ * A language the request names must be spoken (any one of them); otherwise helper and requester
+ * must share a language when both said which they speak: they have to arrange it together.
+ */
 function languageFit(request: RequestFacts, candidate: CandidateFacts, options: ScoringOptions): { value: number; reason: string | null; needMet: boolean } {
-  const needed = request.languagesNeeded ?? [];
+  const theirs = candidate.languages.map(languageCode);
+  const needed = (request.languagesNeeded ?? []).map(languageCode);
   if (needed.length) {
-    const spoken = needed.filter((l) => candidate.languages.includes(l));
+    const spoken = needed.filter((l) => theirs.includes(l));
     return spoken.length
       ? { value: 1, reason: `speaks ${spoken.map(options.languageName).join(" and ")}, as the request asks`, needMet: true }
       : { value: 0, reason: null, needMet: false };
   }
-  if (!request.requesterLanguages.length || !candidate.languages.length) return { value: 0.5, reason: null, needMet: true };
-  const common = candidate.languages.filter((l) => request.requesterLanguages.includes(l));
-  return common.length ? { value: 1, reason: `speaks ${common.join(", ")} with you`, needMet: true } : { value: 0, reason: null, needMet: true };
+  const requester = request.requesterLanguages.map(languageCode);
+  if (!requester.length || !theirs.length) return { value: 0.5, reason: null, needMet: true };
+  const common = candidate.languages.filter((l) => requester.includes(languageCode(l)));
+  return common.length ? { value: 1, reason: `speaks ${common.join(", ")} with you`, needMet: true } : { value: 0, reason: null, needMet: false };
 }
 
 /** Scores one candidate for one request. Pure: same facts and options, same result. */

@@ -234,7 +234,8 @@ function languages(): TermIndex {
 
 /** ISO 639-1 codes of the languages a text names. */
 export function languagesNamed(text: string): string[] {
-  return [...languages().match(text)].filter(([, s]) => s >= 0.8).map(([code]) => code).sort();
+  // A language's name is specific even when short ("polsk"): any tolerant match of it counts.
+  return [...languages().match(text)].filter(([, s]) => s >= 0.6).map(([code]) => code).sort();
 }
 
 /** The language of a bank's locale ("da-DK" -> "da", "nn" -> "nb"). */
