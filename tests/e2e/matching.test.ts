@@ -54,7 +54,7 @@ beforeAll(async () => {
   await member("Bo", shopper());
   await member("Helga", shopper());
   await member("Karen", shopper());
-  await member("Otto", shopper("Viby", ["en"]));
+  await member("Otto", shopper("Viby", ["en", "de"]));
   await member("Jonas", { languages: ["da"], neighbourhood: "Frederiksbjerg", skills: [{ label: "light bulbs", category: "repairs-bikes" }] });
   await member("Dave", { languages: ["da"], neighbourhood: "Trøjborg", skills: [{ label: "light bulbs", category: "repairs-bikes" }] });
   await actors.Karen.client.ok(`mutation($id: ID!) { pauseMembership(memberId: $id) { __typename } }`, { id: ids.Karen });
@@ -87,7 +87,7 @@ describe("ranking", () => {
     const ranked = names(data.matchesForRequest);
     // Ahmad, Bo and Helga fit equally (same skill, neighbourhood, language, time): the newcomer
     // first, the one asked five times this month last of them. Otto (Viby, about 3.5 km away,
-    // English only) is a fair candidate too; where he falls against Helga is the weights' call.
+    // English and German) is a fair candidate too; where he falls against Helga is the weights' call.
     expect(ranked.slice(0, 2)).toEqual(["Ahmad", "Bo"]);
     expect(ranked.indexOf("Helga")).toBeGreaterThan(1);
     expect([...ranked].sort()).toEqual(["Ahmad", "Bo", "Helga", "Otto"]);
@@ -301,6 +301,114 @@ describe("for members and coordinators", () => {
     // Karen is paused: in no pair.
     expect(JSON.stringify(data)).not.toContain("Karen");
     expect(await actors.Ahmad.client.errorCode(`{ reciprocalPairs(timebank: "aarhus") { a { id } } }`)).toBe("FORBIDDEN");
+  });
+});
+
+describe("understanding people as they write (issue 20)", () => {
+  const REQUEST_MATCHES = `query($r: ID!) { requestMatches(request: $r) { nobodyFits ruledOutByLanguage ruledOutByDistance ruledOutByTime
+    candidates { member { id } reasons } } }`;
+  const request = async (who: string, input: Record<string, unknown>) =>
+    (await actors[who].client.ok(CREATE, { input: { kind: "REQUEST", ...input } })).createPost.id as string;
+  const found = async (r: string) => (await actors.Else.client.ok(REQUEST_MATCHES, { r })).requestMatches;
+  const close = (who: string, id: string) => actors[who].client.ok(`mutation($id: ID!) { closePost(id: $id) { __typename } }`, { id });
+
+  beforeAll(async () => {
+    // Written as people write: Danish, Polish, a compound, no categories.
+    await member("Mette", { languages: ["da"], neighbourhood: "Trøjborg", bio: "Jeg fikser computere og bærbare.", skills: [{ label: "IT-hjælp" }] });
+    await member("Piotr", { languages: ["pl", "da"], neighbourhood: "Aarhus C", bio: "Naprawiam rowery.", skills: [{ label: "cykelreparation" }] });
+    await member("Kasia", { languages: ["pl", "da"], neighbourhood: "Frederiksbjerg", skills: [{ label: "læse breve" }] });
+    await member("Birthe", { languages: ["da"], neighbourhood: "Frederiksbjerg", skills: [{ label: "læse breve" }] });
+    await member("Sune", { languages: ["da"], neighbourhood: "Viby", skills: [{ label: "læse breve" }] });
+    await member("Lars", { languages: ["da"], neighbourhood: "Frederiksbjerg", skills: [{ label: "computerdoktor" }] });
+    await member("Gitte", { languages: ["da"], neighbourhood: "Trøjborg", skills: [{ label: "havearbejde" }], availability: [{ weekday: 6, startMinute: 600, endMinute: 900 }] });
+  });
+
+  it("finds the IT helper for a computer that will not start, written with a typo and without a category", async () => {
+    const r = await request("Else", { title: "Min komputer vil ikke starte", neighbourhood: "Trojborg" });
+    const list = await found(r);
+    expect(names(list.candidates)[0]).toBe("Mette");
+    expect(list.candidates[0].reasons).toEqual(expect.arrayContaining(['can do "it-hjælp"', "lives in Trøjborg too"]));
+    expect(names(list.candidates)).not.toContain("Gitte");
+    await close("Else", r);
+  });
+
+  it("finds a bike mechanic who wrote in Polish and Danish for a flat tyre asked in English", async () => {
+    const r = await request("Else", { title: "Flat tyre on my bike" });
+    expect(names((await found(r)).candidates)).toEqual(expect.arrayContaining(["Piotr", "Jonas"]));
+    await close("Else", r);
+  });
+
+  it("a request that names a language needs a helper who speaks it, and says so", async () => {
+    const r = await request("Else", { title: "Brev fra hospitalet", description: "Jeg skal have det forklaret på polsk." });
+    const list = await found(r);
+    expect(names(list.candidates)).toEqual(["Kasia"]);
+    expect(list.candidates[0].reasons).toContain("speaks Polish, as the request asks");
+    // Birthe and Sune read letters too, in Danish only.
+    expect(list.ruledOutByLanguage).toBeGreaterThanOrEqual(2);
+    await close("Else", r);
+  });
+
+  it("says nobody fits instead of filling the list", async () => {
+    const r = await request("Else", { title: "Klaverstemmer søges", description: "Mit klaver er falsk." });
+    expect(await found(r)).toMatchObject({ candidates: [], nobodyFits: true });
+    await close("Else", r);
+  });
+
+  it("distance in km with the bank's radius, which coordinators set", async () => {
+    const r = await request("Else", { title: "Hjælp til at læse et brev fra kommunen", neighbourhood: "Frederiksbjerg" });
+    expect(names((await found(r)).candidates)).toEqual(expect.arrayContaining(["Kasia", "Birthe", "Sune"]));
+    expect(await actors.Else.client.errorCode(`mutation { setMatchingRadius(timebank: "aarhus", km: 2) }`)).toBe("FORBIDDEN");
+    expect(await coordinator.client.errorCode(`mutation { setMatchingRadius(timebank: "aarhus", km: 0) }`)).toBe("BAD_USER_INPUT");
+    expect((await coordinator.client.ok(`mutation { setMatchingRadius(timebank: "aarhus", km: 2) }`)).setMatchingRadius).toBe(2);
+    // Viby is about 3.5 km from Frederiksbjerg.
+    const near = await found(r);
+    expect(names(near.candidates)).not.toContain("Sune");
+    expect(near.ruledOutByDistance).toBeGreaterThanOrEqual(1);
+    await coordinator.client.ok(`mutation { setMatchingRadius(timebank: "aarhus", km: 10) }`);
+    expect((await actors.Else.client.ok(`{ matchingRadiusKm(timebank: "aarhus") }`)).matchingRadiusKm).toBe(10);
+    await close("Else", r);
+  });
+
+  it("a request with a time leaves out who is never free then", async () => {
+    // Saturday 10-12: Gitte said she is free on Saturdays; nobody else who gardens.
+    const r = await request("Else", { title: "Hjælp til havearbejde", availability: [{ weekday: 6, startMinute: 600, endMinute: 720 }] });
+    expect(names((await found(r)).candidates)).toEqual(["Gitte"]);
+    const monday = await request("Else", { title: "Hjælp til havearbejde om mandagen", availability: [{ weekday: 1, startMinute: 600, endMinute: 720 }] });
+    expect(await found(monday)).toMatchObject({ candidates: [], nobodyFits: true, ruledOutByTime: 1 });
+    await close("Else", r);
+    await close("Else", monday);
+  });
+
+  it("coordinators add local synonyms, validated; members are matched with them from the next search", async () => {
+    const r = await request("Else", { title: "Min computer vil ikke starte" });
+    expect(names((await found(r)).candidates)).not.toContain("Lars");
+    const ADD = `mutation($a: String!, $p: String!) { addMatchingSynonym(timebank: "aarhus", activity: $a, phrase: $p) { id activityId phrase } }`;
+    expect(await actors.Else.client.errorCode(ADD, { a: "computer-repair", p: "computerdoktor" })).toBe("FORBIDDEN");
+    expect(await coordinator.client.errorCode(ADD, { a: "no-such-activity", p: "computerdoktor" })).toBe("BAD_USER_INPUT");
+    expect(await coordinator.client.errorCode(ADD, { a: "computer-repair", p: "help" })).toBe("BAD_USER_INPUT");
+    expect((await coordinator.client.ok(`{ matchingSynonyms(timebank: "aarhus") { id } }`)).matchingSynonyms).toEqual([]);
+    const added = await coordinator.client.ok(ADD, { a: "computer-repair", p: "Computerdoktor" });
+    expect(added.addMatchingSynonym).toMatchObject({ activityId: "computer-repair", phrase: "Computerdoktor" });
+    expect(await coordinator.client.errorCode(ADD, { a: "bike-repair", p: "computerdoktor" })).toBe("BAD_USER_INPUT");
+    expect(names((await found(r)).candidates)).toContain("Lars");
+    const activities = await coordinator.client.ok(`{ matchingActivities(timebank: "aarhus", category: "it-help") { id terms { language phrase } } }`);
+    expect(activities.matchingActivities.map((a: { id: string }) => a.id)).toContain("computer-repair");
+    await coordinator.client.ok(`mutation($id: ID!) { removeMatchingSynonym(timebank: "aarhus", id: $id) { id } }`, { id: added.addMatchingSynonym.id });
+    expect(names((await found(r)).candidates)).not.toContain("Lars");
+    await close("Else", r);
+  });
+
+  it("pairs members whose open requests the other can meet, and says which", async () => {
+    const garden = await request("Mette", { title: "Hjælp til at luge haven" });
+    const laptop = await request("Gitte", { title: "Min bærbare er blevet langsom" });
+    const data = await coordinator.client.ok(`{ reciprocalPairs(timebank: "aarhus") { a { displayName } b { displayName } aHelpsBFor bHelpsAFor } }`);
+    const pair = data.reciprocalPairs.find((p: { a: { displayName: string }; b: { displayName: string } }) => [p.a.displayName, p.b.displayName].sort().join("+") === "Gitte+Mette");
+    expect(pair).toBeDefined();
+    const [metteHelps, gitteHelps] = pair.a.displayName === "Mette" ? [pair.aHelpsBFor, pair.bHelpsAFor] : [pair.bHelpsAFor, pair.aHelpsBFor];
+    expect(metteHelps).toEqual(['"Min bærbare er blevet langsom"']);
+    expect(gitteHelps).toEqual(['"Hjælp til at luge haven"']);
+    await close("Mette", garden);
+    await close("Gitte", laptop);
   });
 });
 

@@ -10,7 +10,7 @@
 // for home visits) are NOT applied here: the service applies them before anything is scored.
 
 import { distanceKm } from "./gazetteer";
-import { contentWords, wordFit } from "./text";
+import { contentWords, tokens, wordFit } from "./text";
 
 export const FACTOR_NAMES = ["skill", "text", "availability", "place", "language", "reciprocity", "inclusion", "recentLoad"] as const;
 export type FactorName = (typeof FACTOR_NAMES)[number];
@@ -241,8 +241,14 @@ export function conceptFit(asked: ActivityStrengths | undefined, offered: Activi
 
 function skillFit(request: RequestFacts, candidate: CandidateFacts, options: ScoringOptions): SkillFit {
   const requestTags = request.tags.map((t) => t.toLowerCase());
-  const requestText = `${request.title} ${request.description}`.toLowerCase();
-  const labelFits = (label: string) => requestTags.includes(label) || (label.length >= 4 && requestText.includes(label));
+  const requestText = ` ${tokens(`${request.title} ${request.description}`).join(" ")} `;
+  // A label counts when the request uses it as a tag, or as whole words: a phrase, or one word of
+  // five letters or more ("have" is a garden in Danish and a verb in English).
+  const labelFits = (label: string) => {
+    if (requestTags.includes(label)) return true;
+    const words = tokens(label);
+    return (words.length > 1 || (words[0]?.length ?? 0) >= 5) && requestText.includes(` ${words.join(" ")} `);
+  };
   const labelled = (categoryId: string | null, labels: string[]) => {
     const category = !!request.categoryId && categoryId === request.categoryId;
     const label = labels.some(labelFits);
@@ -307,17 +313,29 @@ function placeFit(request: RequestFacts, candidate: CandidateFacts, options: Sco
   return { value: 0.25, reason: null, km: null };
 }
 
+/** ISO 639-1 codes as people pick them: Norwegian is "no", "nb" or "nn". */
+export function languageCode(code: string): string {
+  const c = code.trim().toLowerCase();
+  return c === "no" || c === "nn" ? "nb" : c;
+}
+
+/**
+ * A language the request names must be spoken (any one of them); otherwise helper and requester
+ * must share a language when both said which they speak: they have to arrange it together.
+ */
 function languageFit(request: RequestFacts, candidate: CandidateFacts, options: ScoringOptions): { value: number; reason: string | null; needMet: boolean } {
-  const needed = request.languagesNeeded ?? [];
+  const theirs = candidate.languages.map(languageCode);
+  const needed = (request.languagesNeeded ?? []).map(languageCode);
   if (needed.length) {
-    const spoken = needed.filter((l) => candidate.languages.includes(l));
+    const spoken = needed.filter((l) => theirs.includes(l));
     return spoken.length
       ? { value: 1, reason: `speaks ${spoken.map(options.languageName).join(" and ")}, as the request asks`, needMet: true }
       : { value: 0, reason: null, needMet: false };
   }
-  if (!request.requesterLanguages.length || !candidate.languages.length) return { value: 0.5, reason: null, needMet: true };
-  const common = candidate.languages.filter((l) => request.requesterLanguages.includes(l));
-  return common.length ? { value: 1, reason: `speaks ${common.join(", ")} with you`, needMet: true } : { value: 0, reason: null, needMet: true };
+  const requester = request.requesterLanguages.map(languageCode);
+  if (!requester.length || !theirs.length) return { value: 0.5, reason: null, needMet: true };
+  const common = candidate.languages.filter((l) => requester.includes(languageCode(l)));
+  return common.length ? { value: 1, reason: `speaks ${common.join(", ")} with you`, needMet: true } : { value: 0, reason: null, needMet: false };
 }
 
 /** Scores one candidate for one request. Pure: same facts and options, same result. */

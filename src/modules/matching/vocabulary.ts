@@ -32,6 +32,12 @@ interface Term {
   specificity: number;
 }
 
+/**
+ * Written words that look like a vocabulary word but mean something else ("pensioneret" is
+ * retired, not pension help; Danish "køkken" is a kitchen, Norwegian "kokk" a cook).
+ */
+const FALSE_FRIENDS = new Set<string>((((activitiesFile as { falseFriends?: unknown }).falseFriends ?? []) as string[]).map((w) => termWords(w)[0]).filter(Boolean));
+
 /** Up to this many words may come between two words of a phrase ("lære lidt arabisk"). */
 const PHRASE_GAP = 2;
 
@@ -83,6 +89,7 @@ export class TermIndex {
 
   /** Vocabulary words a written word could stand for, with how well (wordFit). */
   private candidates(written: string): Map<string, number> {
+    if (FALSE_FRIENDS.has(written)) return new Map();
     const found = new Set<string>();
     const add = (w: string | undefined) => w && found.add(w);
     add(this.exact.get(written));
@@ -227,7 +234,8 @@ function languages(): TermIndex {
 
 /** ISO 639-1 codes of the languages a text names. */
 export function languagesNamed(text: string): string[] {
-  return [...languages().match(text)].filter(([, s]) => s >= 0.8).map(([code]) => code).sort();
+  // A language's name is specific even when short ("polsk"): any tolerant match of it counts.
+  return [...languages().match(text)].filter(([, s]) => s >= 0.6).map(([code]) => code).sort();
 }
 
 /** The language of a bank's locale ("da-DK" -> "da", "nn" -> "nb"). */
