@@ -102,6 +102,12 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
   });
 
   // A message is at most as large as an HTTP body may be (ws would take 100 MiB by default).
+  // Idle keep-alive connections stay open longer than a load balancer's or a client pool's idle
+  // timeout (commonly 60 s): with Node's default of 5 s the server closed connections that a
+  // client was about to reuse, and the client saw ECONNRESET on its next request.
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
+
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: app.config.limits.bodyLimitBytes });
   const wsCleanup = useServer<Record<string, unknown>, { ctx?: RequestContext }>(
     {
