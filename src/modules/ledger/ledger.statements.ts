@@ -31,15 +31,17 @@ export async function statementOf(db: Db | Tx, account: Account, from: Date, to:
   // first transfer posted at or after `from` and ends before the first posted at or after `to`.
   // A transfer whose clock time lies just outside the period but which committed inside it (the
   // time is taken before the locks) is shown where it committed.
-  const firstAt = async (t: Date) =>
-    (await db.transfer.aggregate({ where: { ...scope, postedAt: { gte: t } }, _min: { postedSeq: true } }))._min.postedSeq ?? Number.MAX_SAFE_INTEGER;
+  const firstAt = async (t: Date) => (await db.transfer.aggregate({ where: { ...scope, postedAt: { gte: t } }, _min: { postedSeq: true } }))._min.postedSeq;
   const [start, end] = await Promise.all([firstAt(from), firstAt(to)]);
+  // null: nothing was posted at or after that time. Before the start: the opening balance.
+  const before = start === null ? {} : { postedSeq: { lt: start } };
+  const within = start === null ? null : { postedSeq: end === null ? { gte: start } : { gte: start, lt: end } };
   // Opening balance from the transfers themselves, not from the stored balance: a statement is
   // reproducible, and ledger:verify proves the two agree.
   const [ins, outs, transfers] = await Promise.all([
-    db.transfer.aggregate({ where: { timebankId: account.timebankId, status: "POSTED", creditAccountId: account.id, postedSeq: { lt: start } }, _sum: { minutes: true } }),
-    db.transfer.aggregate({ where: { timebankId: account.timebankId, status: "POSTED", debitAccountId: account.id, postedSeq: { lt: start } }, _sum: { minutes: true } }),
-    db.transfer.findMany({ where: { ...scope, postedSeq: { gte: start, lt: end } }, orderBy: { postedSeq: "asc" } }),
+    db.transfer.aggregate({ where: { timebankId: account.timebankId, status: "POSTED", creditAccountId: account.id, ...before }, _sum: { minutes: true } }),
+    db.transfer.aggregate({ where: { timebankId: account.timebankId, status: "POSTED", debitAccountId: account.id, ...before }, _sum: { minutes: true } }),
+    within ? db.transfer.findMany({ where: { ...scope, ...within }, orderBy: { postedSeq: "asc" } }) : Promise.resolve([]),
   ]);
   const opening = (ins._sum.minutes ?? 0) - (outs._sum.minutes ?? 0);
   const s = statementLines(account.id, opening, transfers);
