@@ -86,10 +86,10 @@ describe("ranking", () => {
     const data = await actors.Else.client.ok(MATCHES, { r: shoppingRequest });
     const ranked = names(data.matchesForRequest);
     // Ahmad, Bo and Helga fit equally (same skill, neighbourhood, language, time): the newcomer
-    // first, the one asked five times this month last of them. Otto (Viby, about 3.5 km away,
-    // English and German) is a fair candidate too; where he falls against Helga is the weights' call.
-    expect(ranked.slice(0, 2)).toEqual(["Ahmad", "Bo"]);
-    expect(ranked.indexOf("Helga")).toBeGreaterThan(1);
+    // first, the one asked five times this month below the one who helped twice. Otto (Viby,
+    // about 3.5 km away, speaks German with Else, never helped) is a fair candidate too.
+    expect(ranked[0]).toBe("Ahmad");
+    expect(ranked.indexOf("Helga")).toBeGreaterThan(ranked.indexOf("Bo"));
     expect([...ranked].sort()).toEqual(["Ahmad", "Bo", "Helga", "Otto"]);
     expect(ranked).not.toContain("Karen");
     expect(ranked).not.toContain("Else");
@@ -319,7 +319,7 @@ describe("understanding people as they write (issue 20)", () => {
     await member("Kasia", { languages: ["pl", "da"], neighbourhood: "Frederiksbjerg", skills: [{ label: "læse breve" }] });
     await member("Birthe", { languages: ["da"], neighbourhood: "Frederiksbjerg", skills: [{ label: "læse breve" }] });
     await member("Sune", { languages: ["da"], neighbourhood: "Viby", skills: [{ label: "læse breve" }] });
-    await member("Lars", { languages: ["da"], neighbourhood: "Frederiksbjerg", skills: [{ label: "computerdoktor" }] });
+    await member("Lars", { languages: ["da"], neighbourhood: "Frederiksbjerg", skills: [{ label: "datanisse" }] });
     await member("Gitte", { languages: ["da"], neighbourhood: "Trøjborg", skills: [{ label: "havearbejde" }], availability: [{ weekday: 6, startMinute: 600, endMinute: 900 }] });
   });
 
@@ -383,13 +383,13 @@ describe("understanding people as they write (issue 20)", () => {
     const r = await request("Else", { title: "Min computer vil ikke starte" });
     expect(names((await found(r)).candidates)).not.toContain("Lars");
     const ADD = `mutation($a: String!, $p: String!) { addMatchingSynonym(timebank: "aarhus", activity: $a, phrase: $p) { id activityId phrase } }`;
-    expect(await actors.Else.client.errorCode(ADD, { a: "computer-repair", p: "computerdoktor" })).toBe("FORBIDDEN");
-    expect(await coordinator.client.errorCode(ADD, { a: "no-such-activity", p: "computerdoktor" })).toBe("BAD_USER_INPUT");
+    expect(await actors.Else.client.errorCode(ADD, { a: "computer-repair", p: "datanisse" })).toBe("FORBIDDEN");
+    expect(await coordinator.client.errorCode(ADD, { a: "no-such-activity", p: "datanisse" })).toBe("BAD_USER_INPUT");
     expect(await coordinator.client.errorCode(ADD, { a: "computer-repair", p: "help" })).toBe("BAD_USER_INPUT");
     expect((await coordinator.client.ok(`{ matchingSynonyms(timebank: "aarhus") { id } }`)).matchingSynonyms).toEqual([]);
-    const added = await coordinator.client.ok(ADD, { a: "computer-repair", p: "Computerdoktor" });
-    expect(added.addMatchingSynonym).toMatchObject({ activityId: "computer-repair", phrase: "Computerdoktor" });
-    expect(await coordinator.client.errorCode(ADD, { a: "bike-repair", p: "computerdoktor" })).toBe("BAD_USER_INPUT");
+    const added = await coordinator.client.ok(ADD, { a: "computer-repair", p: "Datanisse" });
+    expect(added.addMatchingSynonym).toMatchObject({ activityId: "computer-repair", phrase: "Datanisse" });
+    expect(await coordinator.client.errorCode(ADD, { a: "bike-repair", p: "datanisse" })).toBe("BAD_USER_INPUT");
     expect(names((await found(r)).candidates)).toContain("Lars");
     const activities = await coordinator.client.ok(`{ matchingActivities(timebank: "aarhus", category: "it-help") { id terms { language phrase } } }`);
     expect(activities.matchingActivities.map((a: { id: string }) => a.id)).toContain("computer-repair");

@@ -20,9 +20,12 @@ export const ACTIVITY_BY_ID: ReadonlyMap<string, Activity> = new Map(ACTIVITIES.
 
 /** Words of a term or a text as the matcher compares them. */
 export function termWords(text: string): string[] {
-  return tokens(text)
-    .map(stripArabicPrefix)
-    .filter((w) => w.length >= 2 && !STOP_WORDS.has(w));
+  // The parts of a hyphenated word keep their small words: "IT-hjælp" is not "it" and "help".
+  return text.split(/\s+/).flatMap((chunk) => {
+    const parts = tokens(chunk).map(stripArabicPrefix);
+    const hyphenated = parts.length > 1 && /\p{L}-\p{L}/u.test(chunk);
+    return parts.filter((w) => w.length >= 2 && (hyphenated || !STOP_WORDS.has(w)));
+  });
 }
 
 interface Term {
