@@ -4,7 +4,7 @@ import type { GraphQLSchema } from "graphql";
 import { buildSchema } from "type-graphql";
 import { AuthResolver } from "./modules/auth/auth.resolver";
 import { capacityResolvers } from "./modules/capacity/capacity.resolver";
-import { InstitutionMembershipResolver, InstitutionResolver, InterBankLegResolver, InterBankTransferResolver, PartnershipResolver } from "./modules/federation/federation.resolver";
+import { InstitutionAccountFieldsResolver, InstitutionMembershipResolver, InstitutionResolver, InterBankLegResolver, InterBankTransferResolver, PartnershipResolver, SupervisionResolver } from "./modules/federation/federation.resolver";
 import { AccountLimitChangeResolver, AccountResolver, MemberAccountResolver, TransferResolver } from "./modules/ledger/ledger.resolver";
 import { MemberResolver, SkillResolver } from "./modules/member/member.resolver";
 import { MatchCandidateResolver, MatchResolver, MemberVouchResolver, PostMatchesResolver, SuggestedRequestResolver } from "./modules/matching/matching.resolver";
@@ -22,6 +22,7 @@ import { InterviewResolver, MemberOfflineResolver, OnboardingResolver, Reference
 import { TimebankResolver } from "./modules/timebank/timebank.resolver";
 import { StatisticsResolver } from "./modules/stats/stats.resolver";
 import { synchronousResultUnions } from "./common/results";
+import { freshMutationAnswers } from "./context/fresh-answers";
 
 /** Issue 9, participation without barriers. */
 const participationResolvers = [
@@ -63,6 +64,8 @@ export const resolvers = [
   ...participationResolvers,
   InstitutionResolver,
   InstitutionMembershipResolver,
+  SupervisionResolver,
+  InstitutionAccountFieldsResolver,
   PartnershipResolver,
   InterBankTransferResolver,
   InterBankLegResolver,
@@ -83,6 +86,7 @@ async function build(): Promise<GraphQLSchema> {
     pubSub: topicSubscriptionsUnsupported,
   });
   synchronousResultUnions(schema);
+  freshMutationAnswers(schema);
   return schema;
 }
 

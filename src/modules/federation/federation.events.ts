@@ -32,9 +32,11 @@ export async function recordInterBankChange(tx: Prisma.TransactionClient, t: Int
   const accounts = await tx.account.findMany({ where: { id: { in: accountIds } }, select: { id: true, membershipId: true } });
   const memberOf = (id: string | undefined) => accounts.find((a) => a.id === id)?.membershipId ?? null;
   const payload = { interBankTransferId: t.id, status: t.status };
+  // The recipient hears of a gift only once the donor's institution approved it (if it must).
+  const recipient = t.approverInstitutionMembershipId && !t.approvedAt ? null : memberOf(target?.creditAccountId);
   for (const [timebankId, member] of [
     [t.timebankId, memberOf(source?.debitAccountId)],
-    [t.targetTimebankId, memberOf(target?.creditAccountId)],
+    [t.targetTimebankId, recipient],
   ] as const) {
     await insertOutboxEvent(tx, {
       type: "interBankTransferChanged",

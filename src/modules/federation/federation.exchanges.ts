@@ -4,7 +4,7 @@
 // institution's account and the member's, so statements, verification and the caps that
 // sendHoursToOtherBank checks all see it.
 import { requirePostOfBank } from "../post/post.references";
-import { forbidden, notFound, type ErrorResult } from "../../common/errors";
+import { errorResult, forbidden, notFound, type ErrorResult } from "../../common/errors";
 import * as v from "../../common/validation";
 import { requireViewer, type RequestContext } from "../../context/context";
 import { isStaff, membershipIn } from "../../context/access";
@@ -17,7 +17,7 @@ import { InstitutionExchangeDirection, type RecordInstitutionExchangeInput } fro
 import { isDelegateOf } from "./federation.partners";
 import { monthOf } from "./federation.rules";
 import { capReached, monthlyMinutes } from "./federation.transfers";
-import { InstitutionCap, InstitutionCapReached } from "./federation.type";
+import { InstitutionCap, InstitutionCapReached, InstitutionMembershipNotActive } from "./federation.type";
 
 // A cap refusal is kept under the request's key like the ledger's own refusals.
 registerRefusalTypes(InstitutionCapReached);
@@ -44,6 +44,13 @@ export async function recordInstitutionExchange(ctx: RequestContext, input: Reco
   if (!staff && !delegate) throw notFound(`institution in ${bank.bank.slug}`);
   const im = await bank.db.institutionMembership.findUnique({ where: { timebankId_institutionId: { timebankId: bank.bank.id, institutionId } } });
   if (!im) throw notFound(`institution in ${bank.bank.slug}`);
+  // Consent (issue 18): nothing is recorded against an institution that has not accepted the bank.
+  if (im.status !== "ACTIVE") {
+    return errorResult(InstitutionMembershipNotActive, "INSTITUTION_MEMBERSHIP_NOT_ACTIVE", `the institution's membership of ${bank.bank.slug} is ${im.status.toLowerCase()}: nothing can be recorded against it`, {
+      institutionMembershipId: im.id,
+      currentStatus: im.status,
+    });
+  }
   const institution: OwnedAccount | null = await bank.db.account.findFirst({ where: { timebankId: bank.bank.id, id: im.accountId }, include: OWNER });
   if (!institution) throw notFound(`institution in ${bank.bank.slug}`);
   const member = await memberAccount(bank, input.memberId, "memberId");

@@ -10,7 +10,7 @@ export class CreateInstitutionInput {
   kind: InstitutionKind;
 }
 
-@InputType({ description: "Admits an institution to a bank, opening its account there, with its caps." })
+@InputType({ description: "Proposes that an institution join a bank, with its caps: a delegate of the institution accepts (at once when you act for it yourself)." })
 export class AddInstitutionToBankInput {
   @Field({ description: "Bank slug." })
   timebank: string;
@@ -32,6 +32,9 @@ export class AddInstitutionToBankInput {
 
   @Field(() => Int, { nullable: true })
   paymentCapPerMemberMinutes?: number | null;
+
+  @Field(() => Boolean, { nullable: true, description: "Members it supervises may give more than they hold, down to their floor (default false: earned hours only)." })
+  supervisedMayUseCredit?: boolean | null;
 }
 
 @InputType({ description: "Proposes a partnership from one bank (yours) to another." })
@@ -84,8 +87,11 @@ export class SendHoursToOtherBankInput {
   @Field(() => String, { nullable: true })
   message?: string | null;
 
-  @Field(() => Boolean, { nullable: true, description: "Hide the donor's name from the receiving side." })
+  @Field(() => Boolean, { nullable: true, description: "Hide the donor's name from the receiving side (and the donor's bank from the recipient, unless showSourceBank)." })
   anonymous?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true, description: "An anonymous donor lets the recipient see which bank the gift came from (default false)." })
+  showSourceBank?: boolean | null;
 
   @Field({ description: "Chosen by the client (a uuid): a retry with the same key returns the first result." })
   idempotencyKey: string;

@@ -13,7 +13,8 @@ import { statementOf } from "../ledger/ledger.statements";
 import * as timebanks from "../timebank/timebank.service";
 import type { AddInstitutionToBankInput, CreateInstitutionInput, ProposePartnershipInput } from "./federation.input";
 import { capsFor, clearingLimits } from "./federation.rules";
-import { InstitutionAlreadyMember, PartnershipExists, PartnershipStateConflict, TransferDirection } from "./federation.type";
+import { everyBank } from "../../db/bank-scope";
+import { InstitutionAlreadyMember, InstitutionMembershipNotActive, PartnershipExists, PartnershipStateConflict, TransferDirection } from "./federation.type";
 
 /** Caps on a partnership's net exposure in one direction, in minutes (1,000 hours). */
 export const MAX_EXPOSURE_CAP_MINUTES = MAX_ACCOUNT_LIMIT_MINUTES;
@@ -57,8 +58,24 @@ function optionalCap(value: number | null | undefined, field: string): number | 
   return value === null || value === undefined ? null : v.intInRange(value, field, 0, MAX_INSTITUTION_CAP_MINUTES);
 }
 
-/** A bank admin admits an institution: its account opens with the bank's limits. */
+/**
+ * Who may give or withdraw an institution's consent: its delegates, and its creator (who appoints
+ * its first delegates). A platform admin administers banks, not institutions: no consent of theirs.
+ */
+export async function mayActForInstitution(ctx: RequestContext, institution: { id: string; createdById: string }): Promise<boolean> {
+  if (!ctx.viewer) return false;
+  return institution.createdById === ctx.viewer.personId || (await isDelegateOf(ctx, institution.id));
+}
+
+/**
+ * A bank admin proposes that an institution join the bank, with its caps (issue 18: no bank acts
+ * on another's institution without its consent). The membership waits PROPOSED, its account
+ * opened CLOSED, until a delegate of the institution accepts; when the admin acts for the
+ * institution themselves (its delegate or creator), proposing is consenting and it is ACTIVE at
+ * once. A revoked membership may be proposed again (same account, same history).
+ */
 export async function addInstitutionToBank(ctx: RequestContext, input: AddInstitutionToBankInput): Promise<InstitutionMembership | ErrorResult> {
+  const viewer = requireViewer(ctx);
   const bank = await timebanks.forBank(ctx, input.timebank);
   requireBankAdmin(bank);
   const institution = await findInstitution(ctx, input.institutionId);
@@ -68,18 +85,116 @@ export async function addInstitutionToBank(ctx: RequestContext, input: AddInstit
     paymentCapPerMemberMinutes: optionalCap(input.paymentCapPerMemberMinutes, "paymentCapPerMemberMinutes"),
     requiresApprovalOfMembersOutgoing: input.requiresApprovalOfMembersOutgoing ?? false,
     acceptsHoursAsPayment: input.acceptsHoursAsPayment ?? false,
+    supervisedMayUseCredit: input.supervisedMayUseCredit ?? false,
   };
-  return ledgerTransaction(bank, async (tx) => {
-    const existing = await tx.db.institutionMembership.findUnique({ where: { timebankId_institutionId: { timebankId: tx.bank.id, institutionId: institution.id } } });
-    if (existing) {
-      return errorResult(InstitutionAlreadyMember, "INSTITUTION_ALREADY_MEMBER", `${institution.name} is already a member of ${tx.bank.name}`, { institutionMembershipId: existing.id });
-    }
+  const consents = await mayActForInstitution(ctx, institution);
+  const result = await ledgerTransaction(bank, async (tx) => {
     const now = tx.clock.now();
+    const consent = consents
+      ? { status: "ACTIVE" as const, acceptedById: viewer.personId, acceptedAt: now }
+      : { status: "PROPOSED" as const, acceptedById: null, acceptedAt: null };
+    const existing = await tx.db.institutionMembership.findUnique({ where: { timebankId_institutionId: { timebankId: tx.bank.id, institutionId: institution.id } } });
+    if (existing && existing.status !== "REVOKED") {
+      return errorResult(InstitutionAlreadyMember, "INSTITUTION_ALREADY_MEMBER", `${institution.name} is already ${existing.status === "PROPOSED" ? "invited to" : "a member of"} ${tx.bank.name}`, {
+        institutionMembershipId: existing.id,
+      });
+    }
+    if (existing) {
+      await tx.db.account.update({ where: { timebankId_id: { timebankId: tx.bank.id, id: existing.accountId } }, data: { status: consents ? "ACTIVE" : "CLOSED", updatedAt: now } });
+      return tx.db.institutionMembership.update({
+        where: { timebankId_id: { timebankId: tx.bank.id, id: existing.id } },
+        data: { ...caps, ...consent, proposedById: viewer.personId, revokedById: null, revokedAt: null },
+      });
+    }
     const account = await tx.db.account.create({
-      data: { timebankId: tx.bank.id, kind: "INSTITUTION", floorMinutes: tx.bank.creditFloorMinutes, ceilingMinutes: tx.bank.balanceCeilingMinutes, openedAt: now, updatedAt: now },
+      data: {
+        timebankId: tx.bank.id,
+        kind: "INSTITUTION",
+        status: consents ? "ACTIVE" : "CLOSED",
+        floorMinutes: tx.bank.creditFloorMinutes,
+        ceilingMinutes: tx.bank.balanceCeilingMinutes,
+        openedAt: now,
+        updatedAt: now,
+      },
     });
-    return tx.db.institutionMembership.create({ data: { timebankId: tx.bank.id, institutionId: institution.id, accountId: account.id, createdAt: now, ...caps } });
+    return tx.db.institutionMembership.create({ data: { timebankId: tx.bank.id, institutionId: institution.id, accountId: account.id, createdAt: now, proposedById: viewer.personId, ...consent, ...caps } });
   });
+  if (consents) ctx.app.readCache.invalidate(); // the delegates' readable banks changed
+  return result;
+}
+
+/**
+ * An institution's membership by id, for the institution's side (its delegates and creator, who
+ * may have no scope in that bank yet: the lookup names its bank itself) or the bank's admins.
+ * NOT_FOUND for anyone else, as for an id that does not exist.
+ */
+async function membershipForConsent(ctx: RequestContext, rawId: string): Promise<{ im: InstitutionMembership; institutionSide: boolean; bankAdmin: boolean }> {
+  requireViewer(ctx);
+  const id = v.id(rawId, "institutionMembershipId");
+  const im = await everyBank(() => ctx.db.institutionMembership.findFirst({ where: { id } }));
+  if (!im) throw notFound("institution membership");
+  const institution = await ctx.db.institution.findUniqueOrThrow({ where: { id: im.institutionId } });
+  const institutionSide = await mayActForInstitution(ctx, institution);
+  const bankAdmin = isBankAdmin(membershipIn(ctx.viewer, im.timebankId));
+  if (!institutionSide && !bankAdmin) throw notFound("institution membership");
+  return { im, institutionSide, bankAdmin };
+}
+
+function membershipNotActive(im: InstitutionMembership, message: string): ErrorResult {
+  return errorResult(InstitutionMembershipNotActive, "INSTITUTION_MEMBERSHIP_NOT_ACTIVE", message, { institutionMembershipId: im.id, currentStatus: im.status });
+}
+
+/** A delegate (or the creator) of the institution accepts a bank's proposal: its account opens. */
+export async function acceptInstitutionMembership(ctx: RequestContext, rawId: string): Promise<InstitutionMembership | ErrorResult> {
+  const viewer = requireViewer(ctx);
+  const { im, institutionSide } = await membershipForConsent(ctx, rawId);
+  if (!institutionSide) throw forbidden("only a delegate of the institution accepts its membership of a bank");
+  const bank = await timebanks.forBankId(ctx, im.timebankId);
+  const result = await ledgerTransaction(bank, async (tx) => {
+    const now = tx.clock.now();
+    const changed = await tx.db.institutionMembership.updateMany({
+      where: { timebankId: im.timebankId, id: im.id, status: "PROPOSED" },
+      data: { status: "ACTIVE", acceptedById: viewer.personId, acceptedAt: now },
+    });
+    const current = await tx.db.institutionMembership.findUniqueOrThrow({ where: { timebankId_id: { timebankId: im.timebankId, id: im.id } } });
+    if (changed.count === 1) {
+      await tx.db.account.update({ where: { timebankId_id: { timebankId: im.timebankId, id: im.accountId } }, data: { status: "ACTIVE", updatedAt: now } });
+      return current;
+    }
+    if (current.status === "ACTIVE") return current; // a retry, or already accepted
+    return membershipNotActive(current, `this membership is ${current.status.toLowerCase()}: only a proposed membership can be accepted`);
+  });
+  ctx.app.readCache.invalidate(); // the delegates' readable banks changed
+  return result;
+}
+
+/**
+ * Either side ends the membership: the institution's delegates decline a proposal or withdraw
+ * their consent, the bank's admins end it. Its account closes (balance and history stay), the
+ * supervisions it held end. Refused while transfers to or from its account are pending: they
+ * would post against a closed membership.
+ */
+export async function revokeInstitutionMembership(ctx: RequestContext, rawId: string): Promise<InstitutionMembership | ErrorResult> {
+  const viewer = requireViewer(ctx);
+  const { im } = await membershipForConsent(ctx, rawId);
+  const bank = await timebanks.forBankId(ctx, im.timebankId);
+  const result = await ledgerTransaction(bank, async (tx) => {
+    const now = tx.clock.now();
+    const [account] = await tx.db.$queryRaw<{ pendingIn: number; pendingOut: number }[]>`
+      SELECT "pendingInMinutes" AS "pendingIn", "pendingOutMinutes" AS "pendingOut" FROM "Account"
+       WHERE "timebankId" = ${im.timebankId}::uuid AND "id" = ${im.accountId}::uuid FOR UPDATE`;
+    const current = await tx.db.institutionMembership.findUniqueOrThrow({ where: { timebankId_id: { timebankId: im.timebankId, id: im.id } } });
+    if (current.status === "REVOKED") return current; // a retry, or already ended
+    if (account.pendingIn > 0 || account.pendingOut > 0) {
+      return membershipNotActive(current, "transfers to or from the institution's account are still pending: decide them (or let them expire) first");
+    }
+    await tx.db.institutionMembership.update({ where: { timebankId_id: { timebankId: im.timebankId, id: im.id } }, data: { status: "REVOKED", revokedById: viewer.personId, revokedAt: now } });
+    await tx.db.account.update({ where: { timebankId_id: { timebankId: im.timebankId, id: im.accountId } }, data: { status: "CLOSED", updatedAt: now } });
+    await tx.db.institutionSupervision.updateMany({ where: { timebankId: im.timebankId, institutionMembershipId: im.id, endedAt: null }, data: { endedAt: now, endedById: viewer.personId } });
+    return tx.db.institutionMembership.findUniqueOrThrow({ where: { timebankId_id: { timebankId: im.timebankId, id: im.id } } });
+  });
+  ctx.app.readCache.invalidate();
+  return result;
 }
 
 /** Platform admins, the institution's creator and its delegates appoint delegates. */
@@ -118,8 +233,12 @@ export async function myInstitutions(ctx: RequestContext) {
 /** Banks an institution belongs to: visible to its delegates, platform admins, and insiders of each bank. */
 export async function membershipsOf(ctx: RequestContext, institutionId: string): Promise<InstitutionMembership[]> {
   const viewer = requireViewer(ctx);
+  const institution = await ctx.db.institution.findUniqueOrThrow({ where: { id: institutionId } });
+  if (viewer.isPlatformAdmin || (await mayActForInstitution(ctx, institution))) {
+    // The institution's side sees its proposals too, in banks that give it no scope yet.
+    return everyBank(() => ctx.db.institutionMembership.findMany({ where: { institutionId }, orderBy: { createdAt: "asc" } }));
+  }
   const all = await ctx.db.institutionMembership.findMany({ where: { institutionId }, orderBy: { createdAt: "asc" } });
-  if (viewer.isPlatformAdmin || (await isDelegateOf(ctx, institutionId))) return all;
   return all.filter((m) => requireInsiderSafe(ctx, m.timebankId));
 }
 
@@ -128,10 +247,13 @@ function requireInsiderSafe(ctx: RequestContext, timebankId: string): boolean {
   return !!m && (m.status === "ACTIVE" || m.status === "PAUSED");
 }
 
-/** The institution account is shown to the institution's delegates and the bank's coordinators. */
-export async function institutionAccount(ctx: RequestContext, m: Pick<InstitutionMembership, "timebankId" | "institutionId" | "accountId">) {
+/**
+ * The institution account is shown to the bank's coordinators, and to the institution's delegates
+ * while its membership is active (a proposed or revoked one gives them no scope in the bank).
+ */
+export async function institutionAccount(ctx: RequestContext, m: Pick<InstitutionMembership, "timebankId" | "institutionId" | "accountId" | "status">) {
   if (!ctx.viewer) return null;
-  if (!isStaff(membershipIn(ctx.viewer, m.timebankId)) && !(await isDelegateOf(ctx, m.institutionId))) return null;
+  if (!isStaff(membershipIn(ctx.viewer, m.timebankId)) && !(m.status === "ACTIVE" && (await isDelegateOf(ctx, m.institutionId)))) return null;
   return ctx.db.account.findUnique({ where: { timebankId_id: { timebankId: m.timebankId, id: m.accountId } } });
 }
 
@@ -146,13 +268,103 @@ export async function superviseMember(ctx: RequestContext, slug: string, rawMemb
   if (!member) throw notFound(`member in ${bank.bank.slug}`);
   const im = await ctx.db.institutionMembership.findUnique({ where: { timebankId_institutionId: { timebankId: bank.bank.id, institutionId } } });
   if (!im) throw notFound(`institution in ${bank.bank.slug}`);
+  if (im.status !== "ACTIVE") throw forbidden(`the institution's membership of ${bank.bank.slug} is ${im.status.toLowerCase()}: it supervises no one until its delegates accept it`);
   const data = { timebankId: bank.bank.id, membershipId, institutionMembershipId: im.id, createdById: viewer.personId, createdAt: ctx.clock.now() };
   await ctx.db.institutionSupervision.upsert({
     where: { timebankId_membershipId: { timebankId: bank.bank.id, membershipId } },
     create: data,
-    update: { institutionMembershipId: im.id, createdById: viewer.personId },
+    update: { institutionMembershipId: im.id, createdById: viewer.personId, createdAt: ctx.clock.now(), endedAt: null, endedById: null },
   });
   return member;
+}
+
+/**
+ * Who manages a member's supervision: the bank's coordinators, and the delegates of the
+ * supervising institution while its membership of the bank is active. NOT_FOUND for anyone else
+ * (and for a member who is not supervised), so that nobody learns who is supervised.
+ */
+async function supervisionToManage(ctx: RequestContext, slug: string, rawMemberId: string) {
+  requireViewer(ctx);
+  const bank = await timebanks.forBank(ctx, slug);
+  const membershipId = v.id(rawMemberId, "memberId");
+  const s = await ctx.db.institutionSupervision.findUnique({
+    where: { timebankId_membershipId: { timebankId: bank.bank.id, membershipId } },
+    include: { institutionMembership: true },
+  });
+  const staff = isStaff(membershipIn(ctx.viewer, bank.bank.id));
+  const delegate = !!s && s.institutionMembership.status === "ACTIVE" && (await isDelegateOf(ctx, s.institutionMembership.institutionId));
+  if (!s || (!staff && !delegate)) throw notFound(`supervised member in ${bank.bank.slug}`);
+  return { bank, s };
+}
+
+/** Coordinators or the institution: the member is no longer supervised (their transfers need no approval, earned-hours rule lifted). */
+export async function endSupervision(ctx: RequestContext, slug: string, rawMemberId: string) {
+  const viewer = requireViewer(ctx);
+  const { bank, s } = await supervisionToManage(ctx, slug, rawMemberId);
+  if (!s.endedAt) {
+    await ctx.db.institutionSupervision.updateMany({ where: { timebankId: bank.bank.id, membershipId: s.membershipId, endedAt: null }, data: { endedAt: ctx.clock.now(), endedById: viewer.personId } });
+  }
+  return supervisionView(ctx, bank.bank.id, s.membershipId);
+}
+
+/** Coordinators or the institution: the most minutes this member may send to other banks per calendar month (null: no limit of their own). */
+export async function setSupervisionLimit(ctx: RequestContext, slug: string, rawMemberId: string, limit: number | null) {
+  const { bank, s } = await supervisionToManage(ctx, slug, rawMemberId);
+  if (s.endedAt) throw badInput("this supervision has ended: supervise the member again first", "memberId");
+  const monthlySendLimitMinutes = limit === null ? null : v.intInRange(limit, "monthlySendLimitMinutes", 0, MAX_INSTITUTION_CAP_MINUTES);
+  await ctx.db.institutionSupervision.update({ where: { timebankId_membershipId: { timebankId: bank.bank.id, membershipId: s.membershipId } }, data: { monthlySendLimitMinutes } });
+  return supervisionView(ctx, bank.bank.id, s.membershipId);
+}
+
+export interface SupervisionView {
+  memberId: string;
+  displayName: string;
+  timebankId: string;
+  institutionId: string;
+  since: Date;
+  endedAt: Date | null;
+  monthlySendLimitMinutes: number | null;
+}
+
+async function supervisionView(ctx: RequestContext, timebankId: string, membershipId: string): Promise<SupervisionView> {
+  const s = await ctx.db.institutionSupervision.findUniqueOrThrow({
+    where: { timebankId_membershipId: { timebankId, membershipId } },
+    include: { institutionMembership: { select: { institutionId: true } }, membership: { select: { person: { select: { displayName: true } } } } },
+  });
+  return {
+    memberId: s.membershipId,
+    displayName: s.membership.person.displayName,
+    timebankId: s.timebankId,
+    institutionId: s.institutionMembership.institutionId,
+    since: s.createdAt,
+    endedAt: s.endedAt,
+    monthlySendLimitMinutes: s.monthlySendLimitMinutes,
+  };
+}
+
+/**
+ * The institution's delegates: the members it supervises in every bank where its membership is
+ * active (with ended supervisions when asked), names only: nothing of their accounts.
+ */
+export async function supervisedMembers(ctx: RequestContext, rawInstitutionId: string, includeEnded: boolean): Promise<SupervisionView[]> {
+  requireViewer(ctx);
+  const institutionId = v.id(rawInstitutionId, "institutionId");
+  if (!(await isDelegateOf(ctx, institutionId))) throw notFound("institution you act for");
+  const rows = await ctx.db.institutionSupervision.findMany({
+    where: { institutionMembership: { institutionId, status: "ACTIVE" }, ...(includeEnded ? {} : { endedAt: null }) },
+    include: { institutionMembership: { select: { institutionId: true } }, membership: { select: { person: { select: { displayName: true } } } } },
+    orderBy: [{ timebankId: "asc" }, { createdAt: "asc" }],
+    take: 1000,
+  });
+  return rows.map((s) => ({
+    memberId: s.membershipId,
+    displayName: s.membership.person.displayName,
+    timebankId: s.timebankId,
+    institutionId: s.institutionMembership.institutionId,
+    since: s.createdAt,
+    endedAt: s.endedAt,
+    monthlySendLimitMinutes: s.monthlySendLimitMinutes,
+  }));
 }
 
 // ---- partnerships ----------------------------------------------------------------------------

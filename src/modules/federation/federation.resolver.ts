@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { RequestContext } from "../../context/context";
 import { resultUnion } from "../../common/results";
 import { InterBankTransferStatus } from "../../generated/prisma/enums";
@@ -7,6 +7,7 @@ import { Member } from "../member/member.type";
 import { Timebank } from "../timebank/timebank.type";
 import { AddInstitutionToBankInput, CreateInstitutionInput, ProposePartnershipInput, RecordInstitutionExchangeInput, SendHoursToOtherBankInput } from "./federation.input";
 import * as exchanges from "./federation.exchanges";
+import { earnedOnlyLoader } from "./federation.supervision";
 import * as partners from "./federation.partners";
 import * as transfers from "./federation.transfers";
 import {
@@ -18,6 +19,7 @@ import {
   InstitutionDelegate,
   InstitutionMembership,
   InterBankLeg,
+  InstitutionMembershipNotActive,
   InterBankTransfer,
   InterBankTransferNotPending,
   NoActivePartnership,
@@ -29,6 +31,7 @@ import {
   RecipientCeilingExceeded,
   RecipientNotActive,
   SettlementStatement,
+  Supervision,
   TransferDirection,
 } from "./federation.type";
 
@@ -41,12 +44,13 @@ const SendResult = resultUnion(
 const InstitutionExchangeResult = resultUnion(
   "InstitutionExchangeResult",
   Transfer,
-  [InsufficientBalance, CeilingExceeded, SameAccount, AccountNotActive, NotAllowed, InstitutionCapReached],
+  [InsufficientBalance, CeilingExceeded, SameAccount, AccountNotActive, NotAllowed, InstitutionCapReached, InstitutionMembershipNotActive],
   "The exchange's transfer (posted, or pending the member's confirmation), or why it was refused.",
 );
 const DecisionResult = resultUnion("InterBankDecisionResult", InterBankTransfer, [InterBankTransferNotPending, ApprovalRefused, NoActivePartnership]);
 const PartnershipResult = resultUnion("PartnershipResult", Partnership, [PartnershipExists, PartnershipStateConflict]);
 const AddInstitutionResult = resultUnion("AddInstitutionToBankResult", InstitutionMembership, [InstitutionAlreadyMember]);
+const InstitutionMembershipResult = resultUnion("InstitutionMembershipResult", InstitutionMembership, [InstitutionMembershipNotActive]);
 
 @Resolver(() => Institution)
 export class InstitutionResolver {
@@ -65,9 +69,24 @@ export class InstitutionResolver {
     return partners.createInstitution(ctx, input);
   }
 
-  @Mutation(() => AddInstitutionResult, { description: "Bank admins: admits an institution to the bank, opening its account, with its caps." })
+  @Mutation(() => AddInstitutionResult, {
+    description:
+      "Bank admins: proposes that the institution join the bank, with its caps. It stays PROPOSED (nothing may be recorded against it) until a delegate of the institution accepts; ACTIVE at once when you act for the institution yourself.",
+  })
   addInstitutionToBank(@Arg("input") input: AddInstitutionToBankInput, @Ctx() ctx: RequestContext) {
     return partners.addInstitutionToBank(ctx, input);
+  }
+
+  @Mutation(() => InstitutionMembershipResult, { description: "Delegates of the institution: accept a bank's proposal; the institution's account there opens." })
+  acceptInstitutionMembership(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext) {
+    return partners.acceptInstitutionMembership(ctx, id);
+  }
+
+  @Mutation(() => InstitutionMembershipResult, {
+    description: "Delegates of the institution decline a proposal or withdraw; the bank's admins end the membership. The account closes (its history stays); its supervisions end.",
+  })
+  revokeInstitutionMembership(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext) {
+    return partners.revokeInstitutionMembership(ctx, id);
   }
 
   @Mutation(() => Institution, { description: "Appoints a person (by email) as a delegate of the institution, with a role." })
@@ -78,6 +97,30 @@ export class InstitutionResolver {
   @Mutation(() => Member, { description: "Coordinators: the member is supervised by this institution of the bank (its approval rule applies to them)." })
   superviseMember(@Arg("timebank") slug: string, @Arg("memberId", () => ID) memberId: string, @Arg("institutionId", () => ID) institutionId: string, @Ctx() ctx: RequestContext) {
     return partners.superviseMember(ctx, slug, memberId, institutionId);
+  }
+
+  @Mutation(() => Supervision, { description: "Coordinators, or delegates of the supervising institution: the member is no longer supervised." })
+  endSupervision(@Arg("timebank") slug: string, @Arg("memberId", () => ID) memberId: string, @Ctx() ctx: RequestContext) {
+    return partners.endSupervision(ctx, slug, memberId);
+  }
+
+  @Mutation(() => Supervision, { description: "Coordinators, or delegates of the supervising institution: the most minutes this member may send to other banks per calendar month (null: none of their own)." })
+  setSupervisionLimit(
+    @Arg("timebank") slug: string,
+    @Arg("memberId", () => ID) memberId: string,
+    @Arg("monthlySendLimitMinutes", () => Int, { nullable: true }) limit: number | null,
+    @Ctx() ctx: RequestContext,
+  ) {
+    return partners.setSupervisionLimit(ctx, slug, memberId, limit);
+  }
+
+  @Query(() => [Supervision], { description: "Delegates: the members your institution supervises, in every bank where its membership is active." })
+  supervisedMembers(
+    @Arg("institutionId", () => ID) institutionId: string,
+    @Arg("includeEnded", () => Boolean, { nullable: true }) includeEnded: boolean | null,
+    @Ctx() ctx: RequestContext,
+  ) {
+    return partners.supervisedMembers(ctx, institutionId, includeEnded ?? false);
   }
 
   @FieldResolver(() => [InstitutionMembership], { description: "The banks it belongs to that you may see." })
@@ -179,7 +222,7 @@ export class InterBankTransferResolver {
     return transfers.interBankTransfersOf(ctx, slug, direction, status);
   }
 
-  @Query(() => [InterBankTransfer], { description: "Your own inter-bank transfers, sent and received." })
+  @Query(() => [InterBankTransfer], { description: "Your own inter-bank transfers, sent and received, and those of the institutions you act for." })
   myInterBankTransfers(@Ctx() ctx: RequestContext) {
     return transfers.myInterBankTransfers(ctx);
   }
@@ -222,9 +265,9 @@ export class InterBankTransferResolver {
     return transfers.declineInterBankTransfer(ctx, id, reason);
   }
 
-  @FieldResolver(() => Timebank)
+  @FieldResolver(() => Timebank, { nullable: true })
   sourceBank(@Root() t: InterBankTransfer, @Ctx() ctx: RequestContext) {
-    return ctx.loaders.timebankById.load(t.sourceBankId);
+    return t.sourceBankId ? ctx.loaders.timebankById.load(t.sourceBankId) : null;
   }
 
   @FieldResolver(() => Timebank)
@@ -243,5 +286,23 @@ export class InterBankLegResolver {
   @FieldResolver(() => Timebank)
   bank(@Root() l: InterBankLeg & { timebankId: string }, @Ctx() ctx: RequestContext) {
     return ctx.loaders.timebankById.load(l.timebankId);
+  }
+}
+
+@Resolver(() => Supervision)
+export class SupervisionResolver {
+  @FieldResolver(() => Timebank)
+  timebank(@Root() s: Supervision, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.timebankById.load(s.timebankId);
+  }
+}
+
+@Resolver(() => Account)
+export class InstitutionAccountFieldsResolver {
+  @FieldResolver(() => Boolean, {
+    description: "Its owner is supervised by an institution that lets its members give only hours they hold: availableMinutes then counts no credit.",
+  })
+  async earnedHoursOnly(@Root() a: Account, @Ctx() ctx: RequestContext) {
+    return a.kind === "MEMBER" && !!a.membershipId && earnedOnlyLoader(ctx.loaders, ctx.db).load(`${a.timebankId}:${a.membershipId}`);
   }
 }

@@ -55,6 +55,11 @@ export async function seedDemoFederation(tx: Tx, now: Date): Promise<void> {
         requiresApprovalOfMembersOutgoing: d.requiresApprovalOfMembersOutgoing ?? false,
         acceptsHoursAsPayment: d.acceptsHoursAsPayment ?? false,
         paymentCapPerMemberMinutes: d.paymentCapPerMemberMinutes ?? null,
+        // Attached by the platform admin who created it: proposing is consenting.
+        status: "ACTIVE",
+        proposedById: admin,
+        acceptedById: admin,
+        acceptedAt: now,
         createdAt: now,
       },
     });

@@ -14,6 +14,7 @@
 // leg whose partner has not caught up. Until then one PostgreSQL does it atomically.
 import { everyBank, withBankScope } from "../../db/bank-scope";
 import { recordInterBankChange } from "./federation.events";
+import { earnedMinutes } from "./federation.supervision";
 import { randomUUID } from "node:crypto";
 import type { Account, InterBankTransfer, Partnership, Prisma, Timebank } from "../../generated/prisma/client";
 import type { InterBankTransferStatus, TransferPurpose } from "../../generated/prisma/enums";
@@ -90,12 +91,23 @@ function notActive(account: OwnedAccount): string | null {
   return null;
 }
 
-export type Side = "SOURCE" | "TARGET";
+/**
+ * SOURCE: the sender, the source bank's coordinators, the approving institution's delegates.
+ * TARGET: the receiving bank's coordinators. RECIPIENT: the member or institution receiving it.
+ */
+export type Side = "SOURCE" | "TARGET" | "RECIPIENT";
 
 /**
- * Which side of the transfer the viewer sees it from, or null when they may not see it. The
- * sending side: the sender, the source bank's coordinators, the approving institution's
- * delegates. The receiving side: the recipient and the target bank's coordinators.
+ * A gift that needs the donor's institution's approval and has not had it (waiting, or refused,
+ * or expired waiting): the recipient sees nothing of it (issue 22, anonymity that holds).
+ */
+export function unapproved(t: Pick<InterBankTransfer, "approverInstitutionMembershipId" | "approvedAt">): boolean {
+  return !!t.approverInstitutionMembershipId && !t.approvedAt;
+}
+
+/**
+ * Which side of the transfer the viewer sees it from, or null when they may not see it (the
+ * recipient does not see a gift the donor's institution has not approved).
  */
 async function sideOfViewer(ctx: RequestContext, t: InterBankTransfer): Promise<Side | null> {
   if (!ctx.viewer) return null;
@@ -113,7 +125,7 @@ async function sideOfViewer(ctx: RequestContext, t: InterBankTransfer): Promise<
     if (approver && delegated.has(approver.institutionId)) return "SOURCE";
   }
   if (isStaff(membershipIn(viewer, t.targetTimebankId))) return "TARGET";
-  if (owns(recipient)) return "TARGET";
+  if (owns(recipient) && !unapproved(t)) return "RECIPIENT";
   return null;
 }
 
@@ -126,9 +138,14 @@ async function nameOfAccount(db: Db | Tx, timebankId: string, accountId: string)
   return a.membership?.person.displayName ?? a.institutionMembership?.institution.name ?? (a.kind === "POT" ? "Community pot" : "Account");
 }
 
-/** The transfer as the viewer's side may see it: the receiving side does not learn an anonymous donor. */
+/**
+ * The transfer as the viewer's side may see it. The receiving side learns the donor's name only
+ * when the donor is named and their institution (if it must) approved; the recipient of an
+ * anonymous gift learns the donor's bank only when the donor chose to show it.
+ */
 export async function viewOf(ctx: RequestContext, t: InterBankTransfer, side: Side) {
-  const donorName = side === "TARGET" && t.anonymous ? null : await nameOfAccount(ctx.db, t.timebankId, t.senderAccountId);
+  const receiving = side !== "SOURCE";
+  const donorName = receiving && (t.anonymous || unapproved(t)) ? null : await nameOfAccount(ctx.db, t.timebankId, t.senderAccountId);
   return {
     id: t.id,
     status: t.status,
@@ -136,7 +153,8 @@ export async function viewOf(ctx: RequestContext, t: InterBankTransfer, side: Si
     message: t.message,
     minutes: t.minutes,
     anonymous: t.anonymous,
-    sourceBankId: t.timebankId,
+    showSourceBank: t.showSourceBank,
+    sourceBankId: side === "RECIPIENT" && t.anonymous && !t.showSourceBank ? null : t.timebankId,
     targetBankId: t.targetTimebankId,
     donorName,
     recipientKind: t.recipientKind,
@@ -169,16 +187,21 @@ export async function legsOf(ctx: RequestContext, t: Pick<InterBankTransferView,
       if (!row) throw new Error(`inter-bank leg ${id} of bank ${timebankId} is missing`);
       return { transferId: row.id, timebankId, source, status: row.status, minutes: row.minutes, idempotencyKey: row.idempotencyKey, sequence: row.seq, postedAt: row.postedAt };
     });
-  return [await leg(t.sourceBankId, t.sourceTransferId, true), await leg(t.targetBankId, t.targetTransferId, false)];
+  const target = await leg(t.targetBankId, t.targetTransferId, false);
+  // An anonymous gift's recipient is not told the donor's bank (viewOf gives no source bank):
+  // nor does the source leg tell it.
+  return t.sourceBankId === null ? [target] : [await leg(t.sourceBankId, t.sourceTransferId, true), target];
 }
 
 /**
  * Who recorded an INTER_BANK leg, as Transfer.recordedBy shows it: the donor's name, except on
- * the target leg of an anonymous transfer, where only the source bank is named.
+ * the target leg of an anonymous gift ("Anonymous donor", with the source bank only when the
+ * donor chose to show it) or of a gift the donor's institution has not approved.
  */
 export async function legRecordedBy(ctx: RequestContext, leg: { timebankId: string; groupId: string | null; createdById: string }): Promise<string> {
   const ibt = leg.groupId ? await ctx.db.interBankTransfer.findFirst({ where: { id: leg.groupId } }) : null;
-  if (ibt && ibt.anonymous && leg.timebankId === ibt.targetTimebankId) {
+  if (ibt && leg.timebankId === ibt.targetTimebankId && (ibt.anonymous || unapproved(ibt))) {
+    if (!ibt.showSourceBank) return "Anonymous donor";
     const source = await ctx.loaders.timebankById.load(ibt.timebankId);
     return `Anonymous donor (${source?.name ?? "partner bank"})`;
   }
@@ -208,7 +231,7 @@ async function findRecipientIn(ctx: RequestContext, target: BankContext, input: 
     return { kind: "MEMBER", account };
   }
   if (input.toInstitution) {
-    const account = await ctx.db.account.findFirst({ where: { ...where, kind: "INSTITUTION", institutionMembership: { institutionId: v.id(input.toInstitution, "toInstitution") } }, include: OWNED });
+    const account = await ctx.db.account.findFirst({ where: { ...where, kind: "INSTITUTION", institutionMembership: { institutionId: v.id(input.toInstitution, "toInstitution"), status: "ACTIVE" } }, include: OWNED });
     if (!account) throw notFound(`institution in ${target.bank.slug}`);
     return { kind: "INSTITUTION", account };
   }
@@ -250,6 +273,8 @@ export async function sendHoursToOtherBank(ctx: RequestContext, input: SendHours
   const minutes = rules.minutes(input.minutes);
   const message = rules.memo(input.message, "message");
   const anonymous = input.anonymous ?? false;
+  if (input.showSourceBank && !anonymous) throw badInput("showSourceBank is for anonymous gifts: a named gift shows its bank anyway", "showSourceBank");
+  const showSourceBank = anonymous && (input.showSourceBank ?? false);
   const key = rules.idempotencyKey(input.idempotencyKey);
   const recipient = await findRecipient(ctx, target, input);
   const hash = rules.requestHash("sendHoursToOtherBank", viewer.personId, {
@@ -260,6 +285,8 @@ export async function sendHoursToOtherBank(ctx: RequestContext, input: SendHours
     purpose: input.purpose,
     message,
     anonymous,
+    // Only when set, so that the keys of requests made before the field existed still match.
+    ...(showSourceBank ? { showSourceBank } : {}),
   });
   const reused = () => appError("IDEMPOTENCY_KEY_REUSED", "this idempotencyKey was already used for a different request: use a new key for a new transfer");
   const result = await ledgerTransaction(source, async (tx) => {
@@ -281,7 +308,7 @@ export async function sendHoursToOtherBank(ctx: RequestContext, input: SendHours
     if (legTaken) throw reused();
     await tx.db.$executeRaw`SAVEPOINT inter_bank_send`;
     try {
-      return await send({ db: tx.db, bank: tx.bank, now: tx.clock.now() }, { sender, recipient, target: target.bank, minutes, message, anonymous, purpose: input.purpose, key, hash, personId: viewer.personId });
+      return await send({ db: tx.db, bank: tx.bank, now: tx.clock.now() }, { sender, recipient, target: target.bank, minutes, message, anonymous, showSourceBank, purpose: input.purpose, key, hash, personId: viewer.personId });
     } catch (err) {
       if (!(err instanceof LedgerRefusal)) throw err;
       await tx.db.$executeRaw`ROLLBACK TO SAVEPOINT inter_bank_send`;
@@ -302,6 +329,8 @@ export interface SendPlan {
   minutes: number;
   message: string;
   anonymous: boolean;
+  /** An anonymous donor lets the recipient see the source bank (optional for the demo seed). */
+  showSourceBank?: boolean;
   purpose: TransferPurpose;
   key: string;
   hash: string;
@@ -350,7 +379,9 @@ export async function send(tx: SendEnv, plan: SendPlan): Promise<InterBankTransf
   const supervision = sender.membershipId
     ? await tx.db.institutionSupervision.findUnique({ where: { timebankId_membershipId: { timebankId: sourceId, membershipId: sender.membershipId } }, include: { institutionMembership: true } })
     : null;
-  const approver = supervision?.institutionMembership.requiresApprovalOfMembersOutgoing ? supervision.institutionMembership : null;
+  // Supervision counts while it lasts and while the institution's membership is active.
+  const supervisor = supervision && !supervision.endedAt && supervision.institutionMembership.status === "ACTIVE" ? supervision.institutionMembership : null;
+  const approver = supervisor?.requiresApprovalOfMembersOutgoing ? supervisor : null;
 
   const toLock = [senderInstitution, recipientInstitution].filter((x) => x !== null).sort((a, b) => (a.timebankId + a.id < b.timebankId + b.id ? -1 : 1));
   for (const im of toLock) {
@@ -415,6 +446,31 @@ export async function send(tx: SendEnv, plan: SendPlan): Promise<InterBankTransf
     if (err instanceof LedgerRefusal) refuse(translateRefusal(err.result, partnership, tx.bank.id, [sourceClearing.accountId, targetClearing.accountId], recipient.account.id, minutes));
     throw err;
   }
+  if (supervision && supervisor) {
+    // Issue 22: a supervised member gives only hours they hold (unless the institution allows
+    // credit), and no more per month than the institution set for them. Checked after the
+    // partnership's and the accounts' own limits (a refusal undoes the reservation: the caller's savepoint).
+    if (!supervisor.supervisedMayUseCredit) {
+      // The account after this transfer's own reservation or posting: what it held before.
+      const after = await tx.db.account.findUniqueOrThrow({ where: { timebankId_id: { timebankId: sourceId, id: sender.id } } });
+      const held = earnedMinutes({ balanceMinutes: after.balanceMinutes + minutes, pendingOutMinutes: after.pendingOutMinutes });
+      if (held < minutes) {
+        refuse(errorResult(InsufficientBalance, "INSUFFICIENT_BALANCE", `you may give only hours you have earned: ${held} minutes`, { accountId: sender.id, availableMinutes: held, requestedMinutes: minutes }));
+      }
+    }
+    if (supervision.monthlySendLimitMinutes != null) {
+      const { from, to } = monthPeriod(monthOf(now, tx.bank.timezone), tx.bank.timezone);
+      const sent = await tx.db.interBankTransfer.aggregate({
+        where: { timebankId: sourceId, senderAccountId: sender.id, status: { in: ["PENDING_APPROVAL", "PENDING_ACCEPTANCE", "POSTED"] }, createdAt: { gte: from, lt: to } },
+        _sum: { minutes: true },
+      });
+      const used = sent._sum.minutes ?? 0;
+      if (used + minutes > supervision.monthlySendLimitMinutes) {
+        const remaining = Math.max(0, supervision.monthlySendLimitMinutes - used);
+        refuse(capReached(supervisor.institutionId, InstitutionCap.SUPERVISED_MEMBER_SEND, minutes, remaining, `you may send at most ${supervision.monthlySendLimitMinutes} minutes to other banks a month: ${remaining} remain`));
+      }
+    }
+  }
 
   const id = randomUUID();
   const legStatus: "POSTED" | "PENDING" = status === "POSTED" ? "POSTED" : "PENDING";
@@ -431,6 +487,7 @@ export async function send(tx: SendEnv, plan: SendPlan): Promise<InterBankTransf
       purpose,
       message: plan.message,
       anonymous: plan.anonymous,
+      showSourceBank: plan.showSourceBank ?? false,
       minutes,
       senderAccountId: sender.id,
       recipientKind: recipient.kind,
@@ -677,13 +734,26 @@ export async function awaitingApproval(ctx: RequestContext, rawInstitutionId: st
   return Promise.all(rows.map((t) => viewOf(ctx, t, "SOURCE")));
 }
 
-/** The viewer's own inter-bank transfers, sent and received (received anonymous ones without the donor). */
+/**
+ * The viewer's own inter-bank transfers, sent and received (received anonymous ones without the
+ * donor), and those of the institutions they act for, in every bank where it is an active member.
+ */
 export async function myInterBankTransfers(ctx: RequestContext) {
   const viewer = requireViewer(ctx);
-  const accounts = await ctx.db.account.findMany({ where: { membership: { personId: viewer.personId } }, select: { id: true } });
+  const accounts = await ctx.db.account.findMany({
+    where: {
+      OR: [
+        { membership: { personId: viewer.personId } },
+        { kind: "INSTITUTION", institutionMembership: { status: "ACTIVE", institution: { delegates: { some: { personId: viewer.personId } } } } },
+      ],
+    },
+    select: { id: true },
+  });
   const ids = accounts.map((a) => a.id);
   const where: Prisma.InterBankTransferWhereInput = { OR: [{ senderAccountId: { in: ids } }, { recipientAccountId: { in: ids } }] };
   await expireDueInterBankTransfers(ctx.app.database.prisma, ctx.clock.now(), where);
   const rows = await ctx.db.interBankTransfer.findMany({ where, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: 200 });
-  return Promise.all(rows.map((t) => viewOf(ctx, t, ids.includes(t.senderAccountId) ? "SOURCE" : "TARGET")));
+  // A gift the donor's institution has not approved is not the recipient's to see.
+  const visible = rows.filter((t) => ids.includes(t.senderAccountId) || !unapproved(t));
+  return Promise.all(visible.map((t) => viewOf(ctx, t, ids.includes(t.senderAccountId) ? "SOURCE" : "RECIPIENT")));
 }

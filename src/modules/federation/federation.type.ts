@@ -2,7 +2,7 @@
 // transfers as each side may see them, and the refusals an inter-bank transfer can get.
 import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
 import { ErrorResult } from "../../common/errors";
-import { InstitutionKind, InterBankRecipientKind, InterBankTransferStatus, PartnershipStatus, TransferPurpose, TransferStatus } from "../../generated/prisma/enums";
+import { InstitutionKind, InstitutionMembershipStatus, InterBankRecipientKind, InterBankTransferStatus, PartnershipStatus, TransferPurpose, TransferStatus } from "../../generated/prisma/enums";
 import { Account } from "../ledger/ledger.type";
 import { Timebank } from "../timebank/timebank.type";
 
@@ -14,6 +14,14 @@ registerEnumType(PartnershipStatus, {
     ACTIVE: { description: "Transfers flow within the purposes and caps." },
     SUSPENDED: { description: "No new transfers; pending ones can still be declined, refused or expire." },
     ENDED: { description: "Final; pending transfers were voided when it ended." },
+  },
+});
+registerEnumType(InstitutionMembershipStatus, {
+  name: "InstitutionMembershipStatus",
+  valuesConfig: {
+    PROPOSED: { description: "A bank's admin proposed it; a delegate of the institution has not accepted yet: nothing may be recorded against it." },
+    ACTIVE: { description: "Accepted by the institution: its account is open." },
+    REVOKED: { description: "Declined or withdrawn by the institution, or ended by the bank: its account is closed, its history stays." },
   },
 });
 registerEnumType(TransferPurpose, { name: "TransferPurpose" });
@@ -62,6 +70,21 @@ export class InstitutionMembership {
 
   @Field(() => Timebank)
   timebank: Timebank;
+
+  @Field(() => InstitutionMembershipStatus, { description: "Proposed by the bank, accepted (ACTIVE) by the institution, or revoked by either." })
+  status: InstitutionMembershipStatus;
+
+  @Field(() => Date, { nullable: true, description: "When a delegate of the institution accepted." })
+  acceptedAt: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  revokedAt: Date | null;
+
+  @Field({ description: "Members it supervises may give more than they hold (down to their floor); false: earned hours only." })
+  supervisedMayUseCredit: boolean;
+
+  @Field()
+  createdAt: Date;
 
   @Field(() => Int, { nullable: true, description: "Minutes it may spend per calendar month (null: no cap)." })
   monthlySpendCapMinutes: number | null;
@@ -241,13 +264,16 @@ export class InterBankTransfer {
   @Field({ description: "The donor asked not to be named to the receiving side." })
   anonymous: boolean;
 
-  @Field(() => Timebank)
-  sourceBank: Timebank;
+  @Field({ description: "An anonymous donor let the recipient see which bank the gift came from." })
+  showSourceBank: boolean;
+
+  @Field(() => Timebank, { nullable: true, description: "The sending bank; null to the recipient of an anonymous gift whose donor did not choose to show it." })
+  sourceBank: Timebank | null;
 
   @Field(() => Timebank)
   targetBank: Timebank;
 
-  @Field(() => String, { nullable: true, description: "Who sent it; null to the receiving side when the donor is anonymous." })
+  @Field(() => String, { nullable: true, description: "Who sent it; null to the receiving side when the donor is anonymous, or before the donor's institution approved." })
   donorName: string | null;
 
   @Field(() => InterBankRecipientKind)
@@ -280,7 +306,7 @@ export class InterBankTransfer {
   @Field(() => String, { nullable: true, description: "The key the sender's request carried (a retry with it returns this transfer): to the sending side only." })
   idempotencyKey: string | null;
 
-  sourceBankId: string;
+  sourceBankId: string | null;
   targetBankId: string;
   sourceTransferId: string;
   targetTransferId: string;
@@ -352,8 +378,17 @@ export enum InstitutionCap {
   MONTHLY_SPEND = "MONTHLY_SPEND",
   MONTHLY_ACCEPT = "MONTHLY_ACCEPT",
   PAYMENT_PER_MEMBER = "PAYMENT_PER_MEMBER",
+  SUPERVISED_MEMBER_SEND = "SUPERVISED_MEMBER_SEND",
 }
-registerEnumType(InstitutionCap, { name: "InstitutionCap" });
+registerEnumType(InstitutionCap, {
+  name: "InstitutionCap",
+  valuesConfig: {
+    MONTHLY_SPEND: { description: "What the institution may spend per calendar month." },
+    MONTHLY_ACCEPT: { description: "What the institution may accept per calendar month." },
+    PAYMENT_PER_MEMBER: { description: "What one member may pay the institution per calendar month." },
+    SUPERVISED_MEMBER_SEND: { description: "What a member it supervises may send to other banks per calendar month (set by the institution for that person)." },
+  },
+});
 
 @ObjectType({ implements: ErrorResult, description: "An institution's cap for the calendar month would be passed." })
 export class InstitutionCapReached extends ErrorResult {
@@ -398,4 +433,42 @@ export class PartnershipExists extends ErrorResult {
 export class InstitutionAlreadyMember extends ErrorResult {
   @Field(() => ID)
   institutionMembershipId: string;
+}
+
+@ObjectType({
+  implements: ErrorResult,
+  description: "The institution's membership of this bank is not active (proposed and not yet accepted by the institution, or revoked): nothing may be recorded against it, and it cannot move that way now.",
+})
+export class InstitutionMembershipNotActive extends ErrorResult {
+  @Field(() => ID)
+  institutionMembershipId: string;
+
+  @Field(() => InstitutionMembershipStatus)
+  currentStatus: InstitutionMembershipStatus;
+}
+
+@ObjectType({ description: "A member supervised by an institution in one bank: their name and the institution's rules for them, nothing of their account." })
+export class Supervision {
+  @Field(() => ID)
+  memberId: string;
+
+  @Field()
+  displayName: string;
+
+  @Field(() => Timebank)
+  timebank: Timebank;
+
+  @Field(() => ID)
+  institutionId: string;
+
+  @Field({ description: "When the supervision began (or began again)." })
+  since: Date;
+
+  @Field(() => Date, { nullable: true })
+  endedAt: Date | null;
+
+  @Field(() => Int, { nullable: true, description: "Most minutes the member may send to other banks per calendar month (null: no limit of their own)." })
+  monthlySendLimitMinutes: number | null;
+
+  timebankId: string;
 }

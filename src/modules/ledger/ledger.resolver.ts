@@ -1,3 +1,4 @@
+import { earnedMinutes, earnedOnlyLoader } from "../federation/federation.supervision";
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { RequestContext } from "../../context/context";
 import { Connection, toConnection } from "../../common/pagination";
@@ -129,9 +130,14 @@ export class AccountResolver {
     return ledger.setAccountLimits(ctx, input);
   }
 
-  @FieldResolver(() => Int, { description: "Minutes the account can still pay: balance minus reservations minus floor." })
-  availableMinutes(@Root() a: Account) {
-    return a.balanceMinutes - a.pendingOutMinutes - a.floorMinutes;
+  @FieldResolver(() => Int, {
+    description: "Minutes the account can still pay: balance minus reservations minus floor; for a member an institution lets give only earned hours, no more than they hold (see earnedHoursOnly).",
+  })
+  async availableMinutes(@Root() a: Account, @Ctx() ctx: RequestContext) {
+    const available = a.balanceMinutes - a.pendingOutMinutes - a.floorMinutes;
+    // Federation (issue 22): a supervised member gives only what they hold.
+    if (a.kind === "MEMBER" && a.membershipId && (await earnedOnlyLoader(ctx.loaders, ctx.db).load(`${a.timebankId}:${a.membershipId}`))) return Math.min(available, earnedMinutes(a));
+    return available;
   }
 
   @FieldResolver(() => Member, { nullable: true, description: "The member owning the account, if it is a member's." })

@@ -2,6 +2,7 @@
 // until the other party confirms), group exchanges, gifts, the community pot, reversals,
 // account limits, and reading accounts, transfers and statements. Every query is filtered by
 // the bank of the context; every movement of minutes goes through ledger.engine.ts.
+import { delegateReadsAccount, earnedHoursOnly, earnedMinutesLocked } from "../federation/federation.supervision";
 import { everyBank } from "../../db/bank-scope";
 import { randomUUID } from "node:crypto";
 import { Prisma } from "../../generated/prisma/client";
@@ -40,7 +41,7 @@ import { batchable } from "./ledger.batch";
 import { outboxRow } from "../events/events.service";
 import * as rules from "./ledger.rules";
 import { memberStatements, period, statementOf } from "./ledger.statements";
-import { AccountNotActive, LimitsExcludeBalance, NotAllowed, SameAccount, TransferNotPending } from "./ledger.type";
+import { AccountNotActive, InsufficientBalance, LimitsExcludeBalance, NotAllowed, SameAccount, TransferNotPending } from "./ledger.type";
 import { accountWithOwnerById, memberAccountRows } from "../../context/coalesce";
 
 export type TransferResult = Transfer | ErrorResult;
@@ -121,7 +122,8 @@ export async function findVisibleAccount(ctx: RequestContext, rawId: string, fie
   const viewer = requireViewer(ctx);
   const id = v.id(rawId, field);
   const account = await accountWithOwnerById(ctx.db, id);
-  if (!account || !canSeeAccount(ctx, account)) throw notFound("account");
+  // Federation (issue 22): an institution's delegates read its account like their own.
+  if (!account || !(canSeeAccount(ctx, account) || (await delegateReadsAccount(ctx.db, viewer.personId, account)))) throw notFound("account");
   const bank = await ctx.loaders.timebankById.load(account.timebankId);
   return { account, bank: bankContext({ ...ctx, viewer }, bank!) };
 }
@@ -345,10 +347,26 @@ export async function giveHours(ctx: RequestContext, input: GiveHoursInput): Pro
   const key = rules.idempotencyKey(input.idempotencyKey);
   const to = await memberAccount(bank, input.toMemberId, "toMemberId");
   return single(
-    await createTransfers(bank, { operation: "giveHours", key, payload: { to: to.id, minutes, memo }, check: () => pairRefusal(from, to) }, [
+    await createTransfers(bank, { operation: "giveHours", key, payload: { to: to.id, minutes, memo }, check: () => pairRefusal(from, to), ...(await earnedHoursCheck(bank, from, minutes)) }, [
       { kind: "GIFT", status: "POSTED", debit: from, credit: to, minutes, memo },
     ]),
   );
+}
+
+/**
+ * Federation (issue 22, "earned hours only"): a member supervised by an institution that does not
+ * let them use credit gives only what they hold. Checked under the account's lock; nothing to add
+ * (and the fast path kept) for everyone else.
+ */
+async function earnedHoursCheck(bank: BankContext, from: OwnedAccount, minutes: number): Promise<{ checkInTransaction?: (tx: BankContext) => Promise<ErrorResult | null> }> {
+  if (!(await earnedHoursOnly(bank.db, bank.bank.id, from.membershipId))) return {};
+  return {
+    checkInTransaction: async (tx) => {
+      const earned = await earnedMinutesLocked(tx.db, tx.bank.id, from.id, from.membershipId);
+      if (earned === null || earned >= minutes) return null;
+      return errorResult(InsufficientBalance, "INSUFFICIENT_BALANCE", `you may give only hours you have earned: ${earned} minutes`, { accountId: from.id, availableMinutes: earned, requestedMinutes: minutes });
+    },
+  };
 }
 
 /** A member gives hours to the bank's community pot. */
@@ -360,7 +378,7 @@ export async function donateToPot(ctx: RequestContext, input: DonateToPotInput):
   const key = rules.idempotencyKey(input.idempotencyKey);
   const pot = await potAccount(bank);
   return single(
-    await createTransfers(bank, { operation: "donateToPot", key, payload: { minutes, memo }, check: () => pairRefusal(from, pot) }, [
+    await createTransfers(bank, { operation: "donateToPot", key, payload: { minutes, memo }, check: () => pairRefusal(from, pot), ...(await earnedHoursCheck(bank, from, minutes)) }, [
       { kind: "POT_DONATION", status: "POSTED", debit: from, credit: pot, minutes, memo },
     ]),
   );
@@ -587,6 +605,10 @@ export async function listTransfers(ctx: RequestContext, accountId: string, filt
       filter.status ? Prisma.sql`AND t."status" = ${filter.status}::"TransferStatus"` : Prisma.empty,
       filter.from ? Prisma.sql`AND t."createdAt" >= ${filter.from}` : Prisma.empty,
       filter.to ? Prisma.sql`AND t."createdAt" < ${filter.to}` : Prisma.empty,
+      // Federation (issue 22): the receiving leg of a gift the donor's institution has not
+      // approved (waiting, refused, or expired waiting) is not shown on the recipient's account.
+      Prisma.sql`AND NOT (t."kind" = 'INTER_BANK' AND EXISTS (SELECT 1 FROM "InterBankTransfer" i WHERE i."targetTimebankId" = t."timebankId" AND i."id" = t."groupId"
+                   AND i."approverInstitutionMembershipId" IS NOT NULL AND i."approvedAt" IS NULL))`,
     ],
     " ",
   );
@@ -606,7 +628,7 @@ export async function listTransfers(ctx: RequestContext, accountId: string, filt
     ) t ON true`;
   const a = rows[0]?.account;
   const owner = a?.ownerId ? { id: a.ownerId, personId: a.ownerPersonId!, status: a.ownerStatus! } : null;
-  if (!a || !canSeeAccount(ctx, { timebankId: a.timebankId, kind: a.kind, membership: owner })) throw notFound("account");
+  if (!a || !(canSeeAccount(ctx, { timebankId: a.timebankId, kind: a.kind, membership: owner }) || (await delegateReadsAccount(ctx.db, ctx.viewer!.personId, a)))) throw notFound("account");
   const transfers = rows.filter((r) => r.id !== null).map(({ account: _account, ...t }) => t as Transfer);
   // Counted only when the client asks for totalCount.
   return sliceRows(transfers, size, (t) => encodeCursor([t.seq]), async () => {
