@@ -90,6 +90,9 @@ export interface BankContext extends RequestContext {
   readonly membership: ViewerMembership | null;
 }
 
+/** The tenant filter every bank-owned query of a service starts from (docs/architecture.md "Tenancy rules"). */
+export const inBank = (ctx: BankContext) => ({ timebankId: ctx.bank.id });
+
 
 /**
  * The person and their memberships in one statement (every request that is not served from the

@@ -6,11 +6,10 @@ import type { Db } from "../../db/database";
 import { badInput, forbidden, notFound, type ErrorResult } from "../../common/errors";
 import { recordGroupExchange } from "../ledger/ledger.service";
 import * as v from "../../common/validation";
-import { bankContext, inTransaction, type BankContext, type RequestContext } from "../../context/context";
+import { bankContext, inTransaction, type BankContext, type RequestContext, inBank } from "../../context/context";
 import { isInsider, isStaff, membershipIn, requireStaff } from "../../context/access";
 import type { ActivityInput } from "./activity.type";
 
-const inBank = (ctx: BankContext) => ({ timebankId: ctx.bank.id });
 
 /** Coordinators plan an activity. */
 export async function createActivity(ctx: BankContext, input: ActivityInput): Promise<Activity> {

@@ -4,13 +4,12 @@
 import type { Prisma } from "../../generated/prisma/client";
 import { badInput, errorResult, forbidden } from "../../common/errors";
 import * as v from "../../common/validation";
-import { inTransaction, requireViewer, type BankContext } from "../../context/context";
+import { inTransaction, requireViewer, type BankContext, inBank } from "../../context/context";
 import { isStaff } from "../../context/access";
 import { balanceOf, breaksLimit, policyOn, todayIn, type AbsenceKind, type CalendarDate, type TimeAccountFacts, type WeeklyMinutes } from "./capacity.rules";
 import { BalanceLimitExceeded, type LimitBreach } from "./capacity.type";
 
 /** The tenant filter of this module: rows of the context's bank only. */
-export const inBank = (ctx: BankContext) => ({ timebankId: ctx.bank.id });
 
 export const toDay = (d: Date): CalendarDate => d.toISOString().slice(0, 10);
 export const fromDay = (day: CalendarDate): Date => new Date(`${day}T00:00:00Z`);

@@ -9,24 +9,8 @@ import { inTransaction, requireViewer, type BankContext, type RequestContext } f
 import { requireBankAdmin, requireInsider, requireStaff } from "../../context/access";
 import type { CorrectionInput, PayoutInput, PositionInput } from "./capacity.input";
 import { addDays, balanceOf, derivedWeek, parseBankDate, periodOf, statement, type CalendarDate, type TimeAccountFacts } from "./capacity.rules";
-import {
-  audit,
-  balancesOf,
-  checkLimits,
-  closedThrough,
-  fromDay,
-  guarded,
-  inBank,
-  loadBankFacts,
-  loadFacts,
-  lockAccount,
-  lockBank,
-  overrideOf,
-  requireOpen,
-  toDay,
-  today,
-  weekOf,
-} from "./capacity.facts";
+import { audit, balancesOf, checkLimits, closedThrough, fromDay, guarded, loadBankFacts, loadFacts, lockAccount, lockBank, overrideOf, requireOpen, toDay, today, weekOf } from "./capacity.facts";
+import { inBank } from "../../context/context";
 import { accountOf, alreadyDecided, requestFilter, requestForManager, requireCurrent, type Decision } from "./capacity.service";
 import {
   BalanceLimitExceeded,

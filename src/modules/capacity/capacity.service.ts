@@ -36,24 +36,8 @@ import {
   workTime,
   type CalendarDate,
 } from "./capacity.rules";
-import {
-  audit,
-  balancesOf,
-  checkLimits,
-  closedThrough,
-  fromDay,
-  guarded,
-  inBank,
-  loadFacts,
-  lockAccount,
-  lockBank,
-  overrideOf,
-  policiesOf,
-  requireOpen,
-  toDay,
-  today,
-  weekOf,
-} from "./capacity.facts";
+import { audit, balancesOf, checkLimits, closedThrough, fromDay, guarded, loadFacts, lockAccount, lockBank, overrideOf, policiesOf, requireOpen, toDay, today, weekOf } from "./capacity.facts";
+import { inBank } from "../../context/context";
 import {
   BalanceLimitExceeded,
   CapacityMeterOn,

@@ -23,7 +23,7 @@ import * as v from "../../common/validation";
 import { requireViewer, type BankContext, type RequestContext } from "../../context/context";
 import { isStaff, membershipIn, requireStaff } from "../../context/access";
 import type { Db } from "../../db/database";
-import { decideTransfer, insertTransfers, LedgerRefusal, ledgerTransaction, lockAccountsInOrder, lockIdempotencyKey, postDeltas, refuse, reserveTransfer, retrying, type Tx } from "../ledger/ledger.engine";
+import { decideTransfer, insertTransfers, LedgerRefusal, ledgerTransaction, lockAccountsInOrder, lockIdempotencyKey, postDeltas, refuse, registerRefusalTypes, reserveTransfer, restoreRefusal, retrying, storedRefusal, type Tx } from "../ledger/ledger.engine";
 import { monthPeriod } from "../ledger/ledger.period";
 import * as rules from "../ledger/ledger.rules";
 import { AccountNotActive, CeilingExceeded, InsufficientBalance } from "../ledger/ledger.type";
@@ -49,29 +49,10 @@ const legKey = (id: string) => `inter-bank:${id}`;
 
 // ---- refusals kept under the key ---------------------------------------------------------------
 
-const REFUSAL_TYPES: Record<string, new () => ErrorResult> = {
-  NoActivePartnership,
-  PurposeNotAllowed,
-  ExposureCapReached,
-  InsufficientBalance,
-  RecipientCeilingExceeded,
-  RecipientNotActive,
-  AccountNotActive,
-  InstitutionCapReached,
-};
-
-function storedRefusal(result: ErrorResult): Prisma.InputJsonObject {
-  const type = result.constructor.name;
-  if (!REFUSAL_TYPES[type]) throw new Error(`refusal type ${type} cannot be stored`);
-  return { type, fields: { ...result } as unknown as Prisma.InputJsonObject };
-}
-
-function restoreRefusal(stored: Prisma.JsonValue): ErrorResult {
-  const { type, fields } = stored as { type: string; fields: Record<string, unknown> };
-  const Type = REFUSAL_TYPES[type];
-  if (!Type) throw new Error(`stored refusal of unknown type ${type}`);
-  return Object.assign(new Type(), fields);
-}
+// The ledger keeps the refusals of every request under its key (ledger.engine.ts); these are
+// the inter-bank ones it must be able to restore. InsufficientBalance and AccountNotActive are
+// the ledger's own.
+registerRefusalTypes(NoActivePartnership, PurposeNotAllowed, ExposureCapReached, RecipientCeilingExceeded, RecipientNotActive, InstitutionCapReached);
 
 // ---- who the viewer is to a transfer -------------------------------------------------------------
 

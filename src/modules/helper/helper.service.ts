@@ -7,7 +7,7 @@ import type { Membership } from "../../generated/prisma/client";
 import type { EngagementPeriod } from "../../generated/prisma/enums";
 import { badInput, ErrorResult, forbidden, notFound } from "../../common/errors";
 import * as v from "../../common/validation";
-import { inTransaction, requireViewer, type BankContext, type RequestContext, type Viewer } from "../../context/context";
+import { inTransaction, requireViewer, type BankContext, type RequestContext, type Viewer, inBank } from "../../context/context";
 import { insiderBankIds, isStaff, requireInsider } from "../../context/access";
 import { findVisibleMember } from "../member/member.service";
 import { memberForSelfOrStaff, memberForStaff } from "../onboarding/onboarding.service";
@@ -15,7 +15,6 @@ import { atEngagementLimit, validateEngagement } from "./engagement.rules";
 import { committedMinutesSql } from "./engagement.sql";
 import type { Engagement, LivedExperience } from "./helper.type";
 
-const inBank = (ctx: BankContext) => ({ timebankId: ctx.bank.id });
 
 async function lockMember(ctx: BankContext, memberId: string): Promise<void> {
   await ctx.db.$queryRaw`SELECT 1 FROM "Membership" WHERE "timebankId" = ${ctx.bank.id}::uuid AND "id" = ${memberId}::uuid FOR UPDATE`;

@@ -10,7 +10,7 @@ import type { MembershipStatus, TransferKind, TransferStatus } from "../../gener
 import { appError, badInput, errorResult, forbidden, notFound, type ErrorResult } from "../../common/errors";
 import { decodeCursor, encodeCursor, pageSize, sliceRows, type Page } from "../../common/pagination";
 import * as v from "../../common/validation";
-import { bankContext, requireViewer, type BankContext, type RequestContext } from "../../context/context";
+import { bankContext, requireViewer, type BankContext, type RequestContext, inBank } from "../../context/context";
 import { insiderBankIds, isInsider, isStaff, membershipIn, requireInsider, requireStaff } from "../../context/access";
 import type { Db } from "../../db/database";
 import * as timebanks from "../timebank/timebank.service";
@@ -48,7 +48,6 @@ export type TransferResult = Transfer | ErrorResult;
 export type GroupExchangeResult = { groupId: string; transfers: Transfer[] } | ErrorResult;
 
 /** The tenant filter of this module: rows of the context's bank only. */
-const inBank = (ctx: BankContext) => ({ timebankId: ctx.bank.id });
 
 export const OWNER = { membership: { select: { id: true, personId: true, status: true } } } as const;
 export type OwnedAccount = Prisma.AccountGetPayload<{ include: typeof OWNER }>;

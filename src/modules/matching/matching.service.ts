@@ -14,7 +14,7 @@ import type { MatchStatus } from "../../generated/prisma/enums";
 import { badInput, errorResult, forbidden, notFound } from "../../common/errors";
 import { pageSize } from "../../common/pagination";
 import * as v from "../../common/validation";
-import { inTransaction, requireViewer, type BankContext, type RequestContext } from "../../context/context";
+import { inTransaction, requireViewer, type BankContext, type RequestContext, inBank } from "../../context/context";
 import { isInsider, isStaff, membershipIn, requireInsider, requireStaff } from "../../context/access";
 import { findVisibleMember } from "../member/member.service";
 import { effectiveStatus } from "../post/post.rules";
@@ -60,7 +60,6 @@ const COMMON_WORD_SHARE = 0.05;
 
 export type MatchResult = MatchRow | MatchRefused;
 
-const inBank = (ctx: BankContext) => ({ timebankId: ctx.bank.id });
 
 const refusal = (code: string, message: string) => errorResult(MatchRefused, code, message);
 

@@ -7,7 +7,7 @@ import type { MembershipRole, MembershipStatus } from "../../generated/prisma/en
 import { badInput, errorResult, forbidden, notFound } from "../../common/errors";
 import { decodeCursor, encodeCursor, pageSize, sliceRows, type Page } from "../../common/pagination";
 import * as v from "../../common/validation";
-import { bankContext, inTransaction, requireViewer, type BankContext, type RequestContext } from "../../context/context";
+import { bankContext, inTransaction, requireViewer, type BankContext, type RequestContext, inBank } from "../../context/context";
 import { isBankAdmin, isInsider, isStaff, membershipIn, requireInsider } from "../../context/access";
 import type { MemberFilter, SkillInput, UpdateProfileInput } from "./member.input";
 import { canTransition, normaliseTag, refusalMessage, TRANSITIONS, validateAvailability, validateLanguages, validatePhone, type MembershipAction } from "./member.rules";
@@ -20,7 +20,6 @@ import type { OnboardingIncomplete } from "../onboarding/onboarding.type";
 export type MembershipResult = Membership | MembershipRefused | OnboardingIncomplete;
 
 /** The tenant filter of this module: rows of the context's bank only. */
-const inBank = (ctx: BankContext) => ({ timebankId: ctx.bank.id });
 
 /**
  * Finds a membership by id as the viewer may see it: their own, or one in a bank where they are

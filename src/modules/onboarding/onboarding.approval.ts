@@ -4,10 +4,10 @@
 import type { Membership } from "../../generated/prisma/client";
 import { errorResult } from "../../common/errors";
 import type { BankContext } from "../../context/context";
+import { inBank } from "../../context/context";
 import { missingSteps, NO_REQUIREMENTS, STEP_MESSAGES, type OnboardingFacts, type OnboardingRequirements } from "./onboarding.rules";
 import { OnboardingIncomplete, type OnboardingStepEnum } from "./onboarding.type";
 
-const inBank = (ctx: BankContext) => ({ timebankId: ctx.bank.id });
 
 export async function requirementsOf(ctx: BankContext): Promise<OnboardingRequirements> {
   const row = await ctx.db.onboardingSettings.findUnique({ where: { timebankId: ctx.bank.id } });

@@ -6,7 +6,7 @@ import type { Membership, Prisma } from "../../generated/prisma/client";
 import type { PartnerKind } from "../../generated/prisma/enums";
 import { badInput, forbidden, notFound } from "../../common/errors";
 import * as v from "../../common/validation";
-import { inTransaction, requireViewer, type BankContext, type RequestContext } from "../../context/context";
+import { inTransaction, requireViewer, type BankContext, type RequestContext, inBank } from "../../context/context";
 import { insiderBankIds, isInsider, isStaff, requireBankAdmin, requireInsider, requireStaff } from "../../context/access";
 import { findVisibleMember } from "../member/member.service";
 import { factsOf, requirementsOf } from "./onboarding.approval";
@@ -23,7 +23,6 @@ import {
   type SafeguardingCheckInput,
 } from "./onboarding.type";
 
-const inBank = (ctx: BankContext) => ({ timebankId: ctx.bank.id });
 const DAY_MS = 86_400_000;
 
 /** A member of a bank where the viewer is a coordinator; insiders without the role get FORBIDDEN, outsiders NOT_FOUND. */

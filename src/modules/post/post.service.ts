@@ -7,7 +7,7 @@ import type { PostStatus } from "../../generated/prisma/enums";
 import { badInput, errorResult, forbidden, notFound } from "../../common/errors";
 import { decodeCursor, encodeCursor, pageSize, sliceRows, type Page } from "../../common/pagination";
 import * as v from "../../common/validation";
-import { bankContext, inTransaction, requireViewer, type BankContext, type RequestContext } from "../../context/context";
+import { bankContext, inTransaction, requireViewer, type BankContext, type RequestContext, inBank } from "../../context/context";
 import { isInsider, isStaff, membershipIn, requireInsider } from "../../context/access";
 import type { CreatePostInput, PostFilter, UpdatePostInput } from "./post.input";
 import {
@@ -28,7 +28,6 @@ import { membershipWithPersonColumns, type MembershipWithPersonRow } from "../me
 export type PostResult = Post | PostRefused;
 
 /** The tenant filter of this module: rows of the context's bank only. */
-const inBank = (ctx: BankContext) => ({ timebankId: ctx.bank.id });
 
 const toDay = (d: string) => new Date(`${d}T00:00:00Z`);
 
