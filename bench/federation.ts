@@ -19,8 +19,14 @@ export interface InterBankSetup {
 export async function setupInterBank(db: pg.Client, bankId: string, accounts: number, secret: string): Promise<InterBankSetup> {
   const partnerId = randomUUID();
   const adminId = randomUUID();
-  await db.query(`INSERT INTO "Timebank" (id, slug, name, "creditFloorMinutes", "balanceCeilingMinutes") VALUES ($1, 'bench-partner', 'Bench partner', -6000, 60000)`, [partnerId]);
-  await db.query(`INSERT INTO "Person" (id, email, "displayName", "passwordHash") VALUES ($1, 'partner-admin@bench.example', 'Partner admin', 'x')`, [adminId]);
+  await db.query(
+    `INSERT INTO "Timebank" (id, slug, name, "creditFloorMinutes", "balanceCeilingMinutes") VALUES ($1, 'bench-partner', 'Bench partner', -6000, 60000)`,
+    [partnerId],
+  );
+  await db.query(
+    `INSERT INTO "Person" (id, email, "displayName", "passwordHash") VALUES ($1, 'partner-admin@bench.example', 'Partner admin', 'x')`,
+    [adminId],
+  );
   await db.query(
     `WITH p AS (INSERT INTO "Person" (id, email, "displayName", "passwordHash")
                 SELECT gen_random_uuid(), 'partner' || i || '@bench.example', 'Partner ' || i, 'x' FROM generate_series(1, $2::int) i RETURNING id, email),
@@ -41,8 +47,14 @@ export async function setupInterBank(db: pg.Client, bankId: string, accounts: nu
     [partnerId, bankId],
   ]) {
     const account = randomUUID();
-    await db.query(`INSERT INTO "Account" ("timebankId", id, kind, "floorMinutes", "ceilingMinutes") VALUES ($1, $2, 'CLEARING', -10000000, 10000000)`, [own, account]);
-    await db.query(`INSERT INTO "PartnerClearing" ("timebankId", "partnershipId", "partnerTimebankId", "accountId") VALUES ($1, $2, $3, $4)`, [own, partnershipId, other, account]);
+    await db.query(
+      `INSERT INTO "Account" ("timebankId", id, kind, "floorMinutes", "ceilingMinutes") VALUES ($1, $2, 'CLEARING', -10000000, 10000000)`,
+      [own, account],
+    );
+    await db.query(
+      `INSERT INTO "PartnerClearing" ("timebankId", "partnershipId", "partnerTimebankId", "accountId") VALUES ($1, $2, $3, $4)`,
+      [own, partnershipId, other, account],
+    );
   }
   const sides = [];
   for (const id of [bankId, partnerId]) {
@@ -52,7 +64,9 @@ export async function setupInterBank(db: pg.Client, bankId: string, accounts: nu
         [id, accounts],
       )
     ).rows;
-    sides.push(rows.map((r) => ({ memberId: r.memberId, accountId: r.accountId, token: issueToken(r.personId, secret, 3600, new Date()).token })));
+    sides.push(
+      rows.map((r) => ({ memberId: r.memberId, accountId: r.accountId, token: issueToken(r.personId, secret, 3600, new Date()).token })),
+    );
   }
   return { sides, slugs: ["bench", "bench-partner"] };
 }
@@ -80,16 +94,27 @@ export async function interBankPhase(endpoint: string, setup: InterBankSetup, cl
       while (performance.now() < deadline) {
         const sender = from[Math.floor(Math.random() * from.length)];
         const recipient = to[Math.floor(Math.random() * to.length)];
-        const input = { from: sender.accountId, toBank: setup.slugs[1 - direction], toMember: recipient.memberId, minutes: 1 + Math.floor(Math.random() * 30), purpose: "GENERAL", idempotencyKey: randomUUID() };
+        const input = {
+          from: sender.accountId,
+          toBank: setup.slugs[1 - direction],
+          toMember: recipient.memberId,
+          minutes: 1 + Math.floor(Math.random() * 30),
+          purpose: "GENERAL",
+          idempotencyKey: randomUUID(),
+        };
         const started = performance.now();
-        const { status, body } = await postGraphQL<{ sendHoursToOtherBank: { __typename: string; status?: string } }>(endpoint, sender.token, SEND, { input });
+        const { status, body } = await postGraphQL<{ sendHoursToOtherBank: { __typename: string; status?: string } }>(
+          endpoint,
+          sender.token,
+          SEND,
+          { input },
+        );
         counts.latencies.push(performance.now() - started);
         if (body.errors) {
           counts.errors++;
           const message = `HTTP ${status} ${body.errors[0]?.extensions?.code ?? ""}: ${body.errors[0]?.message}`;
           if (counts.samples.length < 5 && !counts.samples.includes(message)) counts.samples.push(message);
-        }
-        else if (body.data!.sendHoursToOtherBank.status === "POSTED") counts.ok++;
+        } else if (body.data!.sendHoursToOtherBank.status === "POSTED") counts.ok++;
         else counts.refused++;
       }
     }),

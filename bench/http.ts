@@ -11,7 +11,12 @@ export interface GraphQLResponse<T> {
 }
 
 /** POSTs a GraphQL operation as application/json, with the bearer token when given. */
-export function postGraphQL<T>(endpoint: string, token: string | null, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
+export function postGraphQL<T>(
+  endpoint: string,
+  token: string | null,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<GraphQLResponse<T>> {
   const url = new URL(endpoint);
   let agent = agents.get(url.host);
   if (!agent) agents.set(url.host, (agent = new http.Agent({ keepAlive: true, maxSockets: 256 })));
@@ -24,7 +29,11 @@ export function postGraphQL<T>(endpoint: string, token: string | null, query: st
         path: url.pathname,
         method: "POST",
         agent,
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        headers: {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(payload),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];

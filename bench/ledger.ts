@@ -28,7 +28,13 @@ import { closeConnections, postGraphQL } from "./http";
 import { freePort, median, withDatabase } from "./lib";
 
 const { values } = parseArgs({
-  options: { seconds: { type: "string", default: "10" }, warmup: { type: "string", default: "15" }, rounds: { type: "string", default: "3" }, clients: { type: "string", default: "32" }, accounts: { type: "string", default: "1000" } },
+  options: {
+    seconds: { type: "string", default: "10" },
+    warmup: { type: "string", default: "15" },
+    rounds: { type: "string", default: "3" },
+    clients: { type: "string", default: "32" },
+    accounts: { type: "string", default: "1000" },
+  },
 });
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
@@ -86,7 +92,11 @@ function cpuMs(pid: number): number {
   }
 }
 
-const load = () => os.loadavg().map((l) => l.toFixed(2)).join(" ");
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
 
 async function main() {
   const name = `tb_bench_${randomBytes(4).toString("hex")}`;
@@ -104,9 +114,18 @@ async function main() {
     await setup.connect();
     const bankId = randomUUID();
     const coordinatorId = randomUUID();
-    await setup.query(`INSERT INTO "Timebank" (id, slug, name, "creditFloorMinutes", "balanceCeilingMinutes") VALUES ($1, 'bench', 'Bench', -6000, 60000)`, [bankId]);
-    await setup.query(`INSERT INTO "Person" (id, email, "displayName", "passwordHash") VALUES ($1, 'coordinator@bench.example', 'Coordinator', 'x')`, [coordinatorId]);
-    await setup.query(`INSERT INTO "Membership" ("timebankId", id, "personId", role, status, "memberNumber") VALUES ($1, $2, $3, 'COORDINATOR', 'ACTIVE', 1)`, [bankId, randomUUID(), coordinatorId]);
+    await setup.query(
+      `INSERT INTO "Timebank" (id, slug, name, "creditFloorMinutes", "balanceCeilingMinutes") VALUES ($1, 'bench', 'Bench', -6000, 60000)`,
+      [bankId],
+    );
+    await setup.query(
+      `INSERT INTO "Person" (id, email, "displayName", "passwordHash") VALUES ($1, 'coordinator@bench.example', 'Coordinator', 'x')`,
+      [coordinatorId],
+    );
+    await setup.query(
+      `INSERT INTO "Membership" ("timebankId", id, "personId", role, status, "memberNumber") VALUES ($1, $2, $3, 'COORDINATOR', 'ACTIVE', 1)`,
+      [bankId, randomUUID(), coordinatorId],
+    );
     await setup.query(
       `WITH p AS (INSERT INTO "Person" (id, email, "displayName", "passwordHash")
                   SELECT gen_random_uuid(), 'm' || i || '@bench.example', 'Member ' || i, 'x' FROM generate_series(1, $2::int) i RETURNING id, email),
@@ -118,17 +137,33 @@ async function main() {
     );
     // Federation: a partner bank and an active partnership for the inter-bank phase.
     const interBank = await setupInterBank(setup, bankId, Math.min(ACCOUNTS, 200), SECRET);
-    const members = (await setup.query<{ id: string; account: string }>(`SELECT m.id, a.id AS account FROM "Membership" m JOIN "Account" a ON a."membershipId" = m.id WHERE m."timebankId" = $1`, [bankId])).rows;
+    const members = (
+      await setup.query<{ id: string; account: string }>(
+        `SELECT m.id, a.id AS account FROM "Membership" m JOIN "Account" a ON a."membershipId" = m.id WHERE m."timebankId" = $1`,
+        [bankId],
+      )
+    ).rows;
 
     // The server, as deployed: its own process, PostgreSQL pool of 20.
     const port = await freePort();
     // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server.
     const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
     server = spawn(process.execPath, [...nodeArgs, "-r", "@swc-node/register", path.resolve(__dirname, "../src/main.ts")], {
-      env: { ...process.env, DATABASE_URL: url, DATABASE_POOL_SIZE: "20", AUTH_SECRET: SECRET, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", SEED_DEMO_DATA: "false", NODE_ENV: "production",
+      env: {
+        ...process.env,
+        DATABASE_URL: url,
+        DATABASE_POOL_SIZE: "20",
+        AUTH_SECRET: SECRET,
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        LOG_LEVEL: "warn",
+        SEED_DEMO_DATA: "false",
+        NODE_ENV: "production",
         // One coordinator token records every exchange: the per-person mutation budget (120 a
         // minute by default) would refuse nearly all of them, and the bench would measure the limiter.
-        RATE_LIMIT_MUTATIONS_PER_MINUTE: "1000000", RATE_LIMIT_LOGIN_PER_MINUTE: "100000" },
+        RATE_LIMIT_MUTATIONS_PER_MINUTE: "1000000",
+        RATE_LIMIT_LOGIN_PER_MINUTE: "100000",
+      },
       stdio: ["ignore", "pipe", "inherit"],
     });
     await new Promise<void>((resolve, reject) => {
@@ -150,7 +185,9 @@ async function main() {
     async function graphqlPhase(seconds = SECONDS): Promise<Phase> {
       const latencies: number[] = [];
       const samples: string[] = [];
-      let ok = 0, refused = 0, errors = 0;
+      let ok = 0,
+        refused = 0,
+        errors = 0;
       const deadline = performance.now() + seconds * 1000;
       await Promise.all(
         Array.from({ length: CLIENTS }, async () => {
@@ -158,7 +195,13 @@ async function main() {
             const [giver, receiver] = pair();
             const started = performance.now();
             const { status, body } = await postGraphQL<{ recordExchange: { __typename: string } }>(endpoint, token, mutation, {
-              input: { timebank: "bench", giverMemberId: giver.id, receiverMemberId: receiver.id, minutes: 1 + Math.floor(Math.random() * 30), idempotencyKey: randomUUID() },
+              input: {
+                timebank: "bench",
+                giverMemberId: giver.id,
+                receiverMemberId: receiver.id,
+                minutes: 1 + Math.floor(Math.random() * 30),
+                idempotencyKey: randomUUID(),
+              },
             });
             latencies.push(performance.now() - started);
             if (body.errors) {
@@ -178,7 +221,8 @@ async function main() {
     async function floorPhase(seconds = SECONDS): Promise<Phase> {
       const latencies: number[] = [];
       const samples: string[] = [];
-      let ok = 0, errors = 0;
+      let ok = 0,
+        errors = 0;
       const deadline = performance.now() + seconds * 1000;
       await Promise.all(
         Array.from({ length: CLIENTS }, async () => {
@@ -200,7 +244,9 @@ async function main() {
     async function rawPhase(seconds = SECONDS): Promise<Phase> {
       const latencies: number[] = [];
       const samples: string[] = [];
-      let ok = 0, refused = 0, errors = 0;
+      let ok = 0,
+        refused = 0,
+        errors = 0;
       const deadline = performance.now() + seconds * 1000;
       await Promise.all(
         Array.from({ length: CLIENTS }, async () => {
@@ -257,11 +303,15 @@ async function main() {
     // Warm up the server (schema, query plans, connections) before measuring; a warm-up that
     // fails says at once that the bench cannot measure anything.
     const warmup: string[] = [];
-    await Promise.all(Array.from({ length: 200 }, async () => {
-      const [giver, receiver] = pair();
-      const { status, body } = await postGraphQL(endpoint, token, mutation, { input: { timebank: "bench", giverMemberId: giver.id, receiverMemberId: receiver.id, minutes: 1, idempotencyKey: randomUUID() } });
-      if (body.errors) sample(warmup, `HTTP ${status}: ${body.errors[0]?.message}`);
-    }));
+    await Promise.all(
+      Array.from({ length: 200 }, async () => {
+        const [giver, receiver] = pair();
+        const { status, body } = await postGraphQL(endpoint, token, mutation, {
+          input: { timebank: "bench", giverMemberId: giver.id, receiverMemberId: receiver.id, minutes: 1, idempotencyKey: randomUUID() },
+        });
+        if (body.errors) sample(warmup, `HTTP ${status}: ${body.errors[0]?.message}`);
+      }),
+    );
     if (warmup.length) throw new PhaseFailed(`warm-up: recordExchange returned errors:\n  - ${warmup.join("\n  - ")}`);
     // Then a few seconds of each phase, unmeasured: without it round 1 measured V8 still compiling
     // the hot paths (floor and recordExchange at half their later rate).
@@ -275,7 +325,9 @@ async function main() {
     await setup.query("ANALYZE");
 
     const pgVersion = (await setup.query<{ server_version: string }>("SHOW server_version")).rows[0].server_version;
-    console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, PostgreSQL ${pgVersion}`);
+    console.log(
+      `machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, PostgreSQL ${pgVersion}`,
+    );
     console.log(`${ROUNDS} rounds of ${SECONDS} s, ${CLIENTS} clients, ${ACCOUNTS} accounts; load average (1/5/15 min) at start ${load()}`);
 
     const results: { floor: Phase; graphql: Phase; raw: Phase; interBank: Phase }[] = [];
@@ -283,7 +335,8 @@ async function main() {
     /** Every phase leaves the ledger consistent, or the run stops here and says where. */
     const verified = async (after: string) => {
       const report = await verifyLedger(db.prisma);
-      if (report.problems.length) throw new PhaseFailed(`invariant violations after ${after}:\n  - ${report.problems.map((p) => JSON.stringify(p)).join("\n  - ")}`);
+      if (report.problems.length)
+        throw new PhaseFailed(`invariant violations after ${after}:\n  - ${report.problems.map((p) => JSON.stringify(p)).join("\n  - ")}`);
     };
     // With the server started as `BENCH_SERVER_NODE_ARGS="-r ./bench/pg-count.cjs" BENCH_COUNT_PORT=<port>`:
     // the statements recordExchange sends, per request, by statement.
@@ -291,7 +344,10 @@ async function main() {
     const statementsByText = async (): Promise<Record<string, number> | null> =>
       countPort ? ((await (await fetch(`http://127.0.0.1:${countPort}/statements`)).json()) as Record<string, number>) : null;
     const printStatements = (what: string, before: Record<string, number>, after: Record<string, number>, requests: number) => {
-      const lines = Object.entries(after).map(([text, n]) => [text, (n - (before[text] ?? 0)) / requests] as const).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+      const lines = Object.entries(after)
+        .map(([text, n]) => [text, (n - (before[text] ?? 0)) / requests] as const)
+        .filter(([, n]) => n > 0)
+        .sort((a, b) => b[1] - a[1]);
       console.log(`${what}: ${lines.reduce((sum, [, n]) => sum + n, 0).toFixed(2)} statements per request`);
       for (const [text, n] of lines) console.log(`  ${n.toFixed(3)}  ${text}`);
     };
@@ -332,15 +388,29 @@ async function main() {
     const ratio = median(results.map((x) => x.graphql.tps / x.raw.tps));
     const cpuOf = (f: (x: (typeof results)[number]) => Phase) => median(results.map((x) => f(x).serverCpuPerRequest!)).toFixed(2);
     console.log(`\n| path | transfers/s | p50 ms | p99 ms | server CPU ms/request |\n|---|---|---|---|---|`);
-    console.log(`| GraphQL recordExchange (${CLIENTS} clients) | ${g("tps").toFixed(0)} | ${g("p50").toFixed(1)} | ${g("p99").toFixed(1)} | ${cpuOf((x) => x.graphql)} |`);
-    console.log(`| raw pg, same guarded UPDATEs + INSERT (${CLIENTS} connections) | ${r("tps").toFixed(0)} | ${r("p50").toFixed(1)} | ${r("p99").toFixed(1)} | – |`);
+    console.log(
+      `| GraphQL recordExchange (${CLIENTS} clients) | ${g("tps").toFixed(0)} | ${g("p50").toFixed(1)} | ${g("p99").toFixed(1)} | ${cpuOf((x) => x.graphql)} |`,
+    );
+    console.log(
+      `| raw pg, same guarded UPDATEs + INSERT (${CLIENTS} connections) | ${r("tps").toFixed(0)} | ${r("p50").toFixed(1)} | ${r("p99").toFixed(1)} | – |`,
+    );
     const fl = (f: "tps" | "p50" | "p99") => median(results.map((x) => x.floor[f]));
-    console.log(`| GraphQL floor: \`{ __typename }\` with the same token (${CLIENTS} clients), requests/s | ${fl("tps").toFixed(0)} | ${fl("p50").toFixed(1)} | ${fl("p99").toFixed(1)} | ${cpuOf((x) => x.floor)} |`);
-    console.log(`| GraphQL sendHoursToOtherBank, both directions (${CLIENTS} clients) | ${ib("tps").toFixed(0)} | ${ib("p50").toFixed(1)} | ${ib("p99").toFixed(1)} | ${cpuOf((x) => x.interBank)} |`);
-    console.log(`\nrounds GraphQL/raw/inter-bank tps: ${results.map((x) => `${x.graphql.tps.toFixed(0)}/${x.raw.tps.toFixed(0)}/${x.interBank.tps.toFixed(0)}`).join(", ")}`);
+    console.log(
+      `| GraphQL floor: \`{ __typename }\` with the same token (${CLIENTS} clients), requests/s | ${fl("tps").toFixed(0)} | ${fl("p50").toFixed(1)} | ${fl("p99").toFixed(1)} | ${cpuOf((x) => x.floor)} |`,
+    );
+    console.log(
+      `| GraphQL sendHoursToOtherBank, both directions (${CLIENTS} clients) | ${ib("tps").toFixed(0)} | ${ib("p50").toFixed(1)} | ${ib("p99").toFixed(1)} | ${cpuOf((x) => x.interBank)} |`,
+    );
+    console.log(
+      `\nrounds GraphQL/raw/inter-bank tps: ${results.map((x) => `${x.graphql.tps.toFixed(0)}/${x.raw.tps.toFixed(0)}/${x.interBank.tps.toFixed(0)}`).join(", ")}`,
+    );
     console.log(`inter-bank/intra-bank GraphQL ratio ${median(results.map((x) => x.interBank.tps / x.graphql.tps)).toFixed(2)}`);
-    console.log(`floor/raw ratio ${median(results.map((x) => x.floor.tps / x.raw.tps)).toFixed(2)} (the most any GraphQL mutation could reach here); recordExchange/floor ${median(results.map((x) => x.graphql.tps / x.floor.tps)).toFixed(2)}`);
-    console.log(`median of ${ROUNDS} rounds of ${SECONDS} s, ${ACCOUNTS} accounts; ratio GraphQL/raw ${ratio.toFixed(2)}; invariant violations 0; errors 0; load average (1 min) after rounds ${loads.map((l) => l.toFixed(1)).join(", ")}`);
+    console.log(
+      `floor/raw ratio ${median(results.map((x) => x.floor.tps / x.raw.tps)).toFixed(2)} (the most any GraphQL mutation could reach here); recordExchange/floor ${median(results.map((x) => x.graphql.tps / x.floor.tps)).toFixed(2)}`,
+    );
+    console.log(
+      `median of ${ROUNDS} rounds of ${SECONDS} s, ${ACCOUNTS} accounts; ratio GraphQL/raw ${ratio.toFixed(2)}; invariant violations 0; errors 0; load average (1 min) after rounds ${loads.map((l) => l.toFixed(1)).join(", ")}`,
+    );
     await setup.end();
     await db.close();
   } catch (err) {

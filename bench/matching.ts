@@ -35,7 +35,11 @@ const PASSWORD = "correct horse battery";
 const NOW = new Date("2027-01-04T08:00:00Z");
 const TIMEZONE = "Europe/Copenhagen";
 
-interface EvalWindow { day: string; from: string; to: string }
+interface EvalWindow {
+  day: string;
+  from: string;
+  to: string;
+}
 interface EvalMember {
   key: string;
   displayName: string;
@@ -87,25 +91,46 @@ const minutes = (hhmm: string) => {
   return h * 60 + (m || 0);
 };
 const windowsOf = (ws: EvalWindow[]) =>
-  ws.filter((w) => DAYS.includes(w.day.toUpperCase())).map((w) => ({ weekday: DAYS.indexOf(w.day.toUpperCase()) + 1, startMinute: minutes(w.from), endMinute: Math.min(1440, minutes(w.to) || 1440) }));
+  ws
+    .filter((w) => DAYS.includes(w.day.toUpperCase()))
+    .map((w) => ({
+      weekday: DAYS.indexOf(w.day.toUpperCase()) + 1,
+      startMinute: minutes(w.from),
+      endMinute: Math.min(1440, minutes(w.to) || 1440),
+    }));
 
 /** A request's moment as the bank's local date and a one-hour window on its weekday. */
 function whenOf(iso: string) {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-GB", { timeZone: TIMEZONE, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", weekday: "short", hourCycle: "h23" })
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone: TIMEZONE,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      weekday: "short",
+      hourCycle: "h23",
+    })
       .formatToParts(new Date(iso))
       .map((p) => [p.type, p.value]),
   );
   const start = Number(parts.hour) * 60 + Number(parts.minute);
   const weekday = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].indexOf(parts.weekday) + 1;
-  return { date: `${parts.year}-${parts.month}-${parts.day}`, window: { weekday, startMinute: start, endMinute: Math.min(1440, start + 60) } };
+  return {
+    date: `${parts.year}-${parts.month}-${parts.day}`,
+    window: { weekday, startMinute: start, endMinute: Math.min(1440, start + 60) },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
 // A GraphQL client over HTTP.
 
 class Client {
-  constructor(private endpoint: string, private token?: string) {}
+  constructor(
+    private endpoint: string,
+    private token?: string,
+  ) {}
   with(token: string) {
     return new Client(this.endpoint, token);
   }
@@ -182,9 +207,12 @@ interface Loaded {
 }
 
 async function signUp(s: Server, name: string, email: string) {
-  const data = await s.client.ok(`mutation($input: SignUpInput!) { signUp(input: $input) { __typename ... on AuthPayload { token person { id } } ... on ErrorResult { message } } }`, {
-    input: { email, password: PASSWORD, displayName: name },
-  });
+  const data = await s.client.ok(
+    `mutation($input: SignUpInput!) { signUp(input: $input) { __typename ... on AuthPayload { token person { id } } ... on ErrorResult { message } } }`,
+    {
+      input: { email, password: PASSWORD, displayName: name },
+    },
+  );
   if (data.signUp.__typename !== "AuthPayload") throw new Error(JSON.stringify(data.signUp));
   return { personId: data.signUp.person.id as string, client: s.client.with(data.signUp.token) };
 }
@@ -192,15 +220,21 @@ async function signUp(s: Server, name: string, email: string) {
 async function createBank(s: Server, slug: string, name: string, locale: string, coordinatorEmail: string) {
   const admin = await signUp(s, "Platform Admin", `admin.${slug}@bench.example`);
   await s.db.prisma.person.update({ where: { id: admin.personId }, data: { isPlatformAdmin: true } });
-  const created = await admin.client.ok(`mutation($input: CreateTimebankInput!) { createTimebank(input: $input) { __typename ... on Timebank { id } ... on ErrorResult { message } } }`, {
-    input: { slug, name, firstAdminEmail: coordinatorEmail, locale, timezone: TIMEZONE },
-  });
+  const created = await admin.client.ok(
+    `mutation($input: CreateTimebankInput!) { createTimebank(input: $input) { __typename ... on Timebank { id } ... on ErrorResult { message } } }`,
+    {
+      input: { slug, name, firstAdminEmail: coordinatorEmail, locale, timezone: TIMEZONE },
+    },
+  );
   if (created.createTimebank.__typename !== "Timebank") throw new Error(JSON.stringify(created.createTimebank));
 }
 
 async function addMember(s: Server, slug: string, coordinator: Client, m: EvalMember, email: string) {
   const person = await signUp(s, m.displayName, email);
-  const applied = await person.client.ok(`mutation($b: String!) { applyToTimebank(timebank: $b) { __typename ... on Member { id } ... on ErrorResult { message } } }`, { b: slug });
+  const applied = await person.client.ok(
+    `mutation($b: String!) { applyToTimebank(timebank: $b) { __typename ... on Member { id } ... on ErrorResult { message } } }`,
+    { b: slug },
+  );
   const id = applied.applyToTimebank.id as string;
   if (m.status === "DECLINED") {
     await coordinator.ok(`mutation($id: ID!) { declineMembership(memberId: $id) { __typename } }`, { id });
@@ -222,7 +256,13 @@ async function addMember(s: Server, slug: string, coordinator: Client, m: EvalMe
   for (const o of m.offers) {
     await person.client.ok(`mutation($b: String!, $input: CreatePostInput!) { createPost(timebank: $b, input: $input) { id } }`, {
       b: slug,
-      input: { kind: "OFFER", title: o.title.slice(0, 120), description: o.description ?? "", category: offerCategories.get(o.title) ?? undefined, neighbourhood: m.neighbourhood },
+      input: {
+        kind: "OFFER",
+        title: o.title.slice(0, 120),
+        description: o.description ?? "",
+        category: offerCategories.get(o.title) ?? undefined,
+        neighbourhood: m.neighbourhood,
+      },
     });
   }
   if (m.vouched) await coordinator.ok(`mutation($id: ID!) { vouchForMember(memberId: $id) { id } }`, { id });
@@ -255,19 +295,22 @@ async function loadSet(s: Server, set: EvalSet): Promise<Loaded> {
     if (!author) throw new Error(`request ${r.key}: unknown requester ${r.requester}`);
     const when = r.when ? whenOf(r.when) : null;
     const placeMode = r.remoteOk ? (PHONE.test(`${r.title} ${r.description}`) ? "BY_PHONE" : "ONLINE") : "IN_PERSON";
-    const data = await author.client.ok(`mutation($b: String!, $input: CreatePostInput!) { createPost(timebank: $b, input: $input) { id } }`, {
-      b: slug,
-      input: {
-        kind: "REQUEST",
-        title: r.title.slice(0, 120),
-        description: r.description,
-        category: r.category ?? undefined,
-        neighbourhood: r.neighbourhood,
-        placeMode,
-        requiresVouchedHelper: r.forVulnerablePerson,
-        ...(when ? { dates: [when.date], availability: [when.window] } : {}),
+    const data = await author.client.ok(
+      `mutation($b: String!, $input: CreatePostInput!) { createPost(timebank: $b, input: $input) { id } }`,
+      {
+        b: slug,
+        input: {
+          kind: "REQUEST",
+          title: r.title.slice(0, 120),
+          description: r.description,
+          category: r.category ?? undefined,
+          neighbourhood: r.neighbourhood,
+          placeMode,
+          requiresVouchedHelper: r.forVulnerablePerson,
+          ...(when ? { dates: [when.date], availability: [when.window] } : {}),
+        },
       },
-    });
+    );
     requests.set(r.key, data.createPost.id);
   }
   return { bank: slug, coordinator, members, requests, decoys };
@@ -296,7 +339,16 @@ interface Metrics {
 }
 
 function evaluate(set: EvalSet, lists: Map<string, string[]>, forbidden: (r: EvalRequest, memberKey: string | null) => boolean): Metrics {
-  let p5 = 0, r10 = 0, ndcg = 0, emptyWhenFits = 0, filledWhenNone = 0, nonFits = 0, listed = 0, safety = 0, withFit = 0, withoutFit = 0;
+  let p5 = 0,
+    r10 = 0,
+    ndcg = 0,
+    emptyWhenFits = 0,
+    filledWhenNone = 0,
+    nonFits = 0,
+    listed = 0,
+    safety = 0,
+    withFit = 0,
+    withoutFit = 0;
   for (const r of set.requests) {
     const grades = set.grades[r.key] ?? {};
     const list = lists.get(r.key) ?? [];
@@ -317,18 +369,40 @@ function evaluate(set: EvalSet, lists: Map<string, string[]>, forbidden: (r: Eva
     r10 += top10.filter((k) => grade(k) >= FIT).length / fits.length;
     const gain = (g: number) => 2 ** g - 1;
     const dcg = top10.reduce((sum, k, i) => sum + gain(grade(k)) / Math.log2(i + 2), 0);
-    const ideal = Object.values(grades).sort((a, b) => b - a).slice(0, 10).reduce((sum, g, i) => sum + gain(g) / Math.log2(i + 2), 0);
+    const ideal = Object.values(grades)
+      .sort((a, b) => b - a)
+      .slice(0, 10)
+      .reduce((sum, g, i) => sum + gain(g) / Math.log2(i + 2), 0);
     ndcg += ideal > 0 ? dcg / ideal : 0;
   }
   const n = Math.max(1, withFit);
-  return { p5: p5 / n, r10: r10 / n, ndcg10: ndcg / n, emptyWhenFits, filledWhenNone, nonFitsListed: nonFits, listed, safetyViolations: safety, requestsWithFit: withFit, requestsWithoutFit: withoutFit };
+  return {
+    p5: p5 / n,
+    r10: r10 / n,
+    ndcg10: ndcg / n,
+    emptyWhenFits,
+    filledWhenNone,
+    nonFitsListed: nonFits,
+    listed,
+    safetyViolations: safety,
+    requestsWithFit: withFit,
+    requestsWithoutFit: withoutFit,
+  };
 }
 
-const naiveWords = (text: string) => new Set(text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length >= 3));
+const naiveWords = (text: string) =>
+  new Set(
+    text
+      .toLowerCase()
+      .split(/[^\p{L}\p{N}]+/u)
+      .filter((w) => w.length >= 3),
+  );
 
 /** The baseline: active members who may be proposed, ranked by words shared with the request. */
 function naiveLists(set: EvalSet): Map<string, string[]> {
-  const docs = new Map(set.members.map((m) => [m.key, naiveWords([m.bio, ...m.skills, ...m.offers.flatMap((o) => [o.title, o.description ?? ""])].join(" "))]));
+  const docs = new Map(
+    set.members.map((m) => [m.key, naiveWords([m.bio, ...m.skills, ...m.offers.flatMap((o) => [o.title, o.description ?? ""])].join(" "))]),
+  );
   const out = new Map<string, string[]>();
   for (const r of set.requests) {
     const words = naiveWords(`${r.title} ${r.description}`);
@@ -337,7 +411,10 @@ function naiveLists(set: EvalSet): Map<string, string[]> {
       .map((m) => ({ key: m.key, n: [...words].filter((w) => docs.get(m.key)!.has(w)).length }))
       .filter((x) => x.n > 0)
       .sort((a, b) => b.n - a.n || (a.key < b.key ? -1 : 1));
-    out.set(r.key, scored.slice(0, 10).map((x) => x.key));
+    out.set(
+      r.key,
+      scored.slice(0, 10).map((x) => x.key),
+    );
   }
   return out;
 }
@@ -362,7 +439,10 @@ async function quality(file: string) {
       ms.push(performance.now() - started);
       const ids: string[] = data.requestMatches.candidates.map((c: { member: { id: string } }) => c.member.id);
       decoysListed += ids.filter((id) => loaded.decoys.has(id) || !keyOf.has(id)).length;
-      lists.set(r.key, ids.map((id) => keyOf.get(id) ?? `other:${id}`));
+      lists.set(
+        r.key,
+        ids.map((id) => keyOf.get(id) ?? `other:${id}`),
+      );
     }
     const forbidden = (r: EvalRequest, k: string | null) => {
       if (!k || k.startsWith("other:")) return true;
@@ -371,7 +451,17 @@ async function quality(file: string) {
     };
     const engine = evaluate(set, lists, forbidden);
     const naive = evaluate(set, naiveLists(set), forbidden);
-    return { set: set.name, members: set.members.length, requests: set.requests.length, loadSeconds, engine, naive, decoysListed, firstQueryMs: ms[0], lists };
+    return {
+      set: set.name,
+      members: set.members.length,
+      requests: set.requests.length,
+      loadSeconds,
+      engine,
+      naive,
+      decoysListed,
+      firstQueryMs: ms[0],
+      lists,
+    };
   } finally {
     await s.close();
   }
@@ -398,9 +488,23 @@ async function insertPopulation(db: Database, bankId: string, set: EvalSet, n: n
     const id = randomUUID();
     people.push([personId, `pop${i}.${randomUUID().slice(0, 8)}@bench.example`, `${m.displayName} ${i}`]);
     memberships.push([id, personId, m.status === "DECLINED" ? "DECLINED" : m.status, start + i]);
-    profiles.push([id, m.bio, `{${(i % 3 ? m.languages : other.languages).join(",")}}`, i % 2 ? m.neighbourhood : other.neighbourhood, JSON.stringify(windowsOf(m.availability))]);
+    profiles.push([
+      id,
+      m.bio,
+      `{${(i % 3 ? m.languages : other.languages).join(",")}}`,
+      i % 2 ? m.neighbourhood : other.neighbourhood,
+      JSON.stringify(windowsOf(m.availability)),
+    ]);
     for (const label of new Set(m.skills.map((l) => l.trim().toLowerCase()).filter(Boolean))) skills.push([randomUUID(), id, label]);
-    for (const o of m.offers) offers.push([randomUUID(), id, o.title.slice(0, 120), o.description ?? "", o.category ? catId.get(o.category) ?? null : null, m.neighbourhood]);
+    for (const o of m.offers)
+      offers.push([
+        randomUUID(),
+        id,
+        o.title.slice(0, 120),
+        o.description ?? "",
+        o.category ? (catId.get(o.category) ?? null) : null,
+        m.neighbourhood,
+      ]);
     if (m.vouched) vouches.push([id]);
   }
   await db.withSession(async (s) => {
@@ -408,19 +512,41 @@ async function insertPopulation(db: Database, bankId: string, set: EvalSet, n: n
     const run = async (rows: unknown[][], sql: string) => {
       for (let i = 0; i < rows.length; i += chunk) {
         const part = rows.slice(i, i + chunk);
-        await s.query(sql, part[0].map((_, c) => part.map((row) => row[c])));
+        await s.query(
+          sql,
+          part[0].map((_, c) => part.map((row) => row[c])),
+        );
       }
     };
-    await run(people, `INSERT INTO "Person" ("id", "email", "displayName", "passwordHash") SELECT *, 'not-a-login' FROM unnest($1::uuid[], $2::text[], $3::text[])`);
-    await run(memberships, `INSERT INTO "Membership" ("timebankId", "id", "personId", "status", "memberNumber", "joinedAt")
-      SELECT '${bankId}'::uuid, id, person, status::"MembershipStatus", num, now() FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[]) AS t(id, person, status, num)`);
-    await run(profiles, `INSERT INTO "MemberProfile" ("timebankId", "membershipId", "bio", "languages", "neighbourhood", "availability")
-      SELECT '${bankId}'::uuid, id, bio, langs::text[], nbh, av::jsonb FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) AS t(id, bio, langs, nbh, av)`);
-    await run(skills, `INSERT INTO "MemberSkill" ("timebankId", "id", "membershipId", "kind", "label")
-      SELECT '${bankId}'::uuid, id, mid, 'SKILL', label FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS t(id, mid, label)`);
-    await run(offers, `INSERT INTO "Post" ("timebankId", "id", "authorId", "kind", "title", "description", "categoryId", "neighbourhood")
-      SELECT '${bankId}'::uuid, id, author, 'OFFER', title, descr, cat, nbh FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::text[]) AS t(id, author, title, descr, cat, nbh)`);
-    if (vouches.length) await run(vouches, `INSERT INTO "MemberVouch" ("timebankId", "membershipId", "vouchedById") SELECT '${bankId}'::uuid, id, '${randomUUID()}'::uuid FROM unnest($1::uuid[]) AS t(id)`);
+    await run(
+      people,
+      `INSERT INTO "Person" ("id", "email", "displayName", "passwordHash") SELECT *, 'not-a-login' FROM unnest($1::uuid[], $2::text[], $3::text[])`,
+    );
+    await run(
+      memberships,
+      `INSERT INTO "Membership" ("timebankId", "id", "personId", "status", "memberNumber", "joinedAt")
+      SELECT '${bankId}'::uuid, id, person, status::"MembershipStatus", num, now() FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[]) AS t(id, person, status, num)`,
+    );
+    await run(
+      profiles,
+      `INSERT INTO "MemberProfile" ("timebankId", "membershipId", "bio", "languages", "neighbourhood", "availability")
+      SELECT '${bankId}'::uuid, id, bio, langs::text[], nbh, av::jsonb FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) AS t(id, bio, langs, nbh, av)`,
+    );
+    await run(
+      skills,
+      `INSERT INTO "MemberSkill" ("timebankId", "id", "membershipId", "kind", "label")
+      SELECT '${bankId}'::uuid, id, mid, 'SKILL', label FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS t(id, mid, label)`,
+    );
+    await run(
+      offers,
+      `INSERT INTO "Post" ("timebankId", "id", "authorId", "kind", "title", "description", "categoryId", "neighbourhood")
+      SELECT '${bankId}'::uuid, id, author, 'OFFER', title, descr, cat, nbh FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::text[]) AS t(id, author, title, descr, cat, nbh)`,
+    );
+    if (vouches.length)
+      await run(
+        vouches,
+        `INSERT INTO "MemberVouch" ("timebankId", "membershipId", "vouchedById") SELECT '${bankId}'::uuid, id, '${randomUUID()}'::uuid FROM unnest($1::uuid[]) AS t(id)`,
+      );
     await s.exec("ANALYZE");
   });
 }
@@ -471,21 +597,41 @@ function arg(name: string, fallback: string): string {
 const f3 = (x: number) => x.toFixed(3);
 
 async function main() {
-  const sets = arg("sets", "a,b").split(",").map((x) => path.join(EVAL_DIR, `set-${x.trim()}.json`)).filter((f) => existsSync(f));
+  const sets = arg("sets", "a,b")
+    .split(",")
+    .map((x) => path.join(EVAL_DIR, `set-${x.trim()}.json`))
+    .filter((f) => existsSync(f));
   if (!sets.length) throw new Error(`no evaluation set found in ${EVAL_DIR}`);
-  const sizes = arg("sizes", "2000,10000").split(",").map(Number).filter((n) => n > 0);
+  const sizes = arg("sizes", "2000,10000")
+    .split(",")
+    .map(Number)
+    .filter((n) => n > 0);
   const flavours = arg("flavours", "pglite,postgres").split(",") as ("pglite" | "postgres")[];
   const verbose = process.argv.includes("--lists");
-  console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}, node ${process.version}`);
+  console.log(
+    `machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(" ")}, node ${process.version}`,
+  );
   if (!process.argv.includes("--speed-only")) {
     console.log("\nquality (grade >= 2 is a fit; nDCG gain 2^grade - 1; P@5 over min(5, fits))");
-    console.log("set    | ranking | P@5   | R@10  | nDCG@10 | empty though someone fits | filled though nobody fits | grade-0 in top 10 | safety violations");
+    console.log(
+      "set    | ranking | P@5   | R@10  | nDCG@10 | empty though someone fits | filled though nobody fits | grade-0 in top 10 | safety violations",
+    );
     for (const file of sets) {
       const q = await quality(file);
-      for (const [name, m] of [["engine", q.engine], ["naive", q.naive]] as const) {
-        console.log(`${q.set.padEnd(6)} | ${name.padEnd(7)} | ${f3(m.p5)} | ${f3(m.r10)} | ${f3(m.ndcg10)}   | ${m.emptyWhenFits} of ${m.requestsWithFit} | ${m.filledWhenNone} of ${m.requestsWithoutFit} | ${m.nonFitsListed} of ${m.listed} | ${m.safetyViolations}`);
+      for (const [name, m] of [
+        ["engine", q.engine],
+        ["naive", q.naive],
+      ] as const) {
+        console.log(
+          `${q.set.padEnd(6)} | ${name.padEnd(7)} | ${f3(m.p5)} | ${f3(m.r10)} | ${f3(m.ndcg10)}   | ${m.emptyWhenFits} of ${m.requestsWithFit} | ${m.filledWhenNone} of ${m.requestsWithoutFit} | ${m.nonFitsListed} of ${m.listed} | ${m.safetyViolations}`,
+        );
       }
-      console.log(`       (${q.members} members, ${q.requests} requests, loaded through the API in ${q.loadSeconds.toFixed(0)} s; members of the other bank listed: ${q.decoysListed})`);
+      console.log(
+        `       (${q.members} members, ${q.requests} requests, loaded through the API in ${q.loadSeconds.toFixed(0)} s; members of the other bank listed: ${q.decoysListed})`,
+      );
       if (verbose) for (const [k, list] of q.lists) console.log(`  ${k}: ${list.join(" ")}`);
     }
   }
@@ -495,7 +641,9 @@ async function main() {
     for (const size of sizes) {
       for (const flavour of flavours) {
         const r = await speed(sets[0], flavour, size);
-        console.log(`${flavour.padEnd(8)} | ${r.members} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.rounds.map((x) => x.toFixed(0)).join(" ")} | ${r.indexMs.toFixed(0)} | ${r.insertSeconds.toFixed(1)}`);
+        console.log(
+          `${flavour.padEnd(8)} | ${r.members} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.rounds.map((x) => x.toFixed(0)).join(" ")} | ${r.indexMs.toFixed(0)} | ${r.insertSeconds.toFixed(1)}`,
+        );
       }
     }
   }

@@ -26,7 +26,11 @@ import { TOO_COMPLEX } from "../tests/helpers/hostile-documents";
 import { freePort, median } from "./lib";
 
 const { values: args } = parseArgs({
-  options: { rounds: { type: "string", default: "15" }, clients: { type: "string", default: "8" }, seconds: { type: "string", default: "10" } },
+  options: {
+    rounds: { type: "string", default: "15" },
+    clients: { type: "string", default: "8" },
+    seconds: { type: "string", default: "10" },
+  },
 });
 const rounds = Number(args.rounds);
 const clients = Number(args.clients);
@@ -44,7 +48,9 @@ function time(fn: () => void): number {
 async function armorRules(): Promise<ValidationRule[] | null> {
   try {
     // Optional: install with `npm install --no-save @escape.tech/graphql-armor@3.2.0` to compare.
-    const { ApolloArmor } = (await import("@escape.tech/graphql-armor" as string)) as { ApolloArmor: new (c: unknown) => { protect(): { validationRules: ValidationRule[] } } };
+    const { ApolloArmor } = (await import("@escape.tech/graphql-armor" as string)) as {
+      ApolloArmor: new (c: unknown) => { protect(): { validationRules: ValidationRule[] } };
+    };
     return new ApolloArmor({
       maxDepth: { n: limits.maxDepth },
       maxAliases: { n: limits.maxAliases },
@@ -60,7 +66,10 @@ async function armorRules(): Promise<ValidationRule[] | null> {
 async function inProcess() {
   const schema = await getSchema();
   const armor = await armorRules();
-  const docs = [...TOO_COMPLEX.map((d) => ({ name: d.name, query: d.query, bytes: d.query.length })), { name: "ordinary query (accepted)", query: ORDINARY, bytes: ORDINARY.length }];
+  const docs = [
+    ...TOO_COMPLEX.map((d) => ({ name: d.name, query: d.query, bytes: d.query.length })),
+    { name: "ordinary query (accepted)", query: ORDINARY, bytes: ORDINARY.length },
+  ];
   console.log(`\n## In process: milliseconds to decide (median of ${rounds}), limits ${JSON.stringify(limits)}\n`);
   console.log(`| document | bytes | ours: parse + limits | ours: verdict | armor: parse + validation + armor rules | armor: verdict |`);
   console.log(`|---|---:|---:|---|---:|---|`);
@@ -79,12 +88,19 @@ async function inProcess() {
         const b = time(() => {
           const document = parse(d.query, { maxTokens: limits.maxTokens });
           const errors = validate(schema, document, [...specifiedRules, ...armor]);
-          armorVerdict = errors.length ? errors.map((e) => e.message.replace(/^Syntax Error: /, "").split(/ limit| exceeded/)[0]).join("; ").slice(0, 60) : "accepted";
+          armorVerdict = errors.length
+            ? errors
+                .map((e) => e.message.replace(/^Syntax Error: /, "").split(/ limit| exceeded/)[0])
+                .join("; ")
+                .slice(0, 60)
+            : "accepted";
         });
         if (r >= 2) theirs.push(b);
       }
     }
-    console.log(`| ${d.name} | ${d.bytes} | ${median(ours).toFixed(3)} | ${ourVerdict} | ${armor ? median(theirs).toFixed(3) : "-"} | ${armorVerdict} |`);
+    console.log(
+      `| ${d.name} | ${d.bytes} | ${median(ours).toFixed(3)} | ${ourVerdict} | ${armor ? median(theirs).toFixed(3) : "-"} | ${armorVerdict} |`,
+    );
   }
 }
 
@@ -92,14 +108,29 @@ async function overHttp() {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "bench-limits-"));
   const server = spawn(process.execPath, ["-r", "@swc-node/register", "src/main.ts"], {
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, SEED_DEMO_DATA: "false", LOG_LEVEL: "error", NODE_ENV: "production", AUTH_SECRET: "b".repeat(40) },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATA_DIR: dataDir,
+      SEED_DEMO_DATA: "false",
+      LOG_LEVEL: "error",
+      NODE_ENV: "production",
+      AUTH_SECRET: "b".repeat(40),
+    },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const base = `http://127.0.0.1:${port}`;
   try {
     for (let i = 0; ; i++) {
       if (i > 1800) throw new Error("the server did not start within 180 s");
-      if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break;
+      if (
+        await fetch(`${base}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
       await new Promise((r) => setTimeout(r, 100));
     }
     const health = async (until: number) => {
@@ -121,7 +152,11 @@ async function overHttp() {
       for (let i = k; Date.now() < until; i++) {
         const d = TOO_COMPLEX[i % TOO_COMPLEX.length];
         const t = performance.now();
-        const res = await fetch(`${base}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: d.query }) });
+        const res = await fetch(`${base}/graphql`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ query: d.query }),
+        });
         const body = (await res.json()) as { errors?: { extensions?: { code?: string } }[] };
         refusals.push(performance.now() - t);
         const code = `${res.status} ${body.errors?.[0]?.extensions?.code ?? "no error"}`;
@@ -133,9 +168,15 @@ async function overHttp() {
     console.log(`\n## Over HTTP: ${clients} clients sending hostile documents for ${seconds} s\n`);
     console.log(`| what | count | median ms | p99 ms | max ms |`);
     console.log(`|---|---:|---:|---:|---:|`);
-    console.log(`| /healthz, idle | ${idle.length} | ${median(idle).toFixed(2)} | ${pct(idle, 0.99).toFixed(2)} | ${Math.max(...idle).toFixed(2)} |`);
-    console.log(`| hostile request, answered | ${refusals.length} | ${median(refusals).toFixed(2)} | ${pct(refusals, 0.99).toFixed(2)} | ${Math.max(...refusals).toFixed(2)} |`);
-    console.log(`| /healthz during the flood | ${busy.length} | ${median(busy).toFixed(2)} | ${pct(busy, 0.99).toFixed(2)} | ${Math.max(...busy).toFixed(2)} |`);
+    console.log(
+      `| /healthz, idle | ${idle.length} | ${median(idle).toFixed(2)} | ${pct(idle, 0.99).toFixed(2)} | ${Math.max(...idle).toFixed(2)} |`,
+    );
+    console.log(
+      `| hostile request, answered | ${refusals.length} | ${median(refusals).toFixed(2)} | ${pct(refusals, 0.99).toFixed(2)} | ${Math.max(...refusals).toFixed(2)} |`,
+    );
+    console.log(
+      `| /healthz during the flood | ${busy.length} | ${median(busy).toFixed(2)} | ${pct(busy, 0.99).toFixed(2)} | ${Math.max(...busy).toFixed(2)} |`,
+    );
     console.log(`\nanswers: ${[...codes].map(([c, n]) => `${c} x${n}`).join(", ")} (${(refusals.length / seconds).toFixed(0)} refusals/s)`);
   } finally {
     server.kill("SIGTERM");
@@ -145,7 +186,12 @@ async function overHttp() {
 }
 
 (async () => {
-  console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}, node ${process.version}`);
+  console.log(
+    `machine: ${os.cpus().length} x ${os.cpus()[0]?.model}, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}, node ${process.version}`,
+  );
   await inProcess();
   await overHttp();
 })().catch((err) => {

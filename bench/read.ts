@@ -63,14 +63,18 @@ const PROLIFIC = 100;
 
 /** PostGraphile, its Node 22 and autocannon live in bench/postgraphile: installed on first use. */
 function ensureBenchPackages(): void {
-  const installed = existsSync(path.join(PGL_DIR, "node_modules/postgraphile/package.json")) && existsSync(path.join(PGL_DIR, "node_modules/autocannon/package.json"));
+  const installed =
+    existsSync(path.join(PGL_DIR, "node_modules/postgraphile/package.json")) &&
+    existsSync(path.join(PGL_DIR, "node_modules/autocannon/package.json"));
   if (!installed || !existsSync(PGL_NODE)) {
     console.log("installing bench/postgraphile (PostGraphile v5, Node 22, autocannon)...");
     execFileSync("npm", ["install", "--no-audit", "--no-fund"], { cwd: PGL_DIR, stdio: "inherit" });
   }
   const v = spawnSync(PGL_NODE, ["--version"], { encoding: "utf8" });
   if (v.status !== 0 || !v.stdout.startsWith("v22.")) {
-    throw new Error(`bench/postgraphile's Node 22 binary did not run (${v.stdout || v.stderr}); reinstall with: cd bench/postgraphile && rm -rf node_modules && npm install`);
+    throw new Error(
+      `bench/postgraphile's Node 22 binary did not run (${v.stdout || v.stderr}); reinstall with: cd bench/postgraphile && rm -rf node_modules && npm install`,
+    );
   }
 }
 
@@ -188,7 +192,13 @@ interface Target {
   countPort: number;
 }
 
-async function startProcess(name: Target["name"], cmd: string, args: string[], cwd: string, env: Record<string, string>): Promise<{ proc: ChildProcess; port: number; countPort: number }> {
+async function startProcess(
+  name: Target["name"],
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+): Promise<{ proc: ChildProcess; port: number; countPort: number }> {
   const port = await freePort();
   const countPort = await freePort();
   const proc = spawn(cmd, ["-r", COUNTER, ...args], {
@@ -271,7 +281,13 @@ function queries(bankId: string, bankSlug: string, prolific: { memberId: string;
       },
       shape: (s, d) => {
         const m = (s === "ours" ? d.member : d.membershipByTimebankIdAndRowId) as Row;
-        return { id: s === "ours" ? m.id : m.rowId, n: m.memberNumber, role: m.role, status: m.status, name: s === "ours" ? m.displayName : m.personByPersonId.displayName };
+        return {
+          id: s === "ours" ? m.id : m.rowId,
+          n: m.memberNumber,
+          role: m.role,
+          status: m.status,
+          name: s === "ours" ? m.displayName : m.personByPersonId.displayName,
+        };
       },
     },
     {
@@ -295,15 +311,25 @@ function queries(bankId: string, bankSlug: string, prolific: { memberId: string;
         if (s === "ours") {
           const m = d.member as Row;
           return {
-            id: m.id, n: m.memberNumber, name: m.displayName, account: m.account.id, balance: m.account.balanceMinutes,
-            offers: (d.posts as Row).nodes.map((p: Row) => p.id), transfers: (d.transfers as Row).nodes.map((t: Row) => t.id),
+            id: m.id,
+            n: m.memberNumber,
+            name: m.displayName,
+            account: m.account.id,
+            balance: m.account.balanceMinutes,
+            offers: (d.posts as Row).nodes.map((p: Row) => p.id),
+            transfers: (d.transfers as Row).nodes.map((t: Row) => t.id),
           };
         }
         const m = d.membershipByTimebankIdAndRowId as Row;
         const a = m.accountsByTimebankIdAndMembershipId.nodes[0];
         return {
-          id: m.rowId, n: m.memberNumber, name: m.personByPersonId.displayName, account: a.rowId, balance: a.balanceMinutes,
-          offers: m.postsByTimebankIdAndAuthorId.nodes.map((p: Row) => p.rowId), transfers: a.transfers.nodes.map((t: Row) => t.rowId),
+          id: m.rowId,
+          n: m.memberNumber,
+          name: m.personByPersonId.displayName,
+          account: a.rowId,
+          balance: a.balanceMinutes,
+          offers: m.postsByTimebankIdAndAuthorId.nodes.map((p: Row) => p.rowId),
+          transfers: a.transfers.nodes.map((t: Row) => t.rowId),
         };
       },
     },
@@ -318,7 +344,12 @@ function queries(bankId: string, bankSlug: string, prolific: { memberId: string;
       shape: (s, d) =>
         s === "ours"
           ? (d.posts as Row).nodes.map((p: Row) => [p.id, p.author.id, p.author.displayName, p.category.name])
-          : (d.allPosts as Row).nodes.map((p: Row) => [p.rowId, p.membershipByTimebankIdAndAuthorId.rowId, p.membershipByTimebankIdAndAuthorId.personByPersonId.displayName, p.categoryByTimebankIdAndCategoryId.name]),
+          : (d.allPosts as Row).nodes.map((p: Row) => [
+              p.rowId,
+              p.membershipByTimebankIdAndAuthorId.rowId,
+              p.membershipByTimebankIdAndAuthorId.personByPersonId.displayName,
+              p.categoryByTimebankIdAndCategoryId.name,
+            ]),
     },
     {
       name: "Q4",
@@ -330,7 +361,11 @@ function queries(bankId: string, bankSlug: string, prolific: { memberId: string;
       shape: (s, d) =>
         s === "ours"
           ? (d.members as Row).nodes.map((m: Row) => [m.id, m.displayName, m.skills.map((k: Row) => `${k.label}/${k.category.name}`)])
-          : (d.allMemberships as Row).nodes.map((m: Row) => [m.rowId, m.personByPersonId.displayName, m.memberSkillsByTimebankIdAndMembershipId.nodes.map((k: Row) => `${k.label}/${k.categoryByTimebankIdAndCategoryId.name}`)]),
+          : (d.allMemberships as Row).nodes.map((m: Row) => [
+              m.rowId,
+              m.personByPersonId.displayName,
+              m.memberSkillsByTimebankIdAndMembershipId.nodes.map((k: Row) => `${k.label}/${k.categoryByTimebankIdAndCategoryId.name}`),
+            ]),
     },
   ];
 }
@@ -349,7 +384,8 @@ interface Measurement {
 // Required on first use: on a fresh checkout ensureBenchPackages installs it first.
 type Autocannon = (opts: Record<string, unknown>) => Promise<Row>;
 let autocannonModule: Autocannon | null = null;
-const autocannon: Autocannon = (opts) => (autocannonModule ??= createRequire(path.join(PGL_DIR, "package.json"))("autocannon") as Autocannon)(opts);
+const autocannon: Autocannon = (opts) =>
+  (autocannonModule ??= createRequire(path.join(PGL_DIR, "package.json"))("autocannon") as Autocannon)(opts);
 
 async function measure(t: Target, q: Query, seconds: number): Promise<Measurement> {
   const doc = t.name === "ours" ? q.ours : q.theirs;
@@ -391,12 +427,16 @@ async function verify(targets: Target[], q: Query): Promise<void> {
     const v = q.vars();
     const answers = await Promise.all(
       targets.map(async (t) => {
-        const r = await post(t, JSON.stringify({ query: t.name === "ours" ? q.ours : q.theirs, variables: t.name === "ours" ? v.ours : v.theirs }));
+        const r = await post(
+          t,
+          JSON.stringify({ query: t.name === "ours" ? q.ours : q.theirs, variables: t.name === "ours" ? v.ours : v.theirs }),
+        );
         if (r.errors || !r.data) throw new Error(`${q.name} on ${t.name}: ${JSON.stringify(r.errors ?? r)}`);
         return JSON.stringify(q.shape(t.name, r.data));
       }),
     );
-    if (answers[0] !== answers[1]) throw new Error(`${q.name}: the servers answered differently\nours:   ${answers[0]}\ntheirs: ${answers[1]}`);
+    if (answers[0] !== answers[1])
+      throw new Error(`${q.name}: the servers answered differently\nours:   ${answers[0]}\ntheirs: ${answers[1]}`);
   }
 }
 
@@ -425,9 +465,16 @@ async function main() {
       await generate(setup);
     } else await setup.connect();
     const n = await counts(setup);
-    console.log(`data: ${n.banks} banks, ${n.members} members, ${n.offers} offers, ${n.transfers} transfers, ${n.skills} skills/needs (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    console.log(
+      `data: ${n.banks} banks, ${n.members} members, ${n.offers} offers, ${n.transfers} transfers, ${n.skills} skills/needs (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+    );
     const bank = (await setup.query(`SELECT id, slug FROM "Timebank" WHERE slug = 'bank-1'`)).rows[0] as { id: string; slug: string };
-    const viewerEmail = (await setup.query(`SELECT p.email FROM "Membership" m JOIN "Person" p ON p.id = m."personId" WHERE m."timebankId" = $1 AND m."memberNumber" = 1`, [bank.id])).rows[0].email as string;
+    const viewerEmail = (
+      await setup.query(
+        `SELECT p.email FROM "Membership" m JOIN "Person" p ON p.id = m."personId" WHERE m."timebankId" = $1 AND m."memberNumber" = 1`,
+        [bank.id],
+      )
+    ).rows[0].email as string;
     const prolific = (
       await setup.query(
         `SELECT m.id AS "memberId", a.id AS "accountId" FROM "Membership" m JOIN "Account" a ON a."membershipId" = m.id
@@ -441,10 +488,19 @@ async function main() {
     // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof") adds Node options to our server only.
     const oursArgs = [...(process.env.BENCH_SERVER_NODE_ARGS ?? "").split(/\s+/).filter(Boolean), path.join(ROOT, "dist/src/main.js")];
     const ours = await startProcess("ours", process.execPath, oursArgs, ROOT, {
-      DATABASE_URL: url, DATABASE_POOL_SIZE: String(POOL), AUTH_SECRET: SECRET, HOST: "127.0.0.1", LOG_LEVEL: "warn", SEED_DEMO_DATA: "false", MIGRATE_ON_START: "false",
+      DATABASE_URL: url,
+      DATABASE_POOL_SIZE: String(POOL),
+      AUTH_SECRET: SECRET,
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "warn",
+      SEED_DEMO_DATA: "false",
+      MIGRATE_ON_START: "false",
     });
     procs.push(ours.proc);
-    const theirs = await startProcess("postgraphile", PGL_NODE, ["server.js"], PGL_DIR, { DATABASE_URL: url, DATABASE_POOL_SIZE: String(POOL) });
+    const theirs = await startProcess("postgraphile", PGL_NODE, ["server.js"], PGL_DIR, {
+      DATABASE_URL: url,
+      DATABASE_POOL_SIZE: String(POOL),
+    });
     procs.push(theirs.proc);
     // The stack's own floor (bench/apollo-floor.cjs), measured on Q0 only.
     const bare = await startProcess("apollo", process.execPath, [path.join(ROOT, "bench/apollo-floor.cjs")], ROOT, {});
@@ -456,7 +512,10 @@ async function main() {
       await fetch(oursUrl, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ query: `mutation($e: String!, $p: String!) { logIn(input: { email: $e, password: $p }) { ... on AuthPayload { token } ... on ErrorResult { code message } } }`, variables: { e: viewerEmail, p: PASSWORD } }),
+        body: JSON.stringify({
+          query: `mutation($e: String!, $p: String!) { logIn(input: { email: $e, password: $p }) { ... on AuthPayload { token } ... on ErrorResult { code message } } }`,
+          variables: { e: viewerEmail, p: PASSWORD },
+        }),
       })
     ).json()) as { data?: { logIn: { token?: string; message?: string } } };
     const token = login.data?.logIn.token;
@@ -466,7 +525,13 @@ async function main() {
       { name: "ours", url: oursUrl, headers: { authorization: `Bearer ${token}` }, proc: ours.proc, countPort: ours.countPort },
       { name: "postgraphile", url: `http://127.0.0.1:${theirs.port}/graphql`, headers: {}, proc: theirs.proc, countPort: theirs.countPort },
     ];
-    const apollo: Target = { name: "apollo", url: `http://127.0.0.1:${bare.port}/`, headers: {}, proc: bare.proc, countPort: bare.countPort };
+    const apollo: Target = {
+      name: "apollo",
+      url: `http://127.0.0.1:${bare.port}/`,
+      headers: {},
+      proc: bare.proc,
+      countPort: bare.countPort,
+    };
     const wanted = new Set(values.queries.split(","));
     const qs = queries(bank.id, bank.slug, prolific).filter((q) => wanted.has(q.name));
     for (const q of qs) await verify(targets, q);
@@ -489,8 +554,11 @@ async function main() {
         const p = await measure(targets[1], q, SECONDS);
         results.get(q.name)!.ours.push(o);
         results.get(q.name)!.theirs.push(p);
-        const line = (m: Measurement) => `${m.rps.toFixed(0)} req/s p50 ${m.p50} p99 ${m.p99} ms ${m.perRequest.toFixed(2)} stmt/req ${m.rssMb.toFixed(0)} MB${m.errors || m.non2xx ? ` ERR ${m.errors}/${m.non2xx}` : ""}`;
-        console.log(`round ${round} ${q.name}: ours ${line(o)} | postgraphile ${line(p)} | ratio ${(o.rps / p.rps).toFixed(2)} (load ${load()})`);
+        const line = (m: Measurement) =>
+          `${m.rps.toFixed(0)} req/s p50 ${m.p50} p99 ${m.p99} ms ${m.perRequest.toFixed(2)} stmt/req ${m.rssMb.toFixed(0)} MB${m.errors || m.non2xx ? ` ERR ${m.errors}/${m.non2xx}` : ""}`;
+        console.log(
+          `round ${round} ${q.name}: ours ${line(o)} | postgraphile ${line(p)} | ratio ${(o.rps / p.rps).toFixed(2)} (load ${load()})`,
+        );
         if (q === floorQuery) {
           const b = await measure(apollo, q, SECONDS);
           bareFloor.push(b);
@@ -502,8 +570,12 @@ async function main() {
     const loadAfter = load();
 
     const cpu = os.cpus()[0]?.model ?? "unknown CPU";
-    console.log(`\nmachine: ${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, our server on Node ${process.version}, PostGraphile on Node 22 (${spawnSync(PGL_NODE, ["--version"], { encoding: "utf8" }).stdout.trim()})`);
-    console.log(`load average (1 min) ${loadBefore} before, ${loadAfter} after; ${ROUNDS} rounds x ${SECONDS} s per query and server, ${CONNECTIONS} connections, pool ${POOL} on each; ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+    console.log(
+      `\nmachine: ${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, our server on Node ${process.version}, PostGraphile on Node 22 (${spawnSync(PGL_NODE, ["--version"], { encoding: "utf8" }).stdout.trim()})`,
+    );
+    console.log(
+      `load average (1 min) ${loadBefore} before, ${loadAfter} after; ${ROUNDS} rounds x ${SECONDS} s per query and server, ${CONNECTIONS} connections, pool ${POOL} on each; ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+    );
     console.log("| query | server | req/s | p50 ms | p99 ms | SQL statements/request | RSS under load MB | ratio ours/PostGraphile |");
     console.log("|---|---|---:|---:|---:|---:|---:|---:|");
     let failed = false;
@@ -522,8 +594,12 @@ async function main() {
     }
     if (floorQuery && bareFloor.length) {
       const bareRps = median(bareFloor.map((m) => m.rps));
-      const above = qs.filter((q) => q !== floorQuery && median(results.get(q.name)!.theirs.map((m) => m.rps)) > bareRps).map((q) => q.name);
-      console.log(`\nbare Apollo Server answers { __typename } at ${bareRps.toFixed(0)} req/s; PostGraphile answers ${above.length ? above.join(", ") : "none of the queries"} faster than that`);
+      const above = qs
+        .filter((q) => q !== floorQuery && median(results.get(q.name)!.theirs.map((m) => m.rps)) > bareRps)
+        .map((q) => q.name);
+      console.log(
+        `\nbare Apollo Server answers { __typename } at ${bareRps.toFixed(0)} req/s; PostGraphile answers ${above.length ? above.join(", ") : "none of the queries"} faster than that`,
+      );
     }
     if (failed) {
       console.error("\nsome requests failed (errors or non-2xx): the numbers above do not count");

@@ -9,7 +9,8 @@ import "reflect-metadata";
 import os from "node:os";
 
 process.env.TEST_DB_FLAVOUR = "postgres";
-process.env.TEST_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+process.env.TEST_DATABASE_URL =
+  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const redisUrl = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379/15";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100);
@@ -37,7 +38,12 @@ interface RoundResult {
 
 async function round(db: TestDatabase, servers: ServerProcess[]): Promise<RoundResult> {
   const perBank = EVENTS / BANKS;
-  const crowd = await seedCrowd(db.prisma, { banks: BANKS, coordinatorsPerBank: SUBSCRIBERS / BANKS, applicantsPerBank: perBank + 1, authSecret: TEST_AUTH_SECRET });
+  const crowd = await seedCrowd(db.prisma, {
+    banks: BANKS,
+    coordinatorsPerBank: SUBSCRIBERS / BANKS,
+    applicantsPerBank: perBank + 1,
+    authSecret: TEST_AUTH_SECRET,
+  });
   // memberId -> when the application was sent and acknowledged; receipts by memberId.
   const sent = new Map<string, { send: number; ack: number }>();
   const receipts: { memberId: string; at: number }[] = [];
@@ -74,7 +80,9 @@ async function round(db: TestDatabase, servers: ServerProcess[]): Promise<RoundR
   const apply = async (a: (typeof crowd.applicants)[number], server: ServerProcess) => {
     const client = new GraphQLClient(server.url, a.token);
     const send = performance.now();
-    const res = await client.ok(`mutation($b: String!) { applyToTimebank(timebank: $b) { __typename ... on Member { id } } }`, { b: crowd.banks[a.bank].slug });
+    const res = await client.ok(`mutation($b: String!) { applyToTimebank(timebank: $b) { __typename ... on Member { id } } }`, {
+      b: crowd.banks[a.bank].slug,
+    });
     const ack = performance.now();
     return { memberId: res.applyToTimebank.id as string, send, ack };
   };
@@ -115,19 +123,41 @@ async function scenario(name: string, processes: number, withRedis: boolean) {
   const servers: ServerProcess[] = [];
   try {
     for (let i = 0; i < processes; i++) {
-      servers.push(await startServerProcess({ databaseUrl: db.url!, redisUrl: withRedis ? redisUrl : "", env: { DATABASE_POOL_SIZE: "10", LOG_LEVEL: "error" } }));
+      servers.push(
+        await startServerProcess({
+          databaseUrl: db.url!,
+          redisUrl: withRedis ? redisUrl : "",
+          env: { DATABASE_POOL_SIZE: "10", LOG_LEVEL: "error" },
+        }),
+      );
     }
     const rounds: { p50: number; p99: number; max: number; sendP50: number; sendP99: number; missing: number }[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       const res = await round(db, servers);
       const ack = [...res.fromAck].sort((a, b) => a - b);
       const send = [...res.fromSend].sort((a, b) => a - b);
-      const line = { p50: percentile(ack, 50), p99: percentile(ack, 99), max: ack[ack.length - 1], sendP50: percentile(send, 50), sendP99: percentile(send, 99), missing: res.missing };
+      const line = {
+        p50: percentile(ack, 50),
+        p99: percentile(ack, 99),
+        max: ack[ack.length - 1],
+        sendP50: percentile(send, 50),
+        sendP99: percentile(send, 99),
+        missing: res.missing,
+      };
       rounds.push(line);
-      console.log(`${name} round ${r + 1}: ${ack.length} deliveries, from ack p50 ${line.p50.toFixed(1)} ms p99 ${line.p99.toFixed(1)} ms max ${line.max.toFixed(1)} ms; from send p50 ${line.sendP50.toFixed(1)} ms p99 ${line.sendP99.toFixed(1)} ms; missing ${line.missing}`);
+      console.log(
+        `${name} round ${r + 1}: ${ack.length} deliveries, from ack p50 ${line.p50.toFixed(1)} ms p99 ${line.p99.toFixed(1)} ms max ${line.max.toFixed(1)} ms; from send p50 ${line.sendP50.toFixed(1)} ms p99 ${line.sendP99.toFixed(1)} ms; missing ${line.missing}`,
+      );
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    return { name, p50: median(rounds.map((r) => r.p50)), p99: median(rounds.map((r) => r.p99)), sendP50: median(rounds.map((r) => r.sendP50)), sendP99: median(rounds.map((r) => r.sendP99)), missing: rounds.reduce((n, r) => n + r.missing, 0) };
+    return {
+      name,
+      p50: median(rounds.map((r) => r.p50)),
+      p99: median(rounds.map((r) => r.p99)),
+      sendP50: median(rounds.map((r) => r.sendP50)),
+      sendP99: median(rounds.map((r) => r.sendP99)),
+      missing: rounds.reduce((n, r) => n + r.missing, 0),
+    };
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
     await db.destroy();
@@ -135,11 +165,15 @@ async function scenario(name: string, processes: number, withRedis: boolean) {
 }
 
 async function main() {
-  console.log(`real-time delivery latency: ${SUBSCRIBERS} subscribers in ${BANKS} banks, ${EVENTS} applications one after another, ${ROUNDS} rounds; ${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}`);
+  console.log(
+    `real-time delivery latency: ${SUBSCRIBERS} subscribers in ${BANKS} banks, ${EVENTS} applications one after another, ${ROUNDS} rounds; ${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}`,
+  );
   const results = [await scenario("1 process, memory", 1, false), await scenario("2 processes, Redis", 2, true)];
   console.log("\nmedian of rounds (ms)            from ack p50   p99    from send p50   p99   missing");
   for (const r of results) {
-    console.log(`${r.name.padEnd(32)} ${r.p50.toFixed(1).padStart(10)} ${r.p99.toFixed(1).padStart(6)} ${r.sendP50.toFixed(1).padStart(14)} ${r.sendP99.toFixed(1).padStart(6)} ${String(r.missing).padStart(8)}`);
+    console.log(
+      `${r.name.padEnd(32)} ${r.p50.toFixed(1).padStart(10)} ${r.p99.toFixed(1).padStart(6)} ${r.sendP50.toFixed(1).padStart(14)} ${r.sendP99.toFixed(1).padStart(6)} ${String(r.missing).padStart(8)}`,
+    );
   }
 }
 

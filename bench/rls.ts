@@ -31,7 +31,12 @@ import { migrate } from "../src/db/migrations";
 import { median, withDatabase } from "./lib";
 
 const { values } = parseArgs({
-  options: { rounds: { type: "string", default: "5" }, iterations: { type: "string", default: "2000" }, concurrency: { type: "string", default: "16" }, requests: { type: "string", default: "2000" } },
+  options: {
+    rounds: { type: "string", default: "5" },
+    iterations: { type: "string", default: "2000" },
+    concurrency: { type: "string", default: "16" },
+    requests: { type: "string", default: "2000" },
+  },
 });
 const ROUNDS = Number(values.rounds);
 const ITERATIONS = Number(values.iterations);
@@ -59,10 +64,15 @@ async function main() {
     const owner = new pg.Client({ connectionString: url });
     await owner.connect();
     clients.push(owner);
-    await owner.query(`INSERT INTO "Person" ("id", "email", "displayName", "passwordHash") VALUES ('00000000-0000-0000-0000-000000000001', 'bench@example.org', 'Bench', 'x')`);
+    await owner.query(
+      `INSERT INTO "Person" ("id", "email", "displayName", "passwordHash") VALUES ('00000000-0000-0000-0000-000000000001', 'bench@example.org', 'Bench', 'x')`,
+    );
     const bankIds: string[] = [];
     for (let b = 0; b < BANKS; b++) {
-      const { rows } = await owner.query(`INSERT INTO "Timebank" ("id", "slug", "name") VALUES (gen_random_uuid(), $1, $1) RETURNING "id"`, [`bench-${b}`]);
+      const { rows } = await owner.query(
+        `INSERT INTO "Timebank" ("id", "slug", "name") VALUES (gen_random_uuid(), $1, $1) RETURNING "id"`,
+        [`bench-${b}`],
+      );
       const bank = rows[0].id as string;
       bankIds.push(bank);
       await owner.query(
@@ -100,14 +110,20 @@ async function main() {
     const scopes = [bank, [bank, bankIds[2]].sort().join(",")];
 
     const reads: Record<string, (c: pg.Client, i: number) => Promise<unknown>> = {
-      "account by id": (c, i) => c.query({ name: "acc", text: `SELECT * FROM "Account" WHERE "timebankId" = $1 AND "id" = $2`, values: [bank, accountIds[i % accountIds.length]] }),
+      "account by id": (c, i) =>
+        c.query({
+          name: "acc",
+          text: `SELECT * FROM "Account" WHERE "timebankId" = $1 AND "id" = $2`,
+          values: [bank, accountIds[i % accountIds.length]],
+        }),
       "20 transfers of an account": (c, i) =>
         c.query({
           name: "page",
           text: `SELECT * FROM "Transfer" WHERE "timebankId" = $1 AND "debitAccountId" = $2 ORDER BY "createdAt" DESC LIMIT 20`,
           values: [bank, accountIds[i % accountIds.length]],
         }),
-      "sum of a bank's balances": (c) => c.query({ name: "sum", text: `SELECT sum("balanceMinutes") FROM "Account" WHERE "timebankId" = $1`, values: [bank] }),
+      "sum of a bank's balances": (c) =>
+        c.query({ name: "sum", text: `SELECT sum("balanceMinutes") FROM "Account" WHERE "timebankId" = $1`, values: [bank] }),
     };
     const ways: Record<string, (read: (c: pg.Client, i: number) => Promise<unknown>, i: number) => Promise<unknown>> = {
       owner: (read, i) => read(owner, i),
@@ -143,7 +159,10 @@ async function main() {
         }
       }
     }
-    const load = (await import("node:os")).loadavg().map((l) => l.toFixed(2)).join(" ");
+    const load = (await import("node:os"))
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ");
     console.log(`row-level security read cost, median of ${ROUNDS} rounds x ${ITERATIONS} reads, µs per read (load average ${load})`);
     const wayNames = Object.keys(ways);
     console.log(`${"read".padEnd(30)}${wayNames.map((w) => w.padStart(13)).join("")}${"app * / owner".padStart(16)}`);
@@ -157,10 +176,13 @@ async function main() {
     try {
       const accountsOf = new Map<string, string[]>();
       for (const b of bankIds) {
-        accountsOf.set(b, (await owner.query(`SELECT "id" FROM "Account" WHERE "timebankId" = $1 LIMIT 200`, [b])).rows.map((r) => r.id as string));
+        accountsOf.set(
+          b,
+          (await owner.query(`SELECT "id" FROM "Account" WHERE "timebankId" = $1 LIMIT 200`, [b])).rows.map((r) => r.id as string),
+        );
       }
       let seed = 42;
-      const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
       const oneRequest = async (b: string) => {
         const ids = accountsOf.get(b)!;
         for (let r = 0; r < READS_PER_REQUEST; r++) {
@@ -192,13 +214,19 @@ async function main() {
           m.switchShare.push((server.scopeSwitches() - switchesBefore) / statements);
         }
       }
-      console.log(`\nrequests of ${BANKS} banks in random order, ${CONCURRENCY} at a time, ${READS_PER_REQUEST} reads each, pool of ${POOL}; median of ${ROUNDS} rounds x ${REQUESTS} requests`);
+      console.log(
+        `\nrequests of ${BANKS} banks in random order, ${CONCURRENCY} at a time, ${READS_PER_REQUEST} reads each, pool of ${POOL}; median of ${ROUNDS} rounds x ${REQUESTS} requests`,
+      );
       console.log(`${"mode".padEnd(34)}${"reads/s".padStart(10)}${"setting changes per read".padStart(27)}`);
-      for (const [mode, m] of Object.entries(mix)) console.log(`${mode.padEnd(34)}${median(m.perSecond).toFixed(0).padStart(10)}${median(m.switchShare).toFixed(3).padStart(27)}`);
+      for (const [mode, m] of Object.entries(mix))
+        console.log(`${mode.padEnd(34)}${median(m.perSecond).toFixed(0).padStart(10)}${median(m.switchShare).toFixed(3).padStart(27)}`);
     } finally {
       await server.close();
     }
-    const after = (await import("node:os")).loadavg().map((l) => l.toFixed(2)).join(" ");
+    const after = (await import("node:os"))
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ");
     console.log(`load average after: ${after}`);
   } finally {
     await Promise.all(clients.map((c) => c.end().catch(() => {})));

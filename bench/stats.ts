@@ -58,7 +58,11 @@ const dbUrl = () => {
   u.pathname = `/${DB_NAME}`;
   return u.toString();
 };
-const load = () => os.loadavg().map((n) => n.toFixed(2)).join(" ");
+const load = () =>
+  os
+    .loadavg()
+    .map((n) => n.toFixed(2))
+    .join(" ");
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
 async function main() {
@@ -79,30 +83,32 @@ async function main() {
       // Brings the rollups up to date with the code (after a migration: publishes every region's flags).
       const r = await refreshRollups(database);
       console.log(`catch-up refresh: ${r.bankPeriods} bank-periods in ${(r.ms / 1000).toFixed(1)} s; load ${load()}`);
-    }
-    else {
-    await generateDataset(database.prisma, {
-      tag: "b",
-      banks: BANKS,
-      membersPerBank: Math.round(MEMBERS / BANKS),
-      transfers: TRANSFERS,
-      days: Number(values.days),
-      end,
-      participationShare: 0.5,
-    });
-    console.log(`generated in ${((Date.now() - t) / 1000).toFixed(1)} s; load ${load()}`);
-    t = Date.now();
-    await database.withSession((s) => s.exec(`VACUUM ANALYZE`));
-    console.log(`vacuum analyze ${((Date.now() - t) / 1000).toFixed(1)} s`);
-    t = Date.now();
-    const full = await refreshRollups(database, { full: true });
-    // (full.ms is the whole rebuild: every bank, 36 months and 53 weeks.)
-    console.log(`full rollup build: ${full.bankPeriods} bank-periods in ${(full.ms / 1000).toFixed(1)} s; load ${load()}`);
-    await database.withSession((s) => s.exec(`ANALYZE`));
+    } else {
+      await generateDataset(database.prisma, {
+        tag: "b",
+        banks: BANKS,
+        membersPerBank: Math.round(MEMBERS / BANKS),
+        transfers: TRANSFERS,
+        days: Number(values.days),
+        end,
+        participationShare: 0.5,
+      });
+      console.log(`generated in ${((Date.now() - t) / 1000).toFixed(1)} s; load ${load()}`);
+      t = Date.now();
+      await database.withSession((s) => s.exec(`VACUUM ANALYZE`));
+      console.log(`vacuum analyze ${((Date.now() - t) / 1000).toFixed(1)} s`);
+      t = Date.now();
+      const full = await refreshRollups(database, { full: true });
+      // (full.ms is the whole rebuild: every bank, 36 months and 53 weeks.)
+      console.log(`full rollup build: ${full.bankPeriods} bank-periods in ${(full.ms / 1000).toFixed(1)} s; load ${load()}`);
+      await database.withSession((s) => s.exec(`ANALYZE`));
     }
 
     // The real server, with rollups considered fresh for the read measurements (refresh is timed apart).
-    const config = { ...loadConfig({ NODE_ENV: "production", DATABASE_URL: dbUrl(), AUTH_SECRET: SECRET, LOG_LEVEL: "error" }), statsMaxStalenessMs: 3_600_000 };
+    const config = {
+      ...loadConfig({ NODE_ENV: "production", DATABASE_URL: dbUrl(), AUTH_SECRET: SECRET, LOG_LEVEL: "error" }),
+      statsMaxStalenessMs: 3_600_000,
+    };
     const app = await createApp(config, { database });
     const server = await startServer(app, await getSchema(), 0, "127.0.0.1");
     const umbrella = await database.prisma.person.upsert({
@@ -124,7 +130,11 @@ async function main() {
       participation { period group dimension answer members ${FIG} share ${FIG} } } }`;
     const call = async (input: Record<string, unknown>) => {
       const started = performance.now();
-      const res = await fetch(server.url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables: { i: input } }) });
+      const res = await fetch(server.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query, variables: { i: input } }),
+      });
       const body = (await res.json()) as { errors?: unknown[]; data?: { statistics: { members: unknown[] } } };
       if (body.errors) throw new Error(JSON.stringify(body.errors));
       return { ms: performance.now() - started, rows: body.data!.statistics.members.length };
@@ -142,14 +152,25 @@ async function main() {
     };
     console.log(`\n| query (12 months, MONTH, GraphQL over HTTP) | member rows | p50 ms | p95 ms | load |\n|---|---|---|---|---|`);
     await measure("national figures (grouping NATIONAL)", { periodKind: "MONTH", from, to, grouping: "NATIONAL" });
-    await measure("one bank's figures (grouping BANK, timebank)", { periodKind: "MONTH", from, to, grouping: "BANK", timebank: "gen-b-17" });
+    await measure("one bank's figures (grouping BANK, timebank)", {
+      periodKind: "MONTH",
+      from,
+      to,
+      grouping: "BANK",
+      timebank: "gen-b-17",
+    });
     // Not a goal: the whole national table bank by bank (a large answer), for scale; fewer rounds.
     await measure("every bank's row (grouping BANK)", { periodKind: "MONTH", from, to, grouping: "BANK" }, 5);
     await server.close();
 
     // Write path: rollups off (no postedAt index, no refresher) versus on (index + refresher every 5 s).
-    const banks = (await database.prisma.timebank.findMany({ where: { slug: { startsWith: "gen-b-" } }, select: { id: true }, take: 50 })).map((b) => b.id);
-    const accounts = await database.prisma.account.findMany({ where: { timebankId: { in: banks }, kind: "MEMBER" }, select: { timebankId: true, id: true } });
+    const banks = (
+      await database.prisma.timebank.findMany({ where: { slug: { startsWith: "gen-b-" } }, select: { id: true }, take: 50 })
+    ).map((b) => b.id);
+    const accounts = await database.prisma.account.findMany({
+      where: { timebankId: { in: banks }, kind: "MEMBER" },
+      select: { timebankId: true, id: true },
+    });
     const byBank = new Map<string, string[]>();
     for (const a of accounts) byBank.set(a.timebankId, [...(byBank.get(a.timebankId) ?? []), a.id]);
     const creator = umbrella.id;
@@ -168,9 +189,19 @@ async function main() {
           const [first, second] = a < b ? [a, b] : [b, a];
           try {
             await client.query("BEGIN");
-            await client.query(`SELECT id FROM "Account" WHERE "timebankId" = $1 AND id IN ($2, $3) ORDER BY id FOR UPDATE`, [bank, first, second]);
-            await client.query(`UPDATE "Account" SET "balanceMinutes" = "balanceMinutes" - 30, "updatedAt" = now() WHERE "timebankId" = $1 AND id = $2 AND "balanceMinutes" - 30 >= "floorMinutes"`, [bank, a]);
-            await client.query(`UPDATE "Account" SET "balanceMinutes" = "balanceMinutes" + 30, "updatedAt" = now() WHERE "timebankId" = $1 AND id = $2`, [bank, b]);
+            await client.query(`SELECT id FROM "Account" WHERE "timebankId" = $1 AND id IN ($2, $3) ORDER BY id FOR UPDATE`, [
+              bank,
+              first,
+              second,
+            ]);
+            await client.query(
+              `UPDATE "Account" SET "balanceMinutes" = "balanceMinutes" - 30, "updatedAt" = now() WHERE "timebankId" = $1 AND id = $2 AND "balanceMinutes" - 30 >= "floorMinutes"`,
+              [bank, a],
+            );
+            await client.query(
+              `UPDATE "Account" SET "balanceMinutes" = "balanceMinutes" + 30, "updatedAt" = now() WHERE "timebankId" = $1 AND id = $2`,
+              [bank, b],
+            );
             await client.query(
               `INSERT INTO "Transfer" ("timebankId", id, kind, status, "debitAccountId", "creditAccountId", minutes, "idempotencyKey", "requestHash", "createdById", "createdAt", "postedAt")
                VALUES ($1, $2, 'EXCHANGE', 'POSTED', $3, $4, 30, $5, 'bench', $6, now(), now())`,
@@ -190,7 +221,10 @@ async function main() {
     const defaults = loadConfig({ NODE_ENV: "production", DATABASE_URL: dbUrl(), AUTH_SECRET: SECRET });
     const cadences = (values.cadences || `${defaults.statsMaxStalenessMs},5000`).split(",").map(Number);
     const phase = async (cadenceMs: number | null) => {
-      if (cadenceMs !== null) await database.withSession((s) => s.exec(`CREATE INDEX IF NOT EXISTS "Transfer_timebankId_postedAt_idx" ON "Transfer" ("timebankId", "postedAt")`));
+      if (cadenceMs !== null)
+        await database.withSession((s) =>
+          s.exec(`CREATE INDEX IF NOT EXISTS "Transfer_timebankId_postedAt_idx" ON "Transfer" ("timebankId", "postedAt")`),
+        );
       else await database.withSession((s) => s.exec(`DROP INDEX IF EXISTS "Transfer_timebankId_postedAt_idx"`));
       const deadline = Date.now() + Number(values.seconds) * 1000;
       const refreshMs: number[] = [];
@@ -225,11 +259,15 @@ async function main() {
       console.log(`round ${r + 1}: ${parts.join(", ")}; load ${load()}`);
     }
     await pool.end();
-    console.log(`\n| ledger transactions, ${values.clients} clients, ${values.seconds} s x ${values.rounds} rounds | tps (median) | change | refresh ms (median) |\n|---|---|---|---|`);
+    console.log(
+      `\n| ledger transactions, ${values.clients} clients, ${values.seconds} s x ${values.rounds} rounds | tps (median) | change | refresh ms (median) |\n|---|---|---|---|`,
+    );
     console.log(`| rollups off | ${median(off).toFixed(0)} | | |`);
     for (const [i, c] of cadences.entries()) {
       const drop = (1 - median(on[i]) / median(off)) * 100;
-      console.log(`| rollups on, refresh every ${c / 1000} s | ${median(on[i]).toFixed(0)} | ${drop >= 0 ? "-" : "+"}${Math.abs(drop).toFixed(1)} % | ${refreshMs[i].length ? median(refreshMs[i]).toFixed(0) : "-"} (${refreshMs[i].length}) |`);
+      console.log(
+        `| rollups on, refresh every ${c / 1000} s | ${median(on[i]).toFixed(0)} | ${drop >= 0 ? "-" : "+"}${Math.abs(drop).toFixed(1)} % | ${refreshMs[i].length ? median(refreshMs[i]).toFixed(0) : "-"} (${refreshMs[i].length}) |`,
+      );
     }
     console.log(`load at the end: ${load()}`);
   } finally {

@@ -11,7 +11,12 @@ async function main() {
   const db = await openDatabase(loadConfig());
   try {
     let total = 0;
-    for (let batch = await expireDueInterBankTransfers(db.prisma, new Date()); batch > 0; batch = await expireDueInterBankTransfers(db.prisma, new Date())) total += batch;
+    for (
+      let batch = await expireDueInterBankTransfers(db.prisma, new Date());
+      batch > 0;
+      batch = await expireDueInterBankTransfers(db.prisma, new Date())
+    )
+      total += batch;
     console.log(`expired ${total} pending inter-bank transfer(s)`);
   } finally {
     await db.close();

@@ -12,7 +12,8 @@ async function main() {
   const db = await openDatabase(loadConfig());
   try {
     const report = await verifyLedger(db.prisma);
-    for (const b of report.banks) console.log(`${b.bank.padEnd(32)} ${String(b.accounts).padStart(6)} accounts   total ${b.totalBalanceMinutes} min`);
+    for (const b of report.banks)
+      console.log(`${b.bank.padEnd(32)} ${String(b.accounts).padStart(6)} accounts   total ${b.totalBalanceMinutes} min`);
     console.log(`federation: ${report.accounts} accounts, ${report.transfers} transfers, total ${report.federationTotalMinutes} min`);
     if (report.ok) {
       console.log("ledger OK: every balance equals its transfers and everything adds up to zero");

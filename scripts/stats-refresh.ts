@@ -11,7 +11,11 @@ async function main() {
   const db = await openDatabase(loadConfig());
   try {
     const r = await refreshRollups(db, { full: process.argv.includes("--full") });
-    console.log(r.skipped ? "another refresh is running: skipped" : `refreshed ${r.bankPeriods} bank-period(s) in ${r.ms} ms; watermark ${r.horizon.toISOString()}`);
+    console.log(
+      r.skipped
+        ? "another refresh is running: skipped"
+        : `refreshed ${r.bankPeriods} bank-period(s) in ${r.ms} ms; watermark ${r.horizon.toISOString()}`,
+    );
   } finally {
     await db.close();
   }

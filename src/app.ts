@@ -54,7 +54,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       if (applied.length) log.info({ applied }, "database migrated");
     } else {
       const pending = await database.withSession((s) => pendingMigrations(s));
-      if (pending.length) log.warn({ pending: pending.map((m) => m.name) }, "migrations pending and MIGRATE_ON_START=false: run `npm run migrate`");
+      if (pending.length)
+        log.warn({ pending: pending.map((m) => m.name) }, "migrations pending and MIGRATE_ON_START=false: run `npm run migrate`");
     }
     const clock = opts.clock ?? systemClock;
     // Connections (Redis) and timers of the real-time machinery start with the server (startServer).

@@ -119,7 +119,8 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const appRoleRaw = env.DATABASE_APP_ROLE?.trim() ?? "timebank_app";
   const databaseAppRole = appRoleRaw === "" || appRoleRaw === "none" ? null : appRoleRaw;
-  if (databaseAppRole && !/^[a-z_][a-z0-9_]*$/.test(databaseAppRole)) throw new ConfigError(`DATABASE_APP_ROLE must be a plain role name (or "none"), got "${appRoleRaw}"`);
+  if (databaseAppRole && !/^[a-z_][a-z0-9_]*$/.test(databaseAppRole))
+    throw new ConfigError(`DATABASE_APP_ROLE must be a plain role name (or "none"), got "${appRoleRaw}"`);
   const redisUrl = env.REDIS_URL?.trim() || null;
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError("REDIS_URL must start with redis://");
   return {

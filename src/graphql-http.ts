@@ -180,11 +180,20 @@ export function graphqlHttpHandler(options: GraphQLHttpOptions): (req: http.Inco
         try {
           const body = await parseBody(req, limit);
           const headers = new HeaderMap();
-          for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
+          for (const [key, value] of Object.entries(req.headers))
+            if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
           const q = req.url!.indexOf("?");
-          const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method!.toUpperCase(), headers, search: q < 0 ? "" : req.url!.slice(q), body };
+          const httpGraphQLRequest: HTTPGraphQLRequest = {
+            method: req.method!.toUpperCase(),
+            headers,
+            search: q < 0 ? "" : req.url!.slice(q),
+            body,
+          };
           const clientIp = clientAddress(req, app.config.trustProxy);
-          const response = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: () => options.context(req, body, clientIp) });
+          const response = await apollo.executeHTTPGraphQLRequest({
+            httpGraphQLRequest,
+            context: () => options.context(req, body, clientIp),
+          });
           if (answered || res.headersSent) return;
           answered = true;
           clearTimeout(deadline);

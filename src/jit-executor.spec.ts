@@ -47,7 +47,11 @@ function makeSchema(resolveTypeAsync = false): GraphQLSchema {
 const schema = makeSchema();
 const executor = jitExecutor(schema);
 
-async function both(source: string, variables?: Record<string, unknown>, operationName?: string): Promise<[ExecutionResult, ExecutionResult]> {
+async function both(
+  source: string,
+  variables?: Record<string, unknown>,
+  operationName?: string,
+): Promise<[ExecutionResult, ExecutionResult]> {
   const document = parse(source);
   const operation = getOperationAST(document, operationName) ?? undefined;
   const request = { query: source, variables, operationName };
@@ -57,10 +61,15 @@ async function both(source: string, variables?: Record<string, unknown>, operati
 }
 
 /** What a client would see of a result, and what formatError reads. */
-const shown = (r: ExecutionResult) => ({ data: r.data, errors: r.errors?.map((e) => ({ ...e.toJSON(), original: e.originalError?.message })) });
+const shown = (r: ExecutionResult) => ({
+  data: r.data,
+  errors: r.errors?.map((e) => ({ ...e.toJSON(), original: e.originalError?.message })),
+});
 
 it("answers like graphql-js: data, null propagation, errors with paths, locations and extensions", async () => {
-  const [jit, js] = await both(`{ inner { optional required } inners { required } boom coded colour(c: GREEN) ok: result(fail: false) { __typename ... on Ok { value } } no: result(fail: true) { __typename ... on Failure { code } } }`);
+  const [jit, js] = await both(
+    `{ inner { optional required } inners { required } boom coded colour(c: GREEN) ok: result(fail: false) { __typename ... on Ok { value } } no: result(fail: true) { __typename ... on Failure { code } } }`,
+  );
   expect(shown(jit).data).toEqual(shown(js).data);
   const byPath = (r: ExecutionResult) => shown(r).errors!.sort((a, b) => JSON.stringify(a.path).localeCompare(JSON.stringify(b.path)));
   expect(byPath(jit)).toEqual(byPath(js));

@@ -15,7 +15,17 @@
 //   extensions object, which requestLogPlugin writes the error id into).
 import type { ApolloServerOptionsWithGateway, BaseContext } from "@apollo/server";
 import { compileQuery, isCompiledQuery, type CompiledQuery } from "graphql-jit";
-import { execute, getVariableValues, GraphQLError, isAbstractType, printSchema, type DocumentNode, type ExecutionResult, type GraphQLSchema, type SourceLocation } from "graphql";
+import {
+  execute,
+  getVariableValues,
+  GraphQLError,
+  isAbstractType,
+  printSchema,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLSchema,
+  type SourceLocation,
+} from "graphql";
 
 type Gateway = ApolloServerOptionsWithGateway<BaseContext>["gateway"];
 type GatewayExecutor = NonNullable<Awaited<ReturnType<Gateway["load"]>>["executor"]>;
@@ -69,15 +79,20 @@ function assertSynchronousTypeResolvers(schema: GraphQLSchema): void {
   const asynchronous = Object.values(schema.getTypeMap())
     .filter((type) => isAbstractType(type) && type.resolveType?.constructor.name === "AsyncFunction")
     .map((type) => type.name);
-  if (asynchronous.length) throw new Error(`GRAPHQL_JIT needs synchronous resolveType functions; asynchronous in: ${asynchronous.join(", ")}`);
+  if (asynchronous.length)
+    throw new Error(`GRAPHQL_JIT needs synchronous resolveType functions; asynchronous in: ${asynchronous.join(", ")}`);
 }
 
 /** Runs an operation: compiled by graphql-jit when it can be, by graphql-js otherwise. */
 export function jitExecutor(schema: GraphQLSchema): GatewayExecutor {
   assertSynchronousTypeResolvers(schema);
   const compiledQueries = new CompiledQueries(schema);
-  const byGraphQLJs = (document: DocumentNode, contextValue: unknown, variableValues: Record<string, unknown> | undefined, operationName: string | undefined) =>
-    execute({ schema, document, contextValue, variableValues, operationName }) as Promise<ExecutionResult> | ExecutionResult;
+  const byGraphQLJs = (
+    document: DocumentNode,
+    contextValue: unknown,
+    variableValues: Record<string, unknown> | undefined,
+    operationName: string | undefined,
+  ) => execute({ schema, document, contextValue, variableValues, operationName }) as Promise<ExecutionResult> | ExecutionResult;
 
   return async ({ document, operation, request, context }) => {
     const { variables, operationName } = request;
@@ -88,7 +103,9 @@ export function jitExecutor(schema: GraphQLSchema): GatewayExecutor {
       // No data at all: graphql-jit refused the variables (before running anything). graphql-js's
       // coercion errors are given instead, or, when graphql-js accepts them, graphql-js runs it.
       // Coercing twice only here keeps it off the path of every request.
-      const coerced = operation.variableDefinitions?.length ? getVariableValues(schema, operation.variableDefinitions, variables ?? {}, { maxErrors: 50 }) : null;
+      const coerced = operation.variableDefinitions?.length
+        ? getVariableValues(schema, operation.variableDefinitions, variables ?? {}, { maxErrors: 50 })
+        : null;
       if (coerced?.errors) return { errors: coerced.errors };
       return byGraphQLJs(document, context, variables, operationName);
     }

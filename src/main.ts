@@ -24,15 +24,14 @@ async function main() {
   // From here on no request may hold the event loop longer than WATCHDOG_STALL_MS (start-up,
   // migrations and seeding above may).
   startWatchdog(config.watchdogStallMs);
-  const lines = [
-    `Timebank federation server listening on ${server.url}`,
-    `database: ${app.database.description}`,
-  ];
+  const lines = [`Timebank federation server listening on ${server.url}`, `database: ${app.database.description}`];
   if (config.enableExplorer) lines.push(`open ${server.url} in a browser to explore the API`);
   if (config.seedDemoData) {
     lines.push(`demo logins (password "${DEMO_PASSWORD}"):`);
     for (const d of DEMO_LOGINS) lines.push(`  ${d.email.padEnd(34)} ${d.what}`);
-    lines.push(`log in with: mutation { logIn(input: {email: "${DEMO_LOGINS[0].email}", password: "${DEMO_PASSWORD}"}) { ... on AuthPayload { token } } }`);
+    lines.push(
+      `log in with: mutation { logIn(input: {email: "${DEMO_LOGINS[0].email}", password: "${DEMO_PASSWORD}"}) { ... on AuthPayload { token } } }`,
+    );
   }
   console.log(lines.join("\n"));
 

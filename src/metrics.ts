@@ -66,7 +66,9 @@ export function createMetrics(app: App): Metrics {
     registers: [registry],
     async collect() {
       const rows = await app.database.withSession((s) =>
-        s.query<{ lag: number | string | null }>(`SELECT EXTRACT(EPOCH FROM (now() - min("createdAt"))) AS lag FROM "OutboxEvent" WHERE "publishedAt" IS NULL`),
+        s.query<{ lag: number | string | null }>(
+          `SELECT EXTRACT(EPOCH FROM (now() - min("createdAt"))) AS lag FROM "OutboxEvent" WHERE "publishedAt" IS NULL`,
+        ),
       );
       this.set(Math.max(0, Number(rows[0]?.lag ?? 0)));
     },

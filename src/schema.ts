@@ -4,10 +4,24 @@ import type { GraphQLSchema } from "graphql";
 import { buildSchema } from "type-graphql";
 import { AuthResolver } from "./modules/auth/auth.resolver";
 import { capacityResolvers } from "./modules/capacity/capacity.resolver";
-import { InstitutionAccountFieldsResolver, InstitutionMembershipResolver, InstitutionResolver, InterBankLegResolver, InterBankTransferResolver, PartnershipResolver, SupervisionResolver } from "./modules/federation/federation.resolver";
+import {
+  InstitutionAccountFieldsResolver,
+  InstitutionMembershipResolver,
+  InstitutionResolver,
+  InterBankLegResolver,
+  InterBankTransferResolver,
+  PartnershipResolver,
+  SupervisionResolver,
+} from "./modules/federation/federation.resolver";
 import { AccountLimitChangeResolver, AccountResolver, MemberAccountResolver, TransferResolver } from "./modules/ledger/ledger.resolver";
 import { MemberResolver, SkillResolver } from "./modules/member/member.resolver";
-import { MatchCandidateResolver, MatchResolver, MemberVouchResolver, PostMatchesResolver, SuggestedRequestResolver } from "./modules/matching/matching.resolver";
+import {
+  MatchCandidateResolver,
+  MatchResolver,
+  MemberVouchResolver,
+  PostMatchesResolver,
+  SuggestedRequestResolver,
+} from "./modules/matching/matching.resolver";
 import { MemberEventsResolver } from "./modules/member/member.events";
 import { LedgerEventsResolver } from "./modules/ledger/ledger.events";
 import { FederationEventsResolver } from "./modules/federation/federation.events";
@@ -17,8 +31,19 @@ import { topicSubscriptionsUnsupported } from "./modules/events/event-bus";
 import { PostResolver } from "./modules/post/post.resolver";
 import { PrivacyResolver } from "./modules/privacy/privacy.resolver";
 import { ActivityResolver, ActivitySignupResolver } from "./modules/activity/activity.resolver";
-import { ActingLogResolver, HelperAuthorisationResolver, MemberParticipationResolver, MentorPairingResolver } from "./modules/helper/helper.resolver";
-import { InterviewResolver, MemberOfflineResolver, OnboardingResolver, ReferenceResolver, SafeguardingCheckResolver } from "./modules/onboarding/onboarding.resolver";
+import {
+  ActingLogResolver,
+  HelperAuthorisationResolver,
+  MemberParticipationResolver,
+  MentorPairingResolver,
+} from "./modules/helper/helper.resolver";
+import {
+  InterviewResolver,
+  MemberOfflineResolver,
+  OnboardingResolver,
+  ReferenceResolver,
+  SafeguardingCheckResolver,
+} from "./modules/onboarding/onboarding.resolver";
 import { TimebankResolver } from "./modules/timebank/timebank.resolver";
 import { StatisticsResolver } from "./modules/stats/stats.resolver";
 import { synchronousResultUnions } from "./common/results";

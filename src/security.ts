@@ -23,7 +23,12 @@ const LOGIN_FIELDS = new Set(["logIn", "signUp"]);
 const refusedDocuments = new WeakMap<DocumentNode, GraphQLError>();
 
 /** The request's operation limits, refused as QUERY_TOO_COMPLEX (the limits are not told to clients). */
-export function operationLimitError(schema: GraphQLSchema, document: DocumentNode, limits: OperationLimits, variables: Record<string, unknown>): GraphQLError | null {
+export function operationLimitError(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  limits: OperationLimits,
+  variables: Record<string, unknown>,
+): GraphQLError | null {
   const exceeded = checkDocument(schema, document, limits, variables);
   return exceeded ? appError("QUERY_TOO_COMPLEX", exceeded.message) : null;
 }
@@ -32,7 +37,12 @@ export function operationLimitError(schema: GraphQLSchema, document: DocumentNod
  * Text and dates of the request's inputs (src/common/input-bounds.ts), as BAD_USER_INPUT with
  * status 400 (what Apollo answers for variables that do not fit their types).
  */
-export function inputError(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>, today: Date): GraphQLError | null {
+export function inputError(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown>,
+  today: Date,
+): GraphQLError | null {
   const err = checkInputs(schema, document, variables, today);
   return err ? new GraphQLError(err.message, { extensions: { ...err.extensions, http: { status: 400 } } }) : null;
 }
@@ -61,7 +71,12 @@ export function limitsPlugin(app: App): ApolloServerPlugin<RequestContext> {
       return {
         async validationDidStart(requestContext) {
           checked = true;
-          const refusal = operationLimitError(requestContext.schema, requestContext.document, limits, requestContext.request.variables ?? {});
+          const refusal = operationLimitError(
+            requestContext.schema,
+            requestContext.document,
+            limits,
+            requestContext.request.variables ?? {},
+          );
           if (!refusal) return;
           const standIn: DocumentNode = { kind: Kind.DOCUMENT, definitions: [] };
           refusedDocuments.set(standIn, refusal);

@@ -139,7 +139,8 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
         const refusal = operationLimitError(schema, document, app.config.limits, variableValues);
         if (refusal) return [refusal];
         const errors = validate(schema, document);
-        if (errors.length) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: "GRAPHQL_VALIDATION_FAILED" } }));
+        if (errors.length)
+          return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: "GRAPHQL_VALIDATION_FAILED" } }));
         const badInput = inputError(schema, document, variableValues, app.clock.now());
         if (badInput) return [badInput];
         return { schema, document, variableValues, operationName: payload.operationName ?? undefined };
@@ -181,7 +182,9 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
       // We send no cache hints; Apollo's default cache-control plugin would still wrap every
       // field's resolver (willResolveField), which costs more than many of our resolvers.
       ApolloServerPluginCacheControlDisabled(),
-      app.config.enableExplorer ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
+      app.config.enableExplorer
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
+        : ApolloServerPluginLandingPageDisabled(),
       {
         async serverWillStart() {
           return {
@@ -215,7 +218,9 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
   // Prometheus metrics (src/metrics.ts), behind METRICS_TOKEN when it is set.
   expressApp.get("/metrics", async (req, res) => {
     if (app.config.metricsToken && !sameSecret(req.headers.authorization ?? "", `Bearer ${app.config.metricsToken}`)) {
-      res.status(401).json({ errors: [{ message: "metrics need the METRICS_TOKEN bearer token", extensions: { code: "UNAUTHENTICATED" } }] });
+      res
+        .status(401)
+        .json({ errors: [{ message: "metrics need the METRICS_TOKEN bearer token", extensions: { code: "UNAUTHENTICATED" } }] });
       return;
     }
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
@@ -230,7 +235,8 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
     app,
     apollo,
     scope: (fn) => runRequestScope(fn),
-    context: (req, body, clientIp) => buildContext(app, { authorization: req.headers.authorization, requestId: randomUUID(), clientIp, readOnly: isReadOnlyRequest(body) }),
+    context: (req, body, clientIp) =>
+      buildContext(app, { authorization: req.headers.authorization, requestId: randomUUID(), clientIp, readOnly: isReadOnlyRequest(body) }),
   });
 
   // Failures of the other routes (statistics export, dashboard) become GraphQL-shaped errors, never a stack trace.
@@ -238,7 +244,13 @@ export async function startServer(app: App, schema: GraphQLSchema, port = app.co
     if (res.headersSent) return; // e.g. the execution deadline already answered
     const status = typeof err?.status === "number" && err.status >= 400 && err.status < 500 ? err.status : 500;
     const message =
-      err?.type === "entity.too.large" ? "request body too large" : err?.type === "entity.parse.failed" ? "malformed JSON in request body" : status < 500 ? "bad request" : "Internal server error";
+      err?.type === "entity.too.large"
+        ? "request body too large"
+        : err?.type === "entity.parse.failed"
+          ? "malformed JSON in request body"
+          : status < 500
+            ? "bad request"
+            : "Internal server error";
     if (status >= 500) app.log.error({ err }, "request failed");
     res.status(status).json({ errors: [{ message, extensions: { code: status < 500 ? "BAD_REQUEST" : "INTERNAL_SERVER_ERROR" } }] });
   };

@@ -41,7 +41,10 @@ export function startWatchdog(stallMs: number): Watchdog {
   beat[0] = Date.now();
   const beater = setInterval(() => (beat[0] = Date.now()), BEAT_MS);
   beater.unref();
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { shared, stallMs, checkMs: Math.min(BEAT_MS, Math.max(10, stallMs / 10)) } });
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { shared, stallMs, checkMs: Math.min(BEAT_MS, Math.max(10, stallMs / 10)) },
+  });
   worker.unref();
   return {
     async stop() {

@@ -51,16 +51,31 @@ describe("checkInputs", () => {
   const check = (query: string, variables: Record<string, unknown> = {}) => checkInputs(schema, parse(query), variables, today);
 
   it("finds bad text in literals, variables and nested input objects, naming where", () => {
-    expect(check(`mutation { logIn(input: { email: "a\\u0000@x.org", password: "p" }) { __typename } }`)?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.email" });
-    const err = check(`mutation($i: CreatePostInput!) { createPost(timebank: "t", input: $i) { __typename } }`, { i: { title: "ok", tags: ["fine", "bad\ud800"] } });
+    expect(check(`mutation { logIn(input: { email: "a\\u0000@x.org", password: "p" }) { __typename } }`)?.extensions).toMatchObject({
+      code: "BAD_USER_INPUT",
+      field: "input.email",
+    });
+    const err = check(`mutation($i: CreatePostInput!) { createPost(timebank: "t", input: $i) { __typename } }`, {
+      i: { title: "ok", tags: ["fine", "bad\ud800"] },
+    });
     expect(err?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "$i.tags[1]" });
     expect(check(`{ timebanks { slug } }`)).toBeNull();
   });
 
   it("checks the dates of DATE_INPUTS and of every DateTimeISO input", () => {
-    expect(check(`mutation { pauseMembership(memberId: "m", plannedReturnOn: "") { __typename } }`)?.message).toMatch(/plannedReturnOn must be a date/);
-    expect(check(`mutation($at: DateTimeISO!) { scheduleInterview(memberId: "m", scheduledAt: $at) { __typename } }`, { at: "0001-01-01T00:00:00Z" })?.message).toMatch(/before 1900/);
-    expect(check(`mutation($at: DateTimeISO!) { scheduleInterview(memberId: "m", scheduledAt: $at) { __typename } }`, { at: "2026-04-01T10:00:00Z" })).toBeNull();
+    expect(check(`mutation { pauseMembership(memberId: "m", plannedReturnOn: "") { __typename } }`)?.message).toMatch(
+      /plannedReturnOn must be a date/,
+    );
+    expect(
+      check(`mutation($at: DateTimeISO!) { scheduleInterview(memberId: "m", scheduledAt: $at) { __typename } }`, {
+        at: "0001-01-01T00:00:00Z",
+      })?.message,
+    ).toMatch(/before 1900/);
+    expect(
+      check(`mutation($at: DateTimeISO!) { scheduleInterview(memberId: "m", scheduledAt: $at) { __typename } }`, {
+        at: "2026-04-01T10:00:00Z",
+      }),
+    ).toBeNull();
   });
 
   it("knows every String input that reads like a date (add new ones to DATE_INPUTS)", () => {
@@ -69,9 +84,12 @@ describe("checkInputs", () => {
     for (const type of Object.values(schema.getTypeMap())) {
       if (type.name.startsWith("__")) continue;
       if (isInputObjectType(type)) {
-        for (const f of Object.values(type.getFields())) if (getNamedType(f.type).name === "String" && looksLikeDate.test(f.name)) found.push(`${type.name}.${f.name}`);
+        for (const f of Object.values(type.getFields()))
+          if (getNamedType(f.type).name === "String" && looksLikeDate.test(f.name)) found.push(`${type.name}.${f.name}`);
       } else if (isObjectType(type)) {
-        for (const f of Object.values(type.getFields())) for (const a of f.args) if (getNamedType(a.type).name === "String" && looksLikeDate.test(a.name)) found.push(`${type.name}.${f.name}(${a.name})`);
+        for (const f of Object.values(type.getFields()))
+          for (const a of f.args)
+            if (getNamedType(a.type).name === "String" && looksLikeDate.test(a.name)) found.push(`${type.name}.${f.name}(${a.name})`);
       }
     }
     expect(found.sort()).toEqual(Object.keys(DATE_INPUTS).sort());

@@ -73,7 +73,8 @@ export const DATE_INPUTS: Record<string, DateRule> = {
   "WorkLogInput.date": { kind: "date", notFuture: true, yearsBack: 2 },
 };
 
-const BAD_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const BAD_CHARACTER =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Why a string may not be stored, or null. */
 export function badText(value: string): string | null {
@@ -134,7 +135,12 @@ export function badDate(raw: string, rule: DateRule | "datetime", today: Date): 
  * The first bad string or date among the operation's inputs, as BAD_USER_INPUT naming the
  * argument, or null. Runs after validation (the document's types are known to be right).
  */
-export function checkInputs(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>, today: Date): GraphQLError | null {
+export function checkInputs(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown>,
+  today: Date,
+): GraphQLError | null {
   let found: GraphQLError | null = null;
   // A variable used at several places is checked once per place it could mean something different.
   const checkedVariables = new Set<string>();
@@ -226,4 +232,3 @@ function dateRuleOf(scalar: string, coordinate: string | null): DateRule | "date
   if (scalar === "String" && coordinate) return DATE_INPUTS[coordinate] ?? null;
   return null;
 }
-

@@ -106,4 +106,3 @@ export function sliceRows<T>(rows: T[], size: number, cursorOf: (row: T) => stri
   const nodes = rows.slice(0, size);
   return { nodes, cursors: nodes.map(cursorOf), hasNextPage: rows.length > size, totalCount };
 }
-

@@ -12,7 +12,9 @@ const schema = buildSchema(`
 function measure(query: string, variables = {}) {
   const doc = parse(query);
   const op = doc.definitions.find((d) => d.kind === "OperationDefinition") as OperationDefinitionNode;
-  const fragments = Object.fromEntries(doc.definitions.filter((d): d is FragmentDefinitionNode => d.kind === "FragmentDefinition").map((f) => [f.name.value, f]));
+  const fragments = Object.fromEntries(
+    doc.definitions.filter((d): d is FragmentDefinitionNode => d.kind === "FragmentDefinition").map((f) => [f.name.value, f]),
+  );
   return measureOperation(schema, op, fragments, variables);
 }
 
@@ -47,7 +49,12 @@ describe("measureOperation", () => {
   it("expands nested fragments arithmetically: issue 18's 9 levels of 10 spreads are 10^8 selections", () => {
     // F0 selects one field; F1 spreads F0 ten times; ... F8 spreads F7 ten times.
     const parts = ["{ member(id: 1) { ...F8 } }", "fragment F0 on Member { name }"];
-    for (let i = 1; i <= 8; i++) parts.push(`fragment F${i} on Member { ${Array(10).fill(`...F${i - 1}`).join(" ")} }`);
+    for (let i = 1; i <= 8; i++)
+      parts.push(
+        `fragment F${i} on Member { ${Array(10)
+          .fill(`...F${i - 1}`)
+          .join(" ")} }`,
+      );
     const m = measure(parts.join("\n"));
     expect(m.selections).toBe(1 + 1e8); // member itself, then 10^8 copies of name
     expect(m.spreads).toBe(1 + 10 + 100 + 1e3 + 1e4 + 1e5 + 1e6 + 1e7 + 1e8); // the operation spreads F8 once

@@ -70,7 +70,8 @@ function argInt(value: ValueNode | undefined, variables: Record<string, unknown>
 /** Fragment definitions of a document by name (the first of a name wins; duplicates fail validation). */
 export function fragmentsOf(document: DocumentNode): Record<string, FragmentDefinitionNode> {
   const fragments: Record<string, FragmentDefinitionNode> = Object.create(null);
-  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION && !(d.name.value in fragments)) fragments[d.name.value] = d;
+  for (const d of document.definitions)
+    if (d.kind === Kind.FRAGMENT_DEFINITION && !(d.name.value in fragments)) fragments[d.name.value] = d;
   return fragments;
 }
 
@@ -81,7 +82,11 @@ export function measureOperation(
   variables: Record<string, unknown> = {},
 ): OperationMeasure {
   const root =
-    operation.operation === "query" ? schema.getQueryType() : operation.operation === "mutation" ? schema.getMutationType() : schema.getSubscriptionType();
+    operation.operation === "query"
+      ? schema.getQueryType()
+      : operation.operation === "mutation"
+        ? schema.getMutationType()
+        : schema.getSubscriptionType();
   // A fragment's measure depends on its own type condition and on whether a page size was
   // already counted above it: two entries per fragment at most.
   const memo = new Map<string, OperationMeasure>();
@@ -123,7 +128,9 @@ export function measureOperation(
         const field: GraphQLField<unknown, unknown> | undefined =
           type && (isObjectType(type) || isInterfaceType(type)) ? type.getFields()[sel.name.value] : undefined;
         const firstArgDefined = !!field?.args.some((a) => a.name === "first");
-        const first = firstArgDefined ? Math.min(argInt(sel.arguments?.find((a) => a.name.value === "first")?.value, variables) ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE) : null;
+        const first = firstArgDefined
+          ? Math.min(argInt(sel.arguments?.find((a) => a.name.value === "first")?.value, variables) ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+          : null;
         const isList = field ? isListType(getNullableType(field.type)) : false;
         const multiplier = Math.max(0, first ?? (isList && !pageSized ? ASSUMED_LIST_SIZE : 1));
         let child = ZERO;

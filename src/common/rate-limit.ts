@@ -50,7 +50,8 @@ abstract class FlexibleLimiter implements RateLimiter {
       // Over the budget: rate-limiter-flexible rejects with the window's state. Anything else (a
       // store failure the in-memory insurance limiter did not absorb) is refused for the window:
       // allowing it would let an attacker through whenever the store fails.
-      if (refusal instanceof RateLimiterRes) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)) };
+      if (refusal instanceof RateLimiterRes)
+        return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)) };
       return { allowed: false, retryAfterSeconds: seconds };
     }
   }
@@ -86,7 +87,13 @@ export class RedisRateLimiter extends FlexibleLimiter {
     super();
     // lazyConnect: nothing is opened until the first hit (scripts that build an App never connect).
     // disconnectTimeout: a socket that never connected otherwise holds a 2 s timer after close().
-    this.redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: 1000, disconnectTimeout: 200, enableOfflineQueue: true });
+    this.redis = new Redis(url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      commandTimeout: 1000,
+      disconnectTimeout: 200,
+      enableOfflineQueue: true,
+    });
     this.redis.on("error", (err: Error) => {
       const now = Date.now();
       if (now - this.lastWarning > 60_000) {
@@ -97,7 +104,13 @@ export class RedisRateLimiter extends FlexibleLimiter {
   }
 
   protected make(points: number, duration: number, keyPrefix: string): RateLimiterAbstract {
-    return new RateLimiterRedis({ storeClient: this.redis, points, duration, keyPrefix, insuranceLimiter: new RateLimiterMemory({ points, duration, keyPrefix }) });
+    return new RateLimiterRedis({
+      storeClient: this.redis,
+      points,
+      duration,
+      keyPrefix,
+      insuranceLimiter: new RateLimiterMemory({ points, duration, keyPrefix }),
+    });
   }
 
   protected keyOf(key: string): string {

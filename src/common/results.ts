@@ -9,7 +9,12 @@ const resultUnions = new Map<string, { success: ClassType; failures: ClassType<E
  * A result union: the success type and the expected failures (ErrorResult classes).
  * Failures are recognised by their class (see errorResult), everything else is the success.
  */
-export function resultUnion<S extends object>(name: string, success: ClassType<S>, failures: ClassType<ErrorResult>[], description?: string) {
+export function resultUnion<S extends object>(
+  name: string,
+  success: ClassType<S>,
+  failures: ClassType<ErrorResult>[],
+  description?: string,
+) {
   resultUnions.set(name, { success, failures });
   return createUnionType({
     name,

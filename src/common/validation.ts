@@ -56,7 +56,8 @@ export function timezone(raw: string, field = "timezone"): string {
 }
 
 export function intInRange(value: number, field: string, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) throw badInput(`${field} must be an integer between ${min} and ${max}`, field);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw badInput(`${field} must be an integer between ${min} and ${max}`, field);
   return value;
 }
 

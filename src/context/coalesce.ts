@@ -33,7 +33,6 @@ export interface ViewerRow {
   readable: string[] | string | null;
 }
 
-
 /** Most keys per statement; more wait for the next one. */
 const MAX_BATCH = 200;
 
@@ -87,7 +86,13 @@ type AccountOwnerRow = Account & { ownerPersonId: string | null; ownerStatus: Me
 const ACCOUNT_WITH_OWNER = Prisma.sql`a.*, m."personId" AS "ownerPersonId", m."status"::text AS "ownerStatus"`;
 
 function withOwner({ ownerPersonId, ownerStatus, ...account }: AccountOwnerRow): AccountWithOwner {
-  return { ...account, membership: account.membershipId && ownerPersonId && ownerStatus ? { id: account.membershipId, personId: ownerPersonId, status: ownerStatus } : null };
+  return {
+    ...account,
+    membership:
+      account.membershipId && ownerPersonId && ownerStatus
+        ? { id: account.membershipId, personId: ownerPersonId, status: ownerStatus }
+        : null,
+  };
 }
 
 /** Member accounts by "<bank id>:<membership id>", with their owners, one statement for all banks. */
@@ -116,7 +121,11 @@ export async function memberAccountRowsBySlug(db: Db, keys: readonly string[]): 
     JOIN "Account" a ON a."timebankId" = t."id" AND a."membershipId" = k."member"
     JOIN "Membership" m ON m."timebankId" = a."timebankId" AND m."id" = a."membershipId"`;
   const accounts = rows.map(({ slug, ...row }) => ({ slug, account: withOwner(row) }));
-  return byKey(keys.map((k) => k.toLowerCase()), accounts, (a) => `${a.slug}:${a.account.membershipId}`.toLowerCase()).map((a) => a?.account ?? null);
+  return byKey(
+    keys.map((k) => k.toLowerCase()),
+    accounts,
+    (a) => `${a.slug}:${a.account.membershipId}`.toLowerCase(),
+  ).map((a) => a?.account ?? null);
 }
 
 /**
@@ -152,7 +161,9 @@ export class Coalescer {
   constructor(readonly db: Db) {
     this.viewers = coalescing((ids) => viewerRows(db, ids));
     this.banksById = coalescing(async (ids) => byKey(ids, await db.timebank.findMany({ where: { id: { in: [...ids] } } }), (t) => t.id));
-    this.banksBySlug = coalescing(async (slugs) => byKey(slugs, await db.timebank.findMany({ where: { slug: { in: [...slugs] } } }), (t) => t.slug));
+    this.banksBySlug = coalescing(async (slugs) =>
+      byKey(slugs, await db.timebank.findMany({ where: { slug: { in: [...slugs] } } }), (t) => t.slug),
+    );
     // Accounts and memberships are under row-level security: requests of different bank scopes
     // share no statement; each scope's keys go out in one statement run in that scope.
     this.memberAccounts = scopedCoalescing((keys) => memberAccountRows(db, keys));
@@ -162,13 +173,19 @@ export class Coalescer {
   /** Member accounts by "<bank id>:<membership id>", read in the caller's bank scope with other requests of that scope. */
   memberAccountsInScope(keys: readonly string[]): Promise<(AccountWithOwner | null)[]> {
     const scope = currentBankScope();
-    return loadAll(this.memberAccounts, keys.map((k) => scope + SCOPE_SEPARATOR + k));
+    return loadAll(
+      this.memberAccounts,
+      keys.map((k) => scope + SCOPE_SEPARATOR + k),
+    );
   }
 
   /** Member accounts by "<bank slug>:<membership id>", read in the caller's bank scope with other requests of that scope. */
   memberAccountsBySlugInScope(keys: readonly string[]): Promise<(AccountWithOwner | null)[]> {
     const scope = currentBankScope();
-    return loadAll(this.memberAccountsBySlug, keys.map((k) => scope + SCOPE_SEPARATOR + k));
+    return loadAll(
+      this.memberAccountsBySlug,
+      keys.map((k) => scope + SCOPE_SEPARATOR + k),
+    );
   }
 
   /** Whether `db` is the client these loaders read through (false inside a transaction). */

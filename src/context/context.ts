@@ -93,7 +93,6 @@ export interface BankContext extends RequestContext {
 /** The tenant filter every bank-owned query of a service starts from (docs/architecture.md "Tenancy rules"). */
 export const inBank = (ctx: BankContext) => ({ timebankId: ctx.bank.id });
 
-
 /**
  * The person and their memberships in one statement (every request that is not served from the
  * read cache pays for it; Prisma's nested select would send two).
@@ -108,12 +107,15 @@ export function viewerOf(person: ViewerRow | null): Viewer | null {
   // A person who asked to be forgotten is no one: their sessions end with the erasure.
   if (!person || person.erasedAt) return null;
   const memberships = typeof person.memberships === "string" ? JSON.parse(person.memberships) : person.memberships;
-  const others = typeof person.readable === "string" ? person.readable.replace(/[{}]/g, "").split(",").filter(Boolean) : (person.readable ?? []);
+  const others =
+    typeof person.readable === "string" ? person.readable.replace(/[{}]/g, "").split(",").filter(Boolean) : (person.readable ?? []);
   return {
     personId: person.id,
     isPlatformAdmin: person.isPlatformAdmin,
     isUmbrella: person.isUmbrella,
-    memberships: (memberships as { timebankId: string; id: string; role: ViewerMembership["role"]; status: ViewerMembership["status"] }[]).map((m) => ({
+    memberships: (
+      memberships as { timebankId: string; id: string; role: ViewerMembership["role"]; status: ViewerMembership["status"] }[]
+    ).map((m) => ({
       timebankId: m.timebankId,
       membershipId: m.id,
       role: m.role,
@@ -194,7 +196,15 @@ export async function inTransaction<C extends RequestContext, T>(ctx: C, fn: (tx
   const result = await (ctx.db as Db).$transaction(async (tx) => {
     const txDb = tx as unknown as Db;
     if (bank && ctx.app.database.rowSecurity) await scopeTransactionToBanks(txDb, [bank.id]);
-    return fn(Object.freeze({ ...ctx, db: txDb, loaders: ctx.app.createLoaders(txDb, null), readCache: null as ReadCache | null, afterCommit: (hook: () => void) => void committed.push(hook) }));
+    return fn(
+      Object.freeze({
+        ...ctx,
+        db: txDb,
+        loaders: ctx.app.createLoaders(txDb, null),
+        readCache: null as ReadCache | null,
+        afterCommit: (hook: () => void) => void committed.push(hook),
+      }),
+    );
   });
   // Whatever the transaction changed (a membership, a bank, a category) is read fresh from now on.
   ctx.app.readCache.invalidate();

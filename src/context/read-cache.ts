@@ -84,7 +84,12 @@ export class ReadCache {
    * Looks keys up in `map`, loads the misses in one call, stores what was found, and returns
    * values in key order (null for missing).
    */
-  private async many<K, V>(map: TtlMap<K, V>, keys: readonly K[], load: (missing: K[]) => Promise<(V | null)[]>, also?: (value: V, expires: number) => void): Promise<(V | null)[]> {
+  private async many<K, V>(
+    map: TtlMap<K, V>,
+    keys: readonly K[],
+    load: (missing: K[]) => Promise<(V | null)[]>,
+    also?: (value: V, expires: number) => void,
+  ): Promise<(V | null)[]> {
     const now = this.now();
     const out: (V | null)[] = keys.map((k) => map.get(k, now) ?? null);
     const missing = keys.filter((_, i) => out[i] === null);
@@ -118,9 +123,17 @@ export class ReadCache {
    * src/db/bank-scope.ts): categories are bank rows under row-level security, so a narrowed
    * request must not be answered with what a wider one loaded, nor the other way round.
    */
-  categories(ids: readonly string[], load: (missing: string[]) => Promise<(Category | null)[]>, scope: string): Promise<(Category | null)[]> {
+  categories(
+    ids: readonly string[],
+    load: (missing: string[]) => Promise<(Category | null)[]>,
+    scope: string,
+  ): Promise<(Category | null)[]> {
     const prefix = `${scope}\u0000`;
-    return this.many(this.categoriesById, ids.map((id) => prefix + id), (missing) => load(missing.map((k) => k.slice(prefix.length))));
+    return this.many(
+      this.categoriesById,
+      ids.map((id) => prefix + id),
+      (missing) => load(missing.map((k) => k.slice(prefix.length))),
+    );
   }
 
   /** Entries held now (for tests). */

@@ -122,7 +122,6 @@ export function everyBank<T>(fn: () => T): T {
 const SCOPE = Symbol("timebank.bank_ids");
 type ScopedClient = pg.PoolClient & { [SCOPE]?: string };
 
-
 async function ensureScope(client: ScopedClient, setting: string): Promise<void> {
   // A new connection starts with '*' (the pool's startup options).
   if (setting === SELF_SCOPED || (client[SCOPE] ?? EVERY_BANK) === setting) return;
@@ -157,7 +156,9 @@ export class BankScopedPool extends pg.Pool {
   // and are given a connection set for the caller's scope all the same.
   override connect(): Promise<pg.PoolClient>;
   override connect(callback: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void): void;
-  override connect(callback?: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void): Promise<pg.PoolClient> | void {
+  override connect(
+    callback?: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void,
+  ): Promise<pg.PoolClient> | void {
     const connected = this.scopedConnect(currentBankScope());
     if (!callback) return connected;
     connected.then(
@@ -207,9 +208,17 @@ interface PrismaDataLoaderOptions {
  * this relies on (a Prisma upgrade must then revisit it).
  */
 export function keepBankScopeThroughBatching(prisma: object): void {
-  const options = (prisma as { _requestHandler?: { dataloader?: { options?: PrismaDataLoaderOptions } } })._requestHandler?.dataloader?.options;
-  if (!options || typeof options.batchBy !== "function" || typeof options.singleLoader !== "function" || typeof options.batchLoader !== "function") {
-    throw new Error("this Prisma client has no request batching internals to scope by bank: check src/db/bank-scope.ts against the Prisma version");
+  const options = (prisma as { _requestHandler?: { dataloader?: { options?: PrismaDataLoaderOptions } } })._requestHandler?.dataloader
+    ?.options;
+  if (
+    !options ||
+    typeof options.batchBy !== "function" ||
+    typeof options.singleLoader !== "function" ||
+    typeof options.batchLoader !== "function"
+  ) {
+    throw new Error(
+      "this Prisma client has no request batching internals to scope by bank: check src/db/bank-scope.ts against the Prisma version",
+    );
   }
   const { batchBy, singleLoader, batchLoader } = options;
   const inScope = <T>(holder: ScopeHolder | undefined, fn: () => T): T => runIn(holder ?? { setting: EVERY_BANK }, fn);

@@ -254,4 +254,3 @@ export async function openDatabase(config: Config): Promise<Database> {
   }
   return openPglite({ dataDir: config.dataDir });
 }
-

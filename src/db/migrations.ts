@@ -76,9 +76,7 @@ export async function pendingMigrations(session: SqlSession, migrations = listMi
       throw new MigrationError(`migration ${m.name} started but did not finish; inspect the database before going on`);
     }
     if (row.checksum !== m.checksum) {
-      throw new MigrationError(
-        `migration ${m.name} was changed after it was applied (checksum differs); write a new migration instead`,
-      );
+      throw new MigrationError(`migration ${m.name} was changed after it was applied (checksum differs); write a new migration instead`);
     }
   }
   return pending;
@@ -100,10 +98,7 @@ export async function migrate(session: SqlSession, log: (msg: string) => void = 
           [id, m.checksum, m.name],
         );
         await session.exec(m.sql);
-        await session.query(
-          `UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`,
-          [id],
-        );
+        await session.query(`UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`, [id]);
         await session.exec("COMMIT");
       } catch (err) {
         await session.exec("ROLLBACK");

@@ -51,8 +51,12 @@ describe("bad input", () => {
 
   it("short password, empty name → BAD_USER_INPUT", async () => {
     const before = await snapshot();
-    expect(await t.client.errorCode(SIGN_UP, { input: { email: "new@example.org", password: "short", displayName: "X" } })).toBe("BAD_USER_INPUT");
-    expect(await t.client.errorCode(SIGN_UP, { input: { email: "new@example.org", password: PASSWORD, displayName: "   " } })).toBe("BAD_USER_INPUT");
+    expect(await t.client.errorCode(SIGN_UP, { input: { email: "new@example.org", password: "short", displayName: "X" } })).toBe(
+      "BAD_USER_INPUT",
+    );
+    expect(await t.client.errorCode(SIGN_UP, { input: { email: "new@example.org", password: PASSWORD, displayName: "   " } })).toBe(
+      "BAD_USER_INPUT",
+    );
     expect(await snapshot()).toBe(before);
   });
 
@@ -66,7 +70,11 @@ describe("bad input", () => {
   it("wrong password or unknown email → INVALID_CREDENTIALS, the same answer for both", async () => {
     const wrong = await t.client.ok(LOG_IN, { input: { email: "member@example.org", password: "wrong password!" } });
     const unknown = await t.client.ok(LOG_IN, { input: { email: "nobody@example.org", password: PASSWORD } });
-    expect(wrong.logIn).toEqual({ __typename: "InvalidCredentials", code: "INVALID_CREDENTIALS", message: "the email or the password is wrong" });
+    expect(wrong.logIn).toEqual({
+      __typename: "InvalidCredentials",
+      code: "INVALID_CREDENTIALS",
+      message: "the email or the password is wrong",
+    });
     expect(unknown.logIn).toEqual(wrong.logIn);
     const right = await t.client.ok(LOG_IN, { input: { email: "Member@Example.org", password: PASSWORD } });
     expect(right.logIn.token).toEqual(expect.any(String));
@@ -92,13 +100,17 @@ describe("bad input", () => {
     expect(await member.client.errorCode(`{ timebank(slug: "atlantis") { id } }`)).toBe("NOT_FOUND");
     expect(await member.client.errorCode(`{ members(timebank: "atlantis") { totalCount } }`)).toBe("NOT_FOUND");
     expect(await member.client.errorCode(`mutation { applyToTimebank(timebank: "atlantis") { __typename } }`)).toBe("NOT_FOUND");
-    expect(await member.client.errorCode(`mutation { applyToTimebank(timebank: "Robert'); DROP TABLE x;--") { __typename } }`)).toBe("NOT_FOUND");
+    expect(await member.client.errorCode(`mutation { applyToTimebank(timebank: "Robert'); DROP TABLE x;--") { __typename } }`)).toBe(
+      "NOT_FOUND",
+    );
     expect(await snapshot()).toBe(before);
   });
 
   it("page size over the limit, zero or negative → BAD_USER_INPUT", async () => {
     for (const first of [101, 0, -1, 100000]) {
-      const res = await member.client.request(`query($first: Int) { members(timebank: "aarhus", first: $first) { totalCount } }`, { first });
+      const res = await member.client.request(`query($first: Int) { members(timebank: "aarhus", first: $first) { totalCount } }`, {
+        first,
+      });
       expect(res.errors?.[0].extensions).toEqual({ code: "BAD_USER_INPUT", field: "first" });
     }
     const max = await member.client.ok(`{ members(timebank: "aarhus", first: 100) { totalCount } }`);
@@ -108,13 +120,18 @@ describe("bad input", () => {
   it("invalid cursors → BAD_USER_INPUT; valid ones page through everybody exactly once", async () => {
     const bad = ["not a cursor", Buffer.from('["x"]').toString("base64url"), Buffer.from("{}").toString("base64url"), "WzFd".repeat(200)];
     for (const after of bad) {
-      const res = await member.client.request(`query($after: String) { members(timebank: "aarhus", after: $after) { totalCount } }`, { after });
+      const res = await member.client.request(`query($after: String) { members(timebank: "aarhus", after: $after) { totalCount } }`, {
+        after,
+      });
       expect(res.errors?.[0].extensions).toEqual({ code: "BAD_USER_INPUT", field: "after" });
     }
     const seen: number[] = [];
     let after: string | null = null;
     for (;;) {
-      const page: any = await member.client.ok(`query($after: String) { members(timebank: "aarhus", first: 2, after: $after) { nodes { memberNumber } pageInfo { hasNextPage endCursor } } }`, { after });
+      const page: any = await member.client.ok(
+        `query($after: String) { members(timebank: "aarhus", first: 2, after: $after) { nodes { memberNumber } pageInfo { hasNextPage endCursor } } }`,
+        { after },
+      );
       seen.push(...page.members.nodes.map((n: { memberNumber: number }) => n.memberNumber));
       if (!page.members.pageInfo.hasNextPage) break;
       after = page.members.pageInfo.endCursor;
@@ -125,7 +142,9 @@ describe("bad input", () => {
   it("bad ids and profile values → BAD_USER_INPUT or NOT_FOUND, and nothing changes", async () => {
     const before = await snapshot();
     expect(await coordinator.client.errorCode(`mutation { approveMembership(memberId: "42") { __typename } }`)).toBe("BAD_USER_INPUT");
-    expect(await coordinator.client.errorCode(`mutation { approveMembership(memberId: "6f1c2b1e-0000-4000-8000-000000000000") { __typename } }`)).toBe("NOT_FOUND");
+    expect(
+      await coordinator.client.errorCode(`mutation { approveMembership(memberId: "6f1c2b1e-0000-4000-8000-000000000000") { __typename } }`),
+    ).toBe("NOT_FOUND");
     const bad = [
       { availability: [{ weekday: 1, startMinute: 600, endMinute: 540 }] },
       { availability: [{ weekday: 9, startMinute: 0, endMinute: 60 }] },
@@ -139,10 +158,21 @@ describe("bad input", () => {
       { bio: "new bio", needs: [{ label: "help", category: "nonsense" }] },
     ];
     for (const input of bad) {
-      expect(await member.client.errorCode(`mutation($input: UpdateProfileInput!) { updateMyProfile(timebank: "aarhus", input: $input) { id } }`, { input })).toBe("BAD_USER_INPUT");
+      expect(
+        await member.client.errorCode(
+          `mutation($input: UpdateProfileInput!) { updateMyProfile(timebank: "aarhus", input: $input) { id } }`,
+          { input },
+        ),
+      ).toBe("BAD_USER_INPUT");
     }
-    expect(await member.client.errorCode(`{ members(timebank: "aarhus", filter: { category: "unknown" }) { totalCount } }`)).toBe("BAD_USER_INPUT");
-    expect(await member.client.errorCode(`mutation { pauseMembership(memberId: "${(await t.db.prisma.membership.findFirstOrThrow({ where: { personId: member.personId } })).id}", plannedReturnOn: "next week") { __typename } }`)).toBe("BAD_USER_INPUT");
+    expect(await member.client.errorCode(`{ members(timebank: "aarhus", filter: { category: "unknown" }) { totalCount } }`)).toBe(
+      "BAD_USER_INPUT",
+    );
+    expect(
+      await member.client.errorCode(
+        `mutation { pauseMembership(memberId: "${(await t.db.prisma.membership.findFirstOrThrow({ where: { personId: member.personId } })).id}", plannedReturnOn: "next week") { __typename } }`,
+      ),
+    ).toBe("BAD_USER_INPUT");
     expect(await snapshot()).toBe(before);
   });
 
@@ -157,13 +187,19 @@ describe("bad input", () => {
   });
 
   it("compressed bodies are read; bodies the server cannot read get a coded 4xx", async () => {
-    const post = (body: string | Uint8Array, headers: Record<string, string>) => fetch(t.url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+    const post = (body: string | Uint8Array, headers: Record<string, string>) =>
+      fetch(t.url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
     const ok = await post(gzipSync(JSON.stringify({ query: "{ __typename }" })), { "content-encoding": "gzip" });
     expect(await ok.json()).toEqual({ data: { __typename: "Query" } });
     const cases: [string, Record<string, string>, number, string][] = [
       ["not gzip at all", { "content-encoding": "gzip" }, 400, "the request body could not be read"],
       ["{}", { "content-encoding": "compress" }, 415, 'unsupported content encoding "compress"'],
-      [JSON.stringify({ query: "{ __typename }" }), { "content-type": "application/json; charset=latin1" }, 415, "unsupported charset: send UTF-8"],
+      [
+        JSON.stringify({ query: "{ __typename }" }),
+        { "content-type": "application/json; charset=latin1" },
+        415,
+        "unsupported charset: send UTF-8",
+      ],
       ["42", {}, 400, "malformed JSON in request body"],
     ];
     for (const [body, headers, status, message] of cases) {
@@ -206,16 +242,27 @@ describe("text and dates at the edge", () => {
   });
 
   it("keeps tabs and newlines in long text", async () => {
-    const res = await member.client.request(CREATE_POST, { input: { kind: "OFFER", title: "Soup", description: "Line one\n\tLine two", tags: ["soup"] } });
+    const res = await member.client.request(CREATE_POST, {
+      input: { kind: "OFFER", title: "Soup", description: "Line one\n\tLine two", tags: ["soup"] },
+    });
     expect(res.errors).toBeUndefined();
   });
 
   it.each([
-    ["a safeguarding check in year 0001", `mutation($m: ID!) { recordSafeguardingCheck(memberId: $m, input: { checkType: "police", checkedOn: "0001-01-01" }) { id } }`],
+    [
+      "a safeguarding check in year 0001",
+      `mutation($m: ID!) { recordSafeguardingCheck(memberId: $m, input: { checkType: "police", checkedOn: "0001-01-01" }) { id } }`,
+    ],
     ["an interview in year 0001", `mutation($m: ID!) { scheduleInterview(memberId: $m, scheduledAt: "0001-01-01T10:00:00Z") { id } }`],
-    ["an activity in year 9999", `mutation { createActivity(timebank: "aarhus", input: { kind: SHARED_MEAL, title: "Party", durationMinutes: 60, places: 5, startsAt: "9999-01-01T10:00:00Z" }) { id } }`],
+    [
+      "an activity in year 9999",
+      `mutation { createActivity(timebank: "aarhus", input: { kind: SHARED_MEAL, title: "Party", durationMinutes: 60, places: 5, startsAt: "9999-01-01T10:00:00Z" }) { id } }`,
+    ],
     ["an empty planned return day", `mutation($m: ID!) { pauseMembership(memberId: $m, plannedReturnOn: "") { __typename } }`],
-    ["a planned return on 30 February", `mutation($m: ID!) { pauseMembership(memberId: $m, plannedReturnOn: "2030-02-30") { __typename } }`],
+    [
+      "a planned return on 30 February",
+      `mutation($m: ID!) { pauseMembership(memberId: $m, plannedReturnOn: "2030-02-30") { __typename } }`,
+    ],
     ["a work log in 1900", `mutation($m: ID!) { logWork(member: $m, input: { date: "1900-01-02", minutes: 60 }) { id } }`],
   ])("%s → BAD_USER_INPUT", async (_what, query) => {
     const before = await snapshot();
@@ -225,8 +272,9 @@ describe("text and dates at the edge", () => {
   });
 
   it("a balance ceiling of 0 → BAD_USER_INPUT", async () => {
-    const res = await coordinator.client.request(`mutation { updateTimebankSettings(timebank: "aarhus", input: { balanceCeilingMinutes: 0 }) { id } }`);
+    const res = await coordinator.client.request(
+      `mutation { updateTimebankSettings(timebank: "aarhus", input: { balanceCeilingMinutes: 0 }) { id } }`,
+    );
     expect(res.errors?.map((e) => [e.extensions?.code, e.extensions?.field])).toEqual([["BAD_USER_INPUT", "balanceCeilingMinutes"]]);
   });
 });
-

@@ -44,12 +44,17 @@ beforeAll(async () => {
   charityWorker = await signUp(t, "Charity Worker");
   await addDelegate(admin, charityId, charityWorker, "volunteer coordinator");
   // The orders' bank schedules: the default applies to everyone, offenders included.
-  await glosCoordinator.client.ok(`mutation { setCapacitySchedule(timebank: "gloucester", input: { effectiveFrom: "2026-01-01", mondayMinutes: 450 }) { __typename } }`);
+  await glosCoordinator.client.ok(
+    `mutation { setCapacitySchedule(timebank: "gloucester", input: { effectiveFrom: "2026-01-01", mondayMinutes: 450 }) { __typename } }`,
+  );
 });
 afterAll(() => t.close());
 
 function log(actor: Actor, member: string, input: Record<string, unknown>) {
-  return actor.client.ok(`mutation($m: ID!, $input: WorkLogInput!) { logWork(member: $m, input: $input) { id confirmed } }`, { m: member, input });
+  return actor.client.ok(`mutation($m: ID!, $input: WorkLogInput!) { logWork(member: $m, input: $input) { id confirmed } }`, {
+    m: member,
+    input,
+  });
 }
 
 describe("orders linked to a probation service", () => {
@@ -65,7 +70,13 @@ describe("orders linked to a probation service", () => {
       `mutation($m: ID!, $i: ID!) { createServiceCommitment(input: { member: $m, title: "Community payback: bike workshop", requiredMinutes: 600, dueOn: "2026-12-31", supervisingInstitution: $i }) { ${COMMITMENT} } }`,
       { m: tomId, i: probationId },
     );
-    expect(created.createServiceCommitment).toMatchObject({ status: "OPEN", requiredMinutes: 600, loggedMinutes: 0, confirmedMinutes: 0, supervisingInstitutionId: probationId });
+    expect(created.createServiceCommitment).toMatchObject({
+      status: "OPEN",
+      requiredMinutes: 600,
+      loggedMinutes: 0,
+      confirmedMinutes: 0,
+      supervisingInstitutionId: probationId,
+    });
     tomOrder = created.createServiceCommitment.id;
     const other = await bristolCoordinator.client.ok(
       `mutation($m: ID!, $i: ID!) { createServiceCommitment(input: { member: $m, title: "Unpaid work: food bank", requiredMinutes: 120, dueOn: "2026-11-20", supervisingInstitution: $i }) { id } }`,
@@ -83,11 +94,19 @@ describe("orders linked to a probation service", () => {
     expect(byBank.logWork.confirmed).toBe(true);
     const account = await tom.client.ok(`query($m: ID!) { timeAccount(member: $m) { balanceMinutes depositedMinutes } }`, { m: tomId });
     expect(account.timeAccount).toEqual({ balanceMinutes: 0, depositedMinutes: 0 });
-    const day = await tom.client.ok(`query($m: ID!) { timeAccountStatement(member: $m, from: "2026-11-28", to: "2026-11-28") { days { loggedMinutes depositedMinutes } } }`, { m: tomId });
+    const day = await tom.client.ok(
+      `query($m: ID!) { timeAccountStatement(member: $m, from: "2026-11-28", to: "2026-11-28") { days { loggedMinutes depositedMinutes } } }`,
+      { m: tomId },
+    );
     expect(day.timeAccountStatement.days).toEqual([{ loggedMinutes: 0, depositedMinutes: 0 }]);
     // So time off in lieu cannot be taken against a sentence.
-    const toil = await tom.client.ok(`mutation($m: ID!) { requestTimeOff(input: { member: $m, date: "2026-11-30", minutes: 240 }) { id } }`, { m: tomId });
-    const decided = await glosCoordinator.client.ok(`mutation($id: ID!) { approveTimeOff(id: $id) { __typename } }`, { id: toil.requestTimeOff.id });
+    const toil = await tom.client.ok(
+      `mutation($m: ID!) { requestTimeOff(input: { member: $m, date: "2026-11-30", minutes: 240 }) { id } }`,
+      { m: tomId },
+    );
+    const decided = await glosCoordinator.client.ok(`mutation($id: ID!) { approveTimeOff(id: $id) { __typename } }`, {
+      id: toil.requestTimeOff.id,
+    });
     expect(decided.approveTimeOff.__typename).toBe("InsufficientTimeBalance");
   });
 });
@@ -97,12 +116,38 @@ describe("what the officer sees", () => {
     const seen = (await officer.client.ok(`{ supervisedServiceCommitments { ${SUPERVISED} } }`)).supervisedServiceCommitments;
     expect(seen).toEqual([
       {
-        id: samOrder, title: "Unpaid work: food bank", personName: "Sam", bankName: "Timebank bristol", requiredMinutes: 120, dueOn: "2026-11-20", status: "OPEN",
-        confirmedMinutes: 0, loggedMinutes: 0, remainingMinutes: 120, overdue: true, confirmedLogs: [], completedAt: null, acknowledgedAt: null, institutionId: probationId,
+        id: samOrder,
+        title: "Unpaid work: food bank",
+        personName: "Sam",
+        bankName: "Timebank bristol",
+        requiredMinutes: 120,
+        dueOn: "2026-11-20",
+        status: "OPEN",
+        confirmedMinutes: 0,
+        loggedMinutes: 0,
+        remainingMinutes: 120,
+        overdue: true,
+        confirmedLogs: [],
+        completedAt: null,
+        acknowledgedAt: null,
+        institutionId: probationId,
       },
       {
-        id: tomOrder, title: "Community payback: bike workshop", personName: "Tom", bankName: "Timebank gloucester", requiredMinutes: 600, dueOn: "2026-12-31", status: "OPEN",
-        confirmedMinutes: 360, loggedMinutes: 600, remainingMinutes: 240, overdue: false, confirmedLogs: [{ date: "2026-11-28", minutes: 360 }], completedAt: null, acknowledgedAt: null, institutionId: probationId,
+        id: tomOrder,
+        title: "Community payback: bike workshop",
+        personName: "Tom",
+        bankName: "Timebank gloucester",
+        requiredMinutes: 600,
+        dueOn: "2026-12-31",
+        status: "OPEN",
+        confirmedMinutes: 360,
+        loggedMinutes: 600,
+        remainingMinutes: 240,
+        overdue: false,
+        confirmedLogs: [{ date: "2026-11-28", minutes: 360 }],
+        completedAt: null,
+        acknowledgedAt: null,
+        institutionId: probationId,
       },
     ]);
     // Nothing of the person beyond the order: not their account, logs, orders list or profile.
@@ -141,28 +186,53 @@ describe("completion: recorded by the bank, acknowledged by the officer", () => 
   it("the officer cannot acknowledge before the bank records completion; the bank cannot complete unconfirmed hours", async () => {
     const early = await officer.client.ok(`mutation($id: ID!) { acknowledgeServiceCompletion(id: $id) { ${ACK} } }`, { id: tomOrder });
     expect(early.acknowledgeServiceCompletion).toMatchObject({ __typename: "CompletionNotAcknowledgeable", code: "NOT_COMPLETED" });
-    const unconfirmed = await glosCoordinator.client.ok(`mutation($id: ID!) { completeServiceCommitment(id: $id) { __typename ... on ErrorResult { code } } }`, { id: tomOrder });
+    const unconfirmed = await glosCoordinator.client.ok(
+      `mutation($id: ID!) { completeServiceCommitment(id: $id) { __typename ... on ErrorResult { code } } }`,
+      { id: tomOrder },
+    );
     expect(unconfirmed.completeServiceCommitment).toEqual({ __typename: "CommitmentNotFulfilled", code: "NOT_CONFIRMED" });
   });
 
   it("the bank confirms and completes; the officer acknowledges once; others cannot", async () => {
-    const [own] = (await glosCoordinator.client.ok(`query($m: ID!) { workLogs(member: $m, from: "2026-11-23", to: "2026-11-23") { id } }`, { m: tomId })).workLogs;
+    const [own] = (
+      await glosCoordinator.client.ok(`query($m: ID!) { workLogs(member: $m, from: "2026-11-23", to: "2026-11-23") { id } }`, { m: tomId })
+    ).workLogs;
     expect(await officer.client.errorCode(`mutation($id: ID!) { confirmServiceLog(id: $id) { id } }`, { id: own.id })).toBe("NOT_FOUND");
     await glosCoordinator.client.ok(`mutation($id: ID!) { confirmServiceLog(id: $id) { confirmed } }`, { id: own.id });
-    const done = await glosCoordinator.client.ok(`mutation($id: ID!) { completeServiceCommitment(id: $id) { __typename ... on ServiceCommitment { status confirmedMinutes acknowledgedAt } } }`, { id: tomOrder });
-    expect(done.completeServiceCommitment).toEqual({ __typename: "ServiceCommitment", status: "COMPLETED", confirmedMinutes: 600, acknowledgedAt: null });
+    const done = await glosCoordinator.client.ok(
+      `mutation($id: ID!) { completeServiceCommitment(id: $id) { __typename ... on ServiceCommitment { status confirmedMinutes acknowledgedAt } } }`,
+      { id: tomOrder },
+    );
+    expect(done.completeServiceCommitment).toEqual({
+      __typename: "ServiceCommitment",
+      status: "COMPLETED",
+      confirmedMinutes: 600,
+      acknowledgedAt: null,
+    });
 
-    expect(await glosCoordinator.client.errorCode(`mutation($id: ID!) { acknowledgeServiceCompletion(id: $id) { __typename } }`, { id: tomOrder })).toBe("FORBIDDEN");
-    expect(await charityWorker.client.errorCode(`mutation($id: ID!) { acknowledgeServiceCompletion(id: $id) { __typename } }`, { id: tomOrder })).toBe("FORBIDDEN");
+    expect(
+      await glosCoordinator.client.errorCode(`mutation($id: ID!) { acknowledgeServiceCompletion(id: $id) { __typename } }`, {
+        id: tomOrder,
+      }),
+    ).toBe("FORBIDDEN");
+    expect(
+      await charityWorker.client.errorCode(`mutation($id: ID!) { acknowledgeServiceCompletion(id: $id) { __typename } }`, { id: tomOrder }),
+    ).toBe("FORBIDDEN");
 
     const ack = await officer.client.ok(`mutation($id: ID!) { acknowledgeServiceCompletion(id: $id) { ${ACK} } }`, { id: tomOrder });
-    expect(ack.acknowledgeServiceCompletion).toEqual({ __typename: "SupervisedCommitment", status: "COMPLETED", acknowledgedAt: "2026-11-30T10:00:00.000Z" });
+    expect(ack.acknowledgeServiceCompletion).toEqual({
+      __typename: "SupervisedCommitment",
+      status: "COMPLETED",
+      acknowledgedAt: "2026-11-30T10:00:00.000Z",
+    });
     const twice = await officer.client.ok(`mutation($id: ID!) { acknowledgeServiceCompletion(id: $id) { ${ACK} } }`, { id: tomOrder });
     expect(twice.acknowledgeServiceCompletion).toMatchObject({ __typename: "CompletionNotAcknowledgeable", code: "ALREADY_ACKNOWLEDGED" });
 
     const row = await t.db.prisma.serviceCommitment.findFirstOrThrow({ where: { id: tomOrder } });
     expect(row).toMatchObject({ status: "COMPLETED", acknowledgedById: officer.personId });
-    const seen = await glosCoordinator.client.ok(`{ bankServiceCommitments(timebank: "gloucester", status: COMPLETED) { id acknowledgedAt } }`);
+    const seen = await glosCoordinator.client.ok(
+      `{ bankServiceCommitments(timebank: "gloucester", status: COMPLETED) { id acknowledgedAt } }`,
+    );
     expect(seen.bankServiceCommitments).toEqual([{ id: tomOrder, acknowledgedAt: "2026-11-30T10:00:00.000Z" }]);
   });
 });

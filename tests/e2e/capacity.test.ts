@@ -61,7 +61,10 @@ const DECISION = `__typename ... on TimeOffRequest { id status minutes } ... on 
   ... on InsufficientTimeBalance { balanceMinutes requestedMinutes negativeBalanceLimitMinutes } ... on RequestAlreadyDecided { currentStatus }`;
 
 function logWork(actor: Actor, member: string, input: Record<string, unknown>) {
-  return actor.client.request(`mutation($m: ID!, $input: WorkLogInput!) { logWork(member: $m, input: $input) { ${LOG} } }`, { m: member, input });
+  return actor.client.request(`mutation($m: ID!, $input: WorkLogInput!) { logWork(member: $m, input: $input) { ${LOG} } }`, {
+    m: member,
+    input,
+  });
 }
 
 async function logOk(actor: Actor, member: string, input: Record<string, unknown>) {
@@ -103,7 +106,12 @@ describe("the worked example: an 80% position, Monday to Thursday 08:00-16:00 wi
       expect(log).toMatchObject({ date, minutes: 7.5 * H, start: "08:00", end: "16:00", breakMinutes: 30, member: { id: ingridId } });
     }
     await logOk(ingrid, ingridId, { date: "2026-11-18", start: "16:00", end: "18:00", note: "asked to stay for the evening meeting" });
-    expect(await account(ingrid, ingridId)).toMatchObject({ balanceMinutes: 2 * H, depositedMinutes: 2 * H, withdrawnMinutes: 0, meterOn: true });
+    expect(await account(ingrid, ingridId)).toMatchObject({
+      balanceMinutes: 2 * H,
+      depositedMinutes: 2 * H,
+      withdrawnMinutes: 0,
+      meterOn: true,
+    });
 
     // Asked to come in on Friday, a day with capacity 0: every hour is deposited.
     await logOk(ingrid, ingridId, { date: "2026-11-20", minutes: 2 * H });
@@ -112,14 +120,34 @@ describe("the worked example: an 80% position, Monday to Thursday 08:00-16:00 wi
     const request = await requestTimeOff(ingrid, ingridId, "2026-11-24", 4 * H);
     expect(request.status).toBe("PENDING");
     expect((await account(maja, ingridId)).pendingTimeOffMinutes).toBe(4 * H);
-    expect(await approveTimeOff(maja, request.id)).toEqual({ __typename: "TimeOffRequest", id: request.id, status: "APPROVED", minutes: 4 * H });
+    expect(await approveTimeOff(maja, request.id)).toEqual({
+      __typename: "TimeOffRequest",
+      id: request.id,
+      status: "APPROVED",
+      minutes: 4 * H,
+    });
 
     // Working 0 hours on Monday withdraws nothing.
     await logOk(ingrid, ingridId, { date: "2026-11-23", minutes: 0 });
-    expect(await account(ingrid, ingridId)).toMatchObject({ balanceMinutes: 0, depositedMinutes: 4 * H, withdrawnMinutes: 4 * H, pendingTimeOffMinutes: 0 });
+    expect(await account(ingrid, ingridId)).toMatchObject({
+      balanceMinutes: 0,
+      depositedMinutes: 4 * H,
+      withdrawnMinutes: 4 * H,
+      pendingTimeOffMinutes: 0,
+    });
 
     const s = await statementOf(maja, ingridId, "2026-11-16", "2026-11-24");
-    expect(s.days.map((d: any) => [d.date, d.weekday, d.capacityMinutes, d.loggedMinutes, d.depositedMinutes, d.withdrawnMinutes, d.balanceMinutes])).toEqual([
+    expect(
+      s.days.map((d: any) => [
+        d.date,
+        d.weekday,
+        d.capacityMinutes,
+        d.loggedMinutes,
+        d.depositedMinutes,
+        d.withdrawnMinutes,
+        d.balanceMinutes,
+      ]),
+    ).toEqual([
       ["2026-11-16", 1, 450, 450, 0, 0, 0],
       ["2026-11-17", 2, 450, 450, 0, 0, 0],
       ["2026-11-18", 3, 450, 570, 120, 0, 120],
@@ -133,8 +161,14 @@ describe("the worked example: an 80% position, Monday to Thursday 08:00-16:00 wi
     expect(s).toMatchObject({ openingBalanceMinutes: 0, closingBalanceMinutes: 0, member: { id: ingridId } });
     expect(s.totals).toEqual({ capacityMinutes: 6 * 450, loggedMinutes: 34 * H, depositedMinutes: 4 * H, withdrawnMinutes: 4 * H });
 
-    const logs = await ingrid.client.ok(`query($m: ID!) { workLogs(member: $m, from: "2026-11-18", to: "2026-11-18") { start end minutes } }`, { m: ingridId });
-    expect(logs.workLogs).toEqual([{ start: "08:00", end: "16:00", minutes: 450 }, { start: "16:00", end: "18:00", minutes: 120 }]);
+    const logs = await ingrid.client.ok(
+      `query($m: ID!) { workLogs(member: $m, from: "2026-11-18", to: "2026-11-18") { start end minutes } }`,
+      { m: ingridId },
+    );
+    expect(logs.workLogs).toEqual([
+      { start: "08:00", end: "16:00", minutes: 450 },
+      { start: "16:00", end: "18:00", minutes: 120 },
+    ]);
   });
 
   it("the approved withdrawal is an immutable row, even for the database owner", async () => {
@@ -170,23 +204,37 @@ describe("capacity changes and edits", () => {
     expect(s.closingBalanceMinutes).toBe(150);
 
     // A later change of the organisation default does not beat Kari's override, and does not reach back.
-    await maja.client.ok(`mutation { setCapacitySchedule(timebank: "oslo", input: { effectiveFrom: "2026-12-01", mondayMinutes: 480, tuesdayMinutes: 450, wednesdayMinutes: 450, thursdayMinutes: 450 }) { __typename } }`);
+    await maja.client.ok(
+      `mutation { setCapacitySchedule(timebank: "oslo", input: { effectiveFrom: "2026-12-01", mondayMinutes: 480, tuesdayMinutes: 450, wednesdayMinutes: 450, thursdayMinutes: 450 }) { __typename } }`,
+    );
     expect((await statementOf(kari, kariId, "2026-11-17", "2026-11-20")).days).toEqual(s.days);
     const ingridBefore = await statementOf(maja, ingridId, "2026-11-16", "2026-11-24");
     expect(ingridBefore.closingBalanceMinutes).toBe(0);
-    const schedules = await kari.client.ok(`query($m: ID!) { capacitySchedules(timebank: "oslo", member: $m) { effectiveFrom mondayMinutes } }`, { m: kariId });
+    const schedules = await kari.client.ok(
+      `query($m: ID!) { capacitySchedules(timebank: "oslo", member: $m) { effectiveFrom mondayMinutes } }`,
+      { m: kariId },
+    );
     expect(schedules.capacitySchedules).toEqual([{ effectiveFrom: "2026-11-18", mondayMinutes: 360 }]);
     const defaults = await neighbour.client.ok(`{ capacitySchedules(timebank: "oslo") { effectiveFrom mondayMinutes } }`);
-    expect(defaults.capacitySchedules).toEqual([{ effectiveFrom: "2026-01-01", mondayMinutes: 450 }, { effectiveFrom: "2026-12-01", mondayMinutes: 480 }]);
+    expect(defaults.capacitySchedules).toEqual([
+      { effectiveFrom: "2026-01-01", mondayMinutes: 450 },
+      { effectiveFrom: "2026-12-01", mondayMinutes: 480 },
+    ]);
   });
 
   it("editing or deleting a log recomputes the balance instead of adding to it", async () => {
     const log = await logOk(kari, kariId, { date: "2026-11-21", minutes: 90 }); // Saturday: all extra
     expect((await account(kari, kariId)).balanceMinutes).toBe(150 + 90);
-    const edited = await kari.client.ok(`mutation($id: ID!) { updateWorkLog(id: $id, input: { date: "2026-11-21", start: "10:00", end: "11:00" }) { ... on WorkLog { minutes start } } }`, { id: log.id });
+    const edited = await kari.client.ok(
+      `mutation($id: ID!) { updateWorkLog(id: $id, input: { date: "2026-11-21", start: "10:00", end: "11:00" }) { ... on WorkLog { minutes start } } }`,
+      { id: log.id },
+    );
     expect(edited.updateWorkLog).toEqual({ minutes: 60, start: "10:00" });
     expect((await account(kari, kariId)).balanceMinutes).toBe(150 + 60);
-    expect((await maja.client.ok(`mutation($id: ID!) { deleteWorkLog(id: $id) { ... on DeletedWorkLog { id } } }`, { id: log.id })).deleteWorkLog).toEqual({ id: log.id });
+    expect(
+      (await maja.client.ok(`mutation($id: ID!) { deleteWorkLog(id: $id) { ... on DeletedWorkLog { id } } }`, { id: log.id }))
+        .deleteWorkLog,
+    ).toEqual({ id: log.id });
     expect((await account(kari, kariId)).balanceMinutes).toBe(150);
   });
 });
@@ -219,18 +267,39 @@ describe("bad input gets a code and changes nothing", () => {
   });
 
   it("a bad edit leaves the log as it was", async () => {
-    const [log] = (await ingrid.client.ok(`query($m: ID!) { workLogs(member: $m, from: "2026-11-16", to: "2026-11-16") { id } }`, { m: ingridId })).workLogs;
+    const [log] = (
+      await ingrid.client.ok(`query($m: ID!) { workLogs(member: $m, from: "2026-11-16", to: "2026-11-16") { id } }`, { m: ingridId })
+    ).workLogs;
     const before = await t.db.prisma.workLog.findFirstOrThrow({ where: { id: log.id } });
-    const code = await ingrid.client.errorCode(`mutation($id: ID!) { updateWorkLog(id: $id, input: { date: "2026-11-16", start: "12:00", end: "09:00" }) { __typename } }`, { id: log.id });
+    const code = await ingrid.client.errorCode(
+      `mutation($id: ID!) { updateWorkLog(id: $id, input: { date: "2026-11-16", start: "12:00", end: "09:00" }) { __typename } }`,
+      { id: log.id },
+    );
     expect(code).toBe("BAD_USER_INPUT");
     expect(await t.db.prisma.workLog.findFirstOrThrow({ where: { id: log.id } })).toEqual(before);
   });
 
   it("other bad input: schedules, requests and statements", async () => {
-    expect(await maja.client.errorCode(`mutation { setCapacitySchedule(timebank: "oslo", input: { effectiveFrom: "2026-11-30", mondayMinutes: -1 }) { __typename } }`)).toBe("BAD_USER_INPUT");
-    expect(await maja.client.errorCode(`mutation { setCapacitySchedule(timebank: "oslo", input: { effectiveFrom: "2026-11-30", mondayMinutes: 1500 }) { __typename } }`)).toBe("BAD_USER_INPUT");
-    expect(await ingrid.client.errorCode(`mutation($m: ID!) { requestTimeOff(input: { member: $m, date: "2026-11-30", minutes: 0 }) { id } }`, { m: ingridId })).toBe("BAD_USER_INPUT");
-    expect(await ingrid.client.errorCode(`query($m: ID!) { timeAccountStatement(member: $m, from: "2026-11-30", to: "2026-11-01") { from } }`, { m: ingridId })).toBe("BAD_USER_INPUT");
+    expect(
+      await maja.client.errorCode(
+        `mutation { setCapacitySchedule(timebank: "oslo", input: { effectiveFrom: "2026-11-30", mondayMinutes: -1 }) { __typename } }`,
+      ),
+    ).toBe("BAD_USER_INPUT");
+    expect(
+      await maja.client.errorCode(
+        `mutation { setCapacitySchedule(timebank: "oslo", input: { effectiveFrom: "2026-11-30", mondayMinutes: 1500 }) { __typename } }`,
+      ),
+    ).toBe("BAD_USER_INPUT");
+    expect(
+      await ingrid.client.errorCode(`mutation($m: ID!) { requestTimeOff(input: { member: $m, date: "2026-11-30", minutes: 0 }) { id } }`, {
+        m: ingridId,
+      }),
+    ).toBe("BAD_USER_INPUT");
+    expect(
+      await ingrid.client.errorCode(`query($m: ID!) { timeAccountStatement(member: $m, from: "2026-11-30", to: "2026-11-01") { from } }`, {
+        m: ingridId,
+      }),
+    ).toBe("BAD_USER_INPUT");
     expect(await t.db.prisma.capacitySchedule.count({ where: { effectiveFrom: new Date("2026-11-30T00:00:00Z") } })).toBe(0);
     expect(await t.db.prisma.timeOffRequest.count({ where: { takenOn: new Date("2026-11-30T00:00:00Z") } })).toBe(0);
   });
@@ -241,14 +310,26 @@ describe("time off: approval and refusal", () => {
     // Ingrid's balance: 0 (worked example) + 0 (the Thursday 2026-11-26 log is exactly capacity).
     const request = await requestTimeOff(ingrid, ingridId, "2026-12-03", 2 * H);
     const refused = await approveTimeOff(maja, request.id);
-    expect(refused).toMatchObject({ __typename: "InsufficientTimeBalance", code: "INSUFFICIENT_TIME_BALANCE", balanceMinutes: 0, requestedMinutes: 120, negativeBalanceLimitMinutes: 0 });
+    expect(refused).toMatchObject({
+      __typename: "InsufficientTimeBalance",
+      code: "INSUFFICIENT_TIME_BALANCE",
+      balanceMinutes: 0,
+      requestedMinutes: 120,
+      negativeBalanceLimitMinutes: 0,
+    });
     const stored = await t.db.prisma.timeOffRequest.findFirstOrThrow({ where: { id: request.id } });
     expect(stored).toMatchObject({ status: "PENDING", decidedAt: null });
     expect((await account(ingrid, ingridId)).balanceMinutes).toBe(0);
 
     // Only bank admins set the policy.
-    expect(await coordinator2.client.errorCode(`mutation { setCapacityPolicy(timebank: "oslo", input: { effectiveFrom: "2026-01-01", meterOn: true, negativeBalanceLimitMinutes: 180 }) { __typename } }`)).toBe("FORBIDDEN");
-    const policy = await maja.client.ok(`mutation { setCapacityPolicy(timebank: "oslo", input: { effectiveFrom: "2026-01-01", meterOn: true, negativeBalanceLimitMinutes: 180 }) { ... on CapacityPolicy { effectiveFrom meterOn negativeBalanceLimitMinutes } } }`);
+    expect(
+      await coordinator2.client.errorCode(
+        `mutation { setCapacityPolicy(timebank: "oslo", input: { effectiveFrom: "2026-01-01", meterOn: true, negativeBalanceLimitMinutes: 180 }) { __typename } }`,
+      ),
+    ).toBe("FORBIDDEN");
+    const policy = await maja.client.ok(
+      `mutation { setCapacityPolicy(timebank: "oslo", input: { effectiveFrom: "2026-01-01", meterOn: true, negativeBalanceLimitMinutes: 180 }) { ... on CapacityPolicy { effectiveFrom meterOn negativeBalanceLimitMinutes } } }`,
+    );
     expect(policy.setCapacityPolicy).toEqual({ effectiveFrom: "2026-01-01", meterOn: true, negativeBalanceLimitMinutes: 180 });
 
     expect(await approveTimeOff(maja, request.id)).toMatchObject({ __typename: "TimeOffRequest", status: "APPROVED" });
@@ -256,12 +337,23 @@ describe("time off: approval and refusal", () => {
 
     // A further 61 minutes would go beyond -180.
     const tooMuch = await requestTimeOff(ingrid, ingridId, "2026-12-02", 61);
-    expect(await approveTimeOff(maja, tooMuch.id)).toMatchObject({ code: "INSUFFICIENT_TIME_BALANCE", balanceMinutes: -120, negativeBalanceLimitMinutes: 180 });
+    expect(await approveTimeOff(maja, tooMuch.id)).toMatchObject({
+      code: "INSUFFICIENT_TIME_BALANCE",
+      balanceMinutes: -120,
+      negativeBalanceLimitMinutes: 180,
+    });
 
     // Refused with a reason; a decided request is decided once.
-    const refusal = await maja.client.ok(`mutation($id: ID!) { refuseTimeOff(id: $id, reason: "not enough hours") { ... on TimeOffRequest { status refusalReason decidedAt } } }`, { id: tooMuch.id });
+    const refusal = await maja.client.ok(
+      `mutation($id: ID!) { refuseTimeOff(id: $id, reason: "not enough hours") { ... on TimeOffRequest { status refusalReason decidedAt } } }`,
+      { id: tooMuch.id },
+    );
     expect(refusal.refuseTimeOff).toMatchObject({ status: "REFUSED", refusalReason: "not enough hours" });
-    expect(await approveTimeOff(maja, tooMuch.id)).toMatchObject({ __typename: "RequestAlreadyDecided", code: "ALREADY_DECIDED", currentStatus: "REFUSED" });
+    expect(await approveTimeOff(maja, tooMuch.id)).toMatchObject({
+      __typename: "RequestAlreadyDecided",
+      code: "ALREADY_DECIDED",
+      currentStatus: "REFUSED",
+    });
     expect(await approveTimeOff(maja, request.id)).toMatchObject({ __typename: "RequestAlreadyDecided", currentStatus: "APPROVED" });
     expect((await account(ingrid, ingridId)).balanceMinutes).toBe(-120);
 
@@ -273,8 +365,12 @@ describe("time off: approval and refusal", () => {
 
   it("only another manager decides: not the member, and not the coordinator on their own request", async () => {
     const request = await requestTimeOff(kari, kariId, "2026-12-07", 30);
-    expect(await kari.client.errorCode(`mutation($id: ID!) { approveTimeOff(id: $id) { __typename } }`, { id: request.id })).toBe("FORBIDDEN");
-    const majaId = (await maja.client.ok(`{ me { memberships { id timebank { slug } } } }`)).me.memberships.find((m: any) => m.timebank.slug === "oslo").id;
+    expect(await kari.client.errorCode(`mutation($id: ID!) { approveTimeOff(id: $id) { __typename } }`, { id: request.id })).toBe(
+      "FORBIDDEN",
+    );
+    const majaId = (await maja.client.ok(`{ me { memberships { id timebank { slug } } } }`)).me.memberships.find(
+      (m: any) => m.timebank.slug === "oslo",
+    ).id;
     const own = await requestTimeOff(maja, majaId, "2026-12-07", 30);
     expect(await maja.client.errorCode(`mutation($id: ID!) { approveTimeOff(id: $id) { __typename } }`, { id: own.id })).toBe("FORBIDDEN");
     // Maja's balance is 0, but the organisation now allows 180 minutes below zero.
@@ -297,35 +393,77 @@ describe("time off: approval and refusal", () => {
 describe("community-service commitments", () => {
   it("hours logged against the order show progress; a coordinator records completion once it is served", async () => {
     const COMMITMENT = `id title requiredMinutes dueOn status loggedMinutes remainingMinutes percentDone fulfilled overdue completedAt member { id }`;
-    expect(await ola.client.errorCode(`mutation($m: ID!) { createServiceCommitment(input: { member: $m, title: "x", requiredMinutes: 600, dueOn: "2026-12-15" }) { id } }`, { m: olaId })).toBe("FORBIDDEN");
+    expect(
+      await ola.client.errorCode(
+        `mutation($m: ID!) { createServiceCommitment(input: { member: $m, title: "x", requiredMinutes: 600, dueOn: "2026-12-15" }) { id } }`,
+        { m: olaId },
+      ),
+    ).toBe("FORBIDDEN");
     const created = await maja.client.ok(
       `mutation($m: ID!) { createServiceCommitment(input: { member: $m, title: "Community service: garden of the care home", requiredMinutes: 600, dueOn: "2026-12-15" }) { ${COMMITMENT} } }`,
       { m: olaId },
     );
     const c = created.createServiceCommitment;
-    expect(c).toMatchObject({ requiredMinutes: 600, dueOn: "2026-12-15", status: "OPEN", loggedMinutes: 0, remainingMinutes: 600, percentDone: 0, fulfilled: false, overdue: false, member: { id: olaId } });
+    expect(c).toMatchObject({
+      requiredMinutes: 600,
+      dueOn: "2026-12-15",
+      status: "OPEN",
+      loggedMinutes: 0,
+      remainingMinutes: 600,
+      percentDone: 0,
+      fulfilled: false,
+      overdue: false,
+      member: { id: olaId },
+    });
 
     const own = await logOk(ola, olaId, { date: "2026-11-28", start: "10:00", end: "14:30", breakMinutes: 30, serviceCommitment: c.id });
     // Community-service hours are not working time: they never enter Ola's flexitime account (a Saturday).
     expect((await account(ola, olaId)).balanceMinutes).toBe(0);
-    const progress = await ola.client.ok(`query($m: ID!) { serviceCommitments(member: $m) { loggedMinutes remainingMinutes percentDone } }`, { m: olaId });
+    const progress = await ola.client.ok(
+      `query($m: ID!) { serviceCommitments(member: $m) { loggedMinutes remainingMinutes percentDone } }`,
+      { m: olaId },
+    );
     expect(progress.serviceCommitments).toEqual([{ loggedMinutes: 240, remainingMinutes: 360, percentDone: 40 }]);
 
-    const early = await maja.client.ok(`mutation($id: ID!) { completeServiceCommitment(id: $id) { __typename ... on ErrorResult { code } ... on CommitmentNotFulfilled { remainingMinutes } } }`, { id: c.id });
+    const early = await maja.client.ok(
+      `mutation($id: ID!) { completeServiceCommitment(id: $id) { __typename ... on ErrorResult { code } ... on CommitmentNotFulfilled { remainingMinutes } } }`,
+      { id: c.id },
+    );
     expect(early.completeServiceCommitment).toEqual({ __typename: "CommitmentNotFulfilled", code: "NOT_FULFILLED", remainingMinutes: 360 });
 
     await logOk(maja, olaId, { date: "2026-11-29", minutes: 360, serviceCommitment: c.id });
     // Ola logged 240 minutes himself: the bank has not confirmed them yet.
-    const unconfirmed = await maja.client.ok(`mutation($id: ID!) { completeServiceCommitment(id: $id) { __typename ... on ErrorResult { code } ... on CommitmentNotFulfilled { remainingMinutes } } }`, { id: c.id });
-    expect(unconfirmed.completeServiceCommitment).toEqual({ __typename: "CommitmentNotFulfilled", code: "NOT_CONFIRMED", remainingMinutes: 240 });
+    const unconfirmed = await maja.client.ok(
+      `mutation($id: ID!) { completeServiceCommitment(id: $id) { __typename ... on ErrorResult { code } ... on CommitmentNotFulfilled { remainingMinutes } } }`,
+      { id: c.id },
+    );
+    expect(unconfirmed.completeServiceCommitment).toEqual({
+      __typename: "CommitmentNotFulfilled",
+      code: "NOT_CONFIRMED",
+      remainingMinutes: 240,
+    });
     expect(await ola.client.errorCode(`mutation($id: ID!) { confirmServiceLog(id: $id) { confirmed } }`, { id: own.id })).toBe("FORBIDDEN");
-    expect((await maja.client.ok(`mutation($id: ID!) { confirmServiceLog(id: $id) { confirmed } }`, { id: own.id })).confirmServiceLog).toEqual({ confirmed: true });
-    const done = await maja.client.ok(`mutation($id: ID!) { completeServiceCommitment(id: $id) { __typename ... on ServiceCommitment { status fulfilled percentDone completedAt } } }`, { id: c.id });
-    expect(done.completeServiceCommitment).toMatchObject({ __typename: "ServiceCommitment", status: "COMPLETED", fulfilled: true, percentDone: 100, completedAt: expect.any(String) });
+    expect(
+      (await maja.client.ok(`mutation($id: ID!) { confirmServiceLog(id: $id) { confirmed } }`, { id: own.id })).confirmServiceLog,
+    ).toEqual({ confirmed: true });
+    const done = await maja.client.ok(
+      `mutation($id: ID!) { completeServiceCommitment(id: $id) { __typename ... on ServiceCommitment { status fulfilled percentDone completedAt } } }`,
+      { id: c.id },
+    );
+    expect(done.completeServiceCommitment).toMatchObject({
+      __typename: "ServiceCommitment",
+      status: "COMPLETED",
+      fulfilled: true,
+      percentDone: 100,
+      completedAt: expect.any(String),
+    });
     const row = await t.db.prisma.serviceCommitment.findFirstOrThrow({ where: { id: c.id } });
     expect(row.completionApprovedById).toBe(maja.personId);
 
-    const twice = await coordinator2.client.ok(`mutation($id: ID!) { completeServiceCommitment(id: $id) { __typename ... on ErrorResult { code } } }`, { id: c.id });
+    const twice = await coordinator2.client.ok(
+      `mutation($id: ID!) { completeServiceCommitment(id: $id) { __typename ... on ErrorResult { code } } }`,
+      { id: c.id },
+    );
     expect(twice.completeServiceCommitment).toEqual({ __typename: "CommitmentAlreadyCompleted", code: "ALREADY_COMPLETED" });
     const late = await logWork(ola, olaId, { date: "2026-11-30", minutes: 60, serviceCommitment: c.id });
     expect(late.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
@@ -335,33 +473,59 @@ describe("community-service commitments", () => {
 describe("who sees what", () => {
   const READS: [string, string][] = [
     ["timeAccount", `query($m: ID!) { timeAccount(member: $m) { balanceMinutes } }`],
-    ["timeAccountStatement", `query($m: ID!) { timeAccountStatement(member: $m, from: "2026-11-16", to: "2026-11-20") { closingBalanceMinutes } }`],
+    [
+      "timeAccountStatement",
+      `query($m: ID!) { timeAccountStatement(member: $m, from: "2026-11-16", to: "2026-11-20") { closingBalanceMinutes } }`,
+    ],
     ["workLogs", `query($m: ID!) { workLogs(member: $m, from: "2026-11-16", to: "2026-11-20") { id } }`],
     ["serviceCommitments", `query($m: ID!) { serviceCommitments(member: $m) { id } }`],
     ["logWork", `mutation($m: ID!) { logWork(member: $m, input: { date: "2026-11-27", minutes: 60 }) { id } }`],
     ["requestTimeOff", `mutation($m: ID!) { requestTimeOff(input: { member: $m, date: "2026-12-10", minutes: 60 }) { id } }`],
   ];
 
-  it.each(READS)("another bank's members and admins get NOT_FOUND from %s; a neighbour in the same bank is FORBIDDEN", async (_name, query) => {
-    const logsBefore = await t.db.prisma.workLog.count();
-    expect(await bergenMember.client.errorCode(query, { m: ingridId })).toBe("NOT_FOUND");
-    expect(await bergenAdmin.client.errorCode(query, { m: ingridId })).toBe("NOT_FOUND");
-    expect(await t.client.errorCode(query, { m: ingridId })).toBe("UNAUTHENTICATED");
-    expect(await neighbour.client.errorCode(query, { m: ingridId })).toBe("FORBIDDEN");
-    expect(await t.db.prisma.workLog.count()).toBe(logsBefore);
-  });
+  it.each(READS)(
+    "another bank's members and admins get NOT_FOUND from %s; a neighbour in the same bank is FORBIDDEN",
+    async (_name, query) => {
+      const logsBefore = await t.db.prisma.workLog.count();
+      expect(await bergenMember.client.errorCode(query, { m: ingridId })).toBe("NOT_FOUND");
+      expect(await bergenAdmin.client.errorCode(query, { m: ingridId })).toBe("NOT_FOUND");
+      expect(await t.client.errorCode(query, { m: ingridId })).toBe("UNAUTHENTICATED");
+      expect(await neighbour.client.errorCode(query, { m: ingridId })).toBe("FORBIDDEN");
+      expect(await t.db.prisma.workLog.count()).toBe(logsBefore);
+    },
+  );
 
   it("another bank cannot touch requests, logs or schedules by id", async () => {
     const request = await requestTimeOff(ingrid, ingridId, "2026-12-14", 30);
-    const [log] = (await ingrid.client.ok(`query($m: ID!) { workLogs(member: $m, from: "2026-11-16", to: "2026-11-16") { id } }`, { m: ingridId })).workLogs;
-    expect(await bergenAdmin.client.errorCode(`mutation($id: ID!) { approveTimeOff(id: $id) { __typename } }`, { id: request.id })).toBe("NOT_FOUND");
-    expect(await bergenAdmin.client.errorCode(`mutation($id: ID!) { refuseTimeOff(id: $id) { __typename } }`, { id: request.id })).toBe("NOT_FOUND");
-    expect(await bergenAdmin.client.errorCode(`mutation($id: ID!) { updateWorkLog(id: $id, input: { date: "2026-11-16", minutes: 1 }) { __typename } }`, { id: log.id })).toBe("NOT_FOUND");
-    expect(await bergenAdmin.client.errorCode(`mutation($id: ID!) { deleteWorkLog(id: $id) { __typename } }`, { id: log.id })).toBe("NOT_FOUND");
-    expect(await bergenAdmin.client.errorCode(`mutation($m: ID!) { setCapacitySchedule(timebank: "bergen", input: { member: $m, effectiveFrom: "2026-11-01", mondayMinutes: 1 }) { __typename } }`, { m: ingridId })).toBe("NOT_FOUND");
+    const [log] = (
+      await ingrid.client.ok(`query($m: ID!) { workLogs(member: $m, from: "2026-11-16", to: "2026-11-16") { id } }`, { m: ingridId })
+    ).workLogs;
+    expect(await bergenAdmin.client.errorCode(`mutation($id: ID!) { approveTimeOff(id: $id) { __typename } }`, { id: request.id })).toBe(
+      "NOT_FOUND",
+    );
+    expect(await bergenAdmin.client.errorCode(`mutation($id: ID!) { refuseTimeOff(id: $id) { __typename } }`, { id: request.id })).toBe(
+      "NOT_FOUND",
+    );
+    expect(
+      await bergenAdmin.client.errorCode(
+        `mutation($id: ID!) { updateWorkLog(id: $id, input: { date: "2026-11-16", minutes: 1 }) { __typename } }`,
+        { id: log.id },
+      ),
+    ).toBe("NOT_FOUND");
+    expect(await bergenAdmin.client.errorCode(`mutation($id: ID!) { deleteWorkLog(id: $id) { __typename } }`, { id: log.id })).toBe(
+      "NOT_FOUND",
+    );
+    expect(
+      await bergenAdmin.client.errorCode(
+        `mutation($m: ID!) { setCapacitySchedule(timebank: "bergen", input: { member: $m, effectiveFrom: "2026-11-01", mondayMinutes: 1 }) { __typename } }`,
+        { m: ingridId },
+      ),
+    ).toBe("NOT_FOUND");
     expect(await bergenAdmin.client.errorCode(`{ capacityPolicies(timebank: "oslo") { meterOn } }`)).toBe("NOT_FOUND");
     expect(await bergenAdmin.client.errorCode(`{ timeOffRequests(timebank: "oslo") { id } }`)).toBe("NOT_FOUND");
-    const bergen = await bergenAdmin.client.ok(`{ timeOffRequests(timebank: "bergen") { id } depositRequests(timebank: "bergen") { id } capacitySchedules(timebank: "bergen") { id } }`);
+    const bergen = await bergenAdmin.client.ok(
+      `{ timeOffRequests(timebank: "bergen") { id } depositRequests(timebank: "bergen") { id } capacitySchedules(timebank: "bergen") { id } }`,
+    );
     expect(bergen).toEqual({ timeOffRequests: [], depositRequests: [], capacitySchedules: [] });
     expect(await t.db.prisma.timeOffRequest.findFirstOrThrow({ where: { id: request.id } })).toMatchObject({ status: "PENDING" });
     expect(await t.db.prisma.workLog.findFirst({ where: { id: log.id } })).not.toBeNull();
@@ -371,9 +535,14 @@ describe("who sees what", () => {
 describe("manual mode", () => {
   it("with the meter off logged hours do not touch the account; submitted deposits count once a manager approves", async () => {
     clock.set(new Date("2027-01-11T10:00:00Z"));
-    await maja.client.ok(`mutation { setCapacityPolicy(timebank: "oslo", input: { effectiveFrom: "2027-01-04", meterOn: false, negativeBalanceLimitMinutes: 180 }) { __typename } }`);
+    await maja.client.ok(
+      `mutation { setCapacityPolicy(timebank: "oslo", input: { effectiveFrom: "2027-01-04", meterOn: false, negativeBalanceLimitMinutes: 180 }) { __typename } }`,
+    );
     const policies = await neighbour.client.ok(`{ capacityPolicies(timebank: "oslo") { effectiveFrom meterOn } }`);
-    expect(policies.capacityPolicies).toEqual([{ effectiveFrom: "2026-01-01", meterOn: true }, { effectiveFrom: "2027-01-04", meterOn: false }]);
+    expect(policies.capacityPolicies).toEqual([
+      { effectiveFrom: "2026-01-01", meterOn: true },
+      { effectiveFrom: "2027-01-04", meterOn: false },
+    ]);
 
     const before = (await account(ola, olaId)).balanceMinutes;
     await logOk(ola, olaId, { date: "2027-01-04", minutes: 600 }); // 2 h beyond capacity, but manual mode
@@ -384,23 +553,43 @@ describe("manual mode", () => {
     expect(day).toMatchObject({ meterOn: false, capacityMinutes: 480, loggedMinutes: 600, depositedMinutes: 0 });
 
     // While the meter is on, manual deposits are refused: they would count twice.
-    const metered = await ola.client.ok(`mutation($m: ID!) { submitDeposit(input: { member: $m, date: "2026-11-30", minutes: 60 }) { __typename ... on ErrorResult { code } } }`, { m: olaId });
+    const metered = await ola.client.ok(
+      `mutation($m: ID!) { submitDeposit(input: { member: $m, date: "2026-11-30", minutes: 60 }) { __typename ... on ErrorResult { code } } }`,
+      { m: olaId },
+    );
     expect(metered.submitDeposit).toEqual({ __typename: "CapacityMeterOn", code: "CAPACITY_METER_ON" });
 
     const DEPOSIT = `__typename ... on DepositRequest { id status minutes date member { id } } ... on ErrorResult { code }`;
     const DECIDED = `${DEPOSIT} ... on RequestAlreadyDecided { currentStatus }`;
-    const submitted = await ola.client.ok(`mutation($m: ID!) { submitDeposit(input: { member: $m, date: "2027-01-04", minutes: 150, note: "stayed late" }) { ${DEPOSIT} } }`, { m: olaId });
-    expect(submitted.submitDeposit).toMatchObject({ __typename: "DepositRequest", status: "PENDING", minutes: 150, date: "2027-01-04", member: { id: olaId } });
+    const submitted = await ola.client.ok(
+      `mutation($m: ID!) { submitDeposit(input: { member: $m, date: "2027-01-04", minutes: 150, note: "stayed late" }) { ${DEPOSIT} } }`,
+      { m: olaId },
+    );
+    expect(submitted.submitDeposit).toMatchObject({
+      __typename: "DepositRequest",
+      status: "PENDING",
+      minutes: 150,
+      date: "2027-01-04",
+      member: { id: olaId },
+    });
     expect((await account(ola, olaId)).balanceMinutes).toBe(before);
 
-    const approved = await maja.client.ok(`mutation($id: ID!) { approveDeposit(id: $id) { ${DECIDED} } }`, { id: submitted.submitDeposit.id });
+    const approved = await maja.client.ok(`mutation($id: ID!) { approveDeposit(id: $id) { ${DECIDED} } }`, {
+      id: submitted.submitDeposit.id,
+    });
     expect(approved.approveDeposit).toMatchObject({ __typename: "DepositRequest", status: "APPROVED" });
     expect((await account(ola, olaId)).balanceMinutes).toBe(before + 150);
     const again = await maja.client.ok(`mutation($id: ID!) { approveDeposit(id: $id) { ${DECIDED} } }`, { id: submitted.submitDeposit.id });
     expect(again.approveDeposit).toMatchObject({ __typename: "RequestAlreadyDecided", currentStatus: "APPROVED" });
 
-    const second = await ola.client.ok(`mutation($m: ID!) { submitDeposit(input: { member: $m, date: "2027-01-09", minutes: 120 }) { ${DEPOSIT} } }`, { m: olaId });
-    const refused = await coordinator2.client.ok(`mutation($id: ID!) { refuseDeposit(id: $id, reason: "agreed as voluntary") { ${DECIDED} } }`, { id: second.submitDeposit.id });
+    const second = await ola.client.ok(
+      `mutation($m: ID!) { submitDeposit(input: { member: $m, date: "2027-01-09", minutes: 120 }) { ${DEPOSIT} } }`,
+      { m: olaId },
+    );
+    const refused = await coordinator2.client.ok(
+      `mutation($id: ID!) { refuseDeposit(id: $id, reason: "agreed as voluntary") { ${DECIDED} } }`,
+      { id: second.submitDeposit.id },
+    );
     expect(refused.refuseDeposit).toMatchObject({ status: "REFUSED" });
     expect((await account(ola, olaId)).balanceMinutes).toBe(before + 150);
     expect(await t.db.prisma.timeAccountEntry.count({ where: { membershipId: olaId } })).toBe(1);

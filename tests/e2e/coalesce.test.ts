@@ -34,7 +34,13 @@ function counted(): { coalescer: Coalescer; statements: () => number } {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
       if (prop === "$queryRaw") return (...args: unknown[]) => (n++, (value as (...a: unknown[]) => unknown).apply(target, args));
-      if (prop === "timebank") return new Proxy(value as object, { get: (m, p) => (p === "findMany" ? (...a: unknown[]) => (n++, (Reflect.get(m, p) as (...x: unknown[]) => unknown).apply(m, a)) : Reflect.get(m, p)) });
+      if (prop === "timebank")
+        return new Proxy(value as object, {
+          get: (m, p) =>
+            p === "findMany"
+              ? (...a: unknown[]) => (n++, (Reflect.get(m, p) as (...x: unknown[]) => unknown).apply(m, a))
+              : Reflect.get(m, p),
+        });
       return value;
     },
   }) as Db;
@@ -54,14 +60,23 @@ describe("coalesced fresh reads", () => {
     expect(viewers.map((v) => v?.id ?? null)).toEqual([...people.map((p) => p.personId), null, people[0].personId]);
     expect(banks.map((b) => b?.id ?? null)).toEqual([bankId, null, bankId]);
     expect(accounts.map((a) => a?.membership?.id ?? null)).toEqual([...memberIds, null, null]);
-    expect(accounts[0]).toMatchObject({ timebankId: bankId, kind: "MEMBER", membership: { personId: people[0].personId, status: "ACTIVE" } });
+    expect(accounts[0]).toMatchObject({
+      timebankId: bankId,
+      kind: "MEMBER",
+      membership: { personId: people[0].personId, status: "ACTIVE" },
+    });
   });
 
   it("member accounts by bank slug (read beside the bank itself) cost one statement for the turn", async () => {
     const { coalescer, statements } = counted();
     const [bank, accounts] = await Promise.all([
       loadAll(coalescer.banksBySlug, ["coalesce-bank"]),
-      coalescer.memberAccountsBySlugInScope([...memberIds.map((m) => `coalesce-bank:${m.toUpperCase()}`), `no-such-bank:${memberIds[0]}`, `coalesce-bank:${randomUUID()}`, "coalesce-bank:not-an-id"]),
+      coalescer.memberAccountsBySlugInScope([
+        ...memberIds.map((m) => `coalesce-bank:${m.toUpperCase()}`),
+        `no-such-bank:${memberIds[0]}`,
+        `coalesce-bank:${randomUUID()}`,
+        "coalesce-bank:not-an-id",
+      ]),
     ]);
     expect(statements()).toBe(2);
     expect(bank[0]?.id).toBe(bankId);
@@ -73,15 +88,25 @@ describe("coalesced fresh reads", () => {
     const { coalescer, statements } = counted();
     const before = viewerOf(await coalescer.viewers.load(people[1].personId));
     expect(before?.memberships).toEqual([expect.objectContaining({ timebankId: bankId, role: "MEMBER" })]);
-    await t.db.prisma.membership.update({ where: { timebankId_id: { timebankId: bankId, id: memberIds[1] } }, data: { role: "COORDINATOR" } });
+    await t.db.prisma.membership.update({
+      where: { timebankId_id: { timebankId: bankId, id: memberIds[1] } },
+      data: { role: "COORDINATOR" },
+    });
     const after = viewerOf(await coalescer.viewers.load(people[1].personId));
     expect(after?.memberships).toEqual([expect.objectContaining({ timebankId: bankId, role: "COORDINATOR" })]);
     expect(statements()).toBe(2);
   });
 
   it("a failed statement fails every request that rode on it", async () => {
-    const broken = new Coalescer(new Proxy(t.db.prisma, { get: (target, prop) => (prop === "$queryRaw" ? () => Promise.reject(new Error("connection lost")) : Reflect.get(target, prop)) }) as Db);
-    const results = await Promise.allSettled([loadAll(broken.viewers, [people[0].personId]), loadAll(broken.viewers, [people[1].personId])]);
+    const broken = new Coalescer(
+      new Proxy(t.db.prisma, {
+        get: (target, prop) => (prop === "$queryRaw" ? () => Promise.reject(new Error("connection lost")) : Reflect.get(target, prop)),
+      }) as Db,
+    );
+    const results = await Promise.allSettled([
+      loadAll(broken.viewers, [people[0].personId]),
+      loadAll(broken.viewers, [people[1].personId]),
+    ]);
     expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
   });
 });

@@ -13,7 +13,11 @@ import { startTestServer, type TestServer } from "../helpers/server";
 const CHROMIUM = "/usr/bin/chromium";
 // The server and the page share a fixed "now" (the demo data are generated up to it); STATS_TEST_NOW moves it.
 const NOW = new Date(process.env.STATS_TEST_NOW ?? "2026-03-01T12:00:00.000Z");
-const skipReason = !existsSync(CHROMIUM) ? `${CHROMIUM} is missing (apt-get install chromium)` : flavour() !== "pglite" ? "the page is the same on PostgreSQL: run once, on PGlite" : null;
+const skipReason = !existsSync(CHROMIUM)
+  ? `${CHROMIUM} is missing (apt-get install chromium)`
+  : flavour() !== "pglite"
+    ? "the page is the same on PostgreSQL: run once, on PGlite"
+    : null;
 if (skipReason) console.log(`dashboard test skipped: ${skipReason}`);
 
 (skipReason ? describe.skip : describe)("the statistics dashboard", () => {
@@ -77,41 +81,60 @@ if (skipReason) console.log(`dashboard test skipped: ${skipReason}`);
     console.log(`dashboard screenshot: ${file}`);
 
     // The latest month's table, cell by cell, against the API.
-    const cells = await page.$$eval("#latest td", (tds: any[]) => tds.map((td) => ({ bank: td.dataset.bank as string, field: td.dataset.field as string, text: td.textContent as string })));
+    const cells = await page.$$eval("#latest td", (tds: any[]) =>
+      tds.map((td) => ({ bank: td.dataset.bank as string, field: td.dataset.field as string, text: td.textContent as string })),
+    );
     const to = NOW.toISOString().slice(0, 10);
     const from = `${to.slice(0, 7)}-01`;
-    const login = await t.client.ok(`mutation($i: LogInInput!) { logIn(input: $i) { ... on AuthPayload { token } } }`, { i: { email: DEMO_UMBRELLA_EMAIL, password: DEMO_PASSWORD } });
-    const api = await t.client.withToken(login.logIn.token).ok(
-      `query($i: StatisticsInput!) { statistics(input: $i) { members { group membersTotal { value suppressed } membersActive { value suppressed } exchanges { value suppressed } hoursExchanged { value suppressed } reciprocityShare { value suppressed } } } }`,
-      { i: { periodKind: "MONTH", from, to, grouping: "BANK" } },
-    );
-    const expected = api.statistics.members.flatMap((m: Record<string, { value: number | null; suppressed: boolean }> & { group: string }) =>
-      ["membersTotal", "membersActive", "exchanges", "hoursExchanged", "reciprocityShare"].map((field) => ({
-        bank: m.group,
-        field,
-        text: m[field].suppressed || m[field].value === null ? "–" : String(m[field].value),
-      })),
+    const login = await t.client.ok(`mutation($i: LogInInput!) { logIn(input: $i) { ... on AuthPayload { token } } }`, {
+      i: { email: DEMO_UMBRELLA_EMAIL, password: DEMO_PASSWORD },
+    });
+    const api = await t.client
+      .withToken(login.logIn.token)
+      .ok(
+        `query($i: StatisticsInput!) { statistics(input: $i) { members { group membersTotal { value suppressed } membersActive { value suppressed } exchanges { value suppressed } hoursExchanged { value suppressed } reciprocityShare { value suppressed } } } }`,
+        { i: { periodKind: "MONTH", from, to, grouping: "BANK" } },
+      );
+    const expected = api.statistics.members.flatMap(
+      (m: Record<string, { value: number | null; suppressed: boolean }> & { group: string }) =>
+        ["membersTotal", "membersActive", "exchanges", "hoursExchanged", "reciprocityShare"].map((field) => ({
+          bank: m.group,
+          field,
+          text: m[field].suppressed || m[field].value === null ? "–" : String(m[field].value),
+        })),
     );
     expect(cells).toEqual(expected);
     // The generated demo banks are big enough that their figures are shown, not suppressed.
     expect(cells.filter((c) => c.bank.startsWith("gen-demo-") && c.field === "membersTotal" && c.text !== "–").length).toBe(8);
     // The inter-bank matrix of the latest month: the demo's flows among the generated banks
     // (sent through the federation), as the API gives them, and shown, not withheld.
-    const flowCells = (await page.$$eval("#flows td", (tds: any[]) => tds.map((td) => ({ from: td.dataset.from as string, to: td.dataset.to as string, text: td.textContent as string })))).filter(
-      (c) => c.text !== "",
-    );
-    const apiFlows = await t.client.withToken(login.logIn.token).ok(`query($i: StatisticsInput!) { statistics(input: $i) { interBankFlows { fromBank toBank hours { value suppressed } } } }`, {
-      i: { periodKind: "MONTH", from, to, grouping: "BANK" },
-    });
+    const flowCells = (
+      await page.$$eval("#flows td", (tds: any[]) =>
+        tds.map((td) => ({ from: td.dataset.from as string, to: td.dataset.to as string, text: td.textContent as string })),
+      )
+    ).filter((c) => c.text !== "");
+    const apiFlows = await t.client
+      .withToken(login.logIn.token)
+      .ok(`query($i: StatisticsInput!) { statistics(input: $i) { interBankFlows { fromBank toBank hours { value suppressed } } } }`, {
+        i: { periodKind: "MONTH", from, to, grouping: "BANK" },
+      });
     const byPair = new Map<string, { from: string; to: string; hours: number; hidden: boolean }>();
-    for (const f of apiFlows.statistics.interBankFlows as { fromBank: string; toBank: string; hours: { value: number | null; suppressed: boolean } }[]) {
+    for (const f of apiFlows.statistics.interBankFlows as {
+      fromBank: string;
+      toBank: string;
+      hours: { value: number | null; suppressed: boolean };
+    }[]) {
       const key = `${f.fromBank}>${f.toBank}`;
       const cell = byPair.get(key) ?? { from: f.fromBank, to: f.toBank, hours: 0, hidden: false };
       cell.hours += f.hours.value ?? 0;
       cell.hidden ||= f.hours.suppressed;
       byPair.set(key, cell);
     }
-    const expectedFlows = [...byPair.values()].map((c) => ({ from: c.from, to: c.to, text: c.hidden ? "–" : String(Math.round(c.hours * 100) / 100) }));
+    const expectedFlows = [...byPair.values()].map((c) => ({
+      from: c.from,
+      to: c.to,
+      text: c.hidden ? "–" : String(Math.round(c.hours * 100) / 100),
+    }));
     const order = (xs: { from: string; to: string }[]) => [...xs].sort((a, b) => `${a.from}>${a.to}`.localeCompare(`${b.from}>${b.to}`));
     expect(order(flowCells)).toEqual(order(expectedFlows));
     expect(flowCells.filter((c) => c.from.startsWith("gen-demo-") && c.text !== "–").length).toBeGreaterThan(0);

@@ -49,7 +49,10 @@ describe("errors and logs", () => {
     const email = "log.check.person@example.org";
     const person = await signUp(t, "Log Check", email);
     await person.client.ok(`{ me { id } }`);
-    await t.client.request(`mutation($e: String!, $p: String!) { logIn(input: { email: $e, password: $p }) { __typename } }`, { e: email, p: `${PASSWORD}-wrong` });
+    await t.client.request(`mutation($e: String!, $p: String!) { logIn(input: { email: $e, password: $p }) { __typename } }`, {
+      e: email,
+      p: `${PASSWORD}-wrong`,
+    });
     const ours = lines.slice(from);
     expect(ours.filter((l) => l.msg === "graphql request")).toHaveLength(3);
     for (const line of ours) {
@@ -61,7 +64,9 @@ describe("errors and logs", () => {
 
   it("PostgreSQL connections carry a statement timeout and an idle-in-transaction timeout", async () => {
     if (flavour() !== "postgres") return; // PGlite is in-process: no idle sessions, no runaway clients
-    const [row] = await t.db.prisma.$queryRaw<{ st: string; idle: string }[]>`SELECT current_setting('statement_timeout') AS st, current_setting('idle_in_transaction_session_timeout') AS idle`;
+    const [row] = await t.db.prisma.$queryRaw<
+      { st: string; idle: string }[]
+    >`SELECT current_setting('statement_timeout') AS st, current_setting('idle_in_transaction_session_timeout') AS idle`;
     expect(row).toEqual({ st: "15s", idle: "30s" });
     await expect(t.db.prisma.$queryRaw`SELECT pg_sleep(16)`).rejects.toThrow(/statement timeout/);
   }, 30_000);

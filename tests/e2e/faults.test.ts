@@ -103,7 +103,10 @@ if (flavour() !== "postgres") {
         for (let round = 0; round < 3; round++) {
           await load.waitForAcknowledged(20 + Math.floor(random() * 30));
           // Every connection to the test database, the server's and this test's own idle ones.
-          const res = await admin.query(`SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [dbName]);
+          const res = await admin.query(
+            `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+            [dbName],
+          );
           terminated += res.rows.filter((r) => r.ok).length;
         }
         try {
@@ -112,7 +115,9 @@ if (flavour() !== "postgres") {
           await load.stop();
           if (process.env.FAULT_DEBUG) console.log(server.output(), JSON.stringify([...load.errorCodes]));
         }
-        console.log(`connection-loss test: ${terminated} connections terminated; ${JSON.stringify(load.stats)}; errors seen ${JSON.stringify([...load.errorCodes])}`);
+        console.log(
+          `connection-loss test: ${terminated} connections terminated; ${JSON.stringify(load.stats)}; errors seen ${JSON.stringify([...load.errorCodes])}`,
+        );
 
         expect(terminated).toBeGreaterThan(0);
         expect(server.child.exitCode).toBeNull(); // no crash

@@ -34,7 +34,9 @@ interface Holder {
 }
 
 if (!onPostgres) {
-  console.log("federation concurrency test: runs on PostgreSQL only (PGlite has one connection, so nothing races); set TEST_DATABASE_URL for the postgres project");
+  console.log(
+    "federation concurrency test: runs on PostgreSQL only (PGlite has one connection, so nothing races); set TEST_DATABASE_URL for the postgres project",
+  );
   it.todo("concurrent inter-bank transfers between three banks keep the federation balanced (PostgreSQL only)");
 } else {
   describe("three banks sending to each other at once on PostgreSQL", () => {
@@ -71,9 +73,18 @@ if (!onPostgres) {
         partnershipIds.push(p.id);
       }
       insurerId = await createInstitution(admins.get("middle")!, "Concurrent Mutual", "INSURER");
-      await addInstitutionToBank(admins.get("middle")!, { timebank: "middle", institutionId: insurerId, acceptsHoursAsPayment: true, paymentCapPerMemberMinutes: PREMIUM_CAP_MINUTES });
+      await addInstitutionToBank(admins.get("middle")!, {
+        timebank: "middle",
+        institutionId: insurerId,
+        acceptsHoursAsPayment: true,
+        paymentCapPerMemberMinutes: PREMIUM_CAP_MINUTES,
+      });
       prisonId = await createInstitution(admins.get("north")!, "Concurrent Prison", "PRISON");
-      await addInstitutionToBank(admins.get("north")!, { timebank: "north", institutionId: prisonId, requiresApprovalOfMembersOutgoing: true });
+      await addInstitutionToBank(admins.get("north")!, {
+        timebank: "north",
+        institutionId: prisonId,
+        requiresApprovalOfMembersOutgoing: true,
+      });
       await addDelegate(admins.get("north")!, prisonId, admins.get("north")!, "Governor");
 
       const prisma = t.db.prisma;
@@ -82,18 +93,40 @@ if (!onPostgres) {
       for (const slug of BANKS) {
         const bank = await prisma.timebank.findUniqueOrThrow({ where: { slug } });
         for (let i = 0; i < MEMBERS_PER_BANK; i++) {
-          const person = await prisma.person.create({ data: { email: `fed-${slug}-${i}@example.org`, displayName: `${slug} ${i}`, passwordHash: "not-a-login" } });
+          const person = await prisma.person.create({
+            data: { email: `fed-${slug}-${i}@example.org`, displayName: `${slug} ${i}`, passwordHash: "not-a-login" },
+          });
           const membership = await prisma.membership.create({
-            data: { timebankId: bank.id, personId: person.id, memberNumber: 100 + ++n, status: "ACTIVE", appliedAt: now, approvedAt: now, joinedAt: now },
+            data: {
+              timebankId: bank.id,
+              personId: person.id,
+              memberNumber: 100 + ++n,
+              status: "ACTIVE",
+              appliedAt: now,
+              approvedAt: now,
+              joinedAt: now,
+            },
           });
           await openMemberAccount(prisma, bank, membership.id, now);
-          const account = await prisma.account.findUniqueOrThrow({ where: { timebankId_membershipId: { timebankId: bank.id, membershipId: membership.id } } });
-          holders.push({ bank: slug, memberId: membership.id, accountId: account.id, client: t.client.withToken(issueToken(person.id, TEST_AUTH_SECRET, 3600, now).token) });
+          const account = await prisma.account.findUniqueOrThrow({
+            where: { timebankId_membershipId: { timebankId: bank.id, membershipId: membership.id } },
+          });
+          holders.push({
+            bank: slug,
+            memberId: membership.id,
+            accountId: account.id,
+            client: t.client.withToken(issueToken(person.id, TEST_AUTH_SECRET, 3600, now).token),
+          });
         }
       }
       // Two of north's members are supervised by the prison: their transfers wait for approval.
       for (const h of holders.filter((x) => x.bank === "north").slice(0, 2)) {
-        await admins.get("north")!.client.ok(`mutation($m: ID!, $i: ID!) { superviseMember(timebank: "north", memberId: $m, institutionId: $i) { id } }`, { m: h.memberId, i: prisonId });
+        await admins
+          .get("north")!
+          .client.ok(`mutation($m: ID!, $i: ID!) { superviseMember(timebank: "north", memberId: $m, institutionId: $i) { id } }`, {
+            m: h.memberId,
+            i: prisonId,
+          });
       }
     }, 180_000);
     afterAll(() => t?.close());
@@ -112,7 +145,8 @@ if (!onPostgres) {
           const res = await client.request(sendQuery, { input }).catch(() => null);
           if (!res || res.errors?.length) {
             const code = res?.errors?.[0].extensions?.code;
-            if (code === "IDEMPOTENCY_KEY_REUSED" || code === "BAD_USER_INPUT" || code === "NOT_FOUND") violations.push(`unexpected ${code}: ${JSON.stringify(res?.errors)}`);
+            if (code === "IDEMPOTENCY_KEY_REUSED" || code === "BAD_USER_INPUT" || code === "NOT_FOUND")
+              violations.push(`unexpected ${code}: ${JSON.stringify(res?.errors)}`);
             stats.retries++;
             continue;
           }
@@ -148,12 +182,16 @@ if (!onPostgres) {
               ? { toInstitution: insurerId, purpose: "INSTITUTIONAL_SERVICE" }
               : roll < 0.25
                 ? { toPot: true, purpose: "CHARITY" }
-                : { toMember: holders.filter((h) => h.bank === toBank)[Math.floor(random() * MEMBERS_PER_BANK)].memberId, purpose: "FAMILY_SUPPORT" };
+                : {
+                    toMember: holders.filter((h) => h.bank === toBank)[Math.floor(random() * MEMBERS_PER_BANK)].memberId,
+                    purpose: "FAMILY_SUPPORT",
+                  };
           const input = { from: from.accountId, toBank, minutes, anonymous: random() < 0.3, idempotencyKey: randomUUID(), ...to };
           if (random() < 0.15) {
             // A double tap: both answers must agree.
             const [a, b] = await Promise.all([sendOnce(from.client, input), sendOnce(from.client, input)]);
-            if (a && b && JSON.stringify({ ...a, donorName: null }) !== JSON.stringify({ ...b, donorName: null })) violations.push(`double tap disagreed: ${JSON.stringify([a, b])}`);
+            if (a && b && JSON.stringify({ ...a, donorName: null }) !== JSON.stringify({ ...b, donorName: null }))
+              violations.push(`double tap disagreed: ${JSON.stringify([a, b])}`);
             record(input.idempotencyKey, a);
             record(input.idempotencyKey, b);
           } else {
@@ -169,19 +207,32 @@ if (!onPostgres) {
         while (Date.now() < deadline) {
           const approving = random() < 0.5;
           const list = approving
-            ? (await north.client.ok(`query($i: ID!) { interBankTransfersAwaitingApproval(institutionId: $i) { id } }`, { i: prisonId })).interBankTransfersAwaitingApproval
-            : (await south.client.ok(`{ interBankTransfers(timebank: "south", direction: INCOMING, status: PENDING_ACCEPTANCE) { id } }`)).interBankTransfers;
+            ? (await north.client.ok(`query($i: ID!) { interBankTransfersAwaitingApproval(institutionId: $i) { id } }`, { i: prisonId }))
+                .interBankTransfersAwaitingApproval
+            : (await south.client.ok(`{ interBankTransfers(timebank: "south", direction: INCOMING, status: PENDING_ACCEPTANCE) { id } }`))
+                .interBankTransfers;
           if (!list.length) {
             await new Promise((r) => setTimeout(r, 20));
             continue;
           }
           const { id } = list[Math.floor(random() * list.length)];
           const yes = random() < 0.7;
-          const name = approving ? (yes ? "approveInterBankTransfer" : "refuseInterBankTransfer") : yes ? "acceptInterBankTransfer" : "declineInterBankTransfer";
+          const name = approving
+            ? yes
+              ? "approveInterBankTransfer"
+              : "refuseInterBankTransfer"
+            : yes
+              ? "acceptInterBankTransfer"
+              : "declineInterBankTransfer";
           const actor = approving ? north : south;
           // Two deciders on the same transfer at once: it changes state once.
           const results = await Promise.all(
-            [0, 1].map(() => actor.client.request(`mutation($id: ID!) { ${name}(id: $id) { __typename ... on ErrorResult { code } ... on InterBankTransfer { status } } }`, { id })),
+            [0, 1].map(() =>
+              actor.client.request(
+                `mutation($id: ID!) { ${name}(id: $id) { __typename ... on ErrorResult { code } ... on InterBankTransfer { status } } }`,
+                { id },
+              ),
+            ),
           );
           for (const res of results) {
             if (res.errors?.length) violations.push(`decision failed: ${JSON.stringify(res.errors)}`);
@@ -217,7 +268,11 @@ if (!onPostgres) {
       // The insurer's cap per paying member held.
       const premiums = await prisma.interBankTransfer.groupBy({
         by: ["senderAccountId"],
-        where: { recipientInstitutionId: insurerId, purpose: "INSTITUTIONAL_SERVICE", status: { in: ["POSTED", "PENDING_APPROVAL", "PENDING_ACCEPTANCE"] } },
+        where: {
+          recipientInstitutionId: insurerId,
+          purpose: "INSTITUTIONAL_SERVICE",
+          status: { in: ["POSTED", "PENDING_APPROVAL", "PENDING_ACCEPTANCE"] },
+        },
         _sum: { minutes: true },
       });
       for (const p of premiums) expect(p._sum.minutes!).toBeLessThanOrEqual(PREMIUM_CAP_MINUTES);

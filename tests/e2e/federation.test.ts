@@ -9,7 +9,18 @@ import { ManualClock } from "../../src/common/clock";
 import { expireDueInterBankTransfers } from "../../src/modules/federation/federation.transfers";
 import { verifyLedger } from "../../src/modules/ledger/ledger.verify";
 import { ACCOUNT_FIELDS, key, myAccount, recordExchange } from "../helpers/ledger";
-import { addDelegate, addInstitutionToBank, createInstitution, decide, IBT_FIELDS, partnershipMutation, position, propose, send, SEND_RESULT } from "../helpers/federation";
+import {
+  addDelegate,
+  addInstitutionToBank,
+  createInstitution,
+  decide,
+  IBT_FIELDS,
+  partnershipMutation,
+  position,
+  propose,
+  send,
+  SEND_RESULT,
+} from "../helpers/federation";
 import { startTestServer, type TestServer } from "../helpers/server";
 import { createBank, join, platformAdmin, signUp, type Actor } from "../helpers/world";
 
@@ -95,23 +106,38 @@ describe("institutions and partnerships", () => {
     const joined = await addInstitutionToBank(gwen, { timebank: PRISON, institutionId: prisonId, requiresApprovalOfMembersOutgoing: true });
     expect(joined).toMatchObject({ __typename: "InstitutionMembership", account: { kind: "INSTITUTION", balanceMinutes: 0 } });
     // Joining twice is refused with its code and changes nothing.
-    expect(await addInstitutionToBank(gwen, { timebank: PRISON, institutionId: prisonId })).toMatchObject({ code: "INSTITUTION_ALREADY_MEMBER" });
+    expect(await addInstitutionToBank(gwen, { timebank: PRISON, institutionId: prisonId })).toMatchObject({
+      code: "INSTITUTION_ALREADY_MEMBER",
+    });
     await addDelegate(gwen, prisonId, pat, "Wing officer");
 
     charityId = await createInstitution(fay, "Victim Support Gloucestershire", "CHARITY");
     insurerId = await createInstitution(fay, "Severn Mutual Insurance", "INSURER");
     clinicId = await createInstitution(fay, "Kingsholm Clinic", "CLINIC");
     await addInstitutionToBank(fay, { timebank: FAMILIES, institutionId: charityId });
-    await addInstitutionToBank(fay, { timebank: FAMILIES, institutionId: insurerId, acceptsHoursAsPayment: true, paymentCapPerMemberMinutes: 120, monthlySpendCapMinutes: 100 });
+    await addInstitutionToBank(fay, {
+      timebank: FAMILIES,
+      institutionId: insurerId,
+      acceptsHoursAsPayment: true,
+      paymentCapPerMemberMinutes: 120,
+      monthlySpendCapMinutes: 100,
+    });
     await addInstitutionToBank(fay, { timebank: FAMILIES, institutionId: clinicId, acceptsHoursAsPayment: false });
     await addDelegate(fay, charityId, vera, "Volunteer coordinator");
     await addDelegate(fay, insurerId, ian, "Premiums officer");
 
     // Only bank admins and platform admins create institutions; only a bank's admin admits one.
     expect(await pat.client.errorCode(`mutation { createInstitution(input: { name: "Fake", kind: SCHOOL }) { id } }`)).toBe("FORBIDDEN");
-    expect(await gwen.client.errorCode(`mutation($i: ID!) { addInstitutionToBank(input: { timebank: "${FAMILIES}", institutionId: $i }) { __typename } }`, { i: prisonId })).toBe("NOT_FOUND");
+    expect(
+      await gwen.client.errorCode(
+        `mutation($i: ID!) { addInstitutionToBank(input: { timebank: "${FAMILIES}", institutionId: $i }) { __typename } }`,
+        { i: prisonId },
+      ),
+    ).toBe("NOT_FOUND");
     const mine = await pat.client.ok(`{ myInstitutions { name kind delegates { displayName role } } }`);
-    expect(mine.myInstitutions).toEqual([{ name: "HMP Gloucester", kind: "PRISON", delegates: [{ displayName: "Pat Officer", role: "Wing officer" }] }]);
+    expect(mine.myInstitutions).toEqual([
+      { name: "HMP Gloucester", kind: "PRISON", delegates: [{ displayName: "Pat Officer", role: "Wing officer" }] },
+    ]);
     expect((await institutionAccount(pat, prisonId, PRISON)).kind).toBe("INSTITUTION");
   });
 
@@ -125,14 +151,29 @@ describe("institutions and partnerships", () => {
       incomingNeedsAcceptance: true,
       pendingExpiryHours: 48,
     });
-    expect(proposed).toMatchObject({ __typename: "Partnership", status: "PROPOSED", proposerBank: { slug: PRISON }, partnerBank: { slug: FAMILIES } });
+    expect(proposed).toMatchObject({
+      __typename: "Partnership",
+      status: "PROPOSED",
+      proposerBank: { slug: PRISON },
+      partnerBank: { slug: FAMILIES },
+    });
     partnershipId = proposed.id;
     // The proposer cannot accept its own proposal; a second proposal between the same banks is refused.
-    expect(await gwen.client.errorCode(`mutation($id: ID!) { acceptPartnership(id: $id) { __typename } }`, { id: partnershipId })).toBe("FORBIDDEN");
-    const again = await propose(fay, { timebank: FAMILIES, partnerBank: PRISON, purposes: ["GENERAL"], outgoingCapMinutes: 1, incomingCapMinutes: 1 });
+    expect(await gwen.client.errorCode(`mutation($id: ID!) { acceptPartnership(id: $id) { __typename } }`, { id: partnershipId })).toBe(
+      "FORBIDDEN",
+    );
+    const again = await propose(fay, {
+      timebank: FAMILIES,
+      partnerBank: PRISON,
+      purposes: ["GENERAL"],
+      outgoingCapMinutes: 1,
+      incomingCapMinutes: 1,
+    });
     expect(again).toMatchObject({ code: "PARTNERSHIP_EXISTS", partnershipId });
     // Outsiders do not see it.
-    expect(await chris.client.errorCode(`mutation($id: ID!) { acceptPartnership(id: $id) { __typename } }`, { id: partnershipId })).toBe("NOT_FOUND");
+    expect(await chris.client.errorCode(`mutation($id: ID!) { acceptPartnership(id: $id) { __typename } }`, { id: partnershipId })).toBe(
+      "NOT_FOUND",
+    );
 
     const accepted = await partnershipMutation(fay, "acceptPartnership", partnershipId);
     expect(accepted).toMatchObject({ status: "ACTIVE" });
@@ -144,9 +185,16 @@ describe("institutions and partnerships", () => {
       clearingAccount: { kind: "CLEARING", floorMinutes: -300, ceilingMinutes: 600 },
       partnerBank: { slug: FAMILIES },
     });
-    expect(await position(fay, partnershipId, FAMILIES)).toMatchObject({ netSentMinutes: 0, clearingAccount: { floorMinutes: -600, ceilingMinutes: 300 } });
+    expect(await position(fay, partnershipId, FAMILIES)).toMatchObject({
+      netSentMinutes: 0,
+      clearingAccount: { floorMinutes: -600, ceilingMinutes: 300 },
+    });
     // A coordinator of one bank does not read the other's position.
-    expect(await fay.client.errorCode(`query($id: ID!) { partnershipPosition(partnershipId: $id, timebank: "${PRISON}") { netSentMinutes } }`, { id: partnershipId })).toBe("NOT_FOUND");
+    expect(
+      await fay.client.errorCode(`query($id: ID!) { partnershipPosition(partnershipId: $id, timebank: "${PRISON}") { netSentMinutes } }`, {
+        id: partnershipId,
+      }),
+    ).toBe("NOT_FOUND");
   });
 });
 
@@ -161,16 +209,39 @@ describe("Gloucester: a prisoner's hours reach his daughter", () => {
     amy = await member("Amy Daughter", FAMILIES, fay);
     tom = await member("Tom Tutor", FAMILIES, fay);
     for (const p of [dave, lee]) {
-      await gwen.client.ok(`mutation($m: ID!, $i: ID!) { superviseMember(timebank: "${PRISON}", memberId: $m, institutionId: $i) { id } }`, { m: p.memberId, i: prisonId });
+      await gwen.client.ok(
+        `mutation($m: ID!, $i: ID!) { superviseMember(timebank: "${PRISON}", memberId: $m, institutionId: $i) { id } }`,
+        { m: p.memberId, i: prisonId },
+      );
     }
-    const earned = await recordExchange(gwen, { timebank: PRISON, giverMemberId: dave.memberId, receiverMemberId: sam.memberId, minutes: 240, memo: "Refurbished four bikes for the visitor centre" });
+    const earned = await recordExchange(gwen, {
+      timebank: PRISON,
+      giverMemberId: dave.memberId,
+      receiverMemberId: sam.memberId,
+      minutes: 240,
+      memo: "Refurbished four bikes for the visitor centre",
+    });
     expect(earned).toMatchObject({ __typename: "Transfer", status: "POSTED" });
-    await recordExchange(gwen, { timebank: PRISON, giverMemberId: lee.memberId, receiverMemberId: sam.memberId, minutes: 120, memo: "Painted the visitor centre" });
+    await recordExchange(gwen, {
+      timebank: PRISON,
+      giverMemberId: lee.memberId,
+      receiverMemberId: sam.memberId,
+      minutes: 120,
+      memo: "Painted the visitor centre",
+    });
     expect(await balances(dave, lee, sam)).toEqual([240, 120, -360]);
   });
 
   it("Dave sends two hours to Amy: it waits for prison staff, with the minutes reserved on both sides", async () => {
-    const input = { from: dave.accountId, toBank: FAMILIES, toMember: amy.memberId, minutes: 120, purpose: "FAMILY_SUPPORT", message: "For your homework help. Love, Dad", idempotencyKey: sendKey };
+    const input = {
+      from: dave.accountId,
+      toBank: FAMILIES,
+      toMember: amy.memberId,
+      minutes: 120,
+      purpose: "FAMILY_SUPPORT",
+      message: "For your homework help. Love, Dad",
+      idempotencyKey: sendKey,
+    };
     const sent = await send(dave, input);
     expect(sent).toMatchObject({
       __typename: "InterBankTransfer",
@@ -189,7 +260,9 @@ describe("Gloucester: a prisoner's hours reach his daughter", () => {
     // Issue 22: until the prison approved, Amy reads nothing of the gift: not in her transfers, not by id, not in her account's history.
     expect((await amy.client.ok(`{ myInterBankTransfers { id } }`)).myInterBankTransfers).toEqual([]);
     expect(await amy.client.errorCode(`query($id: ID!) { interBankTransfer(id: $id) { id } }`, { id: sent.id })).toBe("NOT_FOUND");
-    expect((await amy.client.ok(`query($a: ID!) { transfers(account: $a) { nodes { id } totalCount } }`, { a: amy.accountId })).transfers).toEqual({ nodes: [], totalCount: 0 });
+    expect(
+      (await amy.client.ok(`query($a: ID!) { transfers(account: $a) { nodes { id } totalCount } }`, { a: amy.accountId })).transfers,
+    ).toEqual({ nodes: [], totalCount: 0 });
     expect(await position(gwen, partnershipId, PRISON)).toMatchObject({ netSentMinutes: 0, pendingOutgoingMinutes: 120 });
     expect(await position(fay, partnershipId, FAMILIES)).toMatchObject({ netSentMinutes: 0, pendingIncomingMinutes: 120 });
 
@@ -197,35 +270,58 @@ describe("Gloucester: a prisoner's hours reach his daughter", () => {
     const before = await counts();
     expect((await send(dave, input)).id).toBe(transferId);
     expect(await counts()).toEqual(before);
-    const reused = await dave.client.request(`mutation($input: SendHoursToOtherBankInput!) { sendHoursToOtherBank(input: $input) { __typename } }`, { input: { ...input, minutes: 60 } });
+    const reused = await dave.client.request(
+      `mutation($input: SendHoursToOtherBankInput!) { sendHoursToOtherBank(input: $input) { __typename } }`,
+      { input: { ...input, minutes: 60 } },
+    );
     expect(reused.errors?.[0].extensions?.code).toBe("IDEMPOTENCY_KEY_REUSED");
     expect(await account(dave.accountId, dave)).toMatchObject({ pendingOutMinutes: 120 });
   });
 
   it("nobody can decide it out of turn or leg by leg", async () => {
     // The receiving bank cannot accept before the prison approves.
-    expect(await decide(fay, "acceptInterBankTransfer", transferId)).toMatchObject({ code: "INTER_BANK_TRANSFER_NOT_PENDING", currentStatus: "PENDING_APPROVAL" });
+    expect(await decide(fay, "acceptInterBankTransfer", transferId)).toMatchObject({
+      code: "INTER_BANK_TRANSFER_NOT_PENDING",
+      currentStatus: "PENDING_APPROVAL",
+    });
     // Another prisoner cannot see it, let alone approve it; the receiving coordinator cannot approve for the prison.
-    expect(await lee.client.errorCode(`mutation($id: ID!) { approveInterBankTransfer(id: $id) { __typename } }`, { id: transferId })).toBe("NOT_FOUND");
-    expect(await fay.client.errorCode(`mutation($id: ID!) { approveInterBankTransfer(id: $id) { __typename } }`, { id: transferId })).toBe("FORBIDDEN");
+    expect(await lee.client.errorCode(`mutation($id: ID!) { approveInterBankTransfer(id: $id) { __typename } }`, { id: transferId })).toBe(
+      "NOT_FOUND",
+    );
+    expect(await fay.client.errorCode(`mutation($id: ID!) { approveInterBankTransfer(id: $id) { __typename } }`, { id: transferId })).toBe(
+      "FORBIDDEN",
+    );
     // Amy cannot confirm her leg through the ledger: the two legs move together or not at all.
-    const incoming = await fay.client.ok(`{ interBankTransfers(timebank: "${FAMILIES}", direction: INCOMING) { id legTransferId status } }`);
+    const incoming = await fay.client.ok(
+      `{ interBankTransfers(timebank: "${FAMILIES}", direction: INCOMING) { id legTransferId status } }`,
+    );
     const leg = incoming.interBankTransfers.find((x: { id: string }) => x.id === transferId).legTransferId;
-    const confirmed = await amy.client.ok(`mutation($id: ID!) { confirmExchange(transferId: $id) { __typename ... on ErrorResult { code } } }`, { id: leg });
+    const confirmed = await amy.client.ok(
+      `mutation($id: ID!) { confirmExchange(transferId: $id) { __typename ... on ErrorResult { code } } }`,
+      { id: leg },
+    );
     expect(confirmed.confirmExchange).toEqual({ __typename: "NotAllowed", code: "NOT_ALLOWED" });
     expect(await account(amy.accountId, amy)).toMatchObject({ balanceMinutes: 0, pendingInMinutes: 120 });
   });
 
   it("prison staff approve, the families' bank accepts: both legs post at once, exactly once", async () => {
-    const awaiting = await pat.client.ok(`query($i: ID!) { interBankTransfersAwaitingApproval(institutionId: $i) { id donorName recipientName } }`, { i: prisonId });
-    expect(awaiting.interBankTransfersAwaitingApproval).toEqual([{ id: transferId, donorName: "Dave Prisoner", recipientName: "Amy Daughter" }]);
+    const awaiting = await pat.client.ok(
+      `query($i: ID!) { interBankTransfersAwaitingApproval(institutionId: $i) { id donorName recipientName } }`,
+      { i: prisonId },
+    );
+    expect(awaiting.interBankTransfersAwaitingApproval).toEqual([
+      { id: transferId, donorName: "Dave Prisoner", recipientName: "Amy Daughter" },
+    ]);
     const approved = await decide(pat, "approveInterBankTransfer", transferId);
     expect(approved).toMatchObject({ status: "PENDING_ACCEPTANCE" });
     expect((await decide(pat, "approveInterBankTransfer", transferId)).status).toBe("PENDING_ACCEPTANCE"); // a retry
     const accepted = await decide(fay, "acceptInterBankTransfer", transferId);
     expect(accepted).toMatchObject({ status: "POSTED", postedAt: "2026-10-05T09:00:00.000Z" });
     expect((await decide(fay, "acceptInterBankTransfer", transferId)).status).toBe("POSTED"); // a retry
-    expect(await decide(pat, "refuseInterBankTransfer", transferId, "too late")).toMatchObject({ code: "INTER_BANK_TRANSFER_NOT_PENDING", currentStatus: "POSTED" });
+    expect(await decide(pat, "refuseInterBankTransfer", transferId, "too late")).toMatchObject({
+      code: "INTER_BANK_TRANSFER_NOT_PENDING",
+      currentStatus: "POSTED",
+    });
 
     expect(await balances(dave, amy)).toEqual([120, 120]);
     expect(await account(dave.accountId, dave)).toMatchObject({ pendingOutMinutes: 0 });
@@ -233,13 +329,27 @@ describe("Gloucester: a prisoner's hours reach his daughter", () => {
     expect(await position(gwen, partnershipId, PRISON)).toMatchObject({ netSentMinutes: 120, pendingOutgoingMinutes: 0 });
     expect(await position(fay, partnershipId, FAMILIES)).toMatchObject({ netSentMinutes: -120, pendingIncomingMinutes: 0 });
     const amySees = await amy.client.ok(`{ myInterBankTransfers { ${IBT_FIELDS} } }`);
-    expect(amySees.myInterBankTransfers).toMatchObject([{ id: transferId, donorName: "Dave Prisoner", purpose: "FAMILY_SUPPORT", message: "For your homework help. Love, Dad", sourceBank: { slug: PRISON } }]);
+    expect(amySees.myInterBankTransfers).toMatchObject([
+      {
+        id: transferId,
+        donorName: "Dave Prisoner",
+        purpose: "FAMILY_SUPPORT",
+        message: "For your homework help. Love, Dad",
+        sourceBank: { slug: PRISON },
+      },
+    ]);
     await expectBooksBalanced();
   });
 
   it("Amy spends it on homework help from Tom", async () => {
     clock.advance(60_000);
-    const paid = await recordExchange(fay, { timebank: FAMILIES, giverMemberId: tom.memberId, receiverMemberId: amy.memberId, minutes: 90, memo: "Maths homework, three sessions" });
+    const paid = await recordExchange(fay, {
+      timebank: FAMILIES,
+      giverMemberId: tom.memberId,
+      receiverMemberId: amy.memberId,
+      minutes: 90,
+      memo: "Maths homework, three sessions",
+    });
     expect(paid).toMatchObject({ status: "POSTED" });
     expect(await balances(amy, tom)).toEqual([30, 90]);
     const statement = await amy.client.ok(
@@ -257,26 +367,61 @@ describe("Gloucester: a prisoner's hours reach his daughter", () => {
       ],
     });
     // The leg cannot be reversed on its own in one bank.
-    const leg = (await fay.client.ok(`{ interBankTransfers(timebank: "${FAMILIES}", direction: INCOMING) { id legTransferId } }`)).interBankTransfers[0].legTransferId;
-    const reversed = await fay.client.ok(`mutation($id: ID!, $k: String!) { reverseTransfer(input: { transferId: $id, reason: "try", idempotencyKey: $k }) { __typename ... on ErrorResult { code } } }`, { id: leg, k: key() });
+    const leg = (await fay.client.ok(`{ interBankTransfers(timebank: "${FAMILIES}", direction: INCOMING) { id legTransferId } }`))
+      .interBankTransfers[0].legTransferId;
+    const reversed = await fay.client.ok(
+      `mutation($id: ID!, $k: String!) { reverseTransfer(input: { transferId: $id, reason: "try", idempotencyKey: $k }) { __typename ... on ErrorResult { code } } }`,
+      { id: leg, k: key() },
+    );
     expect(reversed.reverseTransfer).toEqual({ __typename: "NotAllowed", code: "NOT_ALLOWED" });
   });
 
   it("Lee donates an hour to the victims' charity anonymously: the charity sees the purpose, neither the donor nor the donor's bank", async () => {
     clock.advance(60_000);
-    const sent = await send(lee, { from: lee.accountId, toBank: FAMILIES, toInstitution: charityId, minutes: 60, purpose: "CHARITY", message: "Sorry.", anonymous: true });
-    expect(sent).toMatchObject({ status: "PENDING_APPROVAL", donorName: "Lee Prisoner", recipientKind: "INSTITUTION", recipientName: "Victim Support Gloucestershire" });
+    const sent = await send(lee, {
+      from: lee.accountId,
+      toBank: FAMILIES,
+      toInstitution: charityId,
+      minutes: 60,
+      purpose: "CHARITY",
+      message: "Sorry.",
+      anonymous: true,
+    });
+    expect(sent).toMatchObject({
+      status: "PENDING_APPROVAL",
+      donorName: "Lee Prisoner",
+      recipientKind: "INSTITUTION",
+      recipientName: "Victim Support Gloucestershire",
+    });
     expect(await decide(pat, "approveInterBankTransfer", sent.id)).toMatchObject({ status: "PENDING_ACCEPTANCE" });
     const accepted = await decide(fay, "acceptInterBankTransfer", sent.id);
-    expect(accepted).toMatchObject({ status: "POSTED", donorName: null, anonymous: true, purpose: "CHARITY", sourceBank: { slug: PRISON } });
-    const veraSees = await vera.client.ok(`query($id: ID!) { interBankTransfer(id: $id) { donorName purpose message sourceBank { name } } }`, { id: sent.id });
+    expect(accepted).toMatchObject({
+      status: "POSTED",
+      donorName: null,
+      anonymous: true,
+      purpose: "CHARITY",
+      sourceBank: { slug: PRISON },
+    });
+    const veraSees = await vera.client.ok(
+      `query($id: ID!) { interBankTransfer(id: $id) { donorName purpose message sourceBank { name } } }`,
+      { id: sent.id },
+    );
     // Issue 22: the bank's name would tell the charity its donor is in prison.
     expect(veraSees.interBankTransfer).toEqual({ donorName: null, purpose: "CHARITY", message: "Sorry.", sourceBank: null });
     const charity = await institutionAccount(vera, charityId, FAMILIES);
     expect(charity.balanceMinutes).toBe(60);
-    const legs = await fay.client.ok(`query($a: ID!) { transfers(account: $a) { nodes { kind minutes recordedBy credit { displayName } debit { kind displayName } } } }`, { a: charity.id });
+    const legs = await fay.client.ok(
+      `query($a: ID!) { transfers(account: $a) { nodes { kind minutes recordedBy credit { displayName } debit { kind displayName } } } }`,
+      { a: charity.id },
+    );
     expect(legs.transfers.nodes).toEqual([
-      { kind: "INTER_BANK", minutes: 60, recordedBy: "Anonymous donor", credit: { displayName: "Victim Support Gloucestershire" }, debit: { kind: "CLEARING", displayName: "Partner bank clearing" } },
+      {
+        kind: "INTER_BANK",
+        minutes: 60,
+        recordedBy: "Anonymous donor",
+        credit: { displayName: "Victim Support Gloucestershire" },
+        debit: { kind: "CLEARING", displayName: "Partner bank clearing" },
+      },
     ]);
     // The sending side still knows who gave.
     const gwenSees = await gwen.client.ok(`query($id: ID!) { interBankTransfer(id: $id) { donorName } }`, { id: sent.id });
@@ -316,15 +461,39 @@ describe("refusals return the hours and change nothing", () => {
   it("every check has its code, and a retry gets the same refusal", async () => {
     const before = await counts();
     const purposeKey = randomUUID();
-    const wrongPurpose = await send(dave, { from: dave.accountId, toBank: FAMILIES, toMember: amy.memberId, minutes: 30, purpose: "GENERAL", idempotencyKey: purposeKey });
-    expect(wrongPurpose).toMatchObject({ __typename: "PurposeNotAllowed", code: "PURPOSE_NOT_ALLOWED", allowedPurposes: ["FAMILY_SUPPORT", "CHARITY"] });
-    expect(await send(dave, { from: dave.accountId, toBank: FAMILIES, toMember: amy.memberId, minutes: 30, purpose: "GENERAL", idempotencyKey: purposeKey })).toMatchObject({ code: "PURPOSE_NOT_ALLOWED" });
-    expect(await send(dave, { from: dave.accountId, toBank: CHELTENHAM, toPot: true, minutes: 30, purpose: "FAMILY_SUPPORT" })).toMatchObject({
+    const wrongPurpose = await send(dave, {
+      from: dave.accountId,
+      toBank: FAMILIES,
+      toMember: amy.memberId,
+      minutes: 30,
+      purpose: "GENERAL",
+      idempotencyKey: purposeKey,
+    });
+    expect(wrongPurpose).toMatchObject({
+      __typename: "PurposeNotAllowed",
+      code: "PURPOSE_NOT_ALLOWED",
+      allowedPurposes: ["FAMILY_SUPPORT", "CHARITY"],
+    });
+    expect(
+      await send(dave, {
+        from: dave.accountId,
+        toBank: FAMILIES,
+        toMember: amy.memberId,
+        minutes: 30,
+        purpose: "GENERAL",
+        idempotencyKey: purposeKey,
+      }),
+    ).toMatchObject({ code: "PURPOSE_NOT_ALLOWED" });
+    expect(
+      await send(dave, { from: dave.accountId, toBank: CHELTENHAM, toPot: true, minutes: 30, purpose: "FAMILY_SUPPORT" }),
+    ).toMatchObject({
       code: "NO_ACTIVE_PARTNERSHIP",
       partnershipStatus: null,
     });
     // 180 sent so far, cap 600: 500 more would pass it.
-    expect(await send(dave, { from: dave.accountId, toBank: FAMILIES, toMember: amy.memberId, minutes: 500, purpose: "FAMILY_SUPPORT" })).toMatchObject({
+    expect(
+      await send(dave, { from: dave.accountId, toBank: FAMILIES, toMember: amy.memberId, minutes: 500, purpose: "FAMILY_SUPPORT" }),
+    ).toMatchObject({
       __typename: "ExposureCapReached",
       code: "EXPOSURE_CAP_REACHED",
       partnershipId,
@@ -332,19 +501,42 @@ describe("refusals return the hours and change nothing", () => {
       requestedMinutes: 500,
     });
     // Sam is at -360 with a floor of -600.
-    expect(await send(sam, { from: sam.accountId, toBank: FAMILIES, toMember: amy.memberId, minutes: 300, purpose: "FAMILY_SUPPORT" })).toMatchObject({
+    expect(
+      await send(sam, { from: sam.accountId, toBank: FAMILIES, toMember: amy.memberId, minutes: 300, purpose: "FAMILY_SUPPORT" }),
+    ).toMatchObject({
       __typename: "InsufficientBalance",
       accountId: sam.accountId,
       availableMinutes: 240,
     });
     // Amy's ceiling lowered to 100: she has 30; 90 more is refused without showing her balance to the prison.
-    await fay.client.ok(`mutation($a: ID!) { setAccountLimits(input: { accountId: $a, floorMinutes: -600, ceilingMinutes: 100, reason: "Asked for a low ceiling" }) { __typename } }`, { a: amy.accountId });
-    const ceiling = await send(dave, { from: dave.accountId, toBank: FAMILIES, toMember: amy.memberId, minutes: 90, purpose: "FAMILY_SUPPORT" });
-    expect(ceiling).toEqual(expect.objectContaining({ __typename: "RecipientCeilingExceeded", code: "CEILING_EXCEEDED", requestedMinutes: 90 }));
-    await fay.client.ok(`mutation($a: ID!) { setAccountLimits(input: { accountId: $a, floorMinutes: -600, ceilingMinutes: 6000, reason: "Back to normal" }) { __typename } }`, { a: amy.accountId });
+    await fay.client.ok(
+      `mutation($a: ID!) { setAccountLimits(input: { accountId: $a, floorMinutes: -600, ceilingMinutes: 100, reason: "Asked for a low ceiling" }) { __typename } }`,
+      { a: amy.accountId },
+    );
+    const ceiling = await send(dave, {
+      from: dave.accountId,
+      toBank: FAMILIES,
+      toMember: amy.memberId,
+      minutes: 90,
+      purpose: "FAMILY_SUPPORT",
+    });
+    expect(ceiling).toEqual(
+      expect.objectContaining({ __typename: "RecipientCeilingExceeded", code: "CEILING_EXCEEDED", requestedMinutes: 90 }),
+    );
+    await fay.client.ok(
+      `mutation($a: ID!) { setAccountLimits(input: { accountId: $a, floorMinutes: -600, ceilingMinutes: 6000, reason: "Back to normal" }) { __typename } }`,
+      { a: amy.accountId },
+    );
     // Bad input is an error with a code.
     const bad = `mutation($input: SendHoursToOtherBankInput!) { sendHoursToOtherBank(input: $input) { __typename } }`;
-    const base = { from: dave.accountId, toBank: FAMILIES, toMember: amy.memberId, minutes: 30, purpose: "FAMILY_SUPPORT", idempotencyKey: key() };
+    const base = {
+      from: dave.accountId,
+      toBank: FAMILIES,
+      toMember: amy.memberId,
+      minutes: 30,
+      purpose: "FAMILY_SUPPORT",
+      idempotencyKey: key(),
+    };
     expect(await dave.client.errorCode(bad, { input: { ...base, minutes: 0 } })).toBe("BAD_USER_INPUT");
     expect(await dave.client.errorCode(bad, { input: { ...base, toPot: true } })).toBe("BAD_USER_INPUT");
     expect(await dave.client.errorCode(bad, { input: { ...base, toBank: PRISON } })).toBe("BAD_USER_INPUT");
@@ -359,21 +551,38 @@ describe("refusals return the hours and change nothing", () => {
   });
 
   it("prison staff refuse: the reservation is released, and the receiving bank then learns approval was refused", async () => {
-    const sent = await send(dave, { from: dave.accountId, toBank: FAMILIES, toMember: amy.memberId, minutes: 60, purpose: "FAMILY_SUPPORT" });
+    const sent = await send(dave, {
+      from: dave.accountId,
+      toBank: FAMILIES,
+      toMember: amy.memberId,
+      minutes: 60,
+      purpose: "FAMILY_SUPPORT",
+    });
     expect(await account(dave.accountId, dave)).toMatchObject({ pendingOutMinutes: 60 });
     const refused = await decide(pat, "refuseInterBankTransfer", sent.id, "Contact order in place");
     expect(refused).toMatchObject({ status: "VOIDED", voidReason: "approval refused: Contact order in place" });
     expect(await decide(pat, "refuseInterBankTransfer", sent.id, "Contact order in place")).toMatchObject({ status: "VOIDED" }); // a retry
-    expect(await decide(fay, "acceptInterBankTransfer", sent.id)).toMatchObject({ __typename: "ApprovalRefused", code: "APPROVAL_REFUSED" });
+    expect(await decide(fay, "acceptInterBankTransfer", sent.id)).toMatchObject({
+      __typename: "ApprovalRefused",
+      code: "APPROVAL_REFUSED",
+    });
     expect(await account(dave.accountId, dave)).toMatchObject({ balanceMinutes: 120, pendingOutMinutes: 0 });
     expect(await account(amy.accountId, amy)).toMatchObject({ balanceMinutes: 30, pendingInMinutes: 0 });
     expect(await position(gwen, partnershipId, PRISON)).toMatchObject({ netSentMinutes: 180, pendingOutgoingMinutes: 0 });
   });
 
   it("the receiving bank declines after approval: nothing moves", async () => {
-    const sent = await send(dave, { from: dave.accountId, toBank: FAMILIES, toMember: amy.memberId, minutes: 30, purpose: "FAMILY_SUPPORT" });
+    const sent = await send(dave, {
+      from: dave.accountId,
+      toBank: FAMILIES,
+      toMember: amy.memberId,
+      minutes: 30,
+      purpose: "FAMILY_SUPPORT",
+    });
     await decide(pat, "approveInterBankTransfer", sent.id);
-    expect(await decide(fay, "declineInterBankTransfer", sent.id, "Please send through the family liaison")).toMatchObject({ status: "VOIDED" });
+    expect(await decide(fay, "declineInterBankTransfer", sent.id, "Please send through the family liaison")).toMatchObject({
+      status: "VOIDED",
+    });
     expect(await decide(fay, "declineInterBankTransfer", sent.id)).toMatchObject({ status: "VOIDED" }); // a retry
     expect(await balances(dave, amy)).toEqual([120, 30]);
     expect(await account(dave.accountId, dave)).toMatchObject({ pendingOutMinutes: 0 });
@@ -381,36 +590,64 @@ describe("refusals return the hours and change nothing", () => {
   });
 
   it("nobody decides in time: after 48 hours the transfer expires on read and by the job, and the minutes return", async () => {
-    const first = await send(dave, { from: dave.accountId, toBank: FAMILIES, toMember: amy.memberId, minutes: 45, purpose: "FAMILY_SUPPORT" });
+    const first = await send(dave, {
+      from: dave.accountId,
+      toBank: FAMILIES,
+      toMember: amy.memberId,
+      minutes: 45,
+      purpose: "FAMILY_SUPPORT",
+    });
     const second = await send(lee, { from: lee.accountId, toBank: FAMILIES, toPot: true, minutes: 15, purpose: "CHARITY" });
     expect(await account(dave.accountId, dave)).toMatchObject({ pendingOutMinutes: 45 });
     clock.advance(47 * 3_600_000);
-    expect((await dave.client.ok(`query($id: ID!) { interBankTransfer(id: $id) { status } }`, { id: first.id })).interBankTransfer.status).toBe("PENDING_APPROVAL");
+    expect(
+      (await dave.client.ok(`query($id: ID!) { interBankTransfer(id: $id) { status } }`, { id: first.id })).interBankTransfer.status,
+    ).toBe("PENDING_APPROVAL");
     clock.advance(2 * 3_600_000);
-    expect((await dave.client.ok(`query($id: ID!) { interBankTransfer(id: $id) { status } }`, { id: first.id })).interBankTransfer.status).toBe("EXPIRED");
-    expect(await decide(pat, "approveInterBankTransfer", first.id)).toMatchObject({ code: "INTER_BANK_TRANSFER_NOT_PENDING", currentStatus: "EXPIRED" });
+    expect(
+      (await dave.client.ok(`query($id: ID!) { interBankTransfer(id: $id) { status } }`, { id: first.id })).interBankTransfer.status,
+    ).toBe("EXPIRED");
+    expect(await decide(pat, "approveInterBankTransfer", first.id)).toMatchObject({
+      code: "INTER_BANK_TRANSFER_NOT_PENDING",
+      currentStatus: "EXPIRED",
+    });
     expect(await account(dave.accountId, dave)).toMatchObject({ balanceMinutes: 120, pendingOutMinutes: 0 });
     // The job (npm run federation:expire) finds the other one; running it again finds nothing.
     expect(await expireDueInterBankTransfers(t.db.prisma, clock.now())).toBe(1);
     expect(await expireDueInterBankTransfers(t.db.prisma, clock.now())).toBe(0);
-    expect((await lee.client.ok(`query($id: ID!) { interBankTransfer(id: $id) { status } }`, { id: second.id })).interBankTransfer.status).toBe("EXPIRED");
+    expect(
+      (await lee.client.ok(`query($id: ID!) { interBankTransfer(id: $id) { status } }`, { id: second.id })).interBankTransfer.status,
+    ).toBe("EXPIRED");
     expect(await account(lee.accountId, lee)).toMatchObject({ balanceMinutes: 60, pendingOutMinutes: 0 });
     expect(await position(fay, partnershipId, FAMILIES)).toMatchObject({ netSentMinutes: -180, pendingIncomingMinutes: 0 });
     await expectBooksBalanced();
   });
 
   it("suspending the partnership stops new transfers and approvals, but pending ones can still be declined", async () => {
-    const pending = await send(dave, { from: dave.accountId, toBank: FAMILIES, toMember: amy.memberId, minutes: 30, purpose: "FAMILY_SUPPORT" });
+    const pending = await send(dave, {
+      from: dave.accountId,
+      toBank: FAMILIES,
+      toMember: amy.memberId,
+      minutes: 30,
+      purpose: "FAMILY_SUPPORT",
+    });
     expect(await partnershipMutation(fay, "suspendPartnership", partnershipId)).toMatchObject({ status: "SUSPENDED" });
     expect(await partnershipMutation(gwen, "suspendPartnership", partnershipId)).toMatchObject({ status: "SUSPENDED" }); // a retry from the other side
-    expect(await send(dave, { from: dave.accountId, toBank: FAMILIES, toMember: amy.memberId, minutes: 10, purpose: "FAMILY_SUPPORT" })).toMatchObject({
+    expect(
+      await send(dave, { from: dave.accountId, toBank: FAMILIES, toMember: amy.memberId, minutes: 10, purpose: "FAMILY_SUPPORT" }),
+    ).toMatchObject({
       code: "NO_ACTIVE_PARTNERSHIP",
       partnershipStatus: "SUSPENDED",
     });
-    expect(await decide(pat, "approveInterBankTransfer", pending.id)).toMatchObject({ code: "NO_ACTIVE_PARTNERSHIP", partnershipStatus: "SUSPENDED" });
+    expect(await decide(pat, "approveInterBankTransfer", pending.id)).toMatchObject({
+      code: "NO_ACTIVE_PARTNERSHIP",
+      partnershipStatus: "SUSPENDED",
+    });
     expect(await decide(fay, "declineInterBankTransfer", pending.id, "Partnership under review")).toMatchObject({ status: "VOIDED" });
     expect(await account(dave.accountId, dave)).toMatchObject({ balanceMinutes: 120, pendingOutMinutes: 0 });
-    expect(await dave.client.errorCode(`mutation($id: ID!) { suspendPartnership(id: $id) { __typename } }`, { id: partnershipId })).toBe("FORBIDDEN");
+    expect(await dave.client.errorCode(`mutation($id: ID!) { suspendPartnership(id: $id) { __typename } }`, { id: partnershipId })).toBe(
+      "FORBIDDEN",
+    );
     expect(await partnershipMutation(gwen, "resumePartnership", partnershipId)).toMatchObject({ status: "ACTIVE" });
     await expectBooksBalanced();
   });
@@ -433,23 +670,57 @@ describe("an insurer takes hours for part of a premium", () => {
     expect(await partnershipMutation(fay, "acceptPartnership", cheltenhamPartnership)).toMatchObject({ status: "ACTIVE" });
     mo = await member("Mo Member", CHELTENHAM, chris);
     const helped = await member("Helped Neighbour", CHELTENHAM, chris);
-    await recordExchange(chris, { timebank: CHELTENHAM, giverMemberId: mo.memberId, receiverMemberId: helped.memberId, minutes: 300, memo: "Garden clearing" });
+    await recordExchange(chris, {
+      timebank: CHELTENHAM,
+      giverMemberId: mo.memberId,
+      receiverMemberId: helped.memberId,
+      minutes: 300,
+      memo: "Garden clearing",
+    });
 
     // Auto-posting partnership: the hours arrive at once.
-    const first = await send(mo, { from: mo.accountId, toBank: FAMILIES, toInstitution: insurerId, minutes: 90, purpose: "INSTITUTIONAL_SERVICE", message: "Policy 4471, October" });
+    const first = await send(mo, {
+      from: mo.accountId,
+      toBank: FAMILIES,
+      toInstitution: insurerId,
+      minutes: 90,
+      purpose: "INSTITUTIONAL_SERVICE",
+      message: "Policy 4471, October",
+    });
     expect(first).toMatchObject({ status: "POSTED", recipientName: "Severn Mutual Insurance" });
     expect((await institutionAccount(ian, insurerId, FAMILIES)).balanceMinutes).toBe(90);
-    const over = await send(mo, { from: mo.accountId, toBank: FAMILIES, toInstitution: insurerId, minutes: 60, purpose: "INSTITUTIONAL_SERVICE" });
-    expect(over).toMatchObject({ __typename: "InstitutionCapReached", code: "INSTITUTION_CAP_REACHED", institutionId: insurerId, cap: "PAYMENT_PER_MEMBER", requestedMinutes: 60, remainingThisMonthMinutes: 30 });
-    expect(await send(mo, { from: mo.accountId, toBank: FAMILIES, toInstitution: insurerId, minutes: 30, purpose: "INSTITUTIONAL_SERVICE" })).toMatchObject({ status: "POSTED" });
+    const over = await send(mo, {
+      from: mo.accountId,
+      toBank: FAMILIES,
+      toInstitution: insurerId,
+      minutes: 60,
+      purpose: "INSTITUTIONAL_SERVICE",
+    });
+    expect(over).toMatchObject({
+      __typename: "InstitutionCapReached",
+      code: "INSTITUTION_CAP_REACHED",
+      institutionId: insurerId,
+      cap: "PAYMENT_PER_MEMBER",
+      requestedMinutes: 60,
+      remainingThisMonthMinutes: 30,
+    });
+    expect(
+      await send(mo, { from: mo.accountId, toBank: FAMILIES, toInstitution: insurerId, minutes: 30, purpose: "INSTITUTIONAL_SERVICE" }),
+    ).toMatchObject({ status: "POSTED" });
     expect(await balances(mo)).toEqual([180]);
     // A gift to the insurer is not a premium payment: the cap does not apply to it.
-    expect(await send(mo, { from: mo.accountId, toBank: FAMILIES, toInstitution: insurerId, minutes: 10, purpose: "GENERAL" })).toMatchObject({ status: "POSTED" });
+    expect(
+      await send(mo, { from: mo.accountId, toBank: FAMILIES, toInstitution: insurerId, minutes: 10, purpose: "GENERAL" }),
+    ).toMatchObject({ status: "POSTED" });
     // The clinic takes no hours as payment.
-    expect(await send(mo, { from: mo.accountId, toBank: FAMILIES, toInstitution: clinicId, minutes: 30, purpose: "INSTITUTIONAL_SERVICE" })).toMatchObject({ code: "PURPOSE_NOT_ALLOWED" });
+    expect(
+      await send(mo, { from: mo.accountId, toBank: FAMILIES, toInstitution: clinicId, minutes: 30, purpose: "INSTITUTIONAL_SERVICE" }),
+    ).toMatchObject({ code: "PURPOSE_NOT_ALLOWED" });
     // Next month the cap starts again.
     clock.set(new Date("2026-11-02T10:00:00Z"));
-    expect(await send(mo, { from: mo.accountId, toBank: FAMILIES, toInstitution: insurerId, minutes: 120, purpose: "INSTITUTIONAL_SERVICE" })).toMatchObject({ status: "POSTED" });
+    expect(
+      await send(mo, { from: mo.accountId, toBank: FAMILIES, toInstitution: insurerId, minutes: 120, purpose: "INSTITUTIONAL_SERVICE" }),
+    ).toMatchObject({ status: "POSTED" });
     expect(await position(chris, cheltenhamPartnership, CHELTENHAM)).toMatchObject({ netSentMinutes: 250 });
     expect(await position(fay, cheltenhamPartnership, FAMILIES)).toMatchObject({ netSentMinutes: -250 });
   });
@@ -457,26 +728,49 @@ describe("an insurer takes hours for part of a premium", () => {
   it("the insurer's delegate gives hours to the Cheltenham pot within the insurer's monthly spending cap", async () => {
     const insurer = await institutionAccount(ian, insurerId, FAMILIES);
     expect(insurer.balanceMinutes).toBe(250);
-    expect(await send(ian, { from: insurer.id, toBank: CHELTENHAM, toPot: true, minutes: 60, purpose: "GENERAL" })).toMatchObject({ status: "POSTED", recipientKind: "POT", donorName: "Severn Mutual Insurance" });
-    expect(await send(ian, { from: insurer.id, toBank: CHELTENHAM, toPot: true, minutes: 60, purpose: "GENERAL" })).toMatchObject({ code: "INSTITUTION_CAP_REACHED", cap: "MONTHLY_SPEND", remainingThisMonthMinutes: 40 });
+    expect(await send(ian, { from: insurer.id, toBank: CHELTENHAM, toPot: true, minutes: 60, purpose: "GENERAL" })).toMatchObject({
+      status: "POSTED",
+      recipientKind: "POT",
+      donorName: "Severn Mutual Insurance",
+    });
+    expect(await send(ian, { from: insurer.id, toBank: CHELTENHAM, toPot: true, minutes: 60, purpose: "GENERAL" })).toMatchObject({
+      code: "INSTITUTION_CAP_REACHED",
+      cap: "MONTHLY_SPEND",
+      remainingThisMonthMinutes: 40,
+    });
     // Only its delegates act for it.
     const q = `mutation($input: SendHoursToOtherBankInput!) { sendHoursToOtherBank(input: $input) { __typename } }`;
-    expect(await vera.client.errorCode(q, { input: { from: insurer.id, toBank: CHELTENHAM, toPot: true, minutes: 10, purpose: "GENERAL", idempotencyKey: key() } })).toBe("NOT_FOUND");
+    expect(
+      await vera.client.errorCode(q, {
+        input: { from: insurer.id, toBank: CHELTENHAM, toPot: true, minutes: 10, purpose: "GENERAL", idempotencyKey: key() },
+      }),
+    ).toBe("NOT_FOUND");
     expect((await chris.client.ok(`{ communityPot(timebank: "${CHELTENHAM}") { balanceMinutes } }`)).communityPot.balanceMinutes).toBe(60);
     await expectBooksBalanced();
   });
 
   it("ending a partnership voids its pending transfers and keeps the final position", async () => {
-    const pending = await send(dave, { from: dave.accountId, toBank: FAMILIES, toMember: amy.memberId, minutes: 20, purpose: "FAMILY_SUPPORT" });
+    const pending = await send(dave, {
+      from: dave.accountId,
+      toBank: FAMILIES,
+      toMember: amy.memberId,
+      minutes: 20,
+      purpose: "FAMILY_SUPPORT",
+    });
     expect(pending.status).toBe("PENDING_APPROVAL");
     expect(await partnershipMutation(gwen, "endPartnership", partnershipId)).toMatchObject({ status: "ENDED" });
-    expect((await dave.client.ok(`query($id: ID!) { interBankTransfer(id: $id) { status voidReason } }`, { id: pending.id })).interBankTransfer).toEqual({
+    expect(
+      (await dave.client.ok(`query($id: ID!) { interBankTransfer(id: $id) { status voidReason } }`, { id: pending.id })).interBankTransfer,
+    ).toEqual({
       status: "VOIDED",
       voidReason: "the partnership ended",
     });
     expect(await account(dave.accountId, dave)).toMatchObject({ balanceMinutes: 120, pendingOutMinutes: 0 });
     expect(await position(gwen, partnershipId, PRISON)).toMatchObject({ netSentMinutes: 180 });
-    expect(await partnershipMutation(gwen, "resumePartnership", partnershipId)).toMatchObject({ code: "PARTNERSHIP_STATE_CONFLICT", currentStatus: "ENDED" });
+    expect(await partnershipMutation(gwen, "resumePartnership", partnershipId)).toMatchObject({
+      code: "PARTNERSHIP_STATE_CONFLICT",
+      currentStatus: "ENDED",
+    });
     await expectBooksBalanced();
   });
 });

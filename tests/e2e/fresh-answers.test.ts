@@ -31,26 +31,45 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 it("matching: acceptMatch answers the request as MATCHED, not as it was read before", async () => {
-  const created = await elseActor.client.ok(`mutation($input: CreatePostInput!) { createPost(timebank: "${BANK}", input: $input) { id status } }`, {
-    input: { kind: "REQUEST", title: "Weekly shopping", category: "shopping-errands" },
-  });
+  const created = await elseActor.client.ok(
+    `mutation($input: CreatePostInput!) { createPost(timebank: "${BANK}", input: $input) { id status } }`,
+    {
+      input: { kind: "REQUEST", title: "Weekly shopping", category: "shopping-errands" },
+    },
+  );
   expect(created.createPost.status).toBe("OPEN");
-  const proposed = await elseActor.client.ok(`mutation($r: ID!, $c: ID!) { proposeMatch(request: $r, candidate: $c) { ... on Match { id request { status } } } }`, { r: created.createPost.id, c: boId });
+  const proposed = await elseActor.client.ok(
+    `mutation($r: ID!, $c: ID!) { proposeMatch(request: $r, candidate: $c) { ... on Match { id request { status } } } }`,
+    { r: created.createPost.id, c: boId },
+  );
   expect(proposed.proposeMatch.request.status).toBe("OPEN");
-  const accepted = await bo.client.ok(`mutation($m: ID!) { acceptMatch(match: $m) { __typename ... on Match { status request { id status } } } }`, { m: proposed.proposeMatch.id });
-  expect(accepted.acceptMatch).toEqual({ __typename: "Match", status: "ACCEPTED", request: { id: created.createPost.id, status: "MATCHED" } });
+  const accepted = await bo.client.ok(
+    `mutation($m: ID!) { acceptMatch(match: $m) { __typename ... on Match { status request { id status } } } }`,
+    { m: proposed.proposeMatch.id },
+  );
+  expect(accepted.acceptMatch).toEqual({
+    __typename: "Match",
+    status: "ACCEPTED",
+    request: { id: created.createPost.id, status: "MATCHED" },
+  });
 });
 
 it("memberships: the second mutation of a document reads what the first changed", async () => {
-  const both = await maja.client.ok(`mutation($b: ID!) {
+  const both = await maja.client.ok(
+    `mutation($b: ID!) {
     p: pauseMembership(memberId: $b) { __typename ... on Member { status } ... on ErrorResult { code } }
-    r: resumeMembership(memberId: $b) { __typename ... on Member { status } ... on ErrorResult { code } } }`, { b: boId });
+    r: resumeMembership(memberId: $b) { __typename ... on Member { status } ... on ErrorResult { code } } }`,
+    { b: boId },
+  );
   expect(both).toEqual({ p: { __typename: "Member", status: "PAUSED" }, r: { __typename: "Member", status: "ACTIVE" } });
 });
 
 it("ledger and federation: an account read before an exchange and an ended supervision is answered as it is after them", async () => {
   const prisonId = await createInstitution(maja, "HMP Fresh", "PRISON");
-  const joined = await maja.client.ok(`mutation($i: ID!) { addInstitutionToBank(input: { timebank: "${BANK}", institutionId: $i }) { __typename ... on InstitutionMembership { status } } }`, { i: prisonId });
+  const joined = await maja.client.ok(
+    `mutation($i: ID!) { addInstitutionToBank(input: { timebank: "${BANK}", institutionId: $i }) { __typename ... on InstitutionMembership { status } } }`,
+    { i: prisonId },
+  );
   expect(joined.addInstitutionToBank).toEqual({ __typename: "InstitutionMembership", status: "ACTIVE" });
   const doc = await maja.client.ok(
     `mutation($b: ID!, $e: ID!, $i: ID!, $k: String!) {

@@ -40,7 +40,20 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const nasty = ["", " ", "bank-a", "bank-b", "aarhus", "x".repeat(5000), "<script>alert(1)</script>", "'; DROP TABLE \"Person\";--", "\u0000", "💥", "2026-13-45", "-1"];
+const nasty = [
+  "",
+  " ",
+  "bank-a",
+  "bank-b",
+  "aarhus",
+  "x".repeat(5000),
+  "<script>alert(1)</script>",
+  '\'; DROP TABLE "Person";--',
+  "\u0000",
+  "💥",
+  "2026-13-45",
+  "-1",
+];
 
 function arbitraryFor(type: GraphQLInputType, depth = 0): fc.Arbitrary<unknown> {
   if (isNonNullType(type)) return arbitraryFor(type.ofType as GraphQLInputType, depth);
@@ -49,12 +62,17 @@ function arbitraryFor(type: GraphQLInputType, depth = 0): fc.Arbitrary<unknown> 
     if (isEnumType(type)) return fc.constantFrom(...type.getValues().map((v) => v.name));
     if (isInputObjectType(type)) {
       const fields = type.getFields();
-      return fc.record(Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, arbitraryFor(f.type, depth + 1)])), { requiredKeys: [] });
+      return fc.record(Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, arbitraryFor(f.type, depth + 1)])), {
+        requiredKeys: [],
+      });
     }
     if (isScalarType(type)) {
       switch (type.name) {
         case "Int":
-          return fc.oneof(fc.integer({ min: -2_147_483_648, max: 2_147_483_647 }), fc.constantFrom(0, -1, 1, 100, 101, 1440, 2_147_483_647));
+          return fc.oneof(
+            fc.integer({ min: -2_147_483_648, max: 2_147_483_647 }),
+            fc.constantFrom(0, -1, 1, 100, 101, 1440, 2_147_483_647),
+          );
         case "Float":
           return fc.double({ noNaN: true, noDefaultInfinity: true });
         case "Boolean":
@@ -62,7 +80,10 @@ function arbitraryFor(type: GraphQLInputType, depth = 0): fc.Arbitrary<unknown> 
         case "ID":
           return fc.oneof(fc.constantFrom(...knownIds), fc.uuid(), fc.constantFrom(...nasty));
         case "DateTimeISO":
-          return fc.oneof(fc.date({ min: new Date("1900-01-01"), max: new Date("2200-01-01"), noInvalidDate: true }).map((d) => d.toISOString()), fc.constantFrom("yesterday", "2026-02-30T00:00:00Z"));
+          return fc.oneof(
+            fc.date({ min: new Date("1900-01-01"), max: new Date("2200-01-01"), noInvalidDate: true }).map((d) => d.toISOString()),
+            fc.constantFrom("yesterday", "2026-02-30T00:00:00Z"),
+          );
         default:
           return fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom(...nasty), fc.emailAddress(), fc.constantFrom(...knownIds));
       }

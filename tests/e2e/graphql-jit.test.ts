@@ -22,7 +22,9 @@ beforeAll(async () => {
   await createBank(t, admin, "jit-bank", coordinator);
   member = await signUp(t, "Jonas Gardener");
   await join(member, coordinator, "jit-bank");
-  await member.client.ok(`mutation { updateMyProfile(timebank: "jit-bank", input: { skills: [{ label: "pruning", category: "gardening" }, { label: "soup" }] }) { id } }`);
+  await member.client.ok(
+    `mutation { updateMyProfile(timebank: "jit-bank", input: { skills: [{ label: "pruning", category: "gardening" }, { label: "soup" }] }) { id } }`,
+  );
 });
 
 afterAll(async () => {
@@ -31,7 +33,8 @@ afterAll(async () => {
 });
 
 /** Error ids are random per answer: everything else must match. */
-const withoutErrorIds = (res: GraphQLResponse) => JSON.parse(JSON.stringify(res).replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "<id>"));
+const withoutErrorIds = (res: GraphQLResponse) =>
+  JSON.parse(JSON.stringify(res).replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "<id>"));
 
 /** Asks both servers as `who` (a token, or anonymous) and expects one answer. */
 async function same(who: Actor | null, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse> {
@@ -58,16 +61,27 @@ it("a page of members with skills, through fragments, aliases, directives and va
     expect(res.data.members.totalCount).toBe(2);
   }
   const res = await same(coordinator, query, { bank: "jit-bank", first: 10, withSkills: true });
-  expect(res.data.members.nodes.flatMap((m: { skills: { label: string }[] }) => m.skills.map((s) => s.label)).sort()).toEqual(["pruning", "soup"]);
+  expect(res.data.members.nodes.flatMap((m: { skills: { label: string }[] }) => m.skills.map((s) => s.label)).sort()).toEqual([
+    "pruning",
+    "soup",
+  ]);
 });
 
 it("union results: the success type and ErrorResult members", async () => {
   const fields = `__typename ... on AuthPayload { person { displayName } } ... on ErrorResult { code message }`;
-  const taken = await same(null, `mutation($input: SignUpInput!) { signUp(input: $input) { ${fields} } }`, { input: { email: member.email, password: "another password!", displayName: "Copy" } });
+  const taken = await same(null, `mutation($input: SignUpInput!) { signUp(input: $input) { ${fields} } }`, {
+    input: { email: member.email, password: "another password!", displayName: "Copy" },
+  });
   expect(taken.data.signUp.__typename).not.toBe("AuthPayload");
-  const wrong = await same(null, `mutation($input: LogInInput!) { logIn(input: $input) { ${fields} } }`, { input: { email: member.email, password: "not the password" } });
+  const wrong = await same(null, `mutation($input: LogInInput!) { logIn(input: $input) { ${fields} } }`, {
+    input: { email: member.email, password: "not the password" },
+  });
   expect(wrong.data.logIn.code).toBeDefined();
-  const right = await same(null, `mutation($input: LogInInput!) { logIn(input: $input) { ... on AuthPayload { person { displayName } } } }`, { input: { email: member.email, password: "correct horse battery" } });
+  const right = await same(
+    null,
+    `mutation($input: LogInInput!) { logIn(input: $input) { ... on AuthPayload { person { displayName } } } }`,
+    { input: { email: member.email, password: "correct horse battery" } },
+  );
   expect(right.data.logIn.person.displayName).toBe("Jonas Gardener");
 });
 
@@ -87,13 +101,24 @@ it("errors: bad variables, resolver errors with codes and paths, unknown operati
   expect(anonymous.errors?.length).toBeGreaterThan(0);
   const unknownOperation = await same(member, `query A { __typename } query B { __typename }`);
   expect(unknownOperation.errors?.length).toBe(1);
-  const invalidEnum = await same(coordinator, `query($s: MembershipStatus) { members(timebank: "jit-bank", filter: { status: $s }) { totalCount } }`, { s: "SLEEPING" });
+  const invalidEnum = await same(
+    coordinator,
+    `query($s: MembershipStatus) { members(timebank: "jit-bank", filter: { status: $s }) { totalCount } }`,
+    { s: "SLEEPING" },
+  );
   expect(invalidEnum.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
-  const enumVariable = await same(coordinator, `query($s: MembershipStatus) { members(timebank: "jit-bank", filter: { status: $s }) { nodes { status } } }`, { s: "ACTIVE" });
+  const enumVariable = await same(
+    coordinator,
+    `query($s: MembershipStatus) { members(timebank: "jit-bank", filter: { status: $s }) { nodes { status } } }`,
+    { s: "ACTIVE" },
+  );
   expect(enumVariable.data.members.nodes.length).toBe(2);
 });
 
 it("introspection", async () => {
-  const res = await same(null, `{ __schema { queryType { name } } __type(name: "Member") { name fields { name type { kind name ofType { name } } } } }`);
+  const res = await same(
+    null,
+    `{ __schema { queryType { name } } __type(name: "Member") { name fields { name type { kind name ofType { name } } } } }`,
+  );
   expect(res.data.__type.name).toBe("Member");
 });

@@ -36,9 +36,12 @@ let patMember: Person;
 const RESULT_WITH_CAP = `${RESULT} ... on InstitutionCapReached { institutionId cap requestedMinutes remainingThisMonthMinutes }`;
 
 async function record(actor: Actor, input: Record<string, unknown>) {
-  const data = await actor.client.ok(`mutation($input: RecordInstitutionExchangeInput!) { recordInstitutionExchange(input: $input) { ${RESULT_WITH_CAP} } }`, {
-    input: { timebank: BANK, idempotencyKey: randomUUID(), ...input },
-  });
+  const data = await actor.client.ok(
+    `mutation($input: RecordInstitutionExchangeInput!) { recordInstitutionExchange(input: $input) { ${RESULT_WITH_CAP} } }`,
+    {
+      input: { timebank: BANK, idempotencyKey: randomUUID(), ...input },
+    },
+  );
   return data.recordInstitutionExchange;
 }
 
@@ -68,7 +71,8 @@ beforeAll(async () => {
   pat = patMember;
   prisonId = await createInstitution(cora, "HMP Stroud", "PRISON");
   clinicId = await createInstitution(cora, "Stroud Clinic", "CLINIC");
-  prisonAccountId = (await addInstitutionToBank(cora, { timebank: BANK, institutionId: prisonId, monthlyAcceptCapMinutes: 240 })).account.id;
+  prisonAccountId = (await addInstitutionToBank(cora, { timebank: BANK, institutionId: prisonId, monthlyAcceptCapMinutes: 240 })).account
+    .id;
   clinicAccountId = (await addInstitutionToBank(cora, { timebank: BANK, institutionId: clinicId, monthlySpendCapMinutes: 180 })).account.id;
   await addDelegate(cora, prisonId, pat, "Visitor centre officer");
   await addDelegate(cora, clinicId, nina, "Practice nurse");
@@ -81,33 +85,59 @@ afterAll(async () => {
 
 describe("exchanges between an institution and a member of its bank", () => {
   it("a coordinator records the prison's school visit for Mia's children: posted at once, the prison earns", async () => {
-    const input = { institutionId: prisonId, memberId: mia.memberId, direction: "INSTITUTION_GAVE", minutes: 90, memo: "School visit", idempotencyKey: randomUUID() };
+    const input = {
+      institutionId: prisonId,
+      memberId: mia.memberId,
+      direction: "INSTITUTION_GAVE",
+      minutes: 90,
+      memo: "School visit",
+      idempotencyKey: randomUUID(),
+    };
     const first = await record(cora, input);
     expect(first).toMatchObject({ __typename: "Transfer", kind: "EXCHANGE", status: "POSTED", minutes: 90 });
     // A retry with the same key gets the same transfer; the same key for something else is refused.
     expect(await record(cora, input)).toMatchObject({ id: first.id });
-    expect(await cora.client.errorCode(
-      `mutation($input: RecordInstitutionExchangeInput!) { recordInstitutionExchange(input: $input) { __typename } }`,
-      { input: { ...input, timebank: BANK, minutes: 91 } },
-    )).toBe("IDEMPOTENCY_KEY_REUSED");
+    expect(
+      await cora.client.errorCode(
+        `mutation($input: RecordInstitutionExchangeInput!) { recordInstitutionExchange(input: $input) { __typename } }`,
+        { input: { ...input, timebank: BANK, minutes: 91 } },
+      ),
+    ).toBe("IDEMPOTENCY_KEY_REUSED");
     expect((await balance(prisonAccountId)).balanceMinutes).toBe(90);
     expect((await balance(mia.accountId)).balanceMinutes).toBe(-90);
   });
 
   it("the clinic's nurse records Dan's bike repair: the clinic pays, posted at once", async () => {
-    const done = await record(nina, { institutionId: clinicId, memberId: dan.memberId, direction: "INSTITUTION_RECEIVED", minutes: 120, memo: "Bikes repaired" });
+    const done = await record(nina, {
+      institutionId: clinicId,
+      memberId: dan.memberId,
+      direction: "INSTITUTION_RECEIVED",
+      minutes: 120,
+      memo: "Bikes repaired",
+    });
     expect(done).toMatchObject({ __typename: "Transfer", status: "POSTED", minutes: 120 });
     expect((await balance(clinicAccountId)).balanceMinutes).toBe(-120);
     expect((await balance(dan.accountId)).balanceMinutes).toBe(120);
   });
 
   it("a delegate's record of what the institution gave waits for the member, who confirms it", async () => {
-    const pending = await record(pat, { institutionId: prisonId, memberId: mia.memberId, direction: "INSTITUTION_GAVE", minutes: 60, memo: "Second visit" });
+    const pending = await record(pat, {
+      institutionId: prisonId,
+      memberId: mia.memberId,
+      direction: "INSTITUTION_GAVE",
+      minutes: 60,
+      memo: "Second visit",
+    });
     expect(pending).toMatchObject({ __typename: "Transfer", status: "PENDING" });
     expect(await balance(mia.accountId)).toMatchObject({ balanceMinutes: -90, pendingOutMinutes: 60 });
     // The delegate who recorded it cannot confirm it; Mia can.
-    expect(await pat.client.errorCode(`mutation($id: ID!) { confirmExchange(transferId: $id) { __typename } }`, { id: pending.id })).toBe("FORBIDDEN");
-    const confirmed = await mia.client.ok(`mutation($id: ID!) { confirmExchange(transferId: $id) { __typename ... on Transfer { status } } }`, { id: pending.id });
+    expect(await pat.client.errorCode(`mutation($id: ID!) { confirmExchange(transferId: $id) { __typename } }`, { id: pending.id })).toBe(
+      "FORBIDDEN",
+    );
+    const confirmed = await mia.client.ok(
+      `mutation($id: ID!) { confirmExchange(transferId: $id) { __typename ... on Transfer { status } } }`,
+      { id: pending.id },
+    );
     expect(confirmed.confirmExchange).toMatchObject({ status: "POSTED" });
     expect(await balance(mia.accountId)).toMatchObject({ balanceMinutes: -150, pendingOutMinutes: 0 });
     expect((await balance(prisonAccountId)).balanceMinutes).toBe(150);
@@ -117,15 +147,28 @@ describe("exchanges between an institution and a member of its bank", () => {
     const before = await transferCount();
     // The prison may accept 240 minutes a month and has accepted 150.
     const over = await record(cora, { institutionId: prisonId, memberId: mia.memberId, direction: "INSTITUTION_GAVE", minutes: 100 });
-    expect(over).toMatchObject({ __typename: "InstitutionCapReached", code: "INSTITUTION_CAP_REACHED", cap: "MONTHLY_ACCEPT", requestedMinutes: 100, remainingThisMonthMinutes: 90 });
+    expect(over).toMatchObject({
+      __typename: "InstitutionCapReached",
+      code: "INSTITUTION_CAP_REACHED",
+      cap: "MONTHLY_ACCEPT",
+      requestedMinutes: 100,
+      remainingThisMonthMinutes: 90,
+    });
     // The clinic may spend 180 and has spent 120.
-    const overSpend = await record(nina, { institutionId: clinicId, memberId: dan.memberId, direction: "INSTITUTION_RECEIVED", minutes: 61 });
+    const overSpend = await record(nina, {
+      institutionId: clinicId,
+      memberId: dan.memberId,
+      direction: "INSTITUTION_RECEIVED",
+      minutes: 61,
+    });
     expect(overSpend).toMatchObject({ cap: "MONTHLY_SPEND", remainingThisMonthMinutes: 60 });
     expect(await transferCount()).toBe(before);
     expect((await balance(prisonAccountId)).balanceMinutes).toBe(150);
     // Next month the caps start again.
     clock.set(new Date("2026-11-02T09:00:00Z"));
-    expect(await record(nina, { institutionId: clinicId, memberId: dan.memberId, direction: "INSTITUTION_RECEIVED", minutes: 61 })).toMatchObject({ status: "POSTED" });
+    expect(
+      await record(nina, { institutionId: clinicId, memberId: dan.memberId, direction: "INSTITUTION_RECEIVED", minutes: 61 }),
+    ).toMatchObject({ status: "POSTED" });
   });
 
   it("the member's limits hold as for any exchange: refused with what is available, nothing moves", async () => {
@@ -134,7 +177,13 @@ describe("exchanges between an institution and a member of its bank", () => {
     });
     const before = await transferCount();
     const beyond = await record(cora, { institutionId: prisonId, memberId: mia.memberId, direction: "INSTITUTION_GAVE", minutes: 60 });
-    expect(beyond).toMatchObject({ __typename: "InsufficientBalance", code: "INSUFFICIENT_BALANCE", accountId: mia.accountId, availableMinutes: 50, requestedMinutes: 60 });
+    expect(beyond).toMatchObject({
+      __typename: "InsufficientBalance",
+      code: "INSUFFICIENT_BALANCE",
+      accountId: mia.accountId,
+      availableMinutes: 50,
+      requestedMinutes: 60,
+    });
     expect(await transferCount()).toBe(before);
     expect((await balance(mia.accountId)).balanceMinutes).toBe(-150);
   });
@@ -142,7 +191,17 @@ describe("exchanges between an institution and a member of its bank", () => {
   it("who may record: not a plain member, not a delegate for themselves, not another bank", async () => {
     const before = await transferCount();
     const m = `mutation($input: RecordInstitutionExchangeInput!) { recordInstitutionExchange(input: $input) { __typename } }`;
-    const input = (over: Record<string, unknown>) => ({ input: { timebank: BANK, institutionId: prisonId, memberId: dan.memberId, direction: "INSTITUTION_RECEIVED", minutes: 30, idempotencyKey: randomUUID(), ...over } });
+    const input = (over: Record<string, unknown>) => ({
+      input: {
+        timebank: BANK,
+        institutionId: prisonId,
+        memberId: dan.memberId,
+        direction: "INSTITUTION_RECEIVED",
+        minutes: 30,
+        idempotencyKey: randomUUID(),
+        ...over,
+      },
+    });
     // Dan is a member but no delegate: the institution is not his to see.
     expect(await dan.client.errorCode(m, input({}))).toBe("NOT_FOUND");
     // Pat is a delegate and a member: he cannot pay himself from the prison's account.

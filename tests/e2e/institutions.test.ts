@@ -6,7 +6,16 @@ import { randomUUID } from "node:crypto";
 import { ManualClock } from "../../src/common/clock";
 import { loadViewer } from "../../src/context/context";
 import { verifyLedger } from "../../src/modules/ledger/ledger.verify";
-import { addDelegate, createInstitution, decide, IBT_FIELDS, partnershipMutation, propose as proposePartnership, send, SEND_RESULT } from "../helpers/federation";
+import {
+  addDelegate,
+  createInstitution,
+  decide,
+  IBT_FIELDS,
+  partnershipMutation,
+  propose as proposePartnership,
+  send,
+  SEND_RESULT,
+} from "../helpers/federation";
 import { myAccount, RESULT } from "../helpers/ledger";
 import { startTestServer, type TestServer } from "../helpers/server";
 import { createBank, join, myMemberId, platformAdmin, signUp, type Actor } from "../helpers/world";
@@ -30,9 +39,12 @@ const MEMBERSHIP_RESULT = `__typename ... on InstitutionMembership { ${MEMBERSHI
 const EXCHANGE_RESULT = `${RESULT} ... on InstitutionMembershipNotActive { institutionMembershipId currentStatus }`;
 
 async function propose(actor: Actor, slug: string, institutionId: string, extra: Record<string, unknown> = {}) {
-  const data = await actor.client.ok(`mutation($input: AddInstitutionToBankInput!) { addInstitutionToBank(input: $input) { __typename ... on InstitutionMembership { ${MEMBERSHIP} account { id status } } ... on ErrorResult { code message } } }`, {
-    input: { timebank: slug, institutionId, ...extra },
-  });
+  const data = await actor.client.ok(
+    `mutation($input: AddInstitutionToBankInput!) { addInstitutionToBank(input: $input) { __typename ... on InstitutionMembership { ${MEMBERSHIP} account { id status } } ... on ErrorResult { code message } } }`,
+    {
+      input: { timebank: slug, institutionId, ...extra },
+    },
+  );
   return data.addInstitutionToBank;
 }
 
@@ -41,14 +53,20 @@ async function consent(actor: Actor, name: "acceptInstitutionMembership" | "revo
 }
 
 async function recordExchange(actor: Actor, slug: string, institutionId: string, memberId: string, minutes = 60) {
-  const data = await actor.client.ok(`mutation($input: RecordInstitutionExchangeInput!) { recordInstitutionExchange(input: $input) { ${EXCHANGE_RESULT} } }`, {
-    input: { timebank: slug, institutionId, memberId, direction: "INSTITUTION_GAVE", minutes, idempotencyKey: randomUUID() },
-  });
+  const data = await actor.client.ok(
+    `mutation($input: RecordInstitutionExchangeInput!) { recordInstitutionExchange(input: $input) { ${EXCHANGE_RESULT} } }`,
+    {
+      input: { timebank: slug, institutionId, memberId, direction: "INSTITUTION_GAVE", minutes, idempotencyKey: randomUUID() },
+    },
+  );
   return data.recordInstitutionExchange;
 }
 
 const supervise = (actor: Actor, slug: string, memberId: string, institutionId: string) =>
-  actor.client.request(`mutation($b: String!, $m: ID!, $i: ID!) { superviseMember(timebank: $b, memberId: $m, institutionId: $i) { id } }`, { b: slug, m: memberId, i: institutionId });
+  actor.client.request(
+    `mutation($b: String!, $m: ID!, $i: ID!) { superviseMember(timebank: $b, memberId: $m, institutionId: $i) { id } }`,
+    { b: slug, m: memberId, i: institutionId },
+  );
 
 async function readableBanks(actor: Actor): Promise<string[]> {
   return (await loadViewer(t.db.prisma, actor.personId))!.readableBankIds;
@@ -78,16 +96,29 @@ describe("consent across banks: an institution joins a bank only when it accepts
 
   it("the prison's own bank attaches it at once: Gwen acts for the institution she created", async () => {
     const joined = await propose(gwen, PRISON, prisonId, { requiresApprovalOfMembersOutgoing: true });
-    expect(joined).toMatchObject({ __typename: "InstitutionMembership", status: "ACTIVE", acceptedAt: clock.now().toISOString(), account: { status: "ACTIVE" } });
+    expect(joined).toMatchObject({
+      __typename: "InstitutionMembership",
+      status: "ACTIVE",
+      acceptedAt: clock.now().toISOString(),
+      account: { status: "ACTIVE" },
+    });
     expect(await readableBanks(paul)).toEqual([prisonBankId]);
   });
 
   it("another bank's admin only proposes: the membership waits, its account closed", async () => {
     const proposed = await propose(grace, CLINIC, prisonId, { monthlySpendCapMinutes: 300 });
-    expect(proposed).toMatchObject({ __typename: "InstitutionMembership", status: "PROPOSED", acceptedAt: null, account: { status: "CLOSED" } });
+    expect(proposed).toMatchObject({
+      __typename: "InstitutionMembership",
+      status: "PROPOSED",
+      acceptedAt: null,
+      account: { status: "CLOSED" },
+    });
     proposalId = proposed.id;
     // Proposing again while it waits is refused, and says so.
-    expect(await propose(grace, CLINIC, prisonId)).toMatchObject({ code: "INSTITUTION_ALREADY_MEMBER", message: expect.stringContaining("invited") });
+    expect(await propose(grace, CLINIC, prisonId)).toMatchObject({
+      code: "INSTITUTION_ALREADY_MEMBER",
+      message: expect.stringContaining("invited"),
+    });
   });
 
   it("until accepted nothing is recorded against it: no supervision, no exchange, no minutes move", async () => {
@@ -115,20 +146,35 @@ describe("consent across banks: an institution joins a bank only when it accepts
   });
 
   it("only the institution's side accepts: the proposing admin is refused, a stranger learns nothing", async () => {
-    expect(await grace.client.errorCode(`mutation($id: ID!) { acceptInstitutionMembership(id: $id) { __typename } }`, { id: proposalId })).toBe("FORBIDDEN");
-    expect(await rob.client.errorCode(`mutation($id: ID!) { acceptInstitutionMembership(id: $id) { __typename } }`, { id: proposalId })).toBe("NOT_FOUND");
-    expect(await rob.client.errorCode(`mutation($id: ID!) { acceptInstitutionMembership(id: $id) { __typename } }`, { id: randomUUID() })).toBe("NOT_FOUND");
+    expect(
+      await grace.client.errorCode(`mutation($id: ID!) { acceptInstitutionMembership(id: $id) { __typename } }`, { id: proposalId }),
+    ).toBe("FORBIDDEN");
+    expect(
+      await rob.client.errorCode(`mutation($id: ID!) { acceptInstitutionMembership(id: $id) { __typename } }`, { id: proposalId }),
+    ).toBe("NOT_FOUND");
+    expect(
+      await rob.client.errorCode(`mutation($id: ID!) { acceptInstitutionMembership(id: $id) { __typename } }`, { id: randomUUID() }),
+    ).toBe("NOT_FOUND");
     expect(await paul.client.errorCode(`mutation { acceptInstitutionMembership(id: "not-a-uuid") { __typename } }`)).toBe("BAD_USER_INPUT");
   });
 
   it("a delegate accepts: the account opens, supervision and exchanges are recorded, and the delegates' scope grows", async () => {
     const accepted = await consent(paul, "acceptInstitutionMembership", proposalId);
-    expect(accepted).toMatchObject({ __typename: "InstitutionMembership", status: "ACTIVE", acceptedAt: clock.now().toISOString(), account: { status: "ACTIVE", balanceMinutes: 0 } });
+    expect(accepted).toMatchObject({
+      __typename: "InstitutionMembership",
+      status: "ACTIVE",
+      acceptedAt: clock.now().toISOString(),
+      account: { status: "ACTIVE", balanceMinutes: 0 },
+    });
     // Accepting again (a retry) answers the same.
     expect(await consent(paul, "acceptInstitutionMembership", proposalId)).toMatchObject({ status: "ACTIVE" });
     expect((await readableBanks(paul)).sort()).toEqual([prisonBankId, clinicBankId].sort());
     expect((await supervise(grace, CLINIC, robMemberId, prisonId)).errors).toBeUndefined();
-    expect(await recordExchange(grace, CLINIC, prisonId, robMemberId, 60)).toMatchObject({ __typename: "Transfer", status: "POSTED", minutes: 60 });
+    expect(await recordExchange(grace, CLINIC, prisonId, robMemberId, 60)).toMatchObject({
+      __typename: "Transfer",
+      status: "POSTED",
+      minutes: 60,
+    });
   });
 
   it("a delegate withdraws: the account closes with its balance, supervision ends, nothing more is recorded", async () => {
@@ -136,8 +182,13 @@ describe("consent across banks: an institution joins a bank only when it accepts
     expect(revoked).toMatchObject({ status: "REVOKED", revokedAt: clock.now().toISOString(), account: null });
     expect(await readableBanks(paul)).toEqual([prisonBankId]);
     const graceView = await grace.client.ok(`{ institutions { id memberships { id status account { status balanceMinutes } } } }`);
-    expect(graceView.institutions.find((i: { id: string }) => i.id === prisonId).memberships).toEqual([{ id: proposalId, status: "REVOKED", account: { status: "CLOSED", balanceMinutes: 60 } }]);
-    expect(await recordExchange(grace, CLINIC, prisonId, robMemberId)).toMatchObject({ code: "INSTITUTION_MEMBERSHIP_NOT_ACTIVE", currentStatus: "REVOKED" });
+    expect(graceView.institutions.find((i: { id: string }) => i.id === prisonId).memberships).toEqual([
+      { id: proposalId, status: "REVOKED", account: { status: "CLOSED", balanceMinutes: 60 } },
+    ]);
+    expect(await recordExchange(grace, CLINIC, prisonId, robMemberId)).toMatchObject({
+      code: "INSTITUTION_MEMBERSHIP_NOT_ACTIVE",
+      currentStatus: "REVOKED",
+    });
     const supervision = await t.db.prisma.institutionSupervision.findFirstOrThrow({ where: { membershipId: robMemberId } });
     expect(supervision.endedAt).toEqual(clock.now());
     // The member's own account is untouched by the revocation.
@@ -150,7 +201,10 @@ describe("consent across banks: an institution joins a bank only when it accepts
     expect(await consent(paul, "revokeInstitutionMembership", proposalId)).toMatchObject({ status: "REVOKED" });
     // A bank admin may end it too (already ended: the same answer).
     expect(await consent(grace, "revokeInstitutionMembership", proposalId)).toMatchObject({ status: "REVOKED" });
-    expect(await consent(paul, "acceptInstitutionMembership", proposalId)).toMatchObject({ code: "INSTITUTION_MEMBERSHIP_NOT_ACTIVE", currentStatus: "REVOKED" });
+    expect(await consent(paul, "acceptInstitutionMembership", proposalId)).toMatchObject({
+      code: "INSTITUTION_MEMBERSHIP_NOT_ACTIVE",
+      currentStatus: "REVOKED",
+    });
   });
 });
 
@@ -165,7 +219,13 @@ describe("anonymity that holds, and earned hours only", () => {
   let daveAccountId: string;
   let charityId: string;
 
-  const daveAccount = async () => (await dave.client.ok(`query($b: String) { myAccounts(timebank: $b) { balanceMinutes pendingOutMinutes availableMinutes earnedHoursOnly } }`, { b: PRISON })).myAccounts[0];
+  const daveAccount = async () =>
+    (
+      await dave.client.ok(
+        `query($b: String) { myAccounts(timebank: $b) { balanceMinutes pendingOutMinutes availableMinutes earnedHoursOnly } }`,
+        { b: PRISON },
+      )
+    ).myAccounts[0];
 
   beforeAll(async () => {
     const admin = await platformAdmin(t);
@@ -180,12 +240,29 @@ describe("anonymity that holds, and earned hours only", () => {
     charityId = await createInstitution(fay, "Victim Support Gloucestershire", "CHARITY");
     expect(await propose(fay, FAMILIES, charityId)).toMatchObject({ status: "ACTIVE" });
     await addDelegate(fay, charityId, vera, "Volunteer coordinator");
-    const p = await proposePartnership(gwen, { timebank: PRISON, partnerBank: FAMILIES, purposes: ["FAMILY_SUPPORT", "CHARITY"], outgoingCapMinutes: 600, incomingCapMinutes: 0, incomingNeedsAcceptance: false });
+    const p = await proposePartnership(gwen, {
+      timebank: PRISON,
+      partnerBank: FAMILIES,
+      purposes: ["FAMILY_SUPPORT", "CHARITY"],
+      outgoingCapMinutes: 600,
+      incomingCapMinutes: 0,
+      incomingNeedsAcceptance: false,
+    });
     expect(await partnershipMutation(fay, "acceptPartnership", p.id)).toMatchObject({ status: "ACTIVE" });
     // Dave restores bikes for the prison: it pays him two hours.
-    const earned = await gwen.client.ok(`mutation($input: RecordInstitutionExchangeInput!) { recordInstitutionExchange(input: $input) { __typename } }`, {
-      input: { timebank: PRISON, institutionId: prisonId, memberId: daveMemberId, direction: "INSTITUTION_RECEIVED", minutes: 120, idempotencyKey: randomUUID() },
-    });
+    const earned = await gwen.client.ok(
+      `mutation($input: RecordInstitutionExchangeInput!) { recordInstitutionExchange(input: $input) { __typename } }`,
+      {
+        input: {
+          timebank: PRISON,
+          institutionId: prisonId,
+          memberId: daveMemberId,
+          direction: "INSTITUTION_RECEIVED",
+          minutes: 120,
+          idempotencyKey: randomUUID(),
+        },
+      },
+    );
     expect(earned.recordInstitutionExchange.__typename).toBe("Transfer");
     expect((await supervise(gwen, PRISON, daveMemberId, prisonId)).errors).toBeUndefined();
   });
@@ -197,14 +274,33 @@ describe("anonymity that holds, and earned hours only", () => {
     const gift = await dave.client.ok(`mutation($input: GiveHoursInput!) { giveHours(input: $input) { ${RESULT} } }`, {
       input: { timebank: PRISON, toMemberId: gwenMemberId, minutes: 150, idempotencyKey: randomUUID() },
     });
-    expect(gift.giveHours).toMatchObject({ __typename: "InsufficientBalance", code: "INSUFFICIENT_BALANCE", accountId: daveAccountId, availableMinutes: 120, requestedMinutes: 150 });
-    const tooMuch = await send(dave, { from: daveAccountId, toBank: FAMILIES, toMember: amyMemberId, minutes: 150, purpose: "FAMILY_SUPPORT" });
+    expect(gift.giveHours).toMatchObject({
+      __typename: "InsufficientBalance",
+      code: "INSUFFICIENT_BALANCE",
+      accountId: daveAccountId,
+      availableMinutes: 120,
+      requestedMinutes: 150,
+    });
+    const tooMuch = await send(dave, {
+      from: daveAccountId,
+      toBank: FAMILIES,
+      toMember: amyMemberId,
+      minutes: 150,
+      purpose: "FAMILY_SUPPORT",
+    });
     expect(tooMuch).toMatchObject({ __typename: "InsufficientBalance", availableMinutes: 120, requestedMinutes: 150 });
     expect(await daveAccount()).toMatchObject({ balanceMinutes: 120, pendingOutMinutes: 0 });
   });
 
   it("Amy reads nothing of her father's gift until the prison approved it; then his name", async () => {
-    const sent = await send(dave, { from: daveAccountId, toBank: FAMILIES, toMember: amyMemberId, minutes: 60, purpose: "FAMILY_SUPPORT", message: "Love, Dad" });
+    const sent = await send(dave, {
+      from: daveAccountId,
+      toBank: FAMILIES,
+      toMember: amyMemberId,
+      minutes: 60,
+      purpose: "FAMILY_SUPPORT",
+      message: "Love, Dad",
+    });
     expect(sent).toMatchObject({ status: "PENDING_APPROVAL", donorName: "Dave Prisoner" });
     expect((await amy.client.ok(`{ myInterBankTransfers { id } }`)).myInterBankTransfers).toEqual([]);
     expect(await amy.client.errorCode(`query($id: ID!) { interBankTransfer(id: $id) { id } }`, { id: sent.id })).toBe("NOT_FOUND");
@@ -213,23 +309,58 @@ describe("anonymity that holds, and earned hours only", () => {
     expect(incoming.interBankTransfers).toEqual([{ id: sent.id, donorName: null, status: "PENDING_APPROVAL" }]);
     expect(await decide(paul, "approveInterBankTransfer", sent.id)).toMatchObject({ status: "POSTED" });
     const amySees = await amy.client.ok(`{ myInterBankTransfers { ${IBT_FIELDS} } }`);
-    expect(amySees.myInterBankTransfers).toMatchObject([{ id: sent.id, donorName: "Dave Prisoner", message: "Love, Dad", sourceBank: { slug: PRISON } }]);
-    expect((await fay.client.ok(`query($id: ID!) { interBankTransfer(id: $id) { donorName } }`, { id: sent.id })).interBankTransfer.donorName).toBe("Dave Prisoner");
+    expect(amySees.myInterBankTransfers).toMatchObject([
+      { id: sent.id, donorName: "Dave Prisoner", message: "Love, Dad", sourceBank: { slug: PRISON } },
+    ]);
+    expect(
+      (await fay.client.ok(`query($id: ID!) { interBankTransfer(id: $id) { donorName } }`, { id: sent.id })).interBankTransfer.donorName,
+    ).toBe("Dave Prisoner");
   });
 
   it("an anonymous gift shows neither name nor bank, unless the donor chose to show the bank", async () => {
-    expect(await dave.client.errorCode(`mutation($input: SendHoursToOtherBankInput!) { sendHoursToOtherBank(input: $input) { __typename } }`, {
-      input: { from: daveAccountId, toBank: FAMILIES, toInstitution: charityId, minutes: 10, purpose: "CHARITY", showSourceBank: true, idempotencyKey: randomUUID() },
-    })).toBe("BAD_USER_INPUT");
+    expect(
+      await dave.client.errorCode(`mutation($input: SendHoursToOtherBankInput!) { sendHoursToOtherBank(input: $input) { __typename } }`, {
+        input: {
+          from: daveAccountId,
+          toBank: FAMILIES,
+          toInstitution: charityId,
+          minutes: 10,
+          purpose: "CHARITY",
+          showSourceBank: true,
+          idempotencyKey: randomUUID(),
+        },
+      }),
+    ).toBe("BAD_USER_INPUT");
     clock.advance(60_000);
-    const hidden = await send(dave, { from: daveAccountId, toBank: FAMILIES, toInstitution: charityId, minutes: 10, purpose: "CHARITY", anonymous: true });
+    const hidden = await send(dave, {
+      from: daveAccountId,
+      toBank: FAMILIES,
+      toInstitution: charityId,
+      minutes: 10,
+      purpose: "CHARITY",
+      anonymous: true,
+    });
     clock.advance(60_000);
-    const shown = await send(dave, { from: daveAccountId, toBank: FAMILIES, toInstitution: charityId, minutes: 20, purpose: "CHARITY", anonymous: true, showSourceBank: true });
+    const shown = await send(dave, {
+      from: daveAccountId,
+      toBank: FAMILIES,
+      toInstitution: charityId,
+      minutes: 20,
+      purpose: "CHARITY",
+      anonymous: true,
+      showSourceBank: true,
+    });
     for (const id of [hidden.id, shown.id]) expect(await decide(paul, "approveInterBankTransfer", id)).toMatchObject({ status: "POSTED" });
-    const read = async (id: string) => (await vera.client.ok(`query($id: ID!) { interBankTransfer(id: $id) { donorName anonymous showSourceBank sourceBank { slug } } }`, { id })).interBankTransfer;
+    const read = async (id: string) =>
+      (
+        await vera.client.ok(`query($id: ID!) { interBankTransfer(id: $id) { donorName anonymous showSourceBank sourceBank { slug } } }`, {
+          id,
+        })
+      ).interBankTransfer;
     expect(await read(hidden.id)).toEqual({ donorName: null, anonymous: true, showSourceBank: false, sourceBank: null });
     expect(await read(shown.id)).toEqual({ donorName: null, anonymous: true, showSourceBank: true, sourceBank: { slug: PRISON } });
-    const charityAccount = (await vera.client.ok(`{ myInstitutions { memberships { timebank { slug } account { id } } } }`)).myInstitutions[0].memberships[0].account.id;
+    const charityAccount = (await vera.client.ok(`{ myInstitutions { memberships { timebank { slug } account { id } } } }`))
+      .myInstitutions[0].memberships[0].account.id;
     const legs = await vera.client.ok(`query($a: ID!) { transfers(account: $a) { nodes { minutes recordedBy } } }`, { a: charityAccount });
     expect(legs.transfers.nodes).toEqual([
       { minutes: 20, recordedBy: `Anonymous donor (Timebank ${PRISON})` },
@@ -238,10 +369,17 @@ describe("anonymity that holds, and earned hours only", () => {
   });
 
   it("the charity reads its own books in the families' bank: account, transfers, statement, inter-bank history; nothing of members' accounts", async () => {
-    const mine = (await vera.client.ok(`{ myInstitutions { memberships { timebank { slug } account { id } } } }`)).myInstitutions[0].memberships[0];
+    const mine = (await vera.client.ok(`{ myInstitutions { memberships { timebank { slug } account { id } } } }`)).myInstitutions[0]
+      .memberships[0];
     const id = mine.account.id;
-    expect((await vera.client.ok(`query($id: ID!) { account(id: $id) { kind balanceMinutes } }`, { id })).account).toEqual({ kind: "INSTITUTION", balanceMinutes: 30 });
-    const statement = await vera.client.ok(`query($a: ID!) { statement(account: $a, from: "2026-10-01T00:00:00Z", to: "2026-11-01T00:00:00Z") { openingBalanceMinutes totalInMinutes closingBalanceMinutes } }`, { a: id });
+    expect((await vera.client.ok(`query($id: ID!) { account(id: $id) { kind balanceMinutes } }`, { id })).account).toEqual({
+      kind: "INSTITUTION",
+      balanceMinutes: 30,
+    });
+    const statement = await vera.client.ok(
+      `query($a: ID!) { statement(account: $a, from: "2026-10-01T00:00:00Z", to: "2026-11-01T00:00:00Z") { openingBalanceMinutes totalInMinutes closingBalanceMinutes } }`,
+      { a: id },
+    );
     expect(statement.statement).toEqual({ openingBalanceMinutes: 0, totalInMinutes: 30, closingBalanceMinutes: 30 });
     const history = await vera.client.ok(`{ myInterBankTransfers { minutes recipientName donorName } }`);
     expect(history.myInterBankTransfers).toEqual([
@@ -255,34 +393,73 @@ describe("anonymity that holds, and earned hours only", () => {
     // The prison's officer reads the prison's account at home, not the one its revoked clinic membership left behind.
     const prisonAccounts = await gwen.client.ok(`{ institutions { id memberships { status account { id } } } }`);
     const [home, revoked] = prisonAccounts.institutions.find((i: { id: string }) => i.id === prisonId).memberships;
-    expect((await paul.client.ok(`query($id: ID!) { account(id: $id) { balanceMinutes } }`, { id: home.account.id })).account.balanceMinutes).toBe(-120);
+    expect(
+      (await paul.client.ok(`query($id: ID!) { account(id: $id) { balanceMinutes } }`, { id: home.account.id })).account.balanceMinutes,
+    ).toBe(-120);
     expect(revoked.status).toBe("REVOKED");
-    const closed = (await grace.client.ok(`{ institutions { id memberships { account { id } } } }`)).institutions.find((i: { id: string }) => i.id === prisonId).memberships[0].account.id;
+    const closed = (await grace.client.ok(`{ institutions { id memberships { account { id } } } }`)).institutions.find(
+      (i: { id: string }) => i.id === prisonId,
+    ).memberships[0].account.id;
     expect(await paul.client.errorCode(`query($id: ID!) { account(id: $id) { id } }`, { id: closed })).toBe("NOT_FOUND");
   });
 
   it("the prison manages its supervision: a monthly sending limit per person, the list, the end", async () => {
     // Dave sent 60 + 10 + 20 = 90 this month; his limit becomes 100.
-    const limited = await paul.client.ok(`mutation($m: ID!) { setSupervisionLimit(timebank: "${PRISON}", memberId: $m, monthlySendLimitMinutes: 100) { memberId displayName monthlySendLimitMinutes endedAt timebank { slug } } }`, { m: daveMemberId });
-    expect(limited.setSupervisionLimit).toEqual({ memberId: daveMemberId, displayName: "Dave Prisoner", monthlySendLimitMinutes: 100, endedAt: null, timebank: { slug: PRISON } });
-    expect(await send(dave, { from: daveAccountId, toBank: FAMILIES, toMember: amyMemberId, minutes: 15, purpose: "FAMILY_SUPPORT" })).toMatchObject({
+    const limited = await paul.client.ok(
+      `mutation($m: ID!) { setSupervisionLimit(timebank: "${PRISON}", memberId: $m, monthlySendLimitMinutes: 100) { memberId displayName monthlySendLimitMinutes endedAt timebank { slug } } }`,
+      { m: daveMemberId },
+    );
+    expect(limited.setSupervisionLimit).toEqual({
+      memberId: daveMemberId,
+      displayName: "Dave Prisoner",
+      monthlySendLimitMinutes: 100,
+      endedAt: null,
+      timebank: { slug: PRISON },
+    });
+    expect(
+      await send(dave, { from: daveAccountId, toBank: FAMILIES, toMember: amyMemberId, minutes: 15, purpose: "FAMILY_SUPPORT" }),
+    ).toMatchObject({
       __typename: "InstitutionCapReached",
       cap: "SUPERVISED_MEMBER_SEND",
       remainingThisMonthMinutes: 10,
       requestedMinutes: 15,
     });
     // Nobody else learns who is supervised; a bad limit is refused.
-    expect(await amy.client.errorCode(`mutation($m: ID!) { setSupervisionLimit(timebank: "${PRISON}", memberId: $m, monthlySendLimitMinutes: 5) { memberId } }`, { m: daveMemberId })).toBe("NOT_FOUND");
-    expect(await vera.client.errorCode(`query($i: ID!) { supervisedMembers(institutionId: $i) { memberId } }`, { i: prisonId })).toBe("NOT_FOUND");
-    expect(await paul.client.errorCode(`mutation($m: ID!) { setSupervisionLimit(timebank: "${PRISON}", memberId: $m, monthlySendLimitMinutes: -1) { memberId } }`, { m: daveMemberId })).toBe("BAD_USER_INPUT");
-    const list = await paul.client.ok(`query($i: ID!) { supervisedMembers(institutionId: $i) { memberId displayName monthlySendLimitMinutes } }`, { i: prisonId });
+    expect(
+      await amy.client.errorCode(
+        `mutation($m: ID!) { setSupervisionLimit(timebank: "${PRISON}", memberId: $m, monthlySendLimitMinutes: 5) { memberId } }`,
+        { m: daveMemberId },
+      ),
+    ).toBe("NOT_FOUND");
+    expect(await vera.client.errorCode(`query($i: ID!) { supervisedMembers(institutionId: $i) { memberId } }`, { i: prisonId })).toBe(
+      "NOT_FOUND",
+    );
+    expect(
+      await paul.client.errorCode(
+        `mutation($m: ID!) { setSupervisionLimit(timebank: "${PRISON}", memberId: $m, monthlySendLimitMinutes: -1) { memberId } }`,
+        { m: daveMemberId },
+      ),
+    ).toBe("BAD_USER_INPUT");
+    const list = await paul.client.ok(
+      `query($i: ID!) { supervisedMembers(institutionId: $i) { memberId displayName monthlySendLimitMinutes } }`,
+      { i: prisonId },
+    );
     expect(list.supervisedMembers).toEqual([{ memberId: daveMemberId, displayName: "Dave Prisoner", monthlySendLimitMinutes: 100 }]);
-    const ended = await paul.client.ok(`mutation($m: ID!) { endSupervision(timebank: "${PRISON}", memberId: $m) { endedAt } }`, { m: daveMemberId });
+    const ended = await paul.client.ok(`mutation($m: ID!) { endSupervision(timebank: "${PRISON}", memberId: $m) { endedAt } }`, {
+      m: daveMemberId,
+    });
     expect(ended.endSupervision.endedAt).toBe(clock.now().toISOString());
-    expect((await paul.client.ok(`query($i: ID!) { supervisedMembers(institutionId: $i) { memberId } }`, { i: prisonId })).supervisedMembers).toEqual([]);
-    expect((await paul.client.ok(`query($i: ID!) { supervisedMembers(institutionId: $i, includeEnded: true) { memberId } }`, { i: prisonId })).supervisedMembers).toHaveLength(1);
+    expect(
+      (await paul.client.ok(`query($i: ID!) { supervisedMembers(institutionId: $i) { memberId } }`, { i: prisonId })).supervisedMembers,
+    ).toEqual([]);
+    expect(
+      (await paul.client.ok(`query($i: ID!) { supervisedMembers(institutionId: $i, includeEnded: true) { memberId } }`, { i: prisonId }))
+        .supervisedMembers,
+    ).toHaveLength(1);
     // No longer supervised: his own floor applies again, 30 held - (-600).
     expect(await daveAccount()).toEqual({ balanceMinutes: 30, pendingOutMinutes: 0, availableMinutes: 630, earnedHoursOnly: false });
-    expect(await send(dave, { from: daveAccountId, toBank: FAMILIES, toMember: amyMemberId, minutes: 15, purpose: "FAMILY_SUPPORT" })).toMatchObject({ __typename: "InterBankTransfer", status: "POSTED" });
+    expect(
+      await send(dave, { from: daveAccountId, toBank: FAMILIES, toMember: amyMemberId, minutes: 15, purpose: "FAMILY_SUPPORT" }),
+    ).toMatchObject({ __typename: "InterBankTransfer", status: "POSTED" });
   });
 });

@@ -50,7 +50,8 @@ async function bankRows(timebankId: string): Promise<Record<string, unknown>[]> 
       `SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'timebankId' ORDER BY 1`,
     );
     const rows: Record<string, unknown>[] = [];
-    for (const { table_name } of tables) rows.push(...(await s.query(`SELECT * FROM "${table_name}" WHERE "timebankId" = $1`, [timebankId])));
+    for (const { table_name } of tables)
+      rows.push(...(await s.query(`SELECT * FROM "${table_name}" WHERE "timebankId" = $1`, [timebankId])));
     return rows;
   });
 }
@@ -65,16 +66,23 @@ beforeAll(async () => {
   bankB = await createBank(t, platform, "bank-b", adminB);
   const memberB = await signUp(t, "Boris Hiddenname");
   await join(memberB, adminB, "bank-b");
-  await memberB.client.ok(`mutation { updateMyProfile(timebank: "bank-b", input: { bio: "Bio-of-boris-xyzzy", contactPhone: "+44 777 123456", skills: [{ label: "secret-skill-plugh", category: "gardening" }] }) { id } }`);
+  await memberB.client.ok(
+    `mutation { updateMyProfile(timebank: "bank-b", input: { bio: "Bio-of-boris-xyzzy", contactPhone: "+44 777 123456", skills: [{ label: "secret-skill-plugh", category: "gardening" }] }) { id } }`,
+  );
   // Records of every module in bank B, so that the walk has real ids of each kind to try.
   const helperB = await signUp(t, "Bruno Helpername");
   const helperBId = await join(helperB, adminB, "bank-b");
   const request = await memberB.client.ok(
     `mutation { createPost(timebank: "bank-b", input: { kind: REQUEST, title: "Request-of-boris-frobozz", description: "garden help", category: "gardening", tags: ["garden"] }) { id } }`,
   );
-  await helperB.client.ok(`mutation { createPost(timebank: "bank-b", input: { kind: OFFER, title: "Offer-of-bruno-zork", category: "gardening" }) { id } }`);
+  await helperB.client.ok(
+    `mutation { createPost(timebank: "bank-b", input: { kind: OFFER, title: "Offer-of-bruno-zork", category: "gardening" }) { id } }`,
+  );
   await adminB.client.ok(`mutation($m: ID!) { vouchForMember(memberId: $m, note: "Vouch-note-quux") { id } }`, { m: helperBId });
-  await adminB.client.ok(`mutation($r: ID!, $c: ID!) { proposeMatch(request: $r, candidate: $c) { __typename } }`, { r: request.createPost.id, c: helperBId });
+  await adminB.client.ok(`mutation($r: ID!, $c: ID!) { proposeMatch(request: $r, candidate: $c) { __typename } }`, {
+    r: request.createPost.id,
+    c: helperBId,
+  });
   const ledger = await adminB.client.ok(
     `mutation($g: ID!, $r: ID!) { recordExchange(input: { timebank: "bank-b", giverMemberId: $g, receiverMemberId: $r, minutes: 90, memo: "Memo-secret-grue", idempotencyKey: "iso-1" }) { __typename } }`,
     { g: helperBId, r: (await t.db.prisma.membership.findFirstOrThrow({ where: { personId: memberB.personId } })).id },
@@ -86,16 +94,22 @@ beforeAll(async () => {
 
   const rows = await bankRows(bankB.id);
   const tablesOfRows = await t.db.withSession((s) =>
-    s.query<{ table_name: string }>(`SELECT DISTINCT table_name FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'timebankId'`),
+    s.query<{ table_name: string }>(
+      `SELECT DISTINCT table_name FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'timebankId'`,
+    ),
   );
   expect(tablesOfRows.length).toBeGreaterThan(3);
   const categoryIds = new Set((await t.db.prisma.category.findMany({ where: { timebankId: bankB.id } })).map((c) => c.id));
   const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   // One id of each kind (column) of B's rows is enough to reach every kind of record.
   const byColumn = new Map<string, string>();
-  for (const r of rows) for (const [k, v] of Object.entries(r)) if (typeof v === "string" && uuid.test(v) && v !== bankB.id && !byColumn.has(k)) byColumn.set(k, v);
+  for (const r of rows)
+    for (const [k, v] of Object.entries(r))
+      if (typeof v === "string" && uuid.test(v) && v !== bankB.id && !byColumn.has(k)) byColumn.set(k, v);
   idsOfB = [...new Set(byColumn.values())];
-  const allIdsOfB = [...new Set(rows.flatMap((r) => Object.values(r)).filter((v): v is string => typeof v === "string" && uuid.test(v) && v !== bankB.id))];
+  const allIdsOfB = [
+    ...new Set(rows.flatMap((r) => Object.values(r)).filter((v): v is string => typeof v === "string" && uuid.test(v) && v !== bankB.id)),
+  ];
   const people = await t.db.prisma.person.findMany({ where: { memberships: { some: { timebankId: bankB.id } } } });
   secrets = [
     ...people.flatMap((p) => [p.displayName, p.email, p.id]),
@@ -181,7 +195,11 @@ function operationFor(kind: "query" | "mutation", field: GraphQLField<unknown, u
 function allFields(): { kind: "query" | "mutation"; key: string; field: GraphQLField<unknown, unknown> }[] {
   const fields = [
     ...Object.values(schema.getQueryType()!.getFields()).map((field) => ({ kind: "query" as const, key: `Query.${field.name}`, field })),
-    ...Object.values(schema.getMutationType()!.getFields()).map((field) => ({ kind: "mutation" as const, key: `Mutation.${field.name}`, field })),
+    ...Object.values(schema.getMutationType()!.getFields()).map((field) => ({
+      kind: "mutation" as const,
+      key: `Mutation.${field.name}`,
+      field,
+    })),
   ];
   return [...fields.filter((f) => !PUBLIC_FIELDS.has(f.key)), ...fields.filter((f) => PUBLIC_FIELDS.has(f.key))];
 }

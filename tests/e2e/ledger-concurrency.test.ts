@@ -43,15 +43,32 @@ if (!onPostgres) {
       const now = new Date();
       const timebank = await prisma.timebank.findUniqueOrThrow({ where: { id: bank.id } });
       for (let i = 0; i < HOT + COLD; i++) {
-        const person = await prisma.person.create({ data: { email: `stress-${i}@example.org`, displayName: `Stress ${i}`, passwordHash: "not-a-login" } });
+        const person = await prisma.person.create({
+          data: { email: `stress-${i}@example.org`, displayName: `Stress ${i}`, passwordHash: "not-a-login" },
+        });
         const membership = await prisma.membership.create({
-          data: { timebankId: bank.id, personId: person.id, memberNumber: 100 + i, status: "ACTIVE", appliedAt: now, approvedAt: now, joinedAt: now },
+          data: {
+            timebankId: bank.id,
+            personId: person.id,
+            memberNumber: 100 + i,
+            status: "ACTIVE",
+            appliedAt: now,
+            approvedAt: now,
+            joinedAt: now,
+          },
         });
         await openMemberAccount(prisma, timebank, membership.id, now);
         // Hot accounts have tight limits so that refusals at the floor and ceiling happen under contention.
         const limits = i < HOT ? { floorMinutes: -300, ceilingMinutes: 300 } : { floorMinutes: -600, ceilingMinutes: 900 };
-        const account = await prisma.account.update({ where: { timebankId_membershipId: { timebankId: bank.id, membershipId: membership.id } }, data: limits });
-        holders.push({ memberId: membership.id, accountId: account.id, client: t.client.withToken(issueToken(person.id, TEST_AUTH_SECRET, 3600, now).token) });
+        const account = await prisma.account.update({
+          where: { timebankId_membershipId: { timebankId: bank.id, membershipId: membership.id } },
+          data: limits,
+        });
+        holders.push({
+          memberId: membership.id,
+          accountId: account.id,
+          client: t.client.withToken(issueToken(person.id, TEST_AUTH_SECRET, 3600, now).token),
+        });
       }
     }, 120_000);
     afterAll(() => t?.close());
@@ -79,7 +96,8 @@ if (!onPostgres) {
           if (res.errors?.length) {
             const code = res.errors[0].extensions?.code;
             if (process.env.LEDGER_DEBUG) console.log(JSON.stringify(res.errors));
-            if (code === "IDEMPOTENCY_KEY_REUSED" || code === "BAD_USER_INPUT") violations.push(`unexpected ${code} for ${JSON.stringify(input)}`);
+            if (code === "IDEMPOTENCY_KEY_REUSED" || code === "BAD_USER_INPUT")
+              violations.push(`unexpected ${code} for ${JSON.stringify(input)}`);
             stats.retries++;
             continue;
           }
@@ -116,10 +134,19 @@ if (!onPostgres) {
           if (roll < 0.45) {
             const [giver, receiver] = pair();
             const q = `mutation($input: RecordExchangeInput!) { recordExchange(input: $input) { ${TRANSFER} } }`;
-            const input = { timebank: "stress", giverMemberId: giver.memberId, receiverMemberId: receiver.memberId, minutes, idempotencyKey: key };
+            const input = {
+              timebank: "stress",
+              giverMemberId: giver.memberId,
+              receiverMemberId: receiver.memberId,
+              minutes,
+              idempotencyKey: key,
+            };
             if (random() < 0.15) {
               // The same request twice at once (a double tap): both must get the same answer.
-              const [r1, r2] = await Promise.all([send(coordinator.client, q, input, "recordExchange"), send(coordinator.client, q, input, "recordExchange")]);
+              const [r1, r2] = await Promise.all([
+                send(coordinator.client, q, input, "recordExchange"),
+                send(coordinator.client, q, input, "recordExchange"),
+              ]);
               if (r1 && r2 && JSON.stringify(r1) === JSON.stringify(r2)) stats.duplicatesAgreed++;
               else if (r1 && r2) violations.push(`double tap disagreed: ${JSON.stringify([r1, r2])}`);
               record(key, r1);
@@ -137,7 +164,10 @@ if (!onPostgres) {
           } else if (roll < 0.65) {
             const [from, to] = pair();
             const q = `mutation($input: GiveHoursInput!) { giveHours(input: $input) { ${TRANSFER} } }`;
-            record(key, await send(from.client, q, { timebank: "stress", toMemberId: to.memberId, minutes, idempotencyKey: key }, "giveHours"));
+            record(
+              key,
+              await send(from.client, q, { timebank: "stress", toMemberId: to.memberId, minutes, idempotencyKey: key }, "giveHours"),
+            );
           } else if (roll < 0.75) {
             const [a, b] = pair();
             const [c] = pair();
@@ -157,7 +187,8 @@ if (!onPostgres) {
             if (res.errors?.length) violations.push(`read failed: ${JSON.stringify(res.errors)}`);
             else {
               const a = res.data.account;
-              if (a.balanceMinutes < a.floorMinutes || a.balanceMinutes > a.ceilingMinutes) violations.push(`read an account outside its limits: ${JSON.stringify(a)}`);
+              if (a.balanceMinutes < a.floorMinutes || a.balanceMinutes > a.ceilingMinutes)
+                violations.push(`read an account outside its limits: ${JSON.stringify(a)}`);
               stats.reads++;
             }
           }
@@ -167,7 +198,9 @@ if (!onPostgres) {
       const started = Date.now();
       await Promise.all(Array.from({ length: CLIENTS }, (_, w) => worker(w)));
       const seconds = (Date.now() - started) / 1000;
-      console.log(`ledger concurrency: ${JSON.stringify(stats)} in ${seconds.toFixed(1)} s, ${(stats.ok / seconds).toFixed(0)} acknowledged transfers/s`);
+      console.log(
+        `ledger concurrency: ${JSON.stringify(stats)} in ${seconds.toFixed(1)} s, ${(stats.ok / seconds).toFixed(0)} acknowledged transfers/s`,
+      );
 
       expect(violations).toEqual([]);
       expect([...unresolved]).toEqual([]);
@@ -183,7 +216,10 @@ if (!onPostgres) {
       expect(outside).toEqual([]);
 
       // Every acknowledged transfer exists exactly once, and nothing exists that was not acknowledged.
-      const rows = await prisma.transfer.findMany({ where: { debitAccount: { timebank: { slug: "stress" } } }, select: { id: true, idempotencyKey: true } });
+      const rows = await prisma.transfer.findMany({
+        where: { debitAccount: { timebank: { slug: "stress" } } },
+        select: { id: true, idempotencyKey: true },
+      });
       const stored = new Map<string, string[]>();
       for (const r of rows) stored.set(r.idempotencyKey, [...(stored.get(r.idempotencyKey) ?? []), r.id]);
       const ackedIds = [...acknowledged.values()].flat();
@@ -198,21 +234,38 @@ if (!onPostgres) {
     it("racing decisions: a pending exchange is confirmed or rejected exactly once, a transfer reversed exactly once", async () => {
       const cold = holders.slice(HOT, HOT + 60);
       const decide = (h: Holder, verb: "confirmExchange" | "rejectExchange", id: string) =>
-        h.client.request(`mutation($id: ID!) { ${verb}(transferId: $id) { __typename ... on Transfer { status } ... on TransferNotPending { currentStatus } } }`, { id });
+        h.client.request(
+          `mutation($id: ID!) { ${verb}(transferId: $id) { __typename ... on Transfer { status } ... on TransferNotPending { currentStatus } } }`,
+          { id },
+        );
       // 30 exchanges recorded by members, each then confirmed and rejected at the same moment, twice over.
       const pending: { id: string; payer: Holder }[] = [];
       for (let i = 0; i < 30; i++) {
         const giver = cold[2 * i];
         const payer = cold[2 * i + 1];
-        const res = await giver.client.request(`mutation($input: RecordExchangeInput!) { recordExchange(input: $input) { __typename ... on Transfer { id status } } }`, {
-          input: { timebank: "stress", giverMemberId: giver.memberId, receiverMemberId: payer.memberId, minutes: 10, idempotencyKey: randomUUID() },
-        });
+        const res = await giver.client.request(
+          `mutation($input: RecordExchangeInput!) { recordExchange(input: $input) { __typename ... on Transfer { id status } } }`,
+          {
+            input: {
+              timebank: "stress",
+              giverMemberId: giver.memberId,
+              receiverMemberId: payer.memberId,
+              minutes: 10,
+              idempotencyKey: randomUUID(),
+            },
+          },
+        );
         expect(res.data.recordExchange).toMatchObject({ __typename: "Transfer", status: "PENDING" });
         pending.push({ id: res.data.recordExchange.id, payer });
       }
       const outcomes = await Promise.all(
         pending.map(async ({ id, payer }) => {
-          const answers = await Promise.all([decide(payer, "confirmExchange", id), decide(payer, "rejectExchange", id), decide(payer, "confirmExchange", id), decide(payer, "rejectExchange", id)]);
+          const answers = await Promise.all([
+            decide(payer, "confirmExchange", id),
+            decide(payer, "rejectExchange", id),
+            decide(payer, "confirmExchange", id),
+            decide(payer, "rejectExchange", id),
+          ]);
           for (const a of answers) expect(a.errors).toBeUndefined();
           const row = await t.db.prisma.transfer.findFirstOrThrow({ where: { id } });
           // Every answer agrees with the one decision that was stored.
@@ -226,14 +279,23 @@ if (!onPostgres) {
         }),
       );
       expect(outcomes.every((s) => s === "POSTED" || s === "VOIDED")).toBe(true);
-      expect(await t.db.prisma.account.count({ where: { OR: [{ pendingOutMinutes: { not: 0 } }, { pendingInMinutes: { not: 0 } }] } })).toBe(0);
+      expect(
+        await t.db.prisma.account.count({ where: { OR: [{ pendingOutMinutes: { not: 0 } }, { pendingInMinutes: { not: 0 } }] } }),
+      ).toBe(0);
 
       // Three coordinator requests with different keys race to reverse each of 20 transfers.
-      const posted = await t.db.prisma.transfer.findMany({ where: { status: "POSTED", kind: "EXCHANGE", reversedBy: null }, take: 20, orderBy: { createdAt: "asc" } });
+      const posted = await t.db.prisma.transfer.findMany({
+        where: { status: "POSTED", kind: "EXCHANGE", reversedBy: null },
+        take: 20,
+        orderBy: { createdAt: "asc" },
+      });
       const reverse = (id: string) =>
-        coordinator.client.request(`mutation($input: ReverseTransferInput!) { reverseTransfer(input: $input) { __typename ... on ErrorResult { code } } }`, {
-          input: { transferId: id, reason: "race test", idempotencyKey: randomUUID() },
-        });
+        coordinator.client.request(
+          `mutation($input: ReverseTransferInput!) { reverseTransfer(input: $input) { __typename ... on ErrorResult { code } } }`,
+          {
+            input: { transferId: id, reason: "race test", idempotencyKey: randomUUID() },
+          },
+        );
       const raced = await Promise.all(posted.map((p) => Promise.all([reverse(p.id), reverse(p.id), reverse(p.id)])));
       for (const answers of raced) {
         const kinds = answers.map((a) => a.data?.reverseTransfer.__typename);
@@ -244,7 +306,11 @@ if (!onPostgres) {
         expect(kinds.filter((k) => k === "Transfer").length).toBeLessThanOrEqual(1);
         if (kinds.includes("AlreadyReversed")) expect(kinds).toContain("Transfer");
       }
-      const reversals = await t.db.prisma.transfer.groupBy({ by: ["reversesTransferId"], where: { reversesTransferId: { in: posted.map((p) => p.id) } }, _count: { _all: true } });
+      const reversals = await t.db.prisma.transfer.groupBy({
+        by: ["reversesTransferId"],
+        where: { reversesTransferId: { in: posted.map((p) => p.id) } },
+        _count: { _all: true },
+      });
       for (const r of reversals) expect(r._count._all).toBe(1);
 
       expect((await verifyLedger(t.db.prisma)).problems).toEqual([]);

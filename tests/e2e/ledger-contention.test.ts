@@ -62,7 +62,9 @@ if (!onPostgres) {
     };
     /** Backends of this database waiting for a lock. */
     const waiting = async () => {
-      const r = await owner.query("SELECT count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted AND a.datname = current_database()");
+      const r = await owner.query(
+        "SELECT count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted AND a.datname = current_database()",
+      );
       return r.rows[0].n as number;
     };
     const until = async (what: () => Promise<boolean>, ms = 10_000) => {
@@ -101,12 +103,24 @@ if (!onPostgres) {
         const bank = await prisma.timebank.findUniqueOrThrow({ where: { slug } });
         bankIds.set(slug, bank.id);
         for (let i = 0; i < MEMBERS_PER_BANK; i++) {
-          const person = await prisma.person.create({ data: { email: `contention-${slug}-${i}@example.org`, displayName: `${slug} ${i}`, passwordHash: "not-a-login" } });
+          const person = await prisma.person.create({
+            data: { email: `contention-${slug}-${i}@example.org`, displayName: `${slug} ${i}`, passwordHash: "not-a-login" },
+          });
           const membership = await prisma.membership.create({
-            data: { timebankId: bank.id, personId: person.id, memberNumber: 100 + ++n, status: "ACTIVE", appliedAt: now, approvedAt: now, joinedAt: now },
+            data: {
+              timebankId: bank.id,
+              personId: person.id,
+              memberNumber: 100 + ++n,
+              status: "ACTIVE",
+              appliedAt: now,
+              approvedAt: now,
+              joinedAt: now,
+            },
           });
           await openMemberAccount(prisma, bank, membership.id, now);
-          const account = await prisma.account.findUniqueOrThrow({ where: { timebankId_membershipId: { timebankId: bank.id, membershipId: membership.id } } });
+          const account = await prisma.account.findUniqueOrThrow({
+            where: { timebankId_membershipId: { timebankId: bank.id, membershipId: membership.id } },
+          });
           holders.push({
             bank: slug,
             bankId: bank.id,
@@ -144,7 +158,9 @@ if (!onPostgres) {
       await holder.connect();
       await holder.query("BEGIN");
       await holder.query(`SELECT 1 FROM "Account" WHERE "id" = $1 FOR UPDATE`, [a.accountId]);
-      const sending = a.client.request(sendQuery, { input: { idempotencyKey: randomUUID(), from: a.accountId, toBank: hi, toMember: b.memberId, minutes: 5, purpose: "GENERAL" } });
+      const sending = a.client.request(sendQuery, {
+        input: { idempotencyKey: randomUUID(), from: a.accountId, toBank: hi, toMember: b.memberId, minutes: 5, purpose: "GENERAL" },
+      });
       await until(async () => (await waiting()) >= 1);
 
       const posting = (bankId: string, debit: string, credit: string, createdById: string) =>
@@ -156,14 +172,29 @@ if (!onPostgres) {
           now: clock.now(),
           groupId: null,
           requireActive: true,
-          legs: [{ id: randomUUID(), kind: "EXCHANGE", status: "POSTED", debitAccountId: debit, creditAccountId: credit, minutes: 3, memo: "", relatedPostId: null, reversesTransferId: null }],
+          legs: [
+            {
+              id: randomUUID(),
+              kind: "EXCHANGE",
+              status: "POSTED",
+              debitAccountId: debit,
+              creditAccountId: credit,
+              minutes: 3,
+              memo: "",
+              relatedPostId: null,
+              reversesTransferId: null,
+            },
+          ],
           events: [],
           refusal: null,
         });
       const batcher = new pg.Client({ connectionString: t.db.url! });
       await batcher.connect();
       const batch = batcher.query(`SELECT idx, outcome, error_state FROM ledger_post_batch($1::jsonb)`, [
-        JSON.stringify([posting(b.bankId, bOther.accountId, b.accountId, b.personId), posting(a.bankId, aOther.accountId, a.accountId, a.personId)]),
+        JSON.stringify([
+          posting(b.bankId, bOther.accountId, b.accountId, b.personId),
+          posting(a.bankId, aOther.accountId, a.accountId, a.personId),
+        ]),
       ]);
       await until(async () => (await waiting()) >= 2);
       await holder.query("COMMIT");
@@ -191,7 +222,14 @@ if (!onPostgres) {
       await other.query(`SELECT 1 FROM "Account" WHERE "id" = $1 FOR UPDATE`, [second.accountId]);
       // The posting locks first, then waits for second.
       const recording = admins.get("east")!.client.request(exchangeQuery, {
-        input: { idempotencyKey: randomUUID(), timebank: "east", giverMemberId: first.memberId, receiverMemberId: second.memberId, minutes: 7, memo: "forced deadlock" },
+        input: {
+          idempotencyKey: randomUUID(),
+          timebank: "east",
+          giverMemberId: first.memberId,
+          receiverMemberId: second.memberId,
+          minutes: 7,
+          memo: "forced deadlock",
+        },
       });
       await until(async () => (await waiting()) >= 1);
       // The outside transaction now wants first: a cycle, which PostgreSQL breaks by undoing the posting.
@@ -217,7 +255,9 @@ if (!onPostgres) {
       const hot = (bank: string) => holders.filter((h) => h.bank === bank).slice(0, 3); // three hot accounts per bank
 
       async function call(client: GraphQLClient, query: string, variables: Record<string, unknown>, field: string) {
-        const res = await client.request(query, variables).catch((err: Error) => ({ errors: [{ message: err.message, extensions: { code: "NETWORK" } }] }) as never);
+        const res = await client
+          .request(query, variables)
+          .catch((err: Error) => ({ errors: [{ message: err.message, extensions: { code: "NETWORK" } }] }) as never);
         if (res.errors?.length) {
           const code = res.errors[0].extensions?.code;
           failures.push(`${field}: ${code} ${res.errors[0].message}`);
@@ -239,24 +279,63 @@ if (!onPostgres) {
           const a = random() < 0.7 ? pick(hot(bank)) : pick(holders.filter((h) => h.bank === bank));
           const b = pick(holders.filter((h) => h.bank === bank && h !== a));
           if (roll < 0.35) {
-            const r = await call(admins.get(bank)!.client, exchangeQuery, { input: { idempotencyKey: randomUUID(), timebank: bank, giverMemberId: a.memberId, receiverMemberId: b.memberId, minutes } }, "recordExchange");
+            const r = await call(
+              admins.get(bank)!.client,
+              exchangeQuery,
+              { input: { idempotencyKey: randomUUID(), timebank: bank, giverMemberId: a.memberId, receiverMemberId: b.memberId, minutes } },
+              "recordExchange",
+            );
             if (r?.__typename === "Transfer") posted.push({ id: r.id, bank });
           } else if (roll < 0.5) {
             // A member records; the other party decides later.
-            const r = await call(a.client, exchangeQuery, { input: { idempotencyKey: randomUUID(), timebank: bank, giverMemberId: a.memberId, receiverMemberId: b.memberId, minutes } }, "recordExchange");
+            const r = await call(
+              a.client,
+              exchangeQuery,
+              { input: { idempotencyKey: randomUUID(), timebank: bank, giverMemberId: a.memberId, receiverMemberId: b.memberId, minutes } },
+              "recordExchange",
+            );
             if (r?.__typename === "Transfer") pending.push({ id: r.id, decider: b });
           } else if (roll < 0.62 && pending.length) {
             const p = pending.splice(Math.floor(random() * pending.length), 1)[0];
             const confirm = random() < 0.7;
-            await call(p.decider.client, `mutation($id: ID!) { ${confirm ? "confirmExchange" : "rejectExchange"}(transferId: $id) { __typename ... on ErrorResult { code } } }`, { id: p.id }, confirm ? "confirmExchange" : "rejectExchange");
+            await call(
+              p.decider.client,
+              `mutation($id: ID!) { ${confirm ? "confirmExchange" : "rejectExchange"}(transferId: $id) { __typename ... on ErrorResult { code } } }`,
+              { id: p.id },
+              confirm ? "confirmExchange" : "rejectExchange",
+            );
           } else if (roll < 0.72) {
-            await call(a.client, `mutation($input: GiveHoursInput!) { giveHours(input: $input) { ${RESULT} } }`, { input: { idempotencyKey: randomUUID(), timebank: bank, toMemberId: b.memberId, minutes } }, "giveHours");
+            await call(
+              a.client,
+              `mutation($input: GiveHoursInput!) { giveHours(input: $input) { ${RESULT} } }`,
+              { input: { idempotencyKey: randomUUID(), timebank: bank, toMemberId: b.memberId, minutes } },
+              "giveHours",
+            );
           } else if (roll < 0.78 && posted.length) {
             const p = posted.splice(Math.floor(random() * posted.length), 1)[0];
-            await call(admins.get(p.bank)!.client, `mutation($input: ReverseTransferInput!) { reverseTransfer(input: $input) { __typename ... on ErrorResult { code } } }`, { input: { idempotencyKey: randomUUID(), transferId: p.id, reason: "recorded twice" } }, "reverseTransfer");
+            await call(
+              admins.get(p.bank)!.client,
+              `mutation($input: ReverseTransferInput!) { reverseTransfer(input: $input) { __typename ... on ErrorResult { code } } }`,
+              { input: { idempotencyKey: randomUUID(), transferId: p.id, reason: "recorded twice" } },
+              "reverseTransfer",
+            );
           } else {
             const to = pick(holders.filter((h) => h.bank === other));
-            await call(a.client, sendQuery, { input: { idempotencyKey: randomUUID(), from: a.accountId, toBank: other, toMember: to.memberId, minutes, purpose: "GENERAL" } }, "sendHoursToOtherBank");
+            await call(
+              a.client,
+              sendQuery,
+              {
+                input: {
+                  idempotencyKey: randomUUID(),
+                  from: a.accountId,
+                  toBank: other,
+                  toMember: to.memberId,
+                  minutes,
+                  purpose: "GENERAL",
+                },
+              },
+              "sendHoursToOtherBank",
+            );
           }
         }
       }
@@ -271,14 +350,18 @@ if (!onPostgres) {
       // Every line of every member's statement: a balance the account had, within its limits.
       const outside: string[] = [];
       for (const h of holders) {
-        const data = await admins.get(h.bank)!.client.ok(
-          `query($a: ID!, $f: DateTimeISO!, $t: DateTimeISO!) { statement(account: $a, from: $f, to: $t) { openingBalanceMinutes closingBalanceMinutes lines { balanceAfterMinutes transfer { id seq } } } }`,
-          { a: h.accountId, f: "2026-11-01T00:00:00Z", t: "2026-12-01T00:00:00Z" },
-        );
+        const data = await admins
+          .get(h.bank)!
+          .client.ok(
+            `query($a: ID!, $f: DateTimeISO!, $t: DateTimeISO!) { statement(account: $a, from: $f, to: $t) { openingBalanceMinutes closingBalanceMinutes lines { balanceAfterMinutes transfer { id seq } } } }`,
+            { a: h.accountId, f: "2026-11-01T00:00:00Z", t: "2026-12-01T00:00:00Z" },
+          );
         const s = data.statement;
         expect(s.openingBalanceMinutes).toBe(0);
         const seqs = s.lines.map((l: { transfer: { seq: number } }) => l.transfer.seq);
-        for (const l of s.lines) if (l.balanceAfterMinutes < FLOOR || l.balanceAfterMinutes > CEILING) outside.push(`${h.accountId}: ${l.balanceAfterMinutes} after ${l.transfer.id}`);
+        for (const l of s.lines)
+          if (l.balanceAfterMinutes < FLOOR || l.balanceAfterMinutes > CEILING)
+            outside.push(`${h.accountId}: ${l.balanceAfterMinutes} after ${l.transfer.id}`);
         const account = await admins.get(h.bank)!.client.ok(`query($id: ID!) { account(id: $id) { balanceMinutes } }`, { id: h.accountId });
         expect(s.closingBalanceMinutes).toBe(account.account.balanceMinutes);
         expect(seqs.length).toBe(new Set(seqs).size);

@@ -13,7 +13,9 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 async function logIn(email: string) {
-  const data = await t.client.ok(`mutation($input: LogInInput!) { logIn(input: $input) { ... on AuthPayload { token } } }`, { input: { email, password: DEMO_PASSWORD } });
+  const data = await t.client.ok(`mutation($input: LogInInput!) { logIn(input: $input) { ... on AuthPayload { token } } }`, {
+    input: { email, password: DEMO_PASSWORD },
+  });
   return t.client.withToken(data.logIn.token);
 }
 
@@ -21,7 +23,9 @@ it("Jonas sees the bike repair he was paid for and the tablet help waiting for E
   const jonas = await logIn("jonas@aarhus.example");
   const data = await jonas.ok(`{ myAccounts(timebank: "aarhus") { id balanceMinutes pendingInMinutes } }`);
   expect(data.myAccounts).toEqual([{ id: expect.any(String), balanceMinutes: 90, pendingInMinutes: 60 }]);
-  const transfers = await jonas.ok(`query($id: ID!) { transfers(account: $id) { nodes { memo status debit { displayName } } } }`, { id: data.myAccounts[0].id });
+  const transfers = await jonas.ok(`query($id: ID!) { transfers(account: $id) { nodes { memo status debit { displayName } } } }`, {
+    id: data.myAccounts[0].id,
+  });
   expect(transfers.transfers.nodes).toEqual(
     expect.arrayContaining([
       { memo: "Jonas repaired Else's bike", status: "POSTED", debit: { displayName: "Else Sørensen" } },
@@ -38,7 +42,12 @@ it("the demo books verify clean", async () => {
   // The statistics demo adds generated banks (gen-demo-*) whose generated ledger verifies too,
   // and inter-bank transfers among them sent through the federation (two legs each).
   const generated = await t.db.prisma.transfer.count({ where: { idempotencyKey: { startsWith: "gen-" } } });
-  expect(report.banks.map((b) => b.bank).filter((b) => !b.startsWith("gen-demo-")).sort()).toEqual(["aarhus", "gloucester-families", "gloucester-prison", "riverside-clinic"]);
+  expect(
+    report.banks
+      .map((b) => b.bank)
+      .filter((b) => !b.startsWith("gen-demo-"))
+      .sort(),
+  ).toEqual(["aarhus", "gloucester-families", "gloucester-prison", "riverside-clinic"]);
   // + the demo federation: two inter-bank transfers of two legs each
   expect(report.transfers - generated).toBe(11 + 4 + 2 * DEMO_INTER_BANK_TRANSFERS);
   const demoBanks = await t.db.prisma.timebank.findMany({ where: { slug: { startsWith: "gen-demo-" } }, select: { id: true } });

@@ -33,7 +33,14 @@ beforeAll(async () => {
   giver = await person("Gina Giver", "keys", coordinator);
   receiver = await person("Rolf Receiver", "keys", coordinator);
   abroad = await person("Anna Abroad", "abroad", other);
-  const p = await propose(coordinator, { timebank: "keys", partnerBank: "abroad", purposes: ["GENERAL"], outgoingCapMinutes: 6000, incomingCapMinutes: 6000, incomingNeedsAcceptance: false });
+  const p = await propose(coordinator, {
+    timebank: "keys",
+    partnerBank: "abroad",
+    purposes: ["GENERAL"],
+    outgoingCapMinutes: 6000,
+    incomingCapMinutes: 6000,
+    incomingNeedsAcceptance: false,
+  });
   expect(await partnershipMutation(other, "acceptPartnership", p.id)).toMatchObject({ status: "ACTIVE" });
 }, 180_000);
 afterAll(async () => {
@@ -51,24 +58,39 @@ const SEND_ANSWER = `__typename ... on ErrorResult { code } ... on InterBankTran
 function request(kind: Kind, key: string, minutes: number) {
   switch (kind) {
     case "giveHours":
-      return giver.client.request(`mutation($i: GiveHoursInput!) { r: giveHours(input: $i) { ${ANSWER} } }`, { i: { timebank: "keys", toMemberId: receiver.memberId, minutes, idempotencyKey: key } });
+      return giver.client.request(`mutation($i: GiveHoursInput!) { r: giveHours(input: $i) { ${ANSWER} } }`, {
+        i: { timebank: "keys", toMemberId: receiver.memberId, minutes, idempotencyKey: key },
+      });
     case "refusedGift": // beyond the floor: refused, and the refusal is kept under the key
-      return giver.client.request(`mutation($i: GiveHoursInput!) { r: giveHours(input: $i) { ${ANSWER} } }`, { i: { timebank: "keys", toMemberId: receiver.memberId, minutes: 1200 + minutes, idempotencyKey: key } });
+      return giver.client.request(`mutation($i: GiveHoursInput!) { r: giveHours(input: $i) { ${ANSWER} } }`, {
+        i: { timebank: "keys", toMemberId: receiver.memberId, minutes: 1200 + minutes, idempotencyKey: key },
+      });
     case "donateToPot":
-      return giver.client.request(`mutation($i: DonateToPotInput!) { r: donateToPot(input: $i) { ${ANSWER} } }`, { i: { timebank: "keys", minutes, idempotencyKey: key } });
+      return giver.client.request(`mutation($i: DonateToPotInput!) { r: donateToPot(input: $i) { ${ANSWER} } }`, {
+        i: { timebank: "keys", minutes, idempotencyKey: key },
+      });
     case "recordExchange":
       return coordinator.client.request(`mutation($i: RecordExchangeInput!) { r: recordExchange(input: $i) { ${ANSWER} } }`, {
         i: { timebank: "keys", giverMemberId: receiver.memberId, receiverMemberId: giver.memberId, minutes, idempotencyKey: key },
       });
     case "payFromPot":
-      return coordinator.client.request(`mutation($i: PayFromPotInput!) { r: payFromPot(input: $i) { ${ANSWER} } }`, { i: { timebank: "keys", toMemberId: giver.memberId, minutes, idempotencyKey: key } });
+      return coordinator.client.request(`mutation($i: PayFromPotInput!) { r: payFromPot(input: $i) { ${ANSWER} } }`, {
+        i: { timebank: "keys", toMemberId: giver.memberId, minutes, idempotencyKey: key },
+      });
     case "sendHoursToOtherBank":
       return giver.client.request(`mutation($i: SendHoursToOtherBankInput!) { r: sendHoursToOtherBank(input: $i) { ${SEND_ANSWER} } }`, {
         i: { from: giver.accountId, toBank: "abroad", toMember: abroad.memberId, minutes, purpose: "GENERAL", idempotencyKey: key },
       });
     case "refusedSend": // beyond the sender's floor: refused, kept under the key
       return giver.client.request(`mutation($i: SendHoursToOtherBankInput!) { r: sendHoursToOtherBank(input: $i) { ${SEND_ANSWER} } }`, {
-        i: { from: giver.accountId, toBank: "abroad", toMember: abroad.memberId, minutes: 1200 + minutes, purpose: "GENERAL", idempotencyKey: key },
+        i: {
+          from: giver.accountId,
+          toBank: "abroad",
+          toMember: abroad.memberId,
+          minutes: 1200 + minutes,
+          purpose: "GENERAL",
+          idempotencyKey: key,
+        },
       });
   }
 }
@@ -96,7 +118,9 @@ describe("one idempotency space per bank", () => {
   it("a key is per bank: the same key in another bank is a new request", async () => {
     const key = `bank-${randomUUID()}`;
     const here = await request("giveHours", key, 1);
-    const there = await abroad.client.request(`mutation($i: DonateToPotInput!) { r: donateToPot(input: $i) { ${ANSWER} } }`, { i: { timebank: "abroad", minutes: 1, idempotencyKey: key } });
+    const there = await abroad.client.request(`mutation($i: DonateToPotInput!) { r: donateToPot(input: $i) { ${ANSWER} } }`, {
+      i: { timebank: "abroad", minutes: 1, idempotencyKey: key },
+    });
     expect(here.data.r.__typename).toBe("Transfer");
     expect(there.data.r).toMatchObject({ __typename: "Transfer", idempotencyKey: key });
     expect(there.data.r.id).not.toBe(here.data.r.id);
@@ -121,21 +145,32 @@ describe("reconciling with the key", () => {
     for (const l of ibt.legs) expect(l).toMatchObject({ status: "POSTED", minutes: 4, idempotencyKey: `inter-bank:${ibt.id}` });
     expect(ibt.legs[0].transferId).toBe(ibt.legTransferId);
     // The receiver's view: the same legs, no sender's key.
-    const seen = await abroad.client.ok(`query($id: ID!) { interBankTransfer(id: $id) { idempotencyKey legTransferId legs { transferId } } }`, { id: ibt.id });
+    const seen = await abroad.client.ok(
+      `query($id: ID!) { interBankTransfer(id: $id) { idempotencyKey legTransferId legs { transferId } } }`,
+      { id: ibt.id },
+    );
     expect(seen.interBankTransfer.idempotencyKey).toBeNull();
     expect(seen.interBankTransfer.legTransferId).toBe(ibt.legs[1].transferId);
-    expect(seen.interBankTransfer.legs.map((l: { transferId: string }) => l.transferId)).toEqual(ibt.legs.map((l: { transferId: string }) => l.transferId));
+    expect(seen.interBankTransfer.legs.map((l: { transferId: string }) => l.transferId)).toEqual(
+      ibt.legs.map((l: { transferId: string }) => l.transferId),
+    );
   });
 
   it("a member's transfers page shows each transfer's key, newest commit first", async () => {
     const keys = [`page-${randomUUID()}`, `page-${randomUUID()}`, `page-${randomUUID()}`];
     for (const k of keys) await request("giveHours", k, 1);
-    const page = await giver.client.ok(`query($a: ID!) { transfers(account: $a, first: 2) { edges { node { idempotencyKey seq } } pageInfo { endCursor hasNextPage } } }`, { a: giver.accountId });
+    const page = await giver.client.ok(
+      `query($a: ID!) { transfers(account: $a, first: 2) { edges { node { idempotencyKey seq } } pageInfo { endCursor hasNextPage } } }`,
+      { a: giver.accountId },
+    );
     expect(page.transfers.edges.map((e: { node: { idempotencyKey: string } }) => e.node.idempotencyKey)).toEqual([keys[2], keys[1]]);
-    const next = await giver.client.ok(`query($a: ID!, $c: String) { transfers(account: $a, first: 1, after: $c) { edges { node { idempotencyKey seq } } } }`, {
-      a: giver.accountId,
-      c: page.transfers.pageInfo.endCursor,
-    });
+    const next = await giver.client.ok(
+      `query($a: ID!, $c: String) { transfers(account: $a, first: 1, after: $c) { edges { node { idempotencyKey seq } } } }`,
+      {
+        a: giver.accountId,
+        c: page.transfers.pageInfo.endCursor,
+      },
+    );
     expect(next.transfers.edges[0].node.idempotencyKey).toBe(keys[0]);
     expect(next.transfers.edges[0].node.seq).toBeLessThan(page.transfers.edges[1].node.seq);
   });

@@ -80,10 +80,23 @@ async function state(id: string) {
 describe("ledger_post_transfers", () => {
   it("posts a leg, its event, and answers a retry with the same transfer; another payload under the key is 'reused'", async () => {
     const [a, b] = [await newAccount("Asta"), await newAccount("Bent")];
-    const events = [{ timebankId: bankId, type: "transferReceived", toAllMembers: false, toCoordinators: true, recipientMembershipIds: [], recipientPersonIds: [], payload: { probe: "posting-1" } }];
+    const events = [
+      {
+        timebankId: bankId,
+        type: "transferReceived",
+        toAllMembers: false,
+        toCoordinators: true,
+        recipientMembershipIds: [],
+        recipientPersonIds: [],
+        payload: { probe: "posting-1" },
+      },
+    ];
     const p = posting([leg(a, b, 45)], { events });
     const first = await postTransfers(t.db.prisma, p);
-    expect(first).toMatchObject({ outcome: "created", transfers: [{ id: p.legs[0].id, minutes: 45, status: "POSTED", legIndex: 0, idempotencyKey: p.key }] });
+    expect(first).toMatchObject({
+      outcome: "created",
+      transfers: [{ id: p.legs[0].id, minutes: 45, status: "POSTED", legIndex: 0, idempotencyKey: p.key }],
+    });
     if (first.outcome !== "created") throw new Error("not created");
     expect(first.transfers[0].createdAt).toEqual(clock.now());
     expect(first.transfers[0].postedAt).toEqual(clock.now());
@@ -109,14 +122,23 @@ describe("ledger_post_transfers", () => {
     const refused = await postTransfers(t.db.prisma, p);
     expect(refused).toMatchObject({
       outcome: "refused",
-      refusal: { code: "INSUFFICIENT_BALANCE", accountId: a, availableMinutes: 600, requestedMinutes: 700, message: "this would take the account below its limit: 600 of the 700 minutes are available" },
+      refusal: {
+        code: "INSUFFICIENT_BALANCE",
+        accountId: a,
+        availableMinutes: 600,
+        requestedMinutes: 700,
+        message: "this would take the account below its limit: 600 of the 700 minutes are available",
+      },
     });
     if (refused.outcome === "refused") expect(refused.refusal.constructor.name).toBe("InsufficientBalance");
     expect(await state(a)).toMatchObject({ balanceMinutes: 0 });
     expect(await state(b)).toMatchObject({ balanceMinutes: 0 });
     // Even once the payer could afford it, the same request under the same key gets the same answer.
     await postTransfers(t.db.prisma, posting([leg(b, a, 300)]));
-    expect(await postTransfers(t.db.prisma, { ...p, legs: [leg(a, b, 700)] })).toMatchObject({ outcome: "refused", refusal: { code: "INSUFFICIENT_BALANCE", availableMinutes: 600 } });
+    expect(await postTransfers(t.db.prisma, { ...p, legs: [leg(a, b, 700)] })).toMatchObject({
+      outcome: "refused",
+      refusal: { code: "INSUFFICIENT_BALANCE", availableMinutes: 600 },
+    });
     expect(await postTransfers(t.db.prisma, { ...p, requestHash: "hash-2" })).toEqual({ outcome: "reused" });
     expect(await t.db.prisma.transfer.count({ where: { timebankId: bankId, idempotencyKey: p.key } })).toBe(0);
   });
@@ -132,7 +154,13 @@ describe("ledger_post_transfers", () => {
     const refused = await postTransfers(t.db.prisma, posting([leg(b, c, 1)]));
     expect(refused).toMatchObject({
       outcome: "refused",
-      refusal: { code: "CEILING_EXCEEDED", accountId: c, roomMinutes: 0, requestedMinutes: 1, message: "this would take the account above its ceiling: it can receive 0 more minutes, not 1" },
+      refusal: {
+        code: "CEILING_EXCEEDED",
+        accountId: c,
+        roomMinutes: 0,
+        requestedMinutes: 1,
+        message: "this would take the account above its ceiling: it can receive 0 more minutes, not 1",
+      },
     });
     expect(await state(b)).toMatchObject({ balanceMinutes: -500 });
   });
@@ -153,7 +181,12 @@ describe("ledger_post_transfers", () => {
     await t.db.prisma.account.update({ where: { timebankId_id: { timebankId: bankId, id: b } }, data: { status: "CLOSED" } });
     expect(await postTransfers(t.db.prisma, posting([leg(a, b, 30)]))).toMatchObject({
       outcome: "refused",
-      refusal: { code: "ACCOUNT_NOT_ACTIVE", accountId: b, accountStatus: "CLOSED", message: "this account is closed and takes part in no new transfer" },
+      refusal: {
+        code: "ACCOUNT_NOT_ACTIVE",
+        accountId: b,
+        accountStatus: "CLOSED",
+        message: "this account is closed and takes part in no new transfer",
+      },
     });
     const correction = await postTransfers(t.db.prisma, posting([leg(a, b, 30, { kind: "ADJUSTMENT" })], { requireActive: false }));
     expect(correction.outcome).toBe("created");
@@ -168,7 +201,10 @@ describe("ledger_post_transfers", () => {
     const reversal = () => posting([leg(b, a, 40, { kind: "REVERSAL", reversesTransferId: id })], { requireActive: false });
     const first = await postTransfers(t.db.prisma, reversal());
     if (first.outcome !== "created") throw new Error(JSON.stringify(first));
-    expect(await postTransfers(t.db.prisma, reversal())).toMatchObject({ outcome: "refused", refusal: { code: "ALREADY_REVERSED", reversalId: first.transfers[0].id } });
+    expect(await postTransfers(t.db.prisma, reversal())).toMatchObject({
+      outcome: "refused",
+      refusal: { code: "ALREADY_REVERSED", reversalId: first.transfers[0].id },
+    });
     expect([await state(a), await state(b)].map((s) => s.balanceMinutes)).toEqual([0, 0]);
   });
 
@@ -247,7 +283,10 @@ describe("ledger_post_batch (group commit: ledger.batch.ts)", () => {
     // a may go down to -600: the first ten hours pass, in the order they were sent
     expect(answers.map((x) => x.outcome)).toEqual(Array(10).fill("created"));
     expect(batcher.stats).toEqual({ calls: 3, postings: 10, largest: 4 });
-    expect(await batcher.post(posting([leg(a, b, 1)]))).toMatchObject({ outcome: "refused", refusal: { code: "INSUFFICIENT_BALANCE", availableMinutes: 0 } });
+    expect(await batcher.post(posting([leg(a, b, 1)]))).toMatchObject({
+      outcome: "refused",
+      refusal: { code: "INSUFFICIENT_BALANCE", availableMinutes: 0 },
+    });
     expect(batcher.stats).toEqual({ calls: 4, postings: 11, largest: 4 });
     expect(await state(b)).toMatchObject({ balanceMinutes: 600 });
   });
@@ -260,7 +299,15 @@ describe("ledger_post_batch (group commit: ledger.batch.ts)", () => {
       [0, 1, 2, 3].map((i) =>
         coordinator.client.ok<{ recordExchange: { __typename: string } }>(
           `mutation($input: RecordExchangeInput!) { recordExchange(input: $input) { __typename } }`,
-          { input: { timebank: "vejle", giverMemberId: ids[i], receiverMemberId: ids[(i + 1) % 4], minutes: 45, idempotencyKey: randomUUID() } },
+          {
+            input: {
+              timebank: "vejle",
+              giverMemberId: ids[i],
+              receiverMemberId: ids[(i + 1) % 4],
+              minutes: 45,
+              idempotencyKey: randomUUID(),
+            },
+          },
         ),
       ),
     );
@@ -269,7 +316,10 @@ describe("ledger_post_batch (group commit: ledger.batch.ts)", () => {
     // the batcher (and were answered from it) does not.
     expect(t.app.postings.stats.calls - calls).toBeGreaterThanOrEqual(1);
     expect(t.app.postings.stats.postings - postings).toBe(4);
-    const balances = await t.db.prisma.account.findMany({ where: { timebankId: bankId, membershipId: { in: ids } }, select: { balanceMinutes: true } });
+    const balances = await t.db.prisma.account.findMany({
+      where: { timebankId: bankId, membershipId: { in: ids } },
+      select: { balanceMinutes: true },
+    });
     expect(balances.map((x) => x.balanceMinutes)).toEqual([0, 0, 0, 0]); // a ring: each gave and received 45
   });
 });

@@ -58,7 +58,14 @@ afterAll(async () => {
 describe("accounts", () => {
   it("approval opens an account with the bank's limits; each bank has one community pot", async () => {
     const else_ = await member("Else Sørensen");
-    expect(await account(else_.accountId, else_)).toMatchObject({ kind: "MEMBER", status: "ACTIVE", balanceMinutes: 0, floorMinutes: -600, ceilingMinutes: 3000, availableMinutes: 600 });
+    expect(await account(else_.accountId, else_)).toMatchObject({
+      kind: "MEMBER",
+      status: "ACTIVE",
+      balanceMinutes: 0,
+      floorMinutes: -600,
+      ceilingMinutes: 3000,
+      availableMinutes: 600,
+    });
     const pot = await else_.client.ok(`{ communityPot(timebank: "aarhus") { kind balanceMinutes timebank { slug } } }`);
     expect(pot.communityPot).toEqual({ kind: "POT", balanceMinutes: 0, timebank: { slug: "aarhus" } });
     expect(await t.db.prisma.account.count({ where: { kind: "POT" } })).toBe(2);
@@ -73,9 +80,15 @@ describe("accounts", () => {
     expect(await ole.client.errorCode(`query($id: ID!) { account(id: $id) { id } }`, { id: karen.accountId })).toBe("NOT_FOUND");
     expect(await ole.client.errorCode(`{ communityPot(timebank: "aarhus") { id } }`)).toBe("NOT_FOUND");
     expect((await account(karen.accountId, maja)).id).toBe(karen.accountId);
-    const viaMember = await maja.client.ok(`query($b: String!) { members(timebank: $b, filter: { search: "Karen" }) { nodes { account { id } } } }`, { b: "aarhus" });
+    const viaMember = await maja.client.ok(
+      `query($b: String!) { members(timebank: $b, filter: { search: "Karen" }) { nodes { account { id } } } }`,
+      { b: "aarhus" },
+    );
     expect(viaMember.members.nodes).toEqual([{ account: { id: karen.accountId } }]);
-    const hidden = await jonas.client.ok(`query($b: String!) { members(timebank: $b, filter: { search: "Karen" }) { nodes { account { id } } } }`, { b: "aarhus" });
+    const hidden = await jonas.client.ok(
+      `query($b: String!) { members(timebank: $b, filter: { search: "Karen" }) { nodes { account { id } } } }`,
+      { b: "aarhus" },
+    );
     expect(hidden.members.nodes).toEqual([{ account: null }]);
     expect(await t.client.errorCode(`{ myAccounts { id } }`)).toBe("UNAUTHENTICATED");
   });
@@ -85,7 +98,14 @@ describe("a coordinator records exchanges", () => {
   it("Jonas repaired Else's bike: 90 minutes move from Else to Jonas at once, exactly once however often it is sent", async () => {
     const jonas = await member("Jonas Møller");
     const else_ = await member("Else S.");
-    const input = { timebank: "aarhus", giverMemberId: jonas.memberId, receiverMemberId: else_.memberId, minutes: 90, memo: "Fixed the bike's brakes", idempotencyKey: key() };
+    const input = {
+      timebank: "aarhus",
+      giverMemberId: jonas.memberId,
+      receiverMemberId: else_.memberId,
+      minutes: 90,
+      memo: "Fixed the bike's brakes",
+      idempotencyKey: key(),
+    };
     const first = await recordExchange(maja, input);
     expect(first).toMatchObject({
       __typename: "Transfer",
@@ -104,7 +124,9 @@ describe("a coordinator records exchanges", () => {
     expect(await balances(jonas, else_)).toEqual([90, -90]);
 
     // The same key for something else is a client bug, and says so.
-    const res = await maja.client.request(`mutation($input: RecordExchangeInput!) { recordExchange(input: $input) { __typename } }`, { input: { ...input, minutes: 60 } });
+    const res = await maja.client.request(`mutation($input: RecordExchangeInput!) { recordExchange(input: $input) { __typename } }`, {
+      input: { ...input, minutes: 60 },
+    });
     expect(res.errors?.[0].extensions?.code).toBe("IDEMPOTENCY_KEY_REUSED");
     expect(await balances(jonas, else_)).toEqual([90, -90]);
   });
@@ -112,11 +134,23 @@ describe("a coordinator records exchanges", () => {
   it("recording an exchange costs a handful of statements: the reads it needs, then one that posts", async () => {
     const giver = await member("Signe");
     const receiver = await member("Torben");
-    const input = { timebank: "aarhus", giverMemberId: giver.memberId, receiverMemberId: receiver.memberId, minutes: 30, idempotencyKey: key() };
+    const input = {
+      timebank: "aarhus",
+      giverMemberId: giver.memberId,
+      receiverMemberId: receiver.memberId,
+      minutes: 30,
+      idempotencyKey: key(),
+    };
     const statements: string[] = [];
     let counting = true;
-    (t.db.prisma as unknown as { $on(ev: "query", cb: (e: { query: string }) => void): void }).$on("query", (e) => counting && statements.push(e.query));
-    const res = await maja.client.ok(`mutation($input: RecordExchangeInput!) { recordExchange(input: $input) { __typename ... on Transfer { id } } }`, { input });
+    (t.db.prisma as unknown as { $on(ev: "query", cb: (e: { query: string }) => void): void }).$on(
+      "query",
+      (e) => counting && statements.push(e.query),
+    );
+    const res = await maja.client.ok(
+      `mutation($input: RecordExchangeInput!) { recordExchange(input: $input) { __typename ... on Transfer { id } } }`,
+      { input },
+    );
     counting = false;
     expect(res.recordExchange.__typename).toBe("Transfer");
     // The outbox relay publishes the transfer's event after the commit, on its own schedule.
@@ -169,22 +203,56 @@ describe("a coordinator records exchanges", () => {
   it("limits hold: below the floor is INSUFFICIENT_BALANCE, above the ceiling CEILING_EXCEEDED, nothing moves", async () => {
     const giver = await member("Giver");
     const receiver = await member("Receiver");
-    const ok = await recordExchange(maja, { timebank: "aarhus", giverMemberId: giver.memberId, receiverMemberId: receiver.memberId, minutes: 590 });
+    const ok = await recordExchange(maja, {
+      timebank: "aarhus",
+      giverMemberId: giver.memberId,
+      receiverMemberId: receiver.memberId,
+      minutes: 590,
+    });
     expect(ok.status).toBe("POSTED");
     const refusedKey = key();
-    const tooMuch = await recordExchange(maja, { timebank: "aarhus", giverMemberId: giver.memberId, receiverMemberId: receiver.memberId, minutes: 11, idempotencyKey: refusedKey });
-    expect(tooMuch).toMatchObject({ __typename: "InsufficientBalance", code: "INSUFFICIENT_BALANCE", accountId: receiver.accountId, availableMinutes: 10, requestedMinutes: 11 });
+    const tooMuch = await recordExchange(maja, {
+      timebank: "aarhus",
+      giverMemberId: giver.memberId,
+      receiverMemberId: receiver.memberId,
+      minutes: 11,
+      idempotencyKey: refusedKey,
+    });
+    expect(tooMuch).toMatchObject({
+      __typename: "InsufficientBalance",
+      code: "INSUFFICIENT_BALANCE",
+      accountId: receiver.accountId,
+      availableMinutes: 10,
+      requestedMinutes: 11,
+    });
     expect(await balances(giver, receiver)).toEqual([590, -590]);
     // The receiver earns some minutes; a retry of the refused request with its key still gets the
     // first answer (a new attempt takes a new key), and the key cannot be used for something else.
     await recordExchange(maja, { timebank: "aarhus", giverMemberId: receiver.memberId, receiverMemberId: giver.memberId, minutes: 30 });
-    const retried = await recordExchange(maja, { timebank: "aarhus", giverMemberId: giver.memberId, receiverMemberId: receiver.memberId, minutes: 11, idempotencyKey: refusedKey });
+    const retried = await recordExchange(maja, {
+      timebank: "aarhus",
+      giverMemberId: giver.memberId,
+      receiverMemberId: receiver.memberId,
+      minutes: 11,
+      idempotencyKey: refusedKey,
+    });
     expect(retried).toEqual(tooMuch);
     const reuse = await maja.client.request(`mutation($input: RecordExchangeInput!) { recordExchange(input: $input) { __typename } }`, {
-      input: { timebank: "aarhus", giverMemberId: giver.memberId, receiverMemberId: receiver.memberId, minutes: 12, idempotencyKey: refusedKey },
+      input: {
+        timebank: "aarhus",
+        giverMemberId: giver.memberId,
+        receiverMemberId: receiver.memberId,
+        minutes: 12,
+        idempotencyKey: refusedKey,
+      },
     });
     expect(reuse.errors?.[0].extensions?.code).toBe("IDEMPOTENCY_KEY_REUSED");
-    const fresh = await recordExchange(maja, { timebank: "aarhus", giverMemberId: giver.memberId, receiverMemberId: receiver.memberId, minutes: 11 });
+    const fresh = await recordExchange(maja, {
+      timebank: "aarhus",
+      giverMemberId: giver.memberId,
+      receiverMemberId: receiver.memberId,
+      minutes: 11,
+    });
     expect(fresh.status).toBe("POSTED");
     expect(await balances(giver, receiver)).toEqual([571, -571]);
 
@@ -197,10 +265,17 @@ describe("a coordinator records exchanges", () => {
       __typename: "Account",
       floorMinutes: -600,
       ceilingMinutes: 600,
-      limitChanges: [{ reason: "agreed at the members' meeting", changedBy: "Maja Coordinator", oldCeilingMinutes: 3000, newCeilingMinutes: 600 }],
+      limitChanges: [
+        { reason: "agreed at the members' meeting", changedBy: "Maja Coordinator", oldCeilingMinutes: 3000, newCeilingMinutes: 600 },
+      ],
     });
     const other = await member("Other");
-    const over = await recordExchange(maja, { timebank: "aarhus", giverMemberId: giver.memberId, receiverMemberId: other.memberId, minutes: 30 });
+    const over = await recordExchange(maja, {
+      timebank: "aarhus",
+      giverMemberId: giver.memberId,
+      receiverMemberId: other.memberId,
+      minutes: 30,
+    });
     expect(over).toMatchObject({ __typename: "CeilingExceeded", accountId: giver.accountId, roomMinutes: 29, requestedMinutes: 30 });
     expect(await balances(giver, receiver, other)).toEqual([571, -571, 0]);
   });
@@ -210,12 +285,26 @@ describe("a coordinator records exchanges", () => {
     const b = await member("Helper");
     await recordExchange(maja, { timebank: "aarhus", giverMemberId: b.memberId, receiverMemberId: a.memberId, minutes: 300 });
     const q = `mutation($input: SetAccountLimitsInput!) { setAccountLimits(input: $input) { __typename ... on LimitsExcludeBalance { code balanceMinutes } } }`;
-    const refused = await maja.client.ok(q, { input: { accountId: a.accountId, floorMinutes: -120, ceilingMinutes: 600, reason: "tighter" } });
+    const refused = await maja.client.ok(q, {
+      input: { accountId: a.accountId, floorMinutes: -120, ceilingMinutes: 600, reason: "tighter" },
+    });
     expect(refused.setAccountLimits).toEqual({ __typename: "LimitsExcludeBalance", code: "LIMITS_EXCLUDE_BALANCE", balanceMinutes: -300 });
-    expect(await a.client.errorCode(q, { input: { accountId: a.accountId, floorMinutes: -6000, ceilingMinutes: 600, reason: "more credit please" } })).toBe("FORBIDDEN");
-    expect(await maja.client.errorCode(q, { input: { accountId: a.accountId, floorMinutes: 60, ceilingMinutes: 600, reason: "positive floor" } })).toBe("BAD_USER_INPUT");
-    expect(await maja.client.errorCode(q, { input: { accountId: a.accountId, floorMinutes: -60, ceilingMinutes: 600, reason: "" } })).toBe("BAD_USER_INPUT");
-    expect(await ole.client.errorCode(q, { input: { accountId: a.accountId, floorMinutes: -60, ceilingMinutes: 600, reason: "outsider" } })).toBe("NOT_FOUND");
+    expect(
+      await a.client.errorCode(q, {
+        input: { accountId: a.accountId, floorMinutes: -6000, ceilingMinutes: 600, reason: "more credit please" },
+      }),
+    ).toBe("FORBIDDEN");
+    expect(
+      await maja.client.errorCode(q, {
+        input: { accountId: a.accountId, floorMinutes: 60, ceilingMinutes: 600, reason: "positive floor" },
+      }),
+    ).toBe("BAD_USER_INPUT");
+    expect(await maja.client.errorCode(q, { input: { accountId: a.accountId, floorMinutes: -60, ceilingMinutes: 600, reason: "" } })).toBe(
+      "BAD_USER_INPUT",
+    );
+    expect(
+      await ole.client.errorCode(q, { input: { accountId: a.accountId, floorMinutes: -60, ceilingMinutes: 600, reason: "outsider" } }),
+    ).toBe("NOT_FOUND");
     expect(await account(a.accountId)).toMatchObject({ floorMinutes: -600, ceilingMinutes: 3000, balanceMinutes: -300 });
     expect(await t.db.prisma.accountLimitChange.count({ where: { accountId: a.accountId } })).toBe(0);
   });
@@ -224,8 +313,18 @@ describe("a coordinator records exchanges", () => {
     const karen = await member("Karen Gardener");
     const helper = await member("Helper Two");
     await karen.client.ok(`mutation($id: ID!) { pauseMembership(memberId: $id) { __typename } }`, { id: karen.memberId });
-    const res = await recordExchange(maja, { timebank: "aarhus", giverMemberId: helper.memberId, receiverMemberId: karen.memberId, minutes: 60 });
-    expect(res).toMatchObject({ __typename: "AccountNotActive", code: "ACCOUNT_NOT_ACTIVE", accountId: karen.accountId, accountStatus: "PAUSED" });
+    const res = await recordExchange(maja, {
+      timebank: "aarhus",
+      giverMemberId: helper.memberId,
+      receiverMemberId: karen.memberId,
+      minutes: 60,
+    });
+    expect(res).toMatchObject({
+      __typename: "AccountNotActive",
+      code: "ACCOUNT_NOT_ACTIVE",
+      accountId: karen.accountId,
+      accountStatus: "PAUSED",
+    });
     expect(await balances(karen, helper)).toEqual([0, 0]);
   });
 });
@@ -235,13 +334,22 @@ describe("members record exchanges and the other party confirms", () => {
     const ahmad = await member("Ahmad Haddad");
     const else_ = await member("Else Letter");
     const jonas = await member("Jonas Bystander");
-    const pending = await recordExchange(ahmad, { timebank: "aarhus", giverMemberId: ahmad.memberId, receiverMemberId: else_.memberId, minutes: 60, memo: "Letter from the municipality" });
+    const pending = await recordExchange(ahmad, {
+      timebank: "aarhus",
+      giverMemberId: ahmad.memberId,
+      receiverMemberId: else_.memberId,
+      minutes: 60,
+      memo: "Letter from the municipality",
+    });
     expect(pending).toMatchObject({ __typename: "Transfer", status: "PENDING", postedAt: null, recordedBy: "Ahmad Haddad" });
     expect(await account(else_.accountId)).toMatchObject({ balanceMinutes: 0, pendingOutMinutes: 60, availableMinutes: 540 });
     expect(await account(ahmad.accountId)).toMatchObject({ balanceMinutes: 0, pendingInMinutes: 60 });
 
     const confirm = `mutation($id: ID!) { confirmExchange(transferId: $id) { __typename ... on Transfer { id status decidedAt } ... on ErrorResult { code } ... on TransferNotPending { currentStatus } } }`;
-    expect((await ahmad.client.ok(confirm, { id: pending.id })).confirmExchange).toMatchObject({ __typename: "NotAllowed", code: "NOT_ALLOWED" });
+    expect((await ahmad.client.ok(confirm, { id: pending.id })).confirmExchange).toMatchObject({
+      __typename: "NotAllowed",
+      code: "NOT_ALLOWED",
+    });
     expect(await jonas.client.errorCode(confirm, { id: pending.id })).toBe("FORBIDDEN");
     expect(await ole.client.errorCode(confirm, { id: pending.id })).toBe("NOT_FOUND");
 
@@ -250,9 +358,16 @@ describe("members record exchanges and the other party confirms", () => {
     expect(await account(else_.accountId)).toMatchObject({ balanceMinutes: -60, pendingOutMinutes: 0 });
     expect(await account(ahmad.accountId)).toMatchObject({ balanceMinutes: 60, pendingInMinutes: 0 });
     // Confirming again (a retry) returns the same transfer and moves nothing; rejecting now is refused.
-    expect((await else_.client.ok(confirm, { id: pending.id })).confirmExchange).toMatchObject({ __typename: "Transfer", status: "POSTED" });
+    expect((await else_.client.ok(confirm, { id: pending.id })).confirmExchange).toMatchObject({
+      __typename: "Transfer",
+      status: "POSTED",
+    });
     const reject = `mutation($id: ID!) { rejectExchange(transferId: $id, reason: "wrong") { __typename ... on TransferNotPending { code currentStatus } } }`;
-    expect((await else_.client.ok(reject, { id: pending.id })).rejectExchange).toEqual({ __typename: "TransferNotPending", code: "TRANSFER_NOT_PENDING", currentStatus: "POSTED" });
+    expect((await else_.client.ok(reject, { id: pending.id })).rejectExchange).toEqual({
+      __typename: "TransferNotPending",
+      code: "TRANSFER_NOT_PENDING",
+      currentStatus: "POSTED",
+    });
     expect(await balances(ahmad, else_)).toEqual([60, -60]);
   });
 
@@ -260,13 +375,19 @@ describe("members record exchanges and the other party confirms", () => {
     const a = await member("Recorder");
     const b = await member("Rejecter");
     const pending = await recordExchange(a, { timebank: "aarhus", giverMemberId: a.memberId, receiverMemberId: b.memberId, minutes: 120 });
-    const rejected = await b.client.ok(`mutation($id: ID!) { rejectExchange(transferId: $id, reason: "We only talked for an hour") { ... on Transfer { status voidReason postedAt } } }`, {
-      id: pending.id,
-    });
+    const rejected = await b.client.ok(
+      `mutation($id: ID!) { rejectExchange(transferId: $id, reason: "We only talked for an hour") { ... on Transfer { status voidReason postedAt } } }`,
+      {
+        id: pending.id,
+      },
+    );
     expect(rejected.rejectExchange).toEqual({ status: "VOIDED", voidReason: "We only talked for an hour", postedAt: null });
     expect(await account(b.accountId)).toMatchObject({ balanceMinutes: 0, pendingOutMinutes: 0 });
     expect(await account(a.accountId)).toMatchObject({ balanceMinutes: 0, pendingInMinutes: 0 });
-    const confirm = await b.client.ok(`mutation($id: ID!) { confirmExchange(transferId: $id) { ... on TransferNotPending { currentStatus } } }`, { id: pending.id });
+    const confirm = await b.client.ok(
+      `mutation($id: ID!) { confirmExchange(transferId: $id) { ... on TransferNotPending { currentStatus } } }`,
+      { id: pending.id },
+    );
     expect(confirm.confirmExchange).toEqual({ currentStatus: "VOIDED" });
   });
 
@@ -274,11 +395,23 @@ describe("members record exchanges and the other party confirms", () => {
     const payer = await member("Payer");
     const x = await member("Helper X");
     const y = await member("Helper Y");
-    expect((await recordExchange(x, { timebank: "aarhus", giverMemberId: x.memberId, receiverMemberId: payer.memberId, minutes: 500 })).status).toBe("PENDING");
-    const second = await recordExchange(y, { timebank: "aarhus", giverMemberId: y.memberId, receiverMemberId: payer.memberId, minutes: 120 });
+    expect(
+      (await recordExchange(x, { timebank: "aarhus", giverMemberId: x.memberId, receiverMemberId: payer.memberId, minutes: 500 })).status,
+    ).toBe("PENDING");
+    const second = await recordExchange(y, {
+      timebank: "aarhus",
+      giverMemberId: y.memberId,
+      receiverMemberId: payer.memberId,
+      minutes: 120,
+    });
     expect(second).toMatchObject({ __typename: "InsufficientBalance", accountId: payer.accountId, availableMinutes: 100 });
     // Nor can a coordinator post past the reservation.
-    const posted = await recordExchange(maja, { timebank: "aarhus", giverMemberId: y.memberId, receiverMemberId: payer.memberId, minutes: 101 });
+    const posted = await recordExchange(maja, {
+      timebank: "aarhus",
+      giverMemberId: y.memberId,
+      receiverMemberId: payer.memberId,
+      minutes: 101,
+    });
     expect(posted).toMatchObject({ __typename: "InsufficientBalance", availableMinutes: 100 });
     expect(await account(payer.accountId)).toMatchObject({ balanceMinutes: 0, pendingOutMinutes: 500 });
   });
@@ -288,7 +421,11 @@ describe("members record exchanges and the other party confirms", () => {
     const b = await member("Party B");
     const c = await member("Party C");
     const q = `mutation($input: RecordExchangeInput!) { recordExchange(input: $input) { __typename } }`;
-    expect(await a.client.errorCode(q, { input: { timebank: "aarhus", giverMemberId: b.memberId, receiverMemberId: c.memberId, minutes: 30, idempotencyKey: key() } })).toBe("FORBIDDEN");
+    expect(
+      await a.client.errorCode(q, {
+        input: { timebank: "aarhus", giverMemberId: b.memberId, receiverMemberId: c.memberId, minutes: 30, idempotencyKey: key() },
+      }),
+    ).toBe("FORBIDDEN");
 
     await maja.client.ok(`mutation { updateTimebankSettings(timebank: "aarhus", input: { membersMayRecordExchanges: false }) { id } }`);
     try {
@@ -321,7 +458,9 @@ describe("groups, gifts and the community pot", () => {
     });
     expect(workshop.recordGroupExchange.__typename).toBe("GroupExchange");
     expect(workshop.recordGroupExchange.transfers).toHaveLength(2);
-    expect(new Set(workshop.recordGroupExchange.transfers.map((x: { groupId: string }) => x.groupId))).toEqual(new Set([workshop.recordGroupExchange.groupId]));
+    expect(new Set(workshop.recordGroupExchange.transfers.map((x: { groupId: string }) => x.groupId))).toEqual(
+      new Set([workshop.recordGroupExchange.groupId]),
+    );
     expect(await balances(teacher, s1, s2)).toEqual([240, -120, -120]);
 
     // Work party: both students help the teacher move house.
@@ -340,14 +479,23 @@ describe("groups, gifts and the community pot", () => {
     // The pot pays the two for cleaning the community garden.
     const potBefore = (await maja.client.ok(`{ communityPot(timebank: "aarhus") { balanceMinutes } }`)).communityPot.balanceMinutes;
     const paid = await maja.client.ok(q, {
-      input: { timebank: "aarhus", idempotencyKey: key(), legs: [{ giverMemberId: s1.memberId, minutes: 60 }, { giverMemberId: s2.memberId, minutes: 60 }] },
+      input: {
+        timebank: "aarhus",
+        idempotencyKey: key(),
+        legs: [
+          { giverMemberId: s1.memberId, minutes: 60 },
+          { giverMemberId: s2.memberId, minutes: 60 },
+        ],
+      },
     });
     expect(paid.recordGroupExchange.transfers.map((x: { kind: string; debit: { kind: string } }) => [x.kind, x.debit.kind])).toEqual([
       ["POT_PAYMENT", "POT"],
       ["POT_PAYMENT", "POT"],
     ]);
     expect(await balances(s1, s2)).toEqual([120, 120]);
-    expect((await maja.client.ok(`{ communityPot(timebank: "aarhus") { balanceMinutes } }`)).communityPot.balanceMinutes).toBe(potBefore - 120);
+    expect((await maja.client.ok(`{ communityPot(timebank: "aarhus") { balanceMinutes } }`)).communityPot.balanceMinutes).toBe(
+      potBefore - 120,
+    );
 
     // All or nothing: the second leg would take the teacher below the floor, so the first does not post either.
     const before = await transferCount();
@@ -361,11 +509,19 @@ describe("groups, gifts and the community pot", () => {
         ],
       },
     });
-    expect(refused.recordGroupExchange).toEqual({ __typename: "InsufficientBalance", code: "INSUFFICIENT_BALANCE", accountId: teacher.accountId });
+    expect(refused.recordGroupExchange).toEqual({
+      __typename: "InsufficientBalance",
+      code: "INSUFFICIENT_BALANCE",
+      accountId: teacher.accountId,
+    });
     expect(await transferCount()).toBe(before);
     expect(await balances(teacher, s1, s2)).toEqual([-120, 120, 120]);
 
-    expect(await s1.client.errorCode(q, { input: { timebank: "aarhus", idempotencyKey: key(), legs: [{ giverMemberId: s1.memberId, minutes: 60 }] } })).toBe("FORBIDDEN");
+    expect(
+      await s1.client.errorCode(q, {
+        input: { timebank: "aarhus", idempotencyKey: key(), legs: [{ giverMemberId: s1.memberId, minutes: 60 }] },
+      }),
+    ).toBe("FORBIDDEN");
     expect(await maja.client.errorCode(q, { input: { timebank: "aarhus", idempotencyKey: key(), legs: [] } })).toBe("BAD_USER_INPUT");
   });
 
@@ -388,7 +544,13 @@ describe("groups, gifts and the community pot", () => {
     expect(await pot()).toBe(potBefore + 60);
 
     const pay = `mutation($input: PayFromPotInput!) { payFromPot(input: $input) { ${RESULT} } }`;
-    const input = { timebank: "aarhus", toMemberId: emma.memberId, minutes: 90, memo: "Helped a neighbour who cannot pay", idempotencyKey: key() };
+    const input = {
+      timebank: "aarhus",
+      toMemberId: emma.memberId,
+      minutes: 90,
+      memo: "Helped a neighbour who cannot pay",
+      idempotencyKey: key(),
+    };
     expect(await dave.client.errorCode(pay, { input })).toBe("FORBIDDEN");
     expect((await maja.client.ok(pay, { input })).payFromPot).toMatchObject({ kind: "POT_PAYMENT", minutes: 90 });
     expect(await pot()).toBe(potBefore + 60 - 90);
@@ -416,7 +578,9 @@ describe("reversals", () => {
     expect(await maja.client.errorCode(q, { input: { transferId: wrong.id, reason: "", idempotencyKey: key() } })).toBe("BAD_USER_INPUT");
     expect(await ole.client.errorCode(q, { input: { transferId: wrong.id, reason: "not mine", idempotencyKey: key() } })).toBe("NOT_FOUND");
 
-    const reversal = await maja.client.ok(q, { input: { transferId: wrong.id, reason: "Recorded 10 hours instead of 1", idempotencyKey: key() } });
+    const reversal = await maja.client.ok(q, {
+      input: { transferId: wrong.id, reason: "Recorded 10 hours instead of 1", idempotencyKey: key() },
+    });
     expect(reversal.reverseTransfer).toMatchObject({
       __typename: "Transfer",
       kind: "REVERSAL",
@@ -432,8 +596,14 @@ describe("reversals", () => {
     expect(original.transfers.nodes).toContainEqual({ id: wrong.id, reversedById: reversal.reverseTransfer.id });
 
     const twice = await maja.client.ok(q, { input: { transferId: wrong.id, reason: "again", idempotencyKey: key() } });
-    expect(twice.reverseTransfer).toEqual({ __typename: "AlreadyReversed", code: "ALREADY_REVERSED", reversalId: reversal.reverseTransfer.id });
-    const ofReversal = await maja.client.ok(q, { input: { transferId: reversal.reverseTransfer.id, reason: "undo the undo", idempotencyKey: key() } });
+    expect(twice.reverseTransfer).toEqual({
+      __typename: "AlreadyReversed",
+      code: "ALREADY_REVERSED",
+      reversalId: reversal.reverseTransfer.id,
+    });
+    const ofReversal = await maja.client.ok(q, {
+      input: { transferId: reversal.reverseTransfer.id, reason: "undo the undo", idempotencyKey: key() },
+    });
     expect(ofReversal.reverseTransfer).toMatchObject({ __typename: "NotAllowed" });
     expect(await balances(a, b)).toEqual([0, 0]);
   });
@@ -454,17 +624,41 @@ describe("reading the books", () => {
     const tom = await member("Tom Maths");
     const emma = await member("Emma Pupil");
     clock.set(new Date("2026-09-20T10:00:00Z"));
-    await recordExchange(maja, { timebank: "aarhus", giverMemberId: tom.memberId, receiverMemberId: emma.memberId, minutes: 60, memo: "September homework" });
+    await recordExchange(maja, {
+      timebank: "aarhus",
+      giverMemberId: tom.memberId,
+      receiverMemberId: emma.memberId,
+      minutes: 60,
+      memo: "September homework",
+    });
     clock.set(new Date("2026-10-05T16:00:00Z"));
-    await recordExchange(maja, { timebank: "aarhus", giverMemberId: tom.memberId, receiverMemberId: emma.memberId, minutes: 90, memo: "Fractions" });
+    await recordExchange(maja, {
+      timebank: "aarhus",
+      giverMemberId: tom.memberId,
+      receiverMemberId: emma.memberId,
+      minutes: 90,
+      memo: "Fractions",
+    });
     clock.set(new Date("2026-10-12T16:00:00Z"));
     await emma.client.ok(`mutation($input: GiveHoursInput!) { giveHours(input: $input) { __typename } }`, {
       input: { timebank: "aarhus", toMemberId: tom.memberId, minutes: 30, memo: "Thank you", idempotencyKey: key() },
     });
     clock.set(new Date("2026-10-20T16:00:00Z"));
-    await recordExchange(maja, { timebank: "aarhus", giverMemberId: tom.memberId, receiverMemberId: emma.memberId, minutes: 45, memo: "Decimals" });
+    await recordExchange(maja, {
+      timebank: "aarhus",
+      giverMemberId: tom.memberId,
+      receiverMemberId: emma.memberId,
+      minutes: 45,
+      memo: "Decimals",
+    });
     clock.set(new Date("2026-11-02T16:00:00Z"));
-    await recordExchange(maja, { timebank: "aarhus", giverMemberId: tom.memberId, receiverMemberId: emma.memberId, minutes: 60, memo: "November" });
+    await recordExchange(maja, {
+      timebank: "aarhus",
+      giverMemberId: tom.memberId,
+      receiverMemberId: emma.memberId,
+      minutes: 60,
+      memo: "November",
+    });
 
     const page = `query($id: ID!, $after: String, $kind: TransferKind, $from: DateTimeISO, $to: DateTimeISO) {
       transfers(account: $id, first: 2, after: $after, kind: $kind, from: $from, to: $to) { totalCount pageInfo { hasNextPage endCursor } nodes { memo } } }`;
@@ -479,13 +673,23 @@ describe("reading the books", () => {
     const october = (await tom.client.ok(page, { id: tom.accountId, from: "2026-10-01T00:00:00Z", to: "2026-11-01T00:00:00Z" })).transfers;
     expect(october.totalCount).toBe(3);
     expect(await tom.client.errorCode(page, { id: tom.accountId, after: "garbage!" })).toBe("BAD_USER_INPUT");
-    expect(await tom.client.errorCode(page, { id: tom.accountId, from: "2026-11-01T00:00:00Z", to: "2026-10-01T00:00:00Z" })).toBe("BAD_USER_INPUT");
+    expect(await tom.client.errorCode(page, { id: tom.accountId, from: "2026-11-01T00:00:00Z", to: "2026-10-01T00:00:00Z" })).toBe(
+      "BAD_USER_INPUT",
+    );
     expect(await emma.client.errorCode(page, { id: tom.accountId })).toBe("NOT_FOUND");
     // The account and its page are read in one statement: an account without (matching) transfers
     // is an empty page, an account that does not exist is NOT_FOUND like one the viewer may not see.
-    expect((await tom.client.ok(page, { id: tom.accountId, kind: "REVERSAL" })).transfers).toEqual({ totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] });
+    expect((await tom.client.ok(page, { id: tom.accountId, kind: "REVERSAL" })).transfers).toEqual({
+      totalCount: 0,
+      pageInfo: { hasNextPage: false, endCursor: null },
+      nodes: [],
+    });
     const quiet = await member("Quiet Newcomer");
-    expect((await quiet.client.ok(page, { id: quiet.accountId })).transfers).toEqual({ totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] });
+    expect((await quiet.client.ok(page, { id: quiet.accountId })).transfers).toEqual({
+      totalCount: 0,
+      pageInfo: { hasNextPage: false, endCursor: null },
+      nodes: [],
+    });
     expect(await tom.client.errorCode(page, { id: "00000000-0000-4000-8000-000000000000" })).toBe("NOT_FOUND");
 
     const statement = `query($id: ID!, $from: DateTimeISO!, $to: DateTimeISO!) { statement(account: $id, from: $from, to: $to) {
@@ -502,18 +706,29 @@ describe("reading the books", () => {
       totalOutMinutes: 0,
       closingBalanceMinutes: 225,
     });
-    const emmaS = (await maja.client.ok(statement, { id: emma.accountId, from: "2026-10-01T00:00:00Z", to: "2026-11-01T00:00:00Z" })).statement;
+    const emmaS = (await maja.client.ok(statement, { id: emma.accountId, from: "2026-10-01T00:00:00Z", to: "2026-11-01T00:00:00Z" }))
+      .statement;
     expect(emmaS).toMatchObject({ openingBalanceMinutes: -60, totalInMinutes: 0, totalOutMinutes: 165, closingBalanceMinutes: -225 });
     // Up to now the statement closes at the stored balance.
     const all = (await tom.client.ok(statement, { id: tom.accountId, from: "2026-01-01T00:00:00Z", to: "2026-12-31T00:00:00Z" })).statement;
     expect(all.closingBalanceMinutes).toBe((await account(tom.accountId)).balanceMinutes);
-    expect(await emma.client.errorCode(statement, { id: tom.accountId, from: "2026-10-01T00:00:00Z", to: "2026-11-01T00:00:00Z" })).toBe("NOT_FOUND");
-    expect(await tom.client.errorCode(statement, { id: tom.accountId, from: "2020-10-01T00:00:00Z", to: "2026-11-01T00:00:00Z" })).toBe("BAD_USER_INPUT");
+    expect(await emma.client.errorCode(statement, { id: tom.accountId, from: "2026-10-01T00:00:00Z", to: "2026-11-01T00:00:00Z" })).toBe(
+      "NOT_FOUND",
+    );
+    expect(await tom.client.errorCode(statement, { id: tom.accountId, from: "2020-10-01T00:00:00Z", to: "2026-11-01T00:00:00Z" })).toBe(
+      "BAD_USER_INPUT",
+    );
 
     // The coordinator's monthly run: every member's statement at once, through GraphQL and as files.
     const monthly = `query($month: String!) { bankStatements(timebank: "aarhus", month: $month) { account { member { displayName } } openingBalanceMinutes totalInMinutes totalOutMinutes closingBalanceMinutes } }`;
     const all10 = (await maja.client.ok(monthly, { month: "2026-10" })).bankStatements;
-    expect(all10).toContainEqual({ account: { member: { displayName: "Tom Maths" } }, openingBalanceMinutes: 60, totalInMinutes: 165, totalOutMinutes: 0, closingBalanceMinutes: 225 });
+    expect(all10).toContainEqual({
+      account: { member: { displayName: "Tom Maths" } },
+      openingBalanceMinutes: 60,
+      totalInMinutes: 165,
+      totalOutMinutes: 0,
+      closingBalanceMinutes: 225,
+    });
     expect(all10.length).toBe(await t.db.prisma.account.count({ where: { kind: "MEMBER", timebank: { slug: "aarhus" } } }));
     expect(await tom.client.errorCode(monthly, { month: "2026-10" })).toBe("FORBIDDEN");
     expect(await maja.client.errorCode(monthly, { month: "October" })).toBe("BAD_USER_INPUT");
@@ -521,7 +736,10 @@ describe("reading the books", () => {
     try {
       const files = await writeBankStatements(t.db.prisma, "aarhus", "2026-10", dir);
       expect(files.length).toBe(all10.length * 2);
-      const tomCsv = readFileSync(files.find((f) => f.endsWith("-tom-maths.csv"))!, "utf8");
+      const tomCsv = readFileSync(
+        files.find((f) => f.endsWith("-tom-maths.csv"))!,
+        "utf8",
+      );
       expect(tomCsv.split("\r\n")).toEqual([
         `"date","kind","counterparty","memo","in_minutes","out_minutes","balance_minutes"`,
         `"2026-10-01T00:00:00.000Z","OPENING","","","","","60"`,
@@ -531,7 +749,10 @@ describe("reading the books", () => {
         `"2026-11-01T00:00:00.000Z","CLOSING","","","165","0","225"`,
         "",
       ]);
-      const tomHtml = readFileSync(files.find((f) => f.endsWith("-tom-maths.html"))!, "utf8");
+      const tomHtml = readFileSync(
+        files.find((f) => f.endsWith("-tom-maths.html"))!,
+        "utf8",
+      );
       expect(tomHtml).toContain("Statement for <strong>Tom Maths</strong>");
       expect(tomHtml).toContain(`<td class="n">3:45</td>`); // closing balance, hours as h:mm
     } finally {
@@ -568,17 +789,29 @@ describe("time-based and database-level rules", () => {
     const a = await member("Immutable A");
     const b = await member("Immutable B");
     const posted = await recordExchange(maja, { timebank: "aarhus", giverMemberId: a.memberId, receiverMemberId: b.memberId, minutes: 30 });
-    await expect(t.db.prisma.$executeRawUnsafe(`UPDATE "Transfer" SET "minutes" = 3000 WHERE "id" = '${posted.id}'`)).rejects.toThrow(/immutable/);
-    await expect(t.db.prisma.$executeRawUnsafe(`UPDATE "Transfer" SET "status" = 'VOIDED' WHERE "id" = '${posted.id}'`)).rejects.toThrow(/immutable/);
+    await expect(t.db.prisma.$executeRawUnsafe(`UPDATE "Transfer" SET "minutes" = 3000 WHERE "id" = '${posted.id}'`)).rejects.toThrow(
+      /immutable/,
+    );
+    await expect(t.db.prisma.$executeRawUnsafe(`UPDATE "Transfer" SET "status" = 'VOIDED' WHERE "id" = '${posted.id}'`)).rejects.toThrow(
+      /immutable/,
+    );
     await expect(t.db.prisma.$executeRawUnsafe(`DELETE FROM "Transfer" WHERE "id" = '${posted.id}'`)).rejects.toThrow(/immutable/);
-    await expect(t.db.prisma.$executeRawUnsafe(`UPDATE "Account" SET "balanceMinutes" = -601 WHERE "id" = '${b.accountId}'`)).rejects.toThrow(/Account_within_floor/);
-    await expect(t.db.prisma.$executeRawUnsafe(`UPDATE "Account" SET "balanceMinutes" = 3001 WHERE "id" = '${a.accountId}'`)).rejects.toThrow(/Account_within_ceiling/);
+    await expect(
+      t.db.prisma.$executeRawUnsafe(`UPDATE "Account" SET "balanceMinutes" = -601 WHERE "id" = '${b.accountId}'`),
+    ).rejects.toThrow(/Account_within_floor/);
+    await expect(
+      t.db.prisma.$executeRawUnsafe(`UPDATE "Account" SET "balanceMinutes" = 3001 WHERE "id" = '${a.accountId}'`),
+    ).rejects.toThrow(/Account_within_ceiling/);
     expect(await balances(a, b)).toEqual([30, -30]);
     // A pending one may be decided once, and then it too is frozen.
     const pending = await recordExchange(a, { timebank: "aarhus", giverMemberId: a.memberId, receiverMemberId: b.memberId, minutes: 15 });
-    await expect(t.db.prisma.$executeRawUnsafe(`UPDATE "Transfer" SET "minutes" = 1 WHERE "id" = '${pending.id}'`)).rejects.toThrow(/immutable/);
+    await expect(t.db.prisma.$executeRawUnsafe(`UPDATE "Transfer" SET "minutes" = 1 WHERE "id" = '${pending.id}'`)).rejects.toThrow(
+      /immutable/,
+    );
     await b.client.ok(`mutation($id: ID!) { rejectExchange(transferId: $id) { __typename } }`, { id: pending.id });
-    await expect(t.db.prisma.$executeRawUnsafe(`UPDATE "Transfer" SET "status" = 'POSTED', "postedAt" = now() WHERE "id" = '${pending.id}'`)).rejects.toThrow(/immutable/);
+    await expect(
+      t.db.prisma.$executeRawUnsafe(`UPDATE "Transfer" SET "status" = 'POSTED', "postedAt" = now() WHERE "id" = '${pending.id}'`),
+    ).rejects.toThrow(/immutable/);
   });
 
   it("ledger verification names an account whose stored balance disagrees with its transfers", async () => {

@@ -16,7 +16,8 @@ const MATCHES = `query($r: ID!, $first: Int) { matchesForRequest(request: $r, fi
   member { id displayName } offer { id title } score reasons factors { name weight value contribution } } }`;
 const PROPOSE = `mutation($r: ID!, $c: ID!, $o: ID) { proposeMatch(request: $r, candidate: $c, offer: $o) {
   __typename ... on Match { id status score candidate { id } request { id } offer { id } } ... on ErrorResult { code message } } }`;
-const ANSWER = (op: string) => `mutation($m: ID!) { ${op}(match: $m) { __typename ... on Match { id status respondedAt } ... on ErrorResult { code message } } }`;
+const ANSWER = (op: string) =>
+  `mutation($m: ID!) { ${op}(match: $m) { __typename ... on Match { id status respondedAt } ... on ErrorResult { code message } } }`;
 
 async function member(name: string, profile: Record<string, unknown>, bank = "aarhus", coord = coordinator): Promise<Actor> {
   const actor = await signUp(t, name);
@@ -47,21 +48,42 @@ beforeAll(async () => {
   await member("Else", {
     languages: ["da", "de"],
     neighbourhood: "Frederiksbjerg",
-    skills: [{ label: "danish conversation", category: "language-practice" }, { label: "weekly shopping", category: "shopping-errands" }],
+    skills: [
+      { label: "danish conversation", category: "language-practice" },
+      { label: "weekly shopping", category: "shopping-errands" },
+    ],
     needs: [{ label: "weekly shopping", category: "shopping-errands" }],
   });
-  await member("Ahmad", { ...shopper(), languages: ["ar", "da"], needs: [{ label: "danish conversation", category: "language-practice" }] });
+  await member("Ahmad", {
+    ...shopper(),
+    languages: ["ar", "da"],
+    needs: [{ label: "danish conversation", category: "language-practice" }],
+  });
   await member("Bo", shopper());
   await member("Helga", shopper());
   await member("Karen", shopper());
   await member("Otto", shopper("Viby", ["en", "de"]));
-  await member("Jonas", { languages: ["da"], neighbourhood: "Frederiksbjerg", skills: [{ label: "light bulbs", category: "repairs-bikes" }] });
+  await member("Jonas", {
+    languages: ["da"],
+    neighbourhood: "Frederiksbjerg",
+    skills: [{ label: "light bulbs", category: "repairs-bikes" }],
+  });
   await member("Dave", { languages: ["da"], neighbourhood: "Trøjborg", skills: [{ label: "light bulbs", category: "repairs-bikes" }] });
   await actors.Karen.client.ok(`mutation($id: ID!) { pauseMembership(memberId: $id) { __typename } }`, { id: ids.Karen });
 
   // Bo has helped twice before (accepted matches); Helga was asked five times this month.
-  for (const [helper, accept] of [["Bo", true], ["Bo", true], ["Helga", false], ["Helga", false], ["Helga", false], ["Helga", false], ["Helga", false]] as const) {
-    const r = await coordinator.client.ok(CREATE, { input: { kind: "REQUEST", title: "Shopping for the community cafe", category: "shopping-errands" } });
+  for (const [helper, accept] of [
+    ["Bo", true],
+    ["Bo", true],
+    ["Helga", false],
+    ["Helga", false],
+    ["Helga", false],
+    ["Helga", false],
+    ["Helga", false],
+  ] as const) {
+    const r = await coordinator.client.ok(CREATE, {
+      input: { kind: "REQUEST", title: "Shopping for the community cafe", category: "shopping-errands" },
+    });
     const p = await coordinator.client.ok(PROPOSE, { r: r.createPost.id, c: ids[helper] });
     if (accept) await actors[helper].client.ok(ANSWER("acceptMatch"), { m: p.proposeMatch.id });
   }
@@ -95,8 +117,24 @@ describe("ranking", () => {
     expect(ranked).not.toContain("Else");
     const [ahmad] = data.matchesForRequest;
     expect(ahmad.member.displayName).toBe("Ahmad");
-    expect(ahmad.reasons).toEqual(expect.arrayContaining(['can do "weekly shopping"', "lives in Frederiksbjerg too", "speaks da with you", "has not made an exchange yet: a chance to get started"]));
-    expect(ahmad.factors.map((f: { name: string }) => f.name)).toEqual(["skill", "text", "availability", "place", "language", "reciprocity", "inclusion", "recentLoad"]);
+    expect(ahmad.reasons).toEqual(
+      expect.arrayContaining([
+        'can do "weekly shopping"',
+        "lives in Frederiksbjerg too",
+        "speaks da with you",
+        "has not made an exchange yet: a chance to get started",
+      ]),
+    );
+    expect(ahmad.factors.map((f: { name: string }) => f.name)).toEqual([
+      "skill",
+      "text",
+      "availability",
+      "place",
+      "language",
+      "reciprocity",
+      "inclusion",
+      "recentLoad",
+    ]);
     for (const f of ahmad.factors) expect(f.contribution).toBeCloseTo(f.weight * f.value, 4);
     const helga = data.matchesForRequest.find((c: { member: { id: string } }) => c.member.id === ids.Helga);
     expect(helga.reasons).toContain("was asked 5 times recently");
@@ -123,7 +161,13 @@ describe("ranking", () => {
 
   it("prefers the helper whose offer fits, and names the offer", async () => {
     const offer = await actors.Otto.client.ok(CREATE, {
-      input: { kind: "OFFER", title: "Weekly shopping by car", category: "shopping-errands", tags: ["weekly shopping"], availability: tuesdayMorning },
+      input: {
+        kind: "OFFER",
+        title: "Weekly shopping by car",
+        category: "shopping-errands",
+        tags: ["weekly shopping"],
+        availability: tuesdayMorning,
+      },
     });
     const data = await actors.Else.client.ok(MATCHES, { r: shoppingRequest });
     const otto = data.matchesForRequest.find((c: { member: { id: string } }) => c.member.id === ids.Otto);
@@ -142,13 +186,24 @@ describe("ranking", () => {
   });
 
   it("follows the bank's weights, which coordinators set and nobody else", async () => {
-    expect(await actors.Else.client.errorCode(`mutation { updateMatchingWeights(timebank: "aarhus", input: { place: 0.5 }) { place } }`)).toBe("FORBIDDEN");
-    expect(await coordinator.client.errorCode(`mutation { updateMatchingWeights(timebank: "aarhus", input: { place: 2 }) { place } }`)).toBe("BAD_USER_INPUT");
-    const set = await coordinator.client.ok(`mutation { updateMatchingWeights(timebank: "aarhus", input: { inclusion: 0, recentLoad: 0 }) { inclusion recentLoad skill } }`);
+    expect(
+      await actors.Else.client.errorCode(`mutation { updateMatchingWeights(timebank: "aarhus", input: { place: 0.5 }) { place } }`),
+    ).toBe("FORBIDDEN");
+    expect(
+      await coordinator.client.errorCode(`mutation { updateMatchingWeights(timebank: "aarhus", input: { place: 2 }) { place } }`),
+    ).toBe("BAD_USER_INPUT");
+    const set = await coordinator.client.ok(
+      `mutation { updateMatchingWeights(timebank: "aarhus", input: { inclusion: 0, recentLoad: 0 }) { inclusion recentLoad skill } }`,
+    );
     expect(set.updateMatchingWeights).toEqual({ inclusion: 0, recentLoad: 0, skill: 0.35 });
     const data = await actors.Else.client.ok(MATCHES, { r: shoppingRequest });
-    expect(data.matchesForRequest[0].factors.find((f: { name: string }) => f.name === "inclusion")).toMatchObject({ weight: 0, contribution: 0 });
-    await coordinator.client.ok(`mutation { updateMatchingWeights(timebank: "aarhus", input: { inclusion: 0.1, recentLoad: 0.15 }) { inclusion } }`);
+    expect(data.matchesForRequest[0].factors.find((f: { name: string }) => f.name === "inclusion")).toMatchObject({
+      weight: 0,
+      contribution: 0,
+    });
+    await coordinator.client.ok(
+      `mutation { updateMatchingWeights(timebank: "aarhus", input: { inclusion: 0.1, recentLoad: 0.15 }) { inclusion } }`,
+    );
     const read = await actors.Ahmad.client.ok(`{ matchingWeights(timebank: "aarhus") { inclusion recentLoad } }`);
     expect(read.matchingWeights).toEqual({ inclusion: 0.1, recentLoad: 0.15 });
   });
@@ -176,14 +231,27 @@ describe("hard rules, each with a case", () => {
   });
 
   it("a home visit goes only to a member a coordinator has vouched for", async () => {
-    const visit = await actors.Else.client.ok(CREATE, { input: { kind: "REQUEST", title: "Change the light bulbs in my ceiling", category: "repairs-bikes", placeMode: "AT_HOME", neighbourhood: "Frederiksbjerg" } });
+    const visit = await actors.Else.client.ok(CREATE, {
+      input: {
+        kind: "REQUEST",
+        title: "Change the light bulbs in my ceiling",
+        category: "repairs-bikes",
+        placeMode: "AT_HOME",
+        neighbourhood: "Frederiksbjerg",
+      },
+    });
     expect(visit.createPost.requiresVouchedHelper).toBe(true);
     const r = visit.createPost.id;
     expect(names((await actors.Else.client.ok(MATCHES, { r })).matchesForRequest)).toEqual([]);
     expect((await coordinator.client.ok(PROPOSE, { r, c: ids.Jonas })).proposeMatch).toMatchObject({ code: "CANDIDATE_NOT_VOUCHED" });
     // Only coordinators vouch.
-    expect(await actors.Else.client.errorCode(`mutation($id: ID!) { vouchForMember(memberId: $id) { id } }`, { id: ids.Dave })).toBe("FORBIDDEN");
-    const vouched = await coordinator.client.ok(`mutation($id: ID!) { vouchForMember(memberId: $id, note: "References checked") { id vouch { note vouchedAt } } }`, { id: ids.Dave });
+    expect(await actors.Else.client.errorCode(`mutation($id: ID!) { vouchForMember(memberId: $id) { id } }`, { id: ids.Dave })).toBe(
+      "FORBIDDEN",
+    );
+    const vouched = await coordinator.client.ok(
+      `mutation($id: ID!) { vouchForMember(memberId: $id, note: "References checked") { id vouch { note vouchedAt } } }`,
+      { id: ids.Dave },
+    );
     expect(vouched.vouchForMember.vouch.note).toBe("References checked");
     expect(names((await actors.Else.client.ok(MATCHES, { r })).matchesForRequest)).toEqual(["Dave"]);
     // Jonas lives nearer, but is not vouched for: he stays out.
@@ -198,19 +266,28 @@ describe("the life of a match", () => {
   it("the requester proposes, the candidate finds and accepts it, the request is MATCHED, then done", async () => {
     const second = await actors.Else.client.ok(PROPOSE, { r: shoppingRequest, c: ids.Otto });
     const proposed = await actors.Else.client.ok(PROPOSE, { r: shoppingRequest, c: ids.Ahmad });
-    expect(proposed.proposeMatch).toMatchObject({ __typename: "Match", status: "PROPOSED", candidate: { id: ids.Ahmad }, request: { id: shoppingRequest } });
+    expect(proposed.proposeMatch).toMatchObject({
+      __typename: "Match",
+      status: "PROPOSED",
+      candidate: { id: ids.Ahmad },
+      request: { id: shoppingRequest },
+    });
     expect(proposed.proposeMatch.score).toBeGreaterThan(0.5);
     const twice = await actors.Else.client.ok(PROPOSE, { r: shoppingRequest, c: ids.Ahmad });
     expect(twice.proposeMatch).toMatchObject({ code: "ALREADY_PROPOSED" });
 
     const waiting = await actors.Ahmad.client.ok(`{ myMatches(timebank: "aarhus") { id request { title author { displayName } } } }`);
-    expect(waiting.myMatches).toEqual([{ id: proposed.proposeMatch.id, request: { title: "Weekly shopping", author: { displayName: "Else" } } }]);
+    expect(waiting.myMatches).toEqual([
+      { id: proposed.proposeMatch.id, request: { title: "Weekly shopping", author: { displayName: "Else" } } },
+    ]);
     // Only the candidate answers.
     expect(await actors.Else.client.errorCode(ANSWER("acceptMatch"), { m: proposed.proposeMatch.id })).toBe("FORBIDDEN");
 
     const accepted = await actors.Ahmad.client.ok(ANSWER("acceptMatch"), { m: proposed.proposeMatch.id });
     expect(accepted.acceptMatch).toMatchObject({ __typename: "Match", status: "ACCEPTED" });
-    const post = await actors.Else.client.ok(`query($id: ID!) { post(id: $id) { status matches { status candidate { displayName } } } }`, { id: shoppingRequest });
+    const post = await actors.Else.client.ok(`query($id: ID!) { post(id: $id) { status matches { status candidate { displayName } } } }`, {
+      id: shoppingRequest,
+    });
     expect(post.post.status).toBe("MATCHED");
     expect(post.post.matches).toEqual(
       expect.arrayContaining([
@@ -224,23 +301,32 @@ describe("the life of a match", () => {
     expect(late.acceptMatch).toMatchObject({ code: "MATCH_NOT_PROPOSED" });
     // A matched request has no more candidates and takes no more proposals.
     expect((await actors.Else.client.ok(MATCHES, { r: shoppingRequest })).matchesForRequest).toEqual([]);
-    expect((await coordinator.client.ok(PROPOSE, { r: shoppingRequest, c: ids.Helga })).proposeMatch).toMatchObject({ code: "REQUEST_NOT_OPEN" });
+    expect((await coordinator.client.ok(PROPOSE, { r: shoppingRequest, c: ids.Helga })).proposeMatch).toMatchObject({
+      code: "REQUEST_NOT_OPEN",
+    });
 
-    const done = await actors.Else.client.ok(`mutation($r: ID!) { markRequestDone(request: $r) { __typename ... on Post { status closedAt } ... on ErrorResult { code } } }`, { r: shoppingRequest });
+    const done = await actors.Else.client.ok(
+      `mutation($r: ID!) { markRequestDone(request: $r) { __typename ... on Post { status closedAt } ... on ErrorResult { code } } }`,
+      { r: shoppingRequest },
+    );
     expect(done.markRequestDone).toMatchObject({ __typename: "Post", status: "DONE" });
-    const again = await actors.Else.client.ok(`mutation($r: ID!) { markRequestDone(request: $r) { ... on ErrorResult { code } } }`, { r: shoppingRequest });
+    const again = await actors.Else.client.ok(`mutation($r: ID!) { markRequestDone(request: $r) { ... on ErrorResult { code } } }`, {
+      r: shoppingRequest,
+    });
     expect(again.markRequestDone).toEqual({ code: "REQUEST_NOT_MATCHED" });
   });
 
   it("two candidates accepting at once: exactly one gets the request, the other a clear answer", async () => {
-    const r = await actors.Else.client.ok(CREATE, { input: { kind: "REQUEST", title: "Shopping before Christmas", category: "shopping-errands" } });
+    const r = await actors.Else.client.ok(CREATE, {
+      input: { kind: "REQUEST", title: "Shopping before Christmas", category: "shopping-errands" },
+    });
     const a = await coordinator.client.ok(PROPOSE, { r: r.createPost.id, c: ids.Extra1 });
     const b = await coordinator.client.ok(PROPOSE, { r: r.createPost.id, c: ids.Extra2 });
     const [ra, rb] = await Promise.all([
       actors.Extra1.client.ok(ANSWER("acceptMatch"), { m: a.proposeMatch.id }),
       actors.Extra2.client.ok(ANSWER("acceptMatch"), { m: b.proposeMatch.id }),
     ]);
-    const outcomes = [ra.acceptMatch, rb.acceptMatch].map((x) => x.__typename === "Match" ? x.status : x.code).sort();
+    const outcomes = [ra.acceptMatch, rb.acceptMatch].map((x) => (x.__typename === "Match" ? x.status : x.code)).sort();
     // The loser's match was withdrawn by the winner, or its acceptance was rolled back because the request was taken.
     expect(outcomes[0]).toBe("ACCEPTED");
     expect(["MATCH_NOT_PROPOSED", "REQUEST_NOT_OPEN"]).toContain(outcomes[1]);
@@ -249,7 +335,9 @@ describe("the life of a match", () => {
   });
 
   it("a proposal can be withdrawn by its proposer before it is answered", async () => {
-    const r = await actors.Else.client.ok(CREATE, { input: { kind: "REQUEST", title: "Weekly shopping next month", category: "shopping-errands" } });
+    const r = await actors.Else.client.ok(CREATE, {
+      input: { kind: "REQUEST", title: "Weekly shopping next month", category: "shopping-errands" },
+    });
     const p = await coordinator.client.ok(PROPOSE, { r: r.createPost.id, c: ids.Helga });
     expect(await actors.Ahmad.client.errorCode(ANSWER("withdrawMatch"), { m: p.proposeMatch.id })).toBe("NOT_FOUND");
     const w = await coordinator.client.ok(ANSWER("withdrawMatch"), { m: p.proposeMatch.id });
@@ -262,7 +350,9 @@ describe("the life of a match", () => {
   it("matches are for requests only, from the requester or a coordinator", async () => {
     const offer = await actors.Otto.client.ok(`{ posts(timebank: "aarhus", filter: { kind: OFFER }) { nodes { id } } }`);
     expect(await actors.Else.client.errorCode(MATCHES, { r: offer.posts.nodes[0].id })).toBe("BAD_USER_INPUT");
-    const r = await actors.Else.client.ok(CREATE, { input: { kind: "REQUEST", title: "Shopping on Fridays", category: "shopping-errands" } });
+    const r = await actors.Else.client.ok(CREATE, {
+      input: { kind: "REQUEST", title: "Shopping on Fridays", category: "shopping-errands" },
+    });
     expect(await actors.Ahmad.client.errorCode(MATCHES, { r: r.createPost.id })).toBe("FORBIDDEN");
     expect(await actors.Ahmad.client.errorCode(PROPOSE, { r: r.createPost.id, c: ids.Bo })).toBe("FORBIDDEN");
     expect(await coordinator.client.errorCode(PROPOSE, { r: r.createPost.id, c: "nope" })).toBe("BAD_USER_INPUT");
@@ -274,13 +364,23 @@ describe("the life of a match", () => {
 describe("for members and coordinators", () => {
   it("suggests the open requests a member could meet, with reasons; a paused member gets none", async () => {
     const r = await actors.Else.client.ok(CREATE, {
-      input: { kind: "REQUEST", title: "Shopping for my neighbour", category: "shopping-errands", tags: ["weekly shopping"], neighbourhood: "Frederiksbjerg" },
+      input: {
+        kind: "REQUEST",
+        title: "Shopping for my neighbour",
+        category: "shopping-errands",
+        tags: ["weekly shopping"],
+        neighbourhood: "Frederiksbjerg",
+      },
     });
-    const data = await actors.Ahmad.client.ok(`{ suggestedRequests(timebank: "aarhus", first: 5) { request { id title author { displayName } } score reasons } }`);
+    const data = await actors.Ahmad.client.ok(
+      `{ suggestedRequests(timebank: "aarhus", first: 5) { request { id title author { displayName } } score reasons } }`,
+    );
     const titles = data.suggestedRequests.map((s: { request: { title: string } }) => s.request.title);
     expect(titles[0]).toBe("Shopping for my neighbour");
     expect(data.suggestedRequests[0].reasons).toContain('can do "weekly shopping"');
-    expect(data.suggestedRequests.every((s: { request: { author: { displayName: string } } }) => s.request.author.displayName !== "Ahmad")).toBe(true);
+    expect(
+      data.suggestedRequests.every((s: { request: { author: { displayName: string } } }) => s.request.author.displayName !== "Ahmad"),
+    ).toBe(true);
     // The home visit needs a vouched helper: not suggested to Ahmad.
     expect(titles).not.toContain("Change the light bulbs in my ceiling");
     const karen = await actors.Karen.client.ok(`{ suggestedRequests(timebank: "aarhus") { request { id } } }`);
@@ -291,11 +391,16 @@ describe("for members and coordinators", () => {
   });
 
   it("shows coordinators the pairs who can each meet a need of the other", async () => {
-    const data = await coordinator.client.ok(`{ reciprocalPairs(timebank: "aarhus") { a { displayName } b { displayName } aCanHelpBWith bCanHelpAWith } }`);
-    const pair = data.reciprocalPairs.find((p: { a: { displayName: string }; b: { displayName: string } }) =>
-      [p.a.displayName, p.b.displayName].sort().join("+") === "Ahmad+Else");
+    const data = await coordinator.client.ok(
+      `{ reciprocalPairs(timebank: "aarhus") { a { displayName } b { displayName } aCanHelpBWith bCanHelpAWith } }`,
+    );
+    const pair = data.reciprocalPairs.find(
+      (p: { a: { displayName: string }; b: { displayName: string } }) =>
+        [p.a.displayName, p.b.displayName].sort().join("+") === "Ahmad+Else",
+    );
     expect(pair).toBeDefined();
-    const [elseGives, ahmadGives] = pair.a.displayName === "Else" ? [pair.aCanHelpBWith, pair.bCanHelpAWith] : [pair.bCanHelpAWith, pair.aCanHelpBWith];
+    const [elseGives, ahmadGives] =
+      pair.a.displayName === "Else" ? [pair.aCanHelpBWith, pair.bCanHelpAWith] : [pair.bCanHelpAWith, pair.aCanHelpBWith];
     expect(elseGives).toEqual(["danish conversation"]);
     expect(ahmadGives).toEqual(["weekly shopping"]);
     // Karen is paused: in no pair.
@@ -314,13 +419,28 @@ describe("understanding people as they write (issue 20)", () => {
 
   beforeAll(async () => {
     // Written as people write: Danish, Polish, a compound, no categories.
-    await member("Mette", { languages: ["da"], neighbourhood: "Trøjborg", bio: "Jeg fikser computere og bærbare.", skills: [{ label: "IT-hjælp" }] });
-    await member("Piotr", { languages: ["pl", "da"], neighbourhood: "Aarhus C", bio: "Naprawiam rowery.", skills: [{ label: "cykelreparation" }] });
+    await member("Mette", {
+      languages: ["da"],
+      neighbourhood: "Trøjborg",
+      bio: "Jeg fikser computere og bærbare.",
+      skills: [{ label: "IT-hjælp" }],
+    });
+    await member("Piotr", {
+      languages: ["pl", "da"],
+      neighbourhood: "Aarhus C",
+      bio: "Naprawiam rowery.",
+      skills: [{ label: "cykelreparation" }],
+    });
     await member("Kasia", { languages: ["pl", "da"], neighbourhood: "Frederiksbjerg", skills: [{ label: "læse breve" }] });
     await member("Birthe", { languages: ["da"], neighbourhood: "Frederiksbjerg", skills: [{ label: "læse breve" }] });
     await member("Sune", { languages: ["da"], neighbourhood: "Viby", skills: [{ label: "læse breve" }] });
     await member("Lars", { languages: ["da"], neighbourhood: "Frederiksbjerg", skills: [{ label: "datanisse" }] });
-    await member("Gitte", { languages: ["da"], neighbourhood: "Trøjborg", skills: [{ label: "havearbejde" }], availability: [{ weekday: 6, startMinute: 600, endMinute: 900 }] });
+    await member("Gitte", {
+      languages: ["da"],
+      neighbourhood: "Trøjborg",
+      skills: [{ label: "havearbejde" }],
+      availability: [{ weekday: 6, startMinute: 600, endMinute: 900 }],
+    });
   });
 
   it("finds the IT helper for a computer that will not start, written with a typo and without a category", async () => {
@@ -373,7 +493,10 @@ describe("understanding people as they write (issue 20)", () => {
     // Saturday 10-12: Gitte said she is free on Saturdays; nobody else who gardens.
     const r = await request("Else", { title: "Hjælp til havearbejde", availability: [{ weekday: 6, startMinute: 600, endMinute: 720 }] });
     expect(names((await found(r)).candidates)).toEqual(["Gitte"]);
-    const monday = await request("Else", { title: "Hjælp til havearbejde om mandagen", availability: [{ weekday: 1, startMinute: 600, endMinute: 720 }] });
+    const monday = await request("Else", {
+      title: "Hjælp til havearbejde om mandagen",
+      availability: [{ weekday: 1, startMinute: 600, endMinute: 720 }],
+    });
     expect(await found(monday)).toMatchObject({ candidates: [], nobodyFits: true, ruledOutByTime: 1 });
     await close("Else", r);
     await close("Else", monday);
@@ -391,9 +514,13 @@ describe("understanding people as they write (issue 20)", () => {
     expect(added.addMatchingSynonym).toMatchObject({ activityId: "computer-repair", phrase: "Datanisse" });
     expect(await coordinator.client.errorCode(ADD, { a: "bike-repair", p: "datanisse" })).toBe("BAD_USER_INPUT");
     expect(names((await found(r)).candidates)).toContain("Lars");
-    const activities = await coordinator.client.ok(`{ matchingActivities(timebank: "aarhus", category: "it-help") { id terms { language phrase } } }`);
+    const activities = await coordinator.client.ok(
+      `{ matchingActivities(timebank: "aarhus", category: "it-help") { id terms { language phrase } } }`,
+    );
     expect(activities.matchingActivities.map((a: { id: string }) => a.id)).toContain("computer-repair");
-    await coordinator.client.ok(`mutation($id: ID!) { removeMatchingSynonym(timebank: "aarhus", id: $id) { id } }`, { id: added.addMatchingSynonym.id });
+    await coordinator.client.ok(`mutation($id: ID!) { removeMatchingSynonym(timebank: "aarhus", id: $id) { id } }`, {
+      id: added.addMatchingSynonym.id,
+    });
     expect(names((await found(r)).candidates)).not.toContain("Lars");
     await close("Else", r);
   });
@@ -401,10 +528,16 @@ describe("understanding people as they write (issue 20)", () => {
   it("pairs members whose open requests the other can meet, and says which", async () => {
     const garden = await request("Mette", { title: "Hjælp til at luge haven" });
     const laptop = await request("Gitte", { title: "Min bærbare er blevet langsom" });
-    const data = await coordinator.client.ok(`{ reciprocalPairs(timebank: "aarhus") { a { displayName } b { displayName } aHelpsBFor bHelpsAFor } }`);
-    const pair = data.reciprocalPairs.find((p: { a: { displayName: string }; b: { displayName: string } }) => [p.a.displayName, p.b.displayName].sort().join("+") === "Gitte+Mette");
+    const data = await coordinator.client.ok(
+      `{ reciprocalPairs(timebank: "aarhus") { a { displayName } b { displayName } aHelpsBFor bHelpsAFor } }`,
+    );
+    const pair = data.reciprocalPairs.find(
+      (p: { a: { displayName: string }; b: { displayName: string } }) =>
+        [p.a.displayName, p.b.displayName].sort().join("+") === "Gitte+Mette",
+    );
     expect(pair).toBeDefined();
-    const [metteHelps, gitteHelps] = pair.a.displayName === "Mette" ? [pair.aHelpsBFor, pair.bHelpsAFor] : [pair.bHelpsAFor, pair.aHelpsBFor];
+    const [metteHelps, gitteHelps] =
+      pair.a.displayName === "Mette" ? [pair.aHelpsBFor, pair.bHelpsAFor] : [pair.bHelpsAFor, pair.aHelpsBFor];
     expect(metteHelps).toEqual(['"Min bærbare er blevet langsom"']);
     expect(gitteHelps).toEqual(['"Hjælp til at luge haven"']);
     await close("Mette", garden);
@@ -418,7 +551,9 @@ describe("another bank sees nothing", () => {
     const admin = await platformAdmin(t);
     await createBank(t, admin, "odense", otherCoordinator);
     const stranger = await member("Stranger", shopper(), "odense", otherCoordinator);
-    const r = await actors.Else.client.ok(CREATE, { input: { kind: "REQUEST", title: "Weekly shopping again", category: "shopping-errands", tags: ["weekly shopping"] } });
+    const r = await actors.Else.client.ok(CREATE, {
+      input: { kind: "REQUEST", title: "Weekly shopping again", category: "shopping-errands", tags: ["weekly shopping"] },
+    });
     const rid = r.createPost.id;
     expect(await stranger.client.errorCode(MATCHES, { r: rid })).toBe("NOT_FOUND");
     expect(await otherCoordinator.client.errorCode(PROPOSE, { r: rid, c: ids.Stranger })).toBe("NOT_FOUND");
@@ -429,6 +564,8 @@ describe("another bank sees nothing", () => {
     expect(await otherCoordinator.client.errorCode(`{ reciprocalPairs(timebank: "aarhus") { a { id } } }`)).toBe("NOT_FOUND");
     const anyMatch = await t.db.prisma.match.findFirstOrThrow({ where: { status: "PROPOSED" } });
     expect(await stranger.client.errorCode(ANSWER("declineMatch"), { m: anyMatch.id })).toBe("NOT_FOUND");
-    expect(await otherCoordinator.client.errorCode(`mutation($id: ID!) { vouchForMember(memberId: $id) { id } }`, { id: ids.Ahmad })).toBe("NOT_FOUND");
+    expect(await otherCoordinator.client.errorCode(`mutation($id: ID!) { vouchForMember(memberId: $id) { id } }`, { id: ids.Ahmad })).toBe(
+      "NOT_FOUND",
+    );
   });
 });

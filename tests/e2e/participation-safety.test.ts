@@ -48,10 +48,20 @@ afterAll(() => t.close());
 
 describe("safeguarding checks that expire", () => {
   it("an expired check removes a vouched helper from home-visit requests until it is renewed", async () => {
-    await maja.client.ok(`mutation { updateOnboardingSettings(timebank: "aarhus", input: { requireSafeguardingCheck: true }) { requireSafeguardingCheck } }`);
+    await maja.client.ok(
+      `mutation { updateOnboardingSettings(timebank: "aarhus", input: { requireSafeguardingCheck: true }) { requireSafeguardingCheck } }`,
+    );
     for (const name of ["Helga", "Bo"]) await maja.client.ok(`mutation($m: ID!) { vouchForMember(memberId: $m) { id } }`, { m: id[name] });
-    const recorded = await maja.client.ok(CHECK, { m: id.Helga, input: { checkType: "criminal record certificate", checkedOn: "2026-02-01", expiresOn: "2027-02-01" } });
-    expect(recorded.recordSafeguardingCheck).toMatchObject({ checkedOn: "2026-02-01", expiresOn: "2027-02-01", valid: true, verifiedBy: { id: id.Maja } });
+    const recorded = await maja.client.ok(CHECK, {
+      m: id.Helga,
+      input: { checkType: "criminal record certificate", checkedOn: "2026-02-01", expiresOn: "2027-02-01" },
+    });
+    expect(recorded.recordSafeguardingCheck).toMatchObject({
+      checkedOn: "2026-02-01",
+      expiresOn: "2027-02-01",
+      valid: true,
+      verifiedBy: { id: id.Maja },
+    });
     // Bad input is refused and records nothing.
     const checks = () => t.db.prisma.safeguardingCheck.count();
     const before = await checks();
@@ -63,11 +73,20 @@ describe("safeguarding checks that expire", () => {
     ]) {
       expect(await maja.client.errorCode(CHECK, { m: id.Helga, input })).toBe("BAD_USER_INPUT");
     }
-    expect(await a.Bo.client.errorCode(CHECK, { m: id.Bo, input: { checkType: "self-declared", checkedOn: "2026-02-01" } })).toBe("FORBIDDEN");
+    expect(await a.Bo.client.errorCode(CHECK, { m: id.Bo, input: { checkType: "self-declared", checkedOn: "2026-02-01" } })).toBe(
+      "FORBIDDEN",
+    );
     expect(await checks()).toBe(before);
 
     const visit = await a.Else.client.ok(CREATE, {
-      input: { kind: "REQUEST", title: "Weekly shopping brought home", category: "shopping-errands", tags: ["weekly shopping"], placeMode: "AT_HOME", neighbourhood: "Trøjborg" },
+      input: {
+        kind: "REQUEST",
+        title: "Weekly shopping brought home",
+        category: "shopping-errands",
+        tags: ["weekly shopping"],
+        placeMode: "AT_HOME",
+        neighbourhood: "Trøjborg",
+      },
     });
     expect(visit.createPost.requiresVouchedHelper).toBe(true);
     const r = visit.createPost.id;
@@ -82,13 +101,29 @@ describe("safeguarding checks that expire", () => {
     const seen = await maja.client.ok(`query($m: ID!) { onboarding(memberId: $m) { safeguardingChecks { valid } } }`, { m: id.Helga });
     expect(seen.onboarding.safeguardingChecks).toEqual([{ valid: false }]);
     // Her own shopping requests elsewhere are unaffected: the rule is for home visits.
-    const street = await a.Else.client.ok(CREATE, { input: { kind: "REQUEST", title: "Weekly shopping list help", category: "shopping-errands", tags: ["weekly shopping"], placeMode: "BY_PHONE" } });
+    const street = await a.Else.client.ok(CREATE, {
+      input: {
+        kind: "REQUEST",
+        title: "Weekly shopping list help",
+        category: "shopping-errands",
+        tags: ["weekly shopping"],
+        placeMode: "BY_PHONE",
+      },
+    });
     expect(await candidates(a.Else, street.createPost.id)).toEqual(expect.arrayContaining([id.Helga, id.Bo, id.Ahmad]));
 
-    await maja.client.ok(CHECK, { m: id.Helga, input: { checkType: "criminal record certificate", checkedOn: "2027-01-30", expiresOn: "2030-01-30" } });
+    await maja.client.ok(CHECK, {
+      m: id.Helga,
+      input: { checkType: "criminal record certificate", checkedOn: "2027-01-30", expiresOn: "2030-01-30" },
+    });
     expect(await candidates(a.Else, r)).toEqual([id.Helga]);
-    expect(await a.Helga.client.errorCode(`query($m: ID!) { onboarding(memberId: $m) { safeguardingChecks { id } } }`, { m: id.Else })).toBe("FORBIDDEN");
-    expect((await a.Helga.client.ok(`query($m: ID!) { onboarding(memberId: $m) { safeguardingChecks { id } } }`, { m: id.Helga })).onboarding.safeguardingChecks).toBeNull();
+    expect(
+      await a.Helga.client.errorCode(`query($m: ID!) { onboarding(memberId: $m) { safeguardingChecks { id } } }`, { m: id.Else }),
+    ).toBe("FORBIDDEN");
+    expect(
+      (await a.Helga.client.ok(`query($m: ID!) { onboarding(memberId: $m) { safeguardingChecks { id } } }`, { m: id.Helga })).onboarding
+        .safeguardingChecks,
+    ).toBeNull();
   });
 });
 
@@ -100,16 +135,22 @@ describe("flexible engagement", () => {
     const set = await a.Bo.client.ok(SET, { input: { period: "WEEK", maxMinutes: 60 } });
     expect(set.setEngagement).toEqual({ period: "WEEK", maxMinutes: 60, committedMinutes: 0, atLimit: false });
 
-    const first = await a.Else.client.ok(CREATE, { input: { kind: "REQUEST", title: "Weekly shopping on Monday", category: "shopping-errands", expectedMinutes: 60 } });
+    const first = await a.Else.client.ok(CREATE, {
+      input: { kind: "REQUEST", title: "Weekly shopping on Monday", category: "shopping-errands", expectedMinutes: 60 },
+    });
     expect(await candidates(a.Else, first.createPost.id)).toContain(id.Bo);
     const proposed = await a.Else.client.ok(PROPOSE, { r: first.createPost.id, c: id.Bo });
     expect((await a.Bo.client.ok(ACCEPT, { m: proposed.proposeMatch.id })).acceptMatch.status).toBe("ACCEPTED");
 
     const seen = await maja.client.ok(`query($m: ID!) { member(id: $m) { engagement { committedMinutes atLimit } } }`, { m: id.Bo });
     expect(seen.member.engagement).toEqual({ committedMinutes: 60, atLimit: true });
-    expect((await a.Dave.client.ok(`query($m: ID!) { member(id: $m) { engagement { atLimit } } }`, { m: id.Bo })).member.engagement).toBeNull();
+    expect(
+      (await a.Dave.client.ok(`query($m: ID!) { member(id: $m) { engagement { atLimit } } }`, { m: id.Bo })).member.engagement,
+    ).toBeNull();
 
-    const second = await a.Else.client.ok(CREATE, { input: { kind: "REQUEST", title: "Weekly shopping on Thursday", category: "shopping-errands" } });
+    const second = await a.Else.client.ok(CREATE, {
+      input: { kind: "REQUEST", title: "Weekly shopping on Thursday", category: "shopping-errands" },
+    });
     const list = await candidates(a.Else, second.createPost.id);
     expect(list).not.toContain(id.Bo);
     expect(list).toContain(id.Ahmad);
@@ -124,9 +165,19 @@ describe("group activities", () => {
   it("a repair café with two places: the third is waiting and moves up when someone cancels; a coordinator confirms attendance", async () => {
     const CREATE_ACTIVITY = `mutation($input: ActivityInput!) { createActivity(timebank: "aarhus", input: $input) { id status places host { id } } }`;
     const startsAt = new Date(clock.now().getTime() + 2 * DAY).toISOString();
-    expect(await a.Bo.client.errorCode(CREATE_ACTIVITY, { input: { kind: "REPAIR_CAFE", title: "Repair café", startsAt, durationMinutes: 180, places: 2 } })).toBe("FORBIDDEN");
-    expect(await maja.client.errorCode(CREATE_ACTIVITY, { input: { kind: "REPAIR_CAFE", title: "Repair café", startsAt, durationMinutes: 180, places: 0 } })).toBe("BAD_USER_INPUT");
-    const created = await maja.client.ok(CREATE_ACTIVITY, { input: { kind: "REPAIR_CAFE", title: "Repair café", startsAt, durationMinutes: 180, places: 2, hostId: id.Dave } });
+    expect(
+      await a.Bo.client.errorCode(CREATE_ACTIVITY, {
+        input: { kind: "REPAIR_CAFE", title: "Repair café", startsAt, durationMinutes: 180, places: 2 },
+      }),
+    ).toBe("FORBIDDEN");
+    expect(
+      await maja.client.errorCode(CREATE_ACTIVITY, {
+        input: { kind: "REPAIR_CAFE", title: "Repair café", startsAt, durationMinutes: 180, places: 0 },
+      }),
+    ).toBe("BAD_USER_INPUT");
+    const created = await maja.client.ok(CREATE_ACTIVITY, {
+      input: { kind: "REPAIR_CAFE", title: "Repair café", startsAt, durationMinutes: 180, places: 2, hostId: id.Dave },
+    });
     const act = created.createActivity.id;
     expect(created.createActivity).toMatchObject({ status: "PLANNED", places: 2, host: { id: id.Dave } });
 
@@ -137,12 +188,25 @@ describe("group activities", () => {
     clock.advance(1000);
     expect((await a.Helga.client.ok(SIGN, { x: act })).signUpForActivity.status).toBe("WAITING");
     const LIST = `query($x: ID!) { activity(id: $x) { status signups { status attendedAt member { id } } } }`;
-    const people = async () => (await a.Else.client.ok(LIST, { x: act })).activity.signups.map((s: { status: string; member: { id: string } }) => [s.member.id, s.status]);
-    expect(await people()).toEqual([[id.Bo, "SIGNED_UP"], [id.Ahmad, "SIGNED_UP"], [id.Helga, "WAITING"]]);
+    const people = async () =>
+      (await a.Else.client.ok(LIST, { x: act })).activity.signups.map((s: { status: string; member: { id: string } }) => [
+        s.member.id,
+        s.status,
+      ]);
+    expect(await people()).toEqual([
+      [id.Bo, "SIGNED_UP"],
+      [id.Ahmad, "SIGNED_UP"],
+      [id.Helga, "WAITING"],
+    ]);
 
     await a.Bo.client.ok(`mutation($x: ID!) { cancelActivitySignup(activityId: $x) { status } }`, { x: act });
-    expect(await people()).toEqual([[id.Ahmad, "SIGNED_UP"], [id.Helga, "SIGNED_UP"]]);
-    expect(await a.Bo.client.errorCode(`mutation($x: ID!) { cancelActivitySignup(activityId: $x) { status } }`, { x: act })).toBe("BAD_USER_INPUT");
+    expect(await people()).toEqual([
+      [id.Ahmad, "SIGNED_UP"],
+      [id.Helga, "SIGNED_UP"],
+    ]);
+    expect(await a.Bo.client.errorCode(`mutation($x: ID!) { cancelActivitySignup(activityId: $x) { status } }`, { x: act })).toBe(
+      "BAD_USER_INPUT",
+    );
 
     const CONFIRM = `mutation($x: ID!, $who: [ID!]!) { confirmAttendance(activityId: $x, attendeeIds: $who) { ... on Activity { status } ... on ErrorResult { code } } }`;
     const BALANCE = `query($m: ID!) { member(id: $m) { account { balanceMinutes } } }`;
@@ -173,9 +237,13 @@ describe("contact details and privacy rights", () => {
   const PRIVATE = `query($m: ID!) { member(id: $m) { privateDetails { loginEmail contactPhone contactEmail accessibilityNeeds } } }`;
 
   it("contact details are shared between two members with an accepted match, and with coordinators", async () => {
-    await a.Ahmad.client.ok(PROFILE, { input: { contactPhone: "+45 20 30 40 50", contactEmail: "ahmad@example.org", accessibilityNeeds: "uses a wheelchair" } });
+    await a.Ahmad.client.ok(PROFILE, {
+      input: { contactPhone: "+45 20 30 40 50", contactEmail: "ahmad@example.org", accessibilityNeeds: "uses a wheelchair" },
+    });
     expect((await a.Else.client.ok(PRIVATE, { m: id.Ahmad })).member.privateDetails).toBeNull();
-    const request = await a.Else.client.ok(CREATE, { input: { kind: "REQUEST", title: "Weekly shopping on Friday", category: "shopping-errands" } });
+    const request = await a.Else.client.ok(CREATE, {
+      input: { kind: "REQUEST", title: "Weekly shopping on Friday", category: "shopping-errands" },
+    });
     const proposed = await a.Else.client.ok(PROPOSE, { r: request.createPost.id, c: id.Ahmad });
     expect((await a.Else.client.ok(PRIVATE, { m: id.Ahmad })).member.privateDetails).toBeNull(); // proposed is not accepted
     await a.Ahmad.client.ok(ACCEPT, { m: proposed.proposeMatch.id });
@@ -195,17 +263,31 @@ describe("contact details and privacy rights", () => {
     expect(exported.banks).toHaveLength(1);
     const bank = exported.banks[0];
     expect(bank.timebank.slug).toBe("aarhus");
-    expect(bank.profile).toMatchObject({ contactPhone: "+45 20 30 40 50", accessibilityNeeds: "uses a wheelchair", neighbourhood: "Trøjborg" });
+    expect(bank.profile).toMatchObject({
+      contactPhone: "+45 20 30 40 50",
+      accessibilityNeeds: "uses a wheelchair",
+      neighbourhood: "Trøjborg",
+    });
     expect(bank.skills).toEqual([expect.objectContaining({ kind: "SKILL", label: "weekly shopping" })]);
     expect(bank.matchesProposedToMe.map((m: { status: string }) => m.status)).toEqual(["ACCEPTED"]);
     expect(bank.activitySignups[0]).toMatchObject({ status: "SIGNED_UP", activity: { title: "Repair café" } });
     expect(JSON.stringify(exported)).not.toContain("passwordHash");
-    expect(await otto.client.ok(`{ exportMyData }`).then((d) => d.exportMyData.banks.map((b: { timebank: { slug: string } }) => b.timebank.slug))).toEqual(["odense"]);
+    expect(
+      await otto.client
+        .ok(`{ exportMyData }`)
+        .then((d) => d.exportMyData.banks.map((b: { timebank: { slug: string } }) => b.timebank.slug)),
+    ).toEqual(["odense"]);
 
     const offer = await a.Ahmad.client.ok(CREATE, { input: { kind: "OFFER", title: "Arabic translation of letters" } });
     // He has the only place at next week's language café; Dave is waiting for it.
     const cafe = await maja.client.ok(`mutation($input: ActivityInput!) { createActivity(timebank: "aarhus", input: $input) { id } }`, {
-      input: { kind: "LANGUAGE_CAFE", title: "Language café", startsAt: new Date(clock.now().getTime() + 7 * DAY).toISOString(), durationMinutes: 120, places: 1 },
+      input: {
+        kind: "LANGUAGE_CAFE",
+        title: "Language café",
+        startsAt: new Date(clock.now().getTime() + 7 * DAY).toISOString(),
+        durationMinutes: 120,
+        places: 1,
+      },
     });
     await a.Ahmad.client.ok(`mutation($x: ID!) { signUpForActivity(activityId: $x) { status } }`, { x: cafe.createActivity.id });
     clock.advance(1000);
@@ -217,21 +299,33 @@ describe("contact details and privacy rights", () => {
     );
     expect(exchange.recordExchange.__typename).toBe("Transfer");
     const accountBefore = await t.db.prisma.account.findFirstOrThrow({ where: { membershipId: id.Ahmad } });
-    const forgotten = await a.Ahmad.client.ok(`mutation { forgetMe { __typename ... on Forgotten { anonymisedMemberships } ... on ErrorResult { code } } }`);
+    const forgotten = await a.Ahmad.client.ok(
+      `mutation { forgetMe { __typename ... on Forgotten { anonymisedMemberships } ... on ErrorResult { code } } }`,
+    );
     expect(forgotten.forgetMe).toEqual({ __typename: "Forgotten", anonymisedMemberships: 1 });
     // The ledger keeps its integrity: his account and the transfer stay, pointing at an anonymous
     // member; his balance went to the community pot through the ledger, and the account is closed.
-    expect(await t.db.prisma.account.findFirstOrThrow({ where: { membershipId: id.Ahmad } })).toMatchObject({ id: accountBefore.id, balanceMinutes: 0, status: "CLOSED" });
+    expect(await t.db.prisma.account.findFirstOrThrow({ where: { membershipId: id.Ahmad } })).toMatchObject({
+      id: accountBefore.id,
+      balanceMinutes: 0,
+      status: "CLOSED",
+    });
     expect(await t.db.prisma.transfer.count({ where: { id: exchange.recordExchange.id } })).toBe(1);
     expect((await verifyLedger(t.db.prisma)).problems).toEqual([]);
 
     // His session ends and his email no longer logs in.
     expect(await a.Ahmad.client.errorCode(`{ me { id } }`)).toBe("UNAUTHENTICATED");
-    const login = await t.client.ok(`mutation($e: String!) { logIn(input: { email: $e, password: "correct horse battery" }) { __typename } }`, { e: a.Ahmad.email });
+    const login = await t.client.ok(
+      `mutation($e: String!) { logIn(input: { email: $e, password: "correct horse battery" }) { __typename } }`,
+      { e: a.Ahmad.email },
+    );
     expect(login.logIn.__typename).toBe("InvalidCredentials");
 
-    const seen = await maja.client.ok(`query($m: ID!) { member(id: $m) { id status displayName skills { label } profile { bio neighbourhood languages }
-      privateDetails { loginEmail contactPhone contactEmail accessibilityNeeds } } }`, { m: id.Ahmad });
+    const seen = await maja.client.ok(
+      `query($m: ID!) { member(id: $m) { id status displayName skills { label } profile { bio neighbourhood languages }
+      privateDetails { loginEmail contactPhone contactEmail accessibilityNeeds } } }`,
+      { m: id.Ahmad },
+    );
     expect(seen.member).toEqual({
       id: id.Ahmad,
       status: "LEFT",
@@ -239,9 +333,16 @@ describe("contact details and privacy rights", () => {
       skills: [],
       profile: { bio: "", neighbourhood: null, languages: [] },
       // A random placeholder: nothing derived from his id (docs/privacy.md).
-      privateDetails: { loginEmail: expect.stringMatching(/^erased-[0-9a-f-]{36}@erased\.invalid$/), contactPhone: null, contactEmail: null, accessibilityNeeds: null },
+      privateDetails: {
+        loginEmail: expect.stringMatching(/^erased-[0-9a-f-]{36}@erased\.invalid$/),
+        contactPhone: null,
+        contactEmail: null,
+        accessibilityNeeds: null,
+      },
     });
-    const cafeSignups = await a.Dave.client.ok(`query($x: ID!) { activity(id: $x) { signups { status member { id } } } }`, { x: cafe.createActivity.id });
+    const cafeSignups = await a.Dave.client.ok(`query($x: ID!) { activity(id: $x) { signups { status member { id } } } }`, {
+      x: cafe.createActivity.id,
+    });
     expect(cafeSignups.activity.signups).toEqual([{ status: "SIGNED_UP", member: { id: id.Dave } }]);
     const post = await t.db.prisma.post.findFirstOrThrow({ where: { id: offer.createPost.id } });
     expect(post).toMatchObject({ title: "Removed at the member's request", description: "", status: "CANCELLED" });
@@ -268,18 +369,27 @@ describe("a work party", () => {
       input: { kind: "WORK_PARTY", title: "Clearing the allotments", startsAt, durationMinutes: 120, places: 5, hostId: id.Dave },
     });
     const act = created.createActivity.id;
-    for (const who of [a.Bo, a.Helga]) await who.client.ok(`mutation($x: ID!) { signUpForActivity(activityId: $x) { status } }`, { x: act });
+    for (const who of [a.Bo, a.Helga])
+      await who.client.ok(`mutation($x: ID!) { signUpForActivity(activityId: $x) { status } }`, { x: act });
     const BALANCE = `query($m: ID!) { member(id: $m) { account { balanceMinutes } } }`;
     const balance = async (m: string) => (await maja.client.ok(BALANCE, { m })).member.account.balanceMinutes as number;
-    const pot = async () => (await maja.client.ok(`{ communityPot(timebank: "aarhus") { balanceMinutes } }`)).communityPot.balanceMinutes as number;
+    const pot = async () =>
+      (await maja.client.ok(`{ communityPot(timebank: "aarhus") { balanceMinutes } }`)).communityPot.balanceMinutes as number;
     const before = { dave: await balance(id.Dave), bo: await balance(id.Bo), helga: await balance(id.Helga), pot: await pot() };
     clock.advance(DAY + 3 * 3600_000);
-    const done = await maja.client.ok(`mutation($x: ID!, $who: [ID!]!) { confirmAttendance(activityId: $x, attendeeIds: $who) { ... on Activity { status } ... on ErrorResult { code } } }`, {
-      x: act,
-      who: [id.Bo, id.Helga],
-    });
+    const done = await maja.client.ok(
+      `mutation($x: ID!, $who: [ID!]!) { confirmAttendance(activityId: $x, attendeeIds: $who) { ... on Activity { status } ... on ErrorResult { code } } }`,
+      {
+        x: act,
+        who: [id.Bo, id.Helga],
+      },
+    );
     expect(done.confirmAttendance).toEqual({ status: "HELD" });
-    expect([await balance(id.Dave), await balance(id.Bo), await balance(id.Helga)]).toEqual([before.dave + 120, before.bo + 120, before.helga + 120]);
+    expect([await balance(id.Dave), await balance(id.Bo), await balance(id.Helga)]).toEqual([
+      before.dave + 120,
+      before.bo + 120,
+      before.helga + 120,
+    ]);
     expect(await pot()).toBe(before.pot - 360);
     expect((await verifyLedger(t.db.prisma)).problems).toEqual([]);
   });

@@ -51,62 +51,111 @@ afterAll(() => t.close());
 
 describe("onboarding with interviews and references, referred by the job centre", () => {
   it("the bank chooses its steps; bad settings are refused and change nothing", async () => {
-    const set = await maja.client.ok(`mutation { updateOnboardingSettings(timebank: "aarhus", input: { requireInterview: true, requiredReferences: 2 }) {
+    const set = await maja.client
+      .ok(`mutation { updateOnboardingSettings(timebank: "aarhus", input: { requireInterview: true, requiredReferences: 2 }) {
       requireInterview requiredReferences requireSafeguardingCheck } }`);
     expect(set.updateOnboardingSettings).toEqual({ requireInterview: true, requiredReferences: 2, requireSafeguardingCheck: false });
-    expect(await maja.client.errorCode(`mutation { updateOnboardingSettings(timebank: "aarhus", input: { requiredReferences: 9, requireInterview: false }) { requiredReferences } }`)).toBe("BAD_USER_INPUT");
-    expect(await a.Bo.client.errorCode(`mutation { updateOnboardingSettings(timebank: "aarhus", input: { requiredReferences: 0 }) { requiredReferences } }`)).toBe("FORBIDDEN");
+    expect(
+      await maja.client.errorCode(
+        `mutation { updateOnboardingSettings(timebank: "aarhus", input: { requiredReferences: 9, requireInterview: false }) { requiredReferences } }`,
+      ),
+    ).toBe("BAD_USER_INPUT");
+    expect(
+      await a.Bo.client.errorCode(
+        `mutation { updateOnboardingSettings(timebank: "aarhus", input: { requiredReferences: 0 }) { requiredReferences } }`,
+      ),
+    ).toBe("FORBIDDEN");
     const now = await a.Bo.client.ok(`{ onboardingSettings(timebank: "aarhus") { requireInterview requiredReferences } }`);
     expect(now.onboardingSettings).toEqual({ requireInterview: true, requiredReferences: 2 });
 
     const partners = [];
-    for (const [name, kind] of [["Jobcenter Aarhus", "JOB_CENTRE"], ["Socialpsykiatrien", "SOCIAL_PSYCHIATRY"]]) {
-      const p = await maja.client.ok(`mutation($n: String!, $k: PartnerKind!) { createPartnerOrganisation(timebank: "aarhus", name: $n, kind: $k) { id name kind } }`, { n: name, k: kind });
+    for (const [name, kind] of [
+      ["Jobcenter Aarhus", "JOB_CENTRE"],
+      ["Socialpsykiatrien", "SOCIAL_PSYCHIATRY"],
+    ]) {
+      const p = await maja.client.ok(
+        `mutation($n: String!, $k: PartnerKind!) { createPartnerOrganisation(timebank: "aarhus", name: $n, kind: $k) { id name kind } }`,
+        { n: name, k: kind },
+      );
       partners.push(p.createPartnerOrganisation.id);
     }
     jobCentre = partners[0];
-    expect(await maja.client.errorCode(`mutation { createPartnerOrganisation(timebank: "aarhus", name: "Jobcenter Aarhus", kind: OTHER) { id } }`)).toBe("BAD_USER_INPUT");
+    expect(
+      await maja.client.errorCode(
+        `mutation { createPartnerOrganisation(timebank: "aarhus", name: "Jobcenter Aarhus", kind: OTHER) { id } }`,
+      ),
+    ).toBe("BAD_USER_INPUT");
   });
 
   it("Amira applies, names the job centre, and cannot be approved before her interview and references", async () => {
     a.Amira = await signUp(t, "Amira");
     const applied = await a.Amira.client.ok(`mutation { applyToTimebank(timebank: "aarhus") { ${MEMBERSHIP_FIELDS} } }`);
     id.Amira = applied.applyToTimebank.id;
-    await a.Amira.client.ok(`mutation($m: ID!, $p: ID!) { recordReferral(memberId: $m, partnerId: $p) { name } }`, { m: id.Amira, p: jobCentre });
+    await a.Amira.client.ok(`mutation($m: ID!, $p: ID!) { recordReferral(memberId: $m, partnerId: $p) { name } }`, {
+      m: id.Amira,
+      p: jobCentre,
+    });
 
     const refused = await maja.client.ok(APPROVE, { id: id.Amira });
-    expect(refused.approveMembership).toMatchObject({ __typename: "OnboardingIncomplete", code: "ONBOARDING_INCOMPLETE", missingSteps: ["INTERVIEW", "REFERENCES"] });
+    expect(refused.approveMembership).toMatchObject({
+      __typename: "OnboardingIncomplete",
+      code: "ONBOARDING_INCOMPLETE",
+      missingSteps: ["INTERVIEW", "REFERENCES"],
+    });
     expect(refused.approveMembership.message).toContain("0 of 2 references checked");
     const state = await a.Amira.client.ok(ONBOARDING, { id: id.Amira });
-    expect(state.onboarding).toMatchObject({ member: { status: "APPLIED" }, missingSteps: ["INTERVIEW", "REFERENCES"], referredBy: { name: "Jobcenter Aarhus", kind: "JOB_CENTRE" } });
+    expect(state.onboarding).toMatchObject({
+      member: { status: "APPLIED" },
+      missingSteps: ["INTERVIEW", "REFERENCES"],
+      referredBy: { name: "Jobcenter Aarhus", kind: "JOB_CENTRE" },
+    });
   });
 
   it("coordinators are reminded of applications waiting too long", async () => {
     const overdue = `query($d: Int!) { overdueApplications(timebank: "aarhus", olderThanDays: $d) { member { id } daysWaiting missingSteps } }`;
     expect((await maja.client.ok(overdue, { d: 7 })).overdueApplications).toEqual([]);
     clock.advance(10 * DAY);
-    expect((await maja.client.ok(overdue, { d: 7 })).overdueApplications).toEqual([{ member: { id: id.Amira }, daysWaiting: 10, missingSteps: ["INTERVIEW", "REFERENCES"] }]);
+    expect((await maja.client.ok(overdue, { d: 7 })).overdueApplications).toEqual([
+      { member: { id: id.Amira }, daysWaiting: 10, missingSteps: ["INTERVIEW", "REFERENCES"] },
+    ]);
     expect(await a.Bo.client.errorCode(overdue, { d: 7 })).toBe("FORBIDDEN");
     expect(await maja.client.errorCode(overdue, { d: -1 })).toBe("BAD_USER_INPUT");
   });
 
   it("she is interviewed (notes for coordinators only), names two references that a coordinator checks, and is approved", async () => {
-    const scheduled = await maja.client.ok(`mutation($m: ID!, $at: DateTimeISO!) { scheduleInterview(memberId: $m, scheduledAt: $at) { id heldAt } }`, {
-      m: id.Amira,
-      at: "2027-01-15T10:00:00Z",
-    });
+    const scheduled = await maja.client.ok(
+      `mutation($m: ID!, $at: DateTimeISO!) { scheduleInterview(memberId: $m, scheduledAt: $at) { id heldAt } }`,
+      {
+        m: id.Amira,
+        at: "2027-01-15T10:00:00Z",
+      },
+    );
     expect(scheduled.scheduleInterview.heldAt).toBeNull();
     // The applicant is not yet an insider; a member without the coordinator role is refused.
-    expect(await a.Amira.client.errorCode(`mutation($i: ID!) { recordInterview(interviewId: $i, notes: "x") { id } }`, { i: scheduled.scheduleInterview.id })).toBe("NOT_FOUND");
-    expect(await a.Bo.client.errorCode(`mutation($i: ID!) { recordInterview(interviewId: $i, notes: "x") { id } }`, { i: scheduled.scheduleInterview.id })).toBe("FORBIDDEN");
-    await maja.client.ok(`mutation($i: ID!) { recordInterview(interviewId: $i, notes: "Cook for 12 years; lost her job in 2025. Wants to cook for others.") { heldAt } }`, {
-      i: scheduled.scheduleInterview.id,
-    });
+    expect(
+      await a.Amira.client.errorCode(`mutation($i: ID!) { recordInterview(interviewId: $i, notes: "x") { id } }`, {
+        i: scheduled.scheduleInterview.id,
+      }),
+    ).toBe("NOT_FOUND");
+    expect(
+      await a.Bo.client.errorCode(`mutation($i: ID!) { recordInterview(interviewId: $i, notes: "x") { id } }`, {
+        i: scheduled.scheduleInterview.id,
+      }),
+    ).toBe("FORBIDDEN");
+    await maja.client.ok(
+      `mutation($i: ID!) { recordInterview(interviewId: $i, notes: "Cook for 12 years; lost her job in 2025. Wants to cook for others.") { heldAt } }`,
+      {
+        i: scheduled.scheduleInterview.id,
+      },
+    );
 
     const ADD = `mutation($m: ID!, $input: ReferenceInput!) { addReference(memberId: $m, input: $input) { id name checkedAt } }`;
     expect(await a.Amira.client.errorCode(ADD, { m: id.Amira, input: { name: "   " } })).toBe("BAD_USER_INPUT");
     const refs = [];
-    for (const [name, relationship] of [["Hanne Jensen", "former employer"], ["Yusuf Ali", "neighbour"]]) {
+    for (const [name, relationship] of [
+      ["Hanne Jensen", "former employer"],
+      ["Yusuf Ali", "neighbour"],
+    ]) {
       refs.push((await a.Amira.client.ok(ADD, { m: id.Amira, input: { name, relationship, contact: "+45 12 34 56 78" } })).addReference.id);
     }
     expect(await a.Bo.client.errorCode(`mutation($r: ID!) { checkReference(referenceId: $r) { id } }`, { r: refs[0] })).toBe("FORBIDDEN");
@@ -122,12 +171,17 @@ describe("onboarding with interviews and references, referred by the job centre"
     expect(mine.missingSteps).toEqual([]);
     const staffView = (await maja.client.ok(ONBOARDING, { id: id.Amira })).onboarding;
     expect(staffView.interviews[0].notes).toContain("Cook for 12 years");
-    expect(staffView.references.every((r: { checkedAt: string; checkedBy: { id: string } }) => r.checkedAt && r.checkedBy.id === id.Maja)).toBe(true);
+    expect(
+      staffView.references.every((r: { checkedAt: string; checkedBy: { id: string } }) => r.checkedAt && r.checkedBy.id === id.Maja),
+    ).toBe(true);
     expect(staffView.safeguardingChecks).toEqual([]);
 
     const approved = await maja.client.ok(APPROVE, { id: id.Amira });
     expect(approved.approveMembership).toMatchObject({ __typename: "Member", status: "ACTIVE" });
-    expect((await maja.client.ok(`query($d: Int!) { overdueApplications(timebank: "aarhus", olderThanDays: $d) { member { id } } }`, { d: 0 })).overdueApplications).toEqual([]);
+    expect(
+      (await maja.client.ok(`query($d: Int!) { overdueApplications(timebank: "aarhus", olderThanDays: $d) { member { id } } }`, { d: 0 }))
+        .overdueApplications,
+    ).toEqual([]);
   });
 
   it("referral statistics count people per partner and how many became active, never names", async () => {
@@ -140,7 +194,9 @@ describe("onboarding with interviews and references, referred by the job centre"
   });
 
   it("Bo, who has been through unemployment, is paired with her as a mentor, and matching finds him by it", async () => {
-    const lived = await a.Bo.client.ok(`mutation { setLivedExperience(timebank: "aarhus", experiences: [UNEMPLOYMENT, ILLNESS]) { livedExperience } }`);
+    const lived = await a.Bo.client.ok(
+      `mutation { setLivedExperience(timebank: "aarhus", experiences: [UNEMPLOYMENT, ILLNESS]) { livedExperience } }`,
+    );
     expect(lived.setLivedExperience.livedExperience).toEqual(["ILLNESS", "UNEMPLOYMENT"]);
     const LIVED = `query($id: ID!) { member(id: $id) { livedExperience } }`;
     expect((await maja.client.ok(LIVED, { id: id.Bo })).member.livedExperience).toEqual(["ILLNESS", "UNEMPLOYMENT"]);
@@ -150,22 +206,46 @@ describe("onboarding with interviews and references, referred by the job centre"
     const pairing = await maja.client.ok(PAIR, { n: id.Amira, m: id.Bo });
     expect(pairing.pairMentor).toMatchObject({ mentor: { id: id.Bo }, newcomer: { id: id.Amira }, endedAt: null });
     expect(await maja.client.errorCode(PAIR, { n: id.Amira, m: id.Else })).toBe("BAD_USER_INPUT");
-    const seen = await a.Amira.client.ok(`query($id: ID!) { member(id: $id) { mentorPairings { mentor { displayName } } } }`, { id: id.Amira });
+    const seen = await a.Amira.client.ok(`query($id: ID!) { member(id: $id) { mentorPairings { mentor { displayName } } } }`, {
+      id: id.Amira,
+    });
     expect(seen.member.mentorPairings).toEqual([{ mentor: { displayName: "Bo" } }]);
-    expect((await a.Dave.client.ok(`query($id: ID!) { member(id: $id) { mentorPairings { id } } }`, { id: id.Amira })).member.mentorPairings).toEqual([]);
+    expect(
+      (await a.Dave.client.ok(`query($id: ID!) { member(id: $id) { mentorPairings { id } } }`, { id: id.Amira })).member.mentorPairings,
+    ).toEqual([]);
 
-    const request = await a.Else.client.ok(CREATE, { input: { kind: "REQUEST", title: "Someone who has been through unemployment to talk to", tags: ["unemployment"], placeMode: "BY_PHONE" } });
+    const request = await a.Else.client.ok(CREATE, {
+      input: {
+        kind: "REQUEST",
+        title: "Someone who has been through unemployment to talk to",
+        tags: ["unemployment"],
+        placeMode: "BY_PHONE",
+      },
+    });
     const found = await a.Else.client.ok(CANDIDATES, { r: request.createPost.id });
     expect(found.matchesForRequest.map((c: { member: { id: string } }) => c.member.id)).toEqual([id.Bo]);
   });
 
   it("she pauses for three months, is not asked for help meanwhile, returns and is matched again", async () => {
-    await a.Amira.client.ok(PROFILE, { input: { neighbourhood: "Trøjborg", languages: ["da", "ar"], skills: [{ label: "cooking", category: "shared-meals" }] } });
-    const request = await a.Else.client.ok(CREATE, { input: { kind: "REQUEST", title: "Cooking together on Sundays", category: "shared-meals", tags: ["cooking"], neighbourhood: "Trøjborg" } });
+    await a.Amira.client.ok(PROFILE, {
+      input: { neighbourhood: "Trøjborg", languages: ["da", "ar"], skills: [{ label: "cooking", category: "shared-meals" }] },
+    });
+    const request = await a.Else.client.ok(CREATE, {
+      input: {
+        kind: "REQUEST",
+        title: "Cooking together on Sundays",
+        category: "shared-meals",
+        tags: ["cooking"],
+        neighbourhood: "Trøjborg",
+      },
+    });
     const r = request.createPost.id;
     expect(await candidates(a.Else, r)).toContain(id.Amira);
 
-    const paused = await a.Amira.client.ok(`mutation($id: ID!) { pauseMembership(memberId: $id, plannedReturnOn: "2027-04-14") { ... on Member { status plannedReturnOn } } }`, { id: id.Amira });
+    const paused = await a.Amira.client.ok(
+      `mutation($id: ID!) { pauseMembership(memberId: $id, plannedReturnOn: "2027-04-14") { ... on Member { status plannedReturnOn } } }`,
+      { id: id.Amira },
+    );
     expect(paused.pauseMembership).toEqual({ status: "PAUSED", plannedReturnOn: "2027-04-14" });
     expect(await candidates(a.Else, r)).not.toContain(id.Amira);
     expect((await a.Else.client.ok(PROPOSE, { r, c: id.Amira })).proposeMatch.code).toBe("CANDIDATE_NOT_ACTIVE");
@@ -181,22 +261,49 @@ describe("onboarding with interviews and references, referred by the job centre"
 
 describe("a member without email", () => {
   it("the coordinator applies for Karl, takes him through onboarding and acts for him; all of it is logged", async () => {
-    const karl = await maja.client.ok(`mutation($input: OfflineMemberInput!) { createOfflineMember(timebank: "aarhus", input: $input) {
-      id status offline displayName privateDetails { loginEmail contactPhone } } }`, {
-      input: { displayName: "Karl Nielsen", contactPhone: "+45 86 12 34 56", neighbourhood: "Trøjborg", languages: ["da"], referredBy: jobCentre },
-    });
+    const karl = await maja.client.ok(
+      `mutation($input: OfflineMemberInput!) { createOfflineMember(timebank: "aarhus", input: $input) {
+      id status offline displayName privateDetails { loginEmail contactPhone } } }`,
+      {
+        input: {
+          displayName: "Karl Nielsen",
+          contactPhone: "+45 86 12 34 56",
+          neighbourhood: "Trøjborg",
+          languages: ["da"],
+          referredBy: jobCentre,
+        },
+      },
+    );
     id.Karl = karl.createOfflineMember.id;
-    expect(karl.createOfflineMember).toMatchObject({ status: "APPLIED", offline: true, displayName: "Karl Nielsen", privateDetails: { contactPhone: "+45 86 12 34 56" } });
+    expect(karl.createOfflineMember).toMatchObject({
+      status: "APPLIED",
+      offline: true,
+      displayName: "Karl Nielsen",
+      privateDetails: { contactPhone: "+45 86 12 34 56" },
+    });
     const placeholder = karl.createOfflineMember.privateDetails.loginEmail;
     expect(placeholder).toMatch(/^offline-.*@offline\.invalid$/);
-    const login = await t.client.ok(`mutation($e: String!) { logIn(input: { email: $e, password: "correct horse battery" }) { __typename ... on ErrorResult { code } } }`, { e: placeholder });
+    const login = await t.client.ok(
+      `mutation($e: String!) { logIn(input: { email: $e, password: "correct horse battery" }) { __typename ... on ErrorResult { code } } }`,
+      { e: placeholder },
+    );
     expect(login.logIn).toEqual({ __typename: "InvalidCredentials", code: "INVALID_CREDENTIALS" });
-    expect(await a.Bo.client.errorCode(`mutation { createOfflineMember(timebank: "aarhus", input: { displayName: "X" }) { id } }`)).toBe("FORBIDDEN");
+    expect(await a.Bo.client.errorCode(`mutation { createOfflineMember(timebank: "aarhus", input: { displayName: "X" }) { id } }`)).toBe(
+      "FORBIDDEN",
+    );
 
-    const interview = await maja.client.ok(`mutation($m: ID!) { scheduleInterview(memberId: $m, scheduledAt: "2027-04-20T10:00:00Z") { id } }`, { m: id.Karl });
-    await maja.client.ok(`mutation($i: ID!) { recordInterview(interviewId: $i, notes: "Met at the library.") { id } }`, { i: interview.scheduleInterview.id });
+    const interview = await maja.client.ok(
+      `mutation($m: ID!) { scheduleInterview(memberId: $m, scheduledAt: "2027-04-20T10:00:00Z") { id } }`,
+      { m: id.Karl },
+    );
+    await maja.client.ok(`mutation($i: ID!) { recordInterview(interviewId: $i, notes: "Met at the library.") { id } }`, {
+      i: interview.scheduleInterview.id,
+    });
     for (const name of ["Pastor Holm", "Lis from the allotment"]) {
-      const ref = await maja.client.ok(`mutation($m: ID!, $n: String!) { addReference(memberId: $m, input: { name: $n }) { id } }`, { m: id.Karl, n: name });
+      const ref = await maja.client.ok(`mutation($m: ID!, $n: String!) { addReference(memberId: $m, input: { name: $n }) { id } }`, {
+        m: id.Karl,
+        n: name,
+      });
       await maja.client.ok(`mutation($r: ID!) { checkReference(referenceId: $r) { id } }`, { r: ref.addReference.id });
     }
     expect((await maja.client.ok(APPROVE, { id: id.Karl })).approveMembership.status).toBe("ACTIVE");
@@ -212,18 +319,25 @@ describe("a member without email", () => {
     clock.advance(60_000);
 
     // The coordinator posts for Karl; another member cannot.
-    const post = await maja.client.ok(CREATE, { input: { kind: "REQUEST", title: "Help with my garden hedge", neighbourhood: "Trøjborg" }, for: id.Karl });
+    const post = await maja.client.ok(CREATE, {
+      input: { kind: "REQUEST", title: "Help with my garden hedge", neighbourhood: "Trøjborg" },
+      for: id.Karl,
+    });
     expect(post.createPost.author.id).toBe(id.Karl);
     clock.advance(60_000);
     expect(await a.Bo.client.errorCode(CREATE, { input: { kind: "OFFER", title: "Not mine to post" }, for: id.Karl })).toBe("FORBIDDEN");
 
     // Karl is proposed for Else's phone request, and the coordinator accepts for him.
-    const request = await a.Else.client.ok(CREATE, { input: { kind: "REQUEST", title: "A phone friend on Thursdays", placeMode: "BY_PHONE" } });
+    const request = await a.Else.client.ok(CREATE, {
+      input: { kind: "REQUEST", title: "A phone friend on Thursdays", placeMode: "BY_PHONE" },
+    });
     const proposed = await a.Else.client.ok(PROPOSE, { r: request.createPost.id, c: id.Karl });
     const accepted = await maja.client.ok(ACCEPT, { m: proposed.proposeMatch.id, for: id.Karl });
     expect(accepted.acceptMatch.status).toBe("ACCEPTED");
 
-    const log = await maja.client.ok(`query($m: ID!) { actingLog(memberId: $m) { action targetId outcome actor { id } member { id } } }`, { m: id.Karl });
+    const log = await maja.client.ok(`query($m: ID!) { actingLog(memberId: $m) { action targetId outcome actor { id } member { id } } }`, {
+      m: id.Karl,
+    });
     expect(log.actingLog).toEqual([
       { action: "acceptMatch", targetId: proposed.proposeMatch.id, outcome: "OK", actor: { id: id.Maja }, member: { id: id.Karl } },
       { action: "createPost", targetId: post.createPost.id, outcome: "OK", actor: { id: id.Maja }, member: { id: id.Karl } },
@@ -239,13 +353,18 @@ describe("a helper acts for a member", () => {
     expect(given.authoriseHelper.active).toBe(false);
     const posts = async () => t.db.prisma.post.count({ where: { authorId: id.Else } });
     const before = await posts();
-    expect(await a.Dave.client.errorCode(CREATE, { input: { kind: "REQUEST", title: "Lift to the doctor" }, for: id.Else })).toBe("FORBIDDEN");
+    expect(await a.Dave.client.errorCode(CREATE, { input: { kind: "REQUEST", title: "Lift to the doctor" }, for: id.Else })).toBe(
+      "FORBIDDEN",
+    );
     expect(await a.Bo.client.errorCode(AUTH, { m: id.Else, h: id.Bo })).toBe("FORBIDDEN");
     expect(await a.Else.client.errorCode(AUTH, { m: id.Else, h: id.Else })).toBe("BAD_USER_INPUT");
     const approved = await maja.client.ok(AUTH, { m: id.Else, h: id.Dave });
     expect(approved.authoriseHelper).toMatchObject({ id: given.authoriseHelper.id, active: true });
 
-    const post = await a.Dave.client.ok(CREATE, { input: { kind: "REQUEST", title: "Lift to the doctor on Monday", placeMode: "IN_PERSON" }, for: id.Else });
+    const post = await a.Dave.client.ok(CREATE, {
+      input: { kind: "REQUEST", title: "Lift to the doctor on Monday", placeMode: "IN_PERSON" },
+      for: id.Else,
+    });
     expect(post.createPost.author.id).toBe(id.Else);
 
     // Two proposals to Else: Dave accepts one and declines the other for her.
@@ -261,9 +380,16 @@ describe("a helper acts for a member", () => {
     // A refusal is logged too, with its code.
     expect((await a.Dave.client.ok(ACCEPT, { m: m2, for: id.Else })).acceptMatch.code).toBe("MATCH_NOT_PROPOSED");
     // Acting for Else gives no coordinator rights.
-    expect(await a.Dave.client.errorCode(`mutation($m: ID!, $h: ID!) { pairMentor(newcomerId: $m, mentorId: $h) { id } }`, { m: id.Else, h: id.Bo })).toBe("FORBIDDEN");
+    expect(
+      await a.Dave.client.errorCode(`mutation($m: ID!, $h: ID!) { pairMentor(newcomerId: $m, mentorId: $h) { id } }`, {
+        m: id.Else,
+        h: id.Bo,
+      }),
+    ).toBe("FORBIDDEN");
 
-    const log = await a.Else.client.ok(`query($m: ID!) { actingLog(memberId: $m) { action targetId outcome actor { id } } }`, { m: id.Else });
+    const log = await a.Else.client.ok(`query($m: ID!) { actingLog(memberId: $m) { action targetId outcome actor { id } } }`, {
+      m: id.Else,
+    });
     expect(log.actingLog).toEqual([
       { action: "acceptMatch", targetId: null, outcome: "MATCH_NOT_PROPOSED", actor: { id: id.Dave } },
       { action: "declineMatch", targetId: m2, outcome: "OK", actor: { id: id.Dave } },
@@ -272,7 +398,9 @@ describe("a helper acts for a member", () => {
     ]);
     expect(await a.Dave.client.errorCode(`query($m: ID!) { actingLog(memberId: $m) { id } }`, { m: id.Else })).toBe("FORBIDDEN");
 
-    const revoked = await a.Else.client.ok(`mutation($x: ID!) { revokeHelper(authorisationId: $x) { active revokedAt } }`, { x: given.authoriseHelper.id });
+    const revoked = await a.Else.client.ok(`mutation($x: ID!) { revokeHelper(authorisationId: $x) { active revokedAt } }`, {
+      x: given.authoriseHelper.id,
+    });
     expect(revoked.revokeHelper.active).toBe(false);
     const count = await posts();
     expect(await a.Dave.client.errorCode(CREATE, { input: { kind: "REQUEST", title: "After revoking" }, for: id.Else })).toBe("FORBIDDEN");
@@ -284,7 +412,8 @@ describe("a helper acts for a member", () => {
 
 describe("a member of another bank", () => {
   it("sees none of it", async () => {
-    const nf = async (query: string, vars: Record<string, unknown> = {}) => expect(await otto.client.errorCode(query, vars)).toBe("NOT_FOUND");
+    const nf = async (query: string, vars: Record<string, unknown> = {}) =>
+      expect(await otto.client.errorCode(query, vars)).toBe("NOT_FOUND");
     await nf(ONBOARDING, { id: id.Amira });
     await nf(`{ overdueApplications(timebank: "aarhus", olderThanDays: 0) { daysWaiting } }`);
     await nf(`{ referralStatistics(timebank: "aarhus") { referrals } }`);

@@ -56,7 +56,10 @@ describe("offers and requests", () => {
         tags: ["Indkøb", "indkøb", "Poser"],
         expectedMinutes: 90,
         neighbourhood: "Frederiksbjerg",
-        availability: [{ weekday: 4, startMinute: 600, endMinute: 720 }, { weekday: 2, startMinute: 540, endMinute: 660 }],
+        availability: [
+          { weekday: 4, startMinute: 600, endMinute: 720 },
+          { weekday: 2, startMinute: 540, endMinute: 660 },
+        ],
         expiresAt: "2026-12-31T12:00:00Z",
       },
     });
@@ -71,7 +74,10 @@ describe("offers and requests", () => {
       requiresVouchedHelper: false,
       visibility: "OWN_BANK",
       status: "OPEN",
-      availability: [{ weekday: 2, startMinute: 540, endMinute: 660 }, { weekday: 4, startMinute: 600, endMinute: 720 }],
+      availability: [
+        { weekday: 2, startMinute: 540, endMinute: 660 },
+        { weekday: 4, startMinute: 600, endMinute: 720 },
+      ],
       category: { slug: "shopping-errands" },
       author: { displayName: "Else Sørensen" },
       timebank: { slug: "aarhus" },
@@ -82,28 +88,56 @@ describe("offers and requests", () => {
 
   it("a home visit requires a vouched helper by default; phone help is flexible", async () => {
     clock.advance(60_000);
-    const home = await else_.client.ok(CREATE, { b: "aarhus", input: { kind: "REQUEST", title: "Skifte pære i loftet", placeMode: "AT_HOME", category: "repairs-bikes" } });
+    const home = await else_.client.ok(CREATE, {
+      b: "aarhus",
+      input: { kind: "REQUEST", title: "Skifte pære i loftet", placeMode: "AT_HOME", category: "repairs-bikes" },
+    });
     expect(home.createPost).toMatchObject({ requiresVouchedHelper: true, flexible: true, placeMode: "AT_HOME" });
     clock.advance(60_000);
     const phone = await jonas.client.ok(CREATE, {
       b: "aarhus",
-      input: { kind: "OFFER", title: "Computerhjælp over telefonen", placeMode: "BY_PHONE", category: "it-help", tags: ["computer"], dates: ["2026-11-28", "2026-11-24"] },
+      input: {
+        kind: "OFFER",
+        title: "Computerhjælp over telefonen",
+        placeMode: "BY_PHONE",
+        category: "it-help",
+        tags: ["computer"],
+        dates: ["2026-11-28", "2026-11-24"],
+      },
     });
     expect(phone.createPost).toMatchObject({ flexible: false, dates: ["2026-11-24", "2026-11-28"], requiresVouchedHelper: false });
     clock.advance(60_000);
-    await jonas.client.ok(CREATE, { b: "aarhus", input: { kind: "OFFER", title: "Cykelreparation", description: "Jeg reparerer cykler i weekenden.", category: "repairs-bikes", tags: ["cykel"], neighbourhood: "Trøjborg", availability: [{ weekday: 6, startMinute: 600, endMinute: 1080 }] } });
+    await jonas.client.ok(CREATE, {
+      b: "aarhus",
+      input: {
+        kind: "OFFER",
+        title: "Cykelreparation",
+        description: "Jeg reparerer cykler i weekenden.",
+        category: "repairs-bikes",
+        tags: ["cykel"],
+        neighbourhood: "Trøjborg",
+        availability: [{ weekday: 6, startMinute: 600, endMinute: 1080 }],
+      },
+    });
   });
 
   it("browses by kind, category, tags, place and time, and searches text in Danish (stemmed)", async () => {
     const offers = await jonas.client.ok(LIST, { b: "aarhus", filter: { kind: "OFFER" } });
     expect(titles(offers)).toEqual(["Cykelreparation", "Computerhjælp over telefonen"]);
     expect((await jonas.client.ok(LIST, { b: "aarhus", filter: { category: "shopping-errands" } })).posts.totalCount).toBe(1);
-    expect(titles(await jonas.client.ok(LIST, { b: "aarhus", filter: { tags: ["POSER", "nothing"] } }))).toEqual(["Hjælp til de ugentlige indkøb"]);
+    expect(titles(await jonas.client.ok(LIST, { b: "aarhus", filter: { tags: ["POSER", "nothing"] } }))).toEqual([
+      "Hjælp til de ugentlige indkøb",
+    ]);
     // "cyklen" and "reparere" find "cykler"/"reparerer" through the Danish stemmer.
     expect(titles(await jonas.client.ok(LIST, { b: "aarhus", filter: { text: "reparere cyklen" } }))).toEqual(["Cykelreparation"]);
-    expect(titles(await jonas.client.ok(LIST, { b: "aarhus", filter: { text: "tunge poser" } }))).toEqual(["Hjælp til de ugentlige indkøb"]);
+    expect(titles(await jonas.client.ok(LIST, { b: "aarhus", filter: { text: "tunge poser" } }))).toEqual([
+      "Hjælp til de ugentlige indkøb",
+    ]);
     // Near Frederiksbjerg: posts there, plus phone help anywhere.
-    expect(titles(await jonas.client.ok(LIST, { b: "aarhus", filter: { near: "frederiksbjerg" } }))).toEqual(["Computerhjælp over telefonen", "Hjælp til de ugentlige indkøb"]);
+    expect(titles(await jonas.client.ok(LIST, { b: "aarhus", filter: { near: "frederiksbjerg" } }))).toEqual([
+      "Computerhjælp over telefonen",
+      "Hjælp til de ugentlige indkøb",
+    ]);
     // Thursday 26 Nov 2026, 10:30 in Copenhagen: the shopping window and the flexible home visit.
     const thursday = await jonas.client.ok(LIST, { b: "aarhus", filter: { availableAt: "2026-11-26T09:30:00Z" } });
     expect(titles(thursday)).toEqual(["Skifte pære i loftet", "Hjælp til de ugentlige indkøb"]);
@@ -134,21 +168,37 @@ describe("offers and requests", () => {
   });
 
   it("the author edits; someone else may not; a coordinator closes it and it leaves the list", async () => {
-    const edited = await else_.client.ok(`mutation($id: ID!) { updatePost(id: $id, input: { expectedMinutes: 60, tags: ["indkøb"] }) { ... on Post { expectedMinutes tags } } }`, { id: shoppingId });
+    const edited = await else_.client.ok(
+      `mutation($id: ID!) { updatePost(id: $id, input: { expectedMinutes: 60, tags: ["indkøb"] }) { ... on Post { expectedMinutes tags } } }`,
+      { id: shoppingId },
+    );
     expect(edited.updatePost).toEqual({ expectedMinutes: 60, tags: ["indkøb"] });
-    expect(await jonas.client.errorCode(`mutation($id: ID!) { updatePost(id: $id, input: { title: "Mine" }) { __typename } }`, { id: shoppingId })).toBe("FORBIDDEN");
+    expect(
+      await jonas.client.errorCode(`mutation($id: ID!) { updatePost(id: $id, input: { title: "Mine" }) { __typename } }`, {
+        id: shoppingId,
+      }),
+    ).toBe("FORBIDDEN");
     const phone = await jonas.client.ok(LIST, { b: "aarhus", filter: { text: "computerhjælp" } });
     const phoneId = phone.posts.nodes[0].id;
-    const closed = await coordinator.client.ok(`mutation($id: ID!) { closePost(id: $id) { ... on Post { status closedAt } } }`, { id: phoneId });
+    const closed = await coordinator.client.ok(`mutation($id: ID!) { closePost(id: $id) { ... on Post { status closedAt } } }`, {
+      id: phoneId,
+    });
     expect(closed.closePost.status).toBe("CANCELLED");
-    const again = await jonas.client.ok(`mutation($id: ID!) { closePost(id: $id) { ... on PostRefused { code currentStatus } } }`, { id: phoneId });
+    const again = await jonas.client.ok(`mutation($id: ID!) { closePost(id: $id) { ... on PostRefused { code currentStatus } } }`, {
+      id: phoneId,
+    });
     expect(again.closePost).toEqual({ code: "POST_NOT_OPEN", currentStatus: "CANCELLED" });
     expect(titles(await jonas.client.ok(LIST, { b: "aarhus", filter: { kind: "OFFER" } }))).toEqual(["Cykelreparation"]);
-    expect(titles(await jonas.client.ok(LIST, { b: "aarhus", filter: { kind: "OFFER", status: "CANCELLED" } }))).toEqual(["Computerhjælp over telefonen"]);
+    expect(titles(await jonas.client.ok(LIST, { b: "aarhus", filter: { kind: "OFFER", status: "CANCELLED" } }))).toEqual([
+      "Computerhjælp over telefonen",
+    ]);
   });
 
   it("an expired post stops appearing and shows as EXPIRED", async () => {
-    const soon = await jonas.client.ok(CREATE, { b: "aarhus", input: { kind: "OFFER", title: "Hundeluftning i dag", category: "pet-care", expiresAt: "2026-11-23T11:00:00Z" } });
+    const soon = await jonas.client.ok(CREATE, {
+      b: "aarhus",
+      input: { kind: "OFFER", title: "Hundeluftning i dag", category: "pet-care", expiresAt: "2026-11-23T11:00:00Z" },
+    });
     expect((await jonas.client.ok(LIST, { b: "aarhus", filter: { category: "pet-care" } })).posts.totalCount).toBe(1);
     clock.advance(3 * 3600_000);
     expect((await jonas.client.ok(LIST, { b: "aarhus", filter: { category: "pet-care" } })).posts.totalCount).toBe(0);
@@ -163,7 +213,10 @@ describe("offers and requests", () => {
 describe("bad input is refused with a code and changes nothing", () => {
   const cases: [string, Record<string, unknown>][] = [
     ["an unknown category", { kind: "OFFER", title: "X", category: "astrology" }],
-    ["a window that ends before it starts", { kind: "OFFER", title: "X", availability: [{ weekday: 1, startMinute: 600, endMinute: 540 }] }],
+    [
+      "a window that ends before it starts",
+      { kind: "OFFER", title: "X", availability: [{ weekday: 1, startMinute: 600, endMinute: 540 }] },
+    ],
     ["an expiry in the past", { kind: "OFFER", title: "X", expiresAt: "2020-01-01T00:00:00Z" }],
     ["an empty title", { kind: "OFFER", title: "   " }],
     ["no minutes", { kind: "OFFER", title: "X", expectedMinutes: 0 }],
@@ -180,8 +233,18 @@ describe("bad input is refused with a code and changes nothing", () => {
     const list = await else_.client.ok(LIST, { b: "aarhus", filter: { category: "shopping-errands" } });
     const id = list.posts.nodes[0].id;
     const before = await t.db.prisma.post.findFirstOrThrow({ where: { id } });
-    expect(await else_.client.errorCode(`mutation($id: ID!) { updatePost(id: $id, input: { title: "New", category: "astrology" }) { __typename } }`, { id })).toBe("BAD_USER_INPUT");
-    expect(await else_.client.errorCode(`mutation($id: ID!) { updatePost(id: $id, input: { title: "New", expiresAt: "2020-01-01T00:00:00Z" }) { __typename } }`, { id })).toBe("BAD_USER_INPUT");
+    expect(
+      await else_.client.errorCode(
+        `mutation($id: ID!) { updatePost(id: $id, input: { title: "New", category: "astrology" }) { __typename } }`,
+        { id },
+      ),
+    ).toBe("BAD_USER_INPUT");
+    expect(
+      await else_.client.errorCode(
+        `mutation($id: ID!) { updatePost(id: $id, input: { title: "New", expiresAt: "2020-01-01T00:00:00Z" }) { __typename } }`,
+        { id },
+      ),
+    ).toBe("BAD_USER_INPUT");
     expect(await t.db.prisma.post.findFirstOrThrow({ where: { id } })).toEqual(before);
   });
 

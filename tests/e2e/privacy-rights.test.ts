@@ -34,7 +34,16 @@ async function exchange(giver: string, receiver: string, minutes: number, memo: 
   clock.advance(60_000);
   const r = await karin.client.ok(
     `mutation($input: RecordExchangeInput!) { recordExchange(input: $input) { __typename ... on Transfer { id status } ... on ErrorResult { code message } } }`,
-    { input: { timebank: "lund", giverMemberId: giver, receiverMemberId: receiver, minutes, memo, idempotencyKey: `story-${giver.slice(0, 4)}-${receiver.slice(0, 4)}-${minutes}` } },
+    {
+      input: {
+        timebank: "lund",
+        giverMemberId: giver,
+        receiverMemberId: receiver,
+        minutes,
+        memo,
+        idempotencyKey: `story-${giver.slice(0, 4)}-${receiver.slice(0, 4)}-${minutes}`,
+      },
+    },
   );
   expect(r.recordExchange).toMatchObject({ __typename: "Transfer", status: "POSTED" });
 }
@@ -53,7 +62,10 @@ async function findInTextColumns(needles: string[]): Promise<string[]> {
   for (const c of columns) {
     const expr = c.data_type === "ARRAY" ? `array_to_string("${c.column_name}", ' ')` : `"${c.column_name}"::text`;
     for (const needle of needles) {
-      const [{ n }] = await t.db.prisma.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM "${c.table_name}" WHERE strpos(lower(${expr}), lower($1)) > 0`, needle);
+      const [{ n }] = await t.db.prisma.$queryRawUnsafe<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM "${c.table_name}" WHERE strpos(lower(${expr}), lower($1)) > 0`,
+        needle,
+      );
       if (n > 0) found.push(`${c.table_name}.${c.column_name} contains "${needle}" (${n} rows)`);
     }
   }
@@ -63,12 +75,21 @@ async function findInTextColumns(needles: string[]): Promise<string[]> {
 /** The closed months' figures of the statistics rollups, as stored. */
 async function closedPeriodFigures() {
   // The story's closed months: January and February 2025.
-  const where = { periodKind: "MONTH" as const, periodStart: { gte: new Date("2025-01-01T00:00:00Z"), lt: new Date("2025-03-01T00:00:00Z") } };
+  const where = {
+    periodKind: "MONTH" as const,
+    periodStart: { gte: new Date("2025-01-01T00:00:00Z"), lt: new Date("2025-03-01T00:00:00Z") },
+  };
   const order = { orderBy: [{ timebankId: "asc" as const }, { periodStart: "asc" as const }] };
   return {
     banks: await t.db.prisma.statsBankPeriod.findMany({ where, ...order }),
-    categories: await t.db.prisma.statsBankPeriodCategory.findMany({ where, orderBy: [{ timebankId: "asc" }, { periodStart: "asc" }, { categorySlug: "asc" }] }),
-    participation: await t.db.prisma.statsParticipation.findMany({ where, orderBy: [{ timebankId: "asc" }, { periodStart: "asc" }, { dimension: "asc" }, { answer: "asc" }] }),
+    categories: await t.db.prisma.statsBankPeriodCategory.findMany({
+      where,
+      orderBy: [{ timebankId: "asc" }, { periodStart: "asc" }, { categorySlug: "asc" }],
+    }),
+    participation: await t.db.prisma.statsParticipation.findMany({
+      where,
+      orderBy: [{ timebankId: "asc" }, { periodStart: "asc" }, { dimension: "asc" }, { answer: "asc" }],
+    }),
   };
 }
 
@@ -95,29 +116,66 @@ beforeAll(async () => {
   id.ahmadMalmo = await join(ahmad, mats, "malmo");
   // Elsa names Ahmad as her reference when she applies.
   id.elsa = (await elsa.client.ok(`mutation { applyToTimebank(timebank: "lund") { ... on Member { id } } }`)).applyToTimebank.id;
-  await karin.client.ok(`mutation($m: ID!) { addReference(memberId: $m, input: { name: "Ahmad Hassan", relationship: "neighbour", contact: "+46 70 111 22 33" }) { id } }`, { m: id.elsa });
+  await karin.client.ok(
+    `mutation($m: ID!) { addReference(memberId: $m, input: { name: "Ahmad Hassan", relationship: "neighbour", contact: "+46 70 111 22 33" }) { id } }`,
+    { m: id.elsa },
+  );
   await karin.client.ok(`mutation($m: ID!) { approveMembership(memberId: $m) { __typename } }`, { m: id.elsa });
   id.sofie = await join(sofie, karin, "lund");
-  const partner = await karin.client.ok(`mutation { createPartnerOrganisation(timebank: "lund", kind: JOB_CENTRE, name: "Lund job centre") { id } }`);
-  const gunnar = await karin.client.ok(`mutation($input: OfflineMemberInput!) { createOfflineMember(timebank: "lund", input: $input) { id } }`, {
-    input: { displayName: "Gunnar Holm", contactPhone: "+46 70 123 45 67", neighbourhood: "Klostergården", referredBy: partner.createPartnerOrganisation.id },
-  });
+  const partner = await karin.client.ok(
+    `mutation { createPartnerOrganisation(timebank: "lund", kind: JOB_CENTRE, name: "Lund job centre") { id } }`,
+  );
+  const gunnar = await karin.client.ok(
+    `mutation($input: OfflineMemberInput!) { createOfflineMember(timebank: "lund", input: $input) { id } }`,
+    {
+      input: {
+        displayName: "Gunnar Holm",
+        contactPhone: "+46 70 123 45 67",
+        neighbourhood: "Klostergården",
+        referredBy: partner.createPartnerOrganisation.id,
+      },
+    },
+  );
   id.gunnar = gunnar.createOfflineMember.id;
   // Gunnar's file: an interview and a reference before he is approved.
-  const interview = await karin.client.ok(`mutation($m: ID!) { scheduleInterview(memberId: $m, scheduledAt: "2025-02-04T10:00:00Z") { id } }`, { m: id.gunnar });
-  await karin.client.ok(`mutation($i: ID!) { recordInterview(interviewId: $i, notes: "Gunnar Holm lives alone; his daughter Ingrid rings on +46 70 999 88 77") { id } }`, { i: interview.scheduleInterview.id });
-  await karin.client.ok(`mutation($m: ID!) { addReference(memberId: $m, input: { name: "Ingrid Holm", relationship: "daughter", contact: "ingrid.holm@example.org" }) { id } }`, { m: id.gunnar });
+  const interview = await karin.client.ok(
+    `mutation($m: ID!) { scheduleInterview(memberId: $m, scheduledAt: "2025-02-04T10:00:00Z") { id } }`,
+    { m: id.gunnar },
+  );
+  await karin.client.ok(
+    `mutation($i: ID!) { recordInterview(interviewId: $i, notes: "Gunnar Holm lives alone; his daughter Ingrid rings on +46 70 999 88 77") { id } }`,
+    { i: interview.scheduleInterview.id },
+  );
+  await karin.client.ok(
+    `mutation($m: ID!) { addReference(memberId: $m, input: { name: "Ingrid Holm", relationship: "daughter", contact: "ingrid.holm@example.org" }) { id } }`,
+    { m: id.gunnar },
+  );
   await karin.client.ok(`mutation($m: ID!) { approveMembership(memberId: $m) { __typename } }`, { m: id.gunnar });
   gunnarPersonId = (await t.db.prisma.membership.findFirstOrThrow({ where: { id: id.gunnar } })).personId;
-  for (const [who, m] of [["ahmad", id.ahmad], ["elsa", id.elsa], ["gunnar", id.gunnar], ["ahmadMalmo", id.ahmadMalmo]] as const) {
+  for (const [who, m] of [
+    ["ahmad", id.ahmad],
+    ["elsa", id.elsa],
+    ["gunnar", id.gunnar],
+    ["ahmadMalmo", id.ahmadMalmo],
+  ] as const) {
     account[who] = (await t.db.prisma.account.findFirstOrThrow({ where: { membershipId: m } })).id;
   }
 
   // February: a month of ordinary life.
   await ahmad.client.ok(`mutation($input: UpdateProfileInput!) { updateMyProfile(timebank: "lund", input: $input) { id } }`, {
-    input: { bio: "Ahmad, cook and cyclist", contactPhone: "+46 70 111 22 33", contactEmail: "ahmad.h@home.example", accessibilityNeeds: "needs a hearing loop at meetings", neighbourhood: "Möllevången", skills: [{ label: "cooking" }], availability: [{ weekday: 5, startMinute: 600, endMinute: 720 }] },
+    input: {
+      bio: "Ahmad, cook and cyclist",
+      contactPhone: "+46 70 111 22 33",
+      contactEmail: "ahmad.h@home.example",
+      accessibilityNeeds: "needs a hearing loop at meetings",
+      neighbourhood: "Möllevången",
+      skills: [{ label: "cooking" }],
+      availability: [{ weekday: 5, startMinute: 600, endMinute: 720 }],
+    },
   });
-  await ahmad.client.ok(`mutation { setMyParticipation(timebank: "lund", input: { consent: true, ageBand: AGE_25_44, situation: OUTSIDE_LABOUR_MARKET, joinReasons: [MEET_PEOPLE] }) { consentedAt } }`);
+  await ahmad.client.ok(
+    `mutation { setMyParticipation(timebank: "lund", input: { consent: true, ageBand: AGE_25_44, situation: OUTSIDE_LABOUR_MARKET, joinReasons: [MEET_PEOPLE] }) { consentedAt } }`,
+  );
   await ahmad.client.ok(`mutation { setLivedExperience(timebank: "lund", experiences: [BEREAVEMENT]) { id } }`);
   await ahmad.client.ok(`mutation { setEngagement(timebank: "lund", input: { period: WEEK, maxMinutes: 240 }) { period } }`);
   await exchange(id.ahmad, id.elsa, 90, "Ahmad Hassan walked Elsa's dog");
@@ -126,49 +184,116 @@ beforeAll(async () => {
   const request = await elsa.client.ok(`mutation($input: CreatePostInput!) { createPost(timebank: "lund", input: $input) { id } }`, {
     input: { kind: "REQUEST", title: "A lift to the hospital", description: "Ahmad Hassan knows the way; or ring ahmad.h@home.example" },
   });
-  await ahmad.client.ok(`mutation($input: CreatePostInput!) { createPost(timebank: "lund", input: $input) { id } }`, { input: { kind: "OFFER", title: "Syrian cooking lessons", tags: ["cooking"] } });
-  const match = await karin.client.ok(`mutation($r: ID!, $c: ID!) { proposeMatch(request: $r, candidate: $c) { ... on Match { id } } }`, { r: request.createPost.id, c: id.ahmad });
+  await ahmad.client.ok(`mutation($input: CreatePostInput!) { createPost(timebank: "lund", input: $input) { id } }`, {
+    input: { kind: "OFFER", title: "Syrian cooking lessons", tags: ["cooking"] },
+  });
+  const match = await karin.client.ok(`mutation($r: ID!, $c: ID!) { proposeMatch(request: $r, candidate: $c) { ... on Match { id } } }`, {
+    r: request.createPost.id,
+    c: id.ahmad,
+  });
   await ahmad.client.ok(`mutation($m: ID!) { acceptMatch(match: $m) { __typename } }`, { m: match.proposeMatch.id });
   await karin.client.ok(`mutation($m: ID!) { vouchForMember(memberId: $m, note: "Known for years") { id } }`, { m: id.ahmad });
-  await karin.client.ok(`mutation($m: ID!) { recordSafeguardingCheck(memberId: $m, input: { checkType: "criminal record certificate", checkedOn: "2025-01-15", expiresOn: "2028-01-15" }) { id } }`, { m: id.ahmad });
+  await karin.client.ok(
+    `mutation($m: ID!) { recordSafeguardingCheck(memberId: $m, input: { checkType: "criminal record certificate", checkedOn: "2025-01-15", expiresOn: "2028-01-15" }) { id } }`,
+    { m: id.ahmad },
+  );
   await karin.client.ok(`mutation($n: ID!, $m: ID!) { pairMentor(newcomerId: $n, mentorId: $m) { id } }`, { n: id.gunnar, m: id.ahmad });
-  await karin.client.ok(`mutation($a: ID!) { setAccountLimits(input: { accountId: $a, floorMinutes: -900, ceilingMinutes: 6000, reason: "Ahmad Hassan cooks the Friday meal" }) { __typename } }`, { a: account.ahmad });
+  await karin.client.ok(
+    `mutation($a: ID!) { setAccountLimits(input: { accountId: $a, floorMinutes: -900, ceilingMinutes: 6000, reason: "Ahmad Hassan cooks the Friday meal" }) { __typename } }`,
+    { a: account.ahmad },
+  );
   const meal = await karin.client.ok(`mutation($input: ActivityInput!) { createActivity(timebank: "lund", input: $input) { id } }`, {
-    input: { kind: "SHARED_MEAL", title: "Friday meal cooked by Ahmad Hassan", startsAt: "2025-02-05T17:00:00Z", durationMinutes: 120, places: 10, hostId: id.ahmad },
+    input: {
+      kind: "SHARED_MEAL",
+      title: "Friday meal cooked by Ahmad Hassan",
+      startsAt: "2025-02-05T17:00:00Z",
+      durationMinutes: 120,
+      places: 10,
+      hostId: id.ahmad,
+    },
   });
   await ahmad.client.ok(`mutation($x: ID!) { signUpForActivity(activityId: $x) { status } }`, { x: meal.createActivity.id });
   // Working time: Ahmad also works shifts in the bank's kitchen.
-  await karin.client.ok(`mutation { setCapacityPolicy(timebank: "lund", input: { effectiveFrom: "2025-01-01", meterOn: false }) { __typename } }`);
-  await karin.client.ok(`mutation($m: ID!) { setCapacitySchedule(timebank: "lund", input: { effectiveFrom: "2025-01-01", member: $m, mondayMinutes: 240 }) { __typename } }`, { m: id.ahmad });
-  const commitment = await karin.client.ok(`mutation($m: ID!) { createServiceCommitment(input: { member: $m, title: "Order 2025/114 for Ahmad Hassan", requiredMinutes: 600, dueOn: "2025-06-01" }) { id } }`, { m: id.ahmad });
-  await ahmad.client.ok(`mutation($m: ID!, $c: ID!) { logWork(member: $m, input: { date: "2025-02-01", minutes: 120, note: "Ahmad's kitchen shift", serviceCommitment: $c }) { id } }`, { m: id.ahmad, c: commitment.createServiceCommitment.id });
-  const deposit = await ahmad.client.ok(`mutation($m: ID!) { submitDeposit(input: { date: "2025-02-01", member: $m, minutes: 60, note: "stayed late" }) { __typename ... on DepositRequest { id } ... on ErrorResult { code message } } }`, { m: id.ahmad });
+  await karin.client.ok(
+    `mutation { setCapacityPolicy(timebank: "lund", input: { effectiveFrom: "2025-01-01", meterOn: false }) { __typename } }`,
+  );
+  await karin.client.ok(
+    `mutation($m: ID!) { setCapacitySchedule(timebank: "lund", input: { effectiveFrom: "2025-01-01", member: $m, mondayMinutes: 240 }) { __typename } }`,
+    { m: id.ahmad },
+  );
+  const commitment = await karin.client.ok(
+    `mutation($m: ID!) { createServiceCommitment(input: { member: $m, title: "Order 2025/114 for Ahmad Hassan", requiredMinutes: 600, dueOn: "2025-06-01" }) { id } }`,
+    { m: id.ahmad },
+  );
+  await ahmad.client.ok(
+    `mutation($m: ID!, $c: ID!) { logWork(member: $m, input: { date: "2025-02-01", minutes: 120, note: "Ahmad's kitchen shift", serviceCommitment: $c }) { id } }`,
+    { m: id.ahmad, c: commitment.createServiceCommitment.id },
+  );
+  const deposit = await ahmad.client.ok(
+    `mutation($m: ID!) { submitDeposit(input: { date: "2025-02-01", member: $m, minutes: 60, note: "stayed late" }) { __typename ... on DepositRequest { id } ... on ErrorResult { code message } } }`,
+    { m: id.ahmad },
+  );
   expect(deposit.submitDeposit.__typename).toBe("DepositRequest");
   await karin.client.ok(`mutation($d: ID!) { approveDeposit(id: $d) { __typename } }`, { d: deposit.submitDeposit.id });
-  await karin.client.ok(`mutation($m: ID!) { setPosition(timebank: "lund", input: { effectiveFrom: "2025-01-01", member: $m, percent: 50 }) { __typename } }`, { m: id.ahmad });
-  await karin.client.ok(`mutation($m: ID!) { recordTimeCorrection(input: { member: $m, minutes: 15, reason: "rounding of January" }) { __typename } }`, { m: id.ahmad });
-  const payout = await ahmad.client.ok(`mutation($m: ID!) { requestPayout(input: { member: $m, minutes: 30, note: "paid hours" }) { id } }`, { m: id.ahmad });
+  await karin.client.ok(
+    `mutation($m: ID!) { setPosition(timebank: "lund", input: { effectiveFrom: "2025-01-01", member: $m, percent: 50 }) { __typename } }`,
+    { m: id.ahmad },
+  );
+  await karin.client.ok(
+    `mutation($m: ID!) { recordTimeCorrection(input: { member: $m, minutes: 15, reason: "rounding of January" }) { __typename } }`,
+    { m: id.ahmad },
+  );
+  const payout = await ahmad.client.ok(
+    `mutation($m: ID!) { requestPayout(input: { member: $m, minutes: 30, note: "paid hours" }) { id } }`,
+    { m: id.ahmad },
+  );
   await karin.client.ok(`mutation($p: ID!) { approvePayout(id: $p) { __typename } }`, { p: payout.requestPayout.id });
-  await ahmad.client.ok(`mutation($m: ID!) { requestTimeOff(input: { date: "2025-02-24", member: $m, minutes: 30, note: "dentist" }) { id } }`, { m: id.ahmad });
+  await ahmad.client.ok(
+    `mutation($m: ID!) { requestTimeOff(input: { date: "2025-02-24", member: $m, minutes: 30, note: "dentist" }) { id } }`,
+    { m: id.ahmad },
+  );
   // He volunteers for the clinic, which is a member of the bank.
   const clinic = await createInstitution(karin, "Lund Clinic", "CLINIC");
   await addInstitutionToBank(karin, { timebank: "lund", institutionId: clinic });
   await addDelegate(karin, clinic, ahmad, "Volunteer cook");
   // Across banks: Ahmad sends an anonymous gift from Malmö to Elsa in Lund.
-  const partnership = await propose(mats, { timebank: "malmo", partnerBank: "lund", purposes: ["FAMILY_SUPPORT", "GENERAL"], outgoingCapMinutes: 600, incomingCapMinutes: 600, incomingNeedsAcceptance: false });
+  const partnership = await propose(mats, {
+    timebank: "malmo",
+    partnerBank: "lund",
+    purposes: ["FAMILY_SUPPORT", "GENERAL"],
+    outgoingCapMinutes: 600,
+    incomingCapMinutes: 600,
+    incomingNeedsAcceptance: false,
+  });
   await partnershipMutation(karin, "acceptPartnership", partnership.id);
-  const gift = await send(ahmad, { from: account.ahmadMalmo, toBank: "lund", toMember: id.elsa, minutes: 45, purpose: "FAMILY_SUPPORT", message: "For Elsa, with love", anonymous: true });
+  const gift = await send(ahmad, {
+    from: account.ahmadMalmo,
+    toBank: "lund",
+    toMember: id.elsa,
+    minutes: 45,
+    purpose: "FAMILY_SUPPORT",
+    message: "For Elsa, with love",
+    anonymous: true,
+  });
   expect(gift).toMatchObject({ status: "POSTED", anonymous: true });
   // Gunnar: a helper on paper, and a post his helper made for him.
-  await karin.client.ok(`mutation($m: ID!, $h: ID!) { authoriseHelper(memberId: $m, helperId: $h, consentOnPaper: true) { id } }`, { m: id.gunnar, h: id.sofie });
-  await sofie.client.ok(`mutation($g: ID!) { createPost(timebank: "lund", actingFor: $g, input: { kind: OFFER, title: "Bicycle repairs by Gunnar" }) { id } }`, { g: id.gunnar });
+  await karin.client.ok(`mutation($m: ID!, $h: ID!) { authoriseHelper(memberId: $m, helperId: $h, consentOnPaper: true) { id } }`, {
+    m: id.gunnar,
+    h: id.sofie,
+  });
+  await sofie.client.ok(
+    `mutation($g: ID!) { createPost(timebank: "lund", actingFor: $g, input: { kind: OFFER, title: "Bicycle repairs by Gunnar" }) { id } }`,
+    { g: id.gunnar },
+  );
 
   // March: February's statistics are published.
   clock.set(new Date("2025-03-10T09:00:00Z"));
   await refreshRollups(t.db, { full: true });
   published = await closedPeriodFigures();
   // February's figures count Ahmad's exchanges and his answers.
-  expect(published.participation).toEqual(expect.arrayContaining([expect.objectContaining({ dimension: "SITUATION", answer: "OUTSIDE_LABOUR_MARKET", members: 1 })]));
+  expect(published.participation).toEqual(
+    expect.arrayContaining([expect.objectContaining({ dimension: "SITUATION", answer: "OUTSIDE_LABOUR_MARKET", members: 1 })]),
+  );
   expect(published.banks.some((b) => b.exchanges === 3)).toBe(true);
   const person = await t.db.prisma.person.findUniqueOrThrow({ where: { id: ahmad.personId }, include: { memberships: true } });
   ahmadBefore = {
@@ -188,18 +313,34 @@ describe("export", () => {
     expect(data.person).toMatchObject({ id: ahmad.personId, email: "ahmad.hassan@example.org", displayName: "Ahmad Hassan" });
     expect(data.banks.map((b: { timebank: { slug: string } }) => b.timebank.slug)).toEqual(["lund", "malmo"]);
     const lund = data.banks[0];
-    expect(lund.profile).toMatchObject({ contactPhone: "+46 70 111 22 33", accessibilityNeeds: "needs a hearing loop at meetings", neighbourhood: "Möllevången" });
+    expect(lund.profile).toMatchObject({
+      contactPhone: "+46 70 111 22 33",
+      accessibilityNeeds: "needs a hearing loop at meetings",
+      neighbourhood: "Möllevången",
+    });
     expect(lund.participation).toMatchObject({ ageBand: "AGE_25_44", situation: "OUTSIDE_LABOUR_MARKET", joinReasons: ["MEET_PEOPLE"] });
     expect(lund.consents.map((c: { kind: string }) => c.kind)).toEqual(["PARTICIPATION_STATISTICS"]);
-    expect(lund.transfers.map((x: { memo: string; inMinutes: number; outMinutes: number }) => [x.memo, x.inMinutes, x.outMinutes])).toEqual([
-      ["Ahmad Hassan walked Elsa's dog", 90, 0],
-      ["Thanks Ahmad! Call him on 070-111 22 33", 0, 30],
-    ]);
+    expect(lund.transfers.map((x: { memo: string; inMinutes: number; outMinutes: number }) => [x.memo, x.inMinutes, x.outMinutes])).toEqual(
+      [
+        ["Ahmad Hassan walked Elsa's dog", 90, 0],
+        ["Thanks Ahmad! Call him on 070-111 22 33", 0, 30],
+      ],
+    );
     expect(lund.transfers[0].debit).toMatchObject({ memberId: id.elsa, displayName: "Elsa Lund" });
     // The statement is the ledger's: the giver earns; February opened at 0 and closed at the account's balance.
-    expect(lund.statements).toEqual([expect.objectContaining({ month: "2025-02", openingBalanceMinutes: 0, totalInMinutes: 90, totalOutMinutes: 30, closingBalanceMinutes: 60 })]);
+    expect(lund.statements).toEqual([
+      expect.objectContaining({
+        month: "2025-02",
+        openingBalanceMinutes: 0,
+        totalInMinutes: 90,
+        totalOutMinutes: 30,
+        closingBalanceMinutes: 60,
+      }),
+    ]);
     expect(lund.accounts[0]).toMatchObject({ id: account.ahmad, balanceMinutes: 60, floorMinutes: -900 });
-    expect(data.delegations).toEqual([expect.objectContaining({ role: "Volunteer cook", institution: expect.objectContaining({ name: "Lund Clinic", kind: "CLINIC" }) })]);
+    expect(data.delegations).toEqual([
+      expect.objectContaining({ role: "Volunteer cook", institution: expect.objectContaining({ name: "Lund Clinic", kind: "CLINIC" }) }),
+    ]);
     expect(lund.accounts[0].limitChanges[0].reason).toBe("Ahmad Hassan cooks the Friday meal");
     expect(lund.matchesProposedToMe[0]).toMatchObject({ status: "ACCEPTED", requestTitle: "A lift to the hospital" });
     expect(lund.onboarding.safeguardingChecks[0]).toMatchObject({ checkType: "criminal record certificate", valid: true });
@@ -209,7 +350,15 @@ describe("export", () => {
     expect(lund.capacity.positions).toEqual([expect.objectContaining({ percent: 50 })]);
     expect(lund.capacity.payoutRequests).toEqual([expect.objectContaining({ minutes: 30, status: "APPROVED" })]);
     const malmo = data.banks[1];
-    expect(malmo.interBankTransfers).toEqual([expect.objectContaining({ direction: "SENT", minutes: 45, message: "For Elsa, with love", otherBank: "Timebank lund", anonymous: true })]);
+    expect(malmo.interBankTransfers).toEqual([
+      expect.objectContaining({
+        direction: "SENT",
+        minutes: 45,
+        message: "For Elsa, with love",
+        otherBank: "Timebank lund",
+        anonymous: true,
+      }),
+    ]);
     expect(malmo.transfers[0]).toMatchObject({ kind: "INTER_BANK", outMinutes: 45, balanceAfterMinutes: -45 });
     expect(data.withheld.length).toBeGreaterThan(3);
     expect(JSON.stringify(data)).not.toContain("scrypt$");
@@ -243,12 +392,15 @@ describe("export", () => {
   });
 
   it("a coordinator exports the data of Gunnar, who has no login, and hands him the page; the referee's contact details are withheld", async () => {
-    const data = (await karin.client.ok(EXPORT_MEMBER, { m: id.gunnar, input: { note: "asked at the office on 10 March" } })).exportMemberData;
+    const data = (await karin.client.ok(EXPORT_MEMBER, { m: id.gunnar, input: { note: "asked at the office on 10 March" } }))
+      .exportMemberData;
     exported = { ...exported, gunnar: data };
     expect(data.person).toMatchObject({ displayName: "Gunnar Holm", offline: true });
     const lund = data.banks[0];
     expect(lund.onboarding.interviews[0].notes).toContain("lives alone");
-    expect(lund.onboarding.references).toEqual([expect.objectContaining({ name: "Ingrid Holm", relationship: "daughter", contact: "[withheld]" })]);
+    expect(lund.onboarding.references).toEqual([
+      expect.objectContaining({ name: "Ingrid Holm", relationship: "daughter", contact: "[withheld]" }),
+    ]);
     expect(lund.onboarding.referral.partner.name).toBe("Lund job centre");
     expect(lund.helpersActingForMe).toEqual([expect.objectContaining({ helper: "Sofie Lind", consentOnPaper: true, active: true })]);
     expect(lund.consents).toEqual([expect.objectContaining({ kind: "HELPER_MAY_ACT_FOR_ME", onPaper: true })]);
@@ -256,7 +408,9 @@ describe("export", () => {
     expect(lund.transfers[0]).toMatchObject({ memo: "Gunnar Holm fixed Elsa's bike", inMinutes: 120, recordedBy: "Karin Nilsson" });
     const base = t.url.replace(/\/graphql$/, "");
     clock.advance(1000);
-    const page = await fetch(`${base}/privacy/export.html?member=${id.gunnar}&note=printed%20for%20Gunnar`, { headers: { authorization: `Bearer ${karin.token}` } });
+    const page = await fetch(`${base}/privacy/export.html?member=${id.gunnar}&note=printed%20for%20Gunnar`, {
+      headers: { authorization: `Bearer ${karin.token}` },
+    });
     expect(await page.text()).toContain("What we hold about Gunnar Holm");
     expect(JSON.stringify(data)).not.toContain("ingrid.holm@example.org");
   });
@@ -268,11 +422,18 @@ describe("export", () => {
     expect(await elsa.client.errorCode(EXPORT_MEMBER, { m: id.gunnar })).toBe("FORBIDDEN");
     expect(await mats.client.errorCode(EXPORT_MEMBER, { m: id.gunnar })).toBe("NOT_FOUND");
     expect(await karin.client.errorCode(EXPORT_MEMBER, { m: id.gunnar, input: { note: "x".repeat(501) } })).toBe("BAD_USER_INPUT");
-    const trail = (await karin.client.ok(`{ privacyRequests(timebank: "lund") { memberId action requestedBy actorName note } }`)).privacyRequests;
+    const trail = (await karin.client.ok(`{ privacyRequests(timebank: "lund") { memberId action requestedBy actorName note } }`))
+      .privacyRequests;
     expect(trail).toEqual([
       { memberId: id.gunnar, action: "EXPORT", requestedBy: "HELPER", actorName: "Sofie Lind", note: "Gunnar asked me on the phone" },
       { memberId: id.gunnar, action: "EXPORT", requestedBy: "COORDINATOR", actorName: "Karin Nilsson", note: "printed for Gunnar" },
-      { memberId: id.gunnar, action: "EXPORT", requestedBy: "COORDINATOR", actorName: "Karin Nilsson", note: "asked at the office on 10 March" },
+      {
+        memberId: id.gunnar,
+        action: "EXPORT",
+        requestedBy: "COORDINATOR",
+        actorName: "Karin Nilsson",
+        note: "asked at the office on 10 March",
+      },
     ]);
     expect(await elsa.client.errorCode(`{ privacyRequests(timebank: "lund") { id } }`)).toBe("FORBIDDEN");
     const log = (await karin.client.ok(`query($m: ID!) { actingLog(memberId: $m) { action } }`, { m: id.gunnar })).actingLog;
@@ -288,9 +449,26 @@ describe("export", () => {
       (f) =>
         f.name === "me" ||
         /^my[A-Z]/.test(f.name) ||
-        f.args.some((a) => PERSONAL.test(a.name) || (isInputObjectType(getNamedType(a.type)) && Object.keys((getNamedType(a.type) as { getFields(): object }).getFields()).some((n) => PERSONAL.test(n)))),
+        f.args.some(
+          (a) =>
+            PERSONAL.test(a.name) ||
+            (isInputObjectType(getNamedType(a.type)) &&
+              Object.keys((getNamedType(a.type) as { getFields(): object }).getFields()).some((n) => PERSONAL.test(n))),
+        ),
     );
-    expect(roots.map((r) => r.name)).toEqual(expect.arrayContaining(["me", "myAccounts", "transfers", "statement", "actingLog", "onboarding", "workLogs", "myParticipation", "myInterBankTransfers"]));
+    expect(roots.map((r) => r.name)).toEqual(
+      expect.arrayContaining([
+        "me",
+        "myAccounts",
+        "transfers",
+        "statement",
+        "actingLog",
+        "onboarding",
+        "workLogs",
+        "myParticipation",
+        "myInterBankTransfers",
+      ]),
+    );
     // The bank itself (its settings, its directory) is not the person's data.
     const BOUNDARY = new Set(["Timebank"]);
     const seen = new Set<string>();
@@ -366,7 +544,7 @@ describe("export", () => {
     const keys = new Set<string>();
     const collect = (v: unknown) => {
       if (Array.isArray(v)) v.forEach(collect);
-      else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) keys.add(k), collect(x);
+      else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) (keys.add(k), collect(x));
     };
     Object.values(exported).forEach(collect);
     // The same fact under the export's name.
@@ -393,19 +571,48 @@ describe("erasure", () => {
     expect((await potOf("lund")).balanceMinutes).toBe(pots.lund + 60);
     expect((await potOf("malmo")).balanceMinutes).toBe(pots.malmo - 45);
     for (const a of [account.ahmad, account.ahmadMalmo]) {
-      expect(await t.db.prisma.account.findFirstOrThrow({ where: { id: a } })).toMatchObject({ status: "CLOSED", balanceMinutes: 0, pendingInMinutes: 0, pendingOutMinutes: 0 });
+      expect(await t.db.prisma.account.findFirstOrThrow({ where: { id: a } })).toMatchObject({
+        status: "CLOSED",
+        balanceMinutes: 0,
+        pendingInMinutes: 0,
+        pendingOutMinutes: 0,
+      });
     }
-    const settlements = await t.db.prisma.transfer.findMany({ where: { OR: [{ debitAccountId: { in: ahmadBefore.accounts } }, { creditAccountId: { in: ahmadBefore.accounts } }], kind: { in: ["POT_DONATION", "POT_PAYMENT"] } }, orderBy: { kind: "asc" } });
-    expect(settlements.map((s) => [s.kind, s.minutes, s.status])).toEqual([["POT_DONATION", 60, "POSTED"], ["POT_PAYMENT", 45, "POSTED"]]);
+    const settlements = await t.db.prisma.transfer.findMany({
+      where: {
+        OR: [{ debitAccountId: { in: ahmadBefore.accounts } }, { creditAccountId: { in: ahmadBefore.accounts } }],
+        kind: { in: ["POT_DONATION", "POT_PAYMENT"] },
+      },
+      orderBy: { kind: "asc" },
+    });
+    expect(settlements.map((s) => [s.kind, s.minutes, s.status])).toEqual([
+      ["POT_DONATION", 60, "POSTED"],
+      ["POT_PAYMENT", 45, "POSTED"],
+    ]);
     expect((await verifyLedger(t.db.prisma)).problems).toEqual([]);
     // His session ends and his email no longer logs in.
     expect(await ahmad.client.errorCode(`{ me { id } }`)).toBe("UNAUTHENTICATED");
-    const login = await t.client.ok(`mutation($e: String!) { logIn(input: { email: $e, password: "correct horse battery" }) { __typename } }`, { e: ahmadBefore.email });
+    const login = await t.client.ok(
+      `mutation($e: String!) { logIn(input: { email: $e, password: "correct horse battery" }) { __typename } }`,
+      { e: ahmadBefore.email },
+    );
     expect(login.logIn.__typename).toBe("InvalidCredentials");
   });
 
   it("no text column of any table holds his names, emails, phone numbers or old ids", async () => {
-    const needles = ["Ahmad", "Hassan", ahmadBefore.email, "ahmad.h@home.example", "111 22 33", "1112233", "Möllevången", "hearing loop", ahmadBefore.personId, ...ahmadBefore.memberships, ...ahmadBefore.accounts];
+    const needles = [
+      "Ahmad",
+      "Hassan",
+      ahmadBefore.email,
+      "ahmad.h@home.example",
+      "111 22 33",
+      "1112233",
+      "Möllevången",
+      "hearing loop",
+      ahmadBefore.personId,
+      ...ahmadBefore.memberships,
+      ...ahmadBefore.accounts,
+    ];
     expect(await findInTextColumns(needles)).toEqual([]);
     const person = await t.db.prisma.person.findUniqueOrThrow({ where: { id: ahmadBefore.personId }, include: { memberships: true } });
     expect(person.email).toMatch(/^erased-[0-9a-f-]{36}@erased\.invalid$/);
@@ -417,8 +624,12 @@ describe("erasure", () => {
   });
 
   it("others' texts read [erased] where they named him, and keep the rest", async () => {
-    const memos = (await elsa.client.ok(`query($a: ID!) { transfers(account: $a, first: 50) { nodes { memo } } }`, { a: account.elsa })).transfers.nodes.map((n: { memo: string }) => n.memo);
-    expect(memos).toEqual(expect.arrayContaining(["[erased] walked Elsa's dog", "Thanks [erased]! Call him on [erased]", "Gunnar Holm fixed Elsa's bike"]));
+    const memos = (
+      await elsa.client.ok(`query($a: ID!) { transfers(account: $a, first: 50) { nodes { memo } } }`, { a: account.elsa })
+    ).transfers.nodes.map((n: { memo: string }) => n.memo);
+    expect(memos).toEqual(
+      expect.arrayContaining(["[erased] walked Elsa's dog", "Thanks [erased]! Call him on [erased]", "Gunnar Holm fixed Elsa's bike"]),
+    );
     const post = await t.db.prisma.post.findFirstOrThrow({ where: { title: "A lift to the hospital" } });
     expect(post.description).toBe("[erased] knows the way; or ring [erased]");
     expect((await t.db.prisma.reference.findFirstOrThrow({ where: { membershipId: id.elsa } })).name).toBe("[erased]");
@@ -443,10 +654,36 @@ describe("erasure", () => {
     const erased = await sofie.client.ok(ERASE, { m: id.gunnar, input: { note: "Gunnar Holm asked me by phone on 9 March" } });
     expect(erased.eraseMember).toEqual({ __typename: "MemberErased", memberId: id.gunnar, settledMinutes: 120 });
     expect(await karin.client.errorCode(ERASE, { m: id.gunnar })).toBe("BAD_USER_INPUT");
-    const trail = (await karin.client.ok(`{ privacyRequests(timebank: "lund", first: 1) { memberId action requestedBy actorName note } }`)).privacyRequests;
-    expect(trail).toEqual([{ memberId: id.gunnar, action: "ERASURE", requestedBy: "HELPER", actorName: "Sofie Lind", note: "[erased] asked me by phone on 9 March" }]);
-    expect(await findInTextColumns(["Gunnar", "Holm", "Ingrid", "ingrid.holm@example.org", "123 45 67", "1234567", "999 88 77", "Klostergården", gunnarPersonId, id.gunnar, account.gunnar])).toEqual([]);
-    expect(await t.db.prisma.person.findUniqueOrThrow({ where: { id: gunnarPersonId } })).toMatchObject({ displayName: "Erased member", offline: false });
+    const trail = (await karin.client.ok(`{ privacyRequests(timebank: "lund", first: 1) { memberId action requestedBy actorName note } }`))
+      .privacyRequests;
+    expect(trail).toEqual([
+      {
+        memberId: id.gunnar,
+        action: "ERASURE",
+        requestedBy: "HELPER",
+        actorName: "Sofie Lind",
+        note: "[erased] asked me by phone on 9 March",
+      },
+    ]);
+    expect(
+      await findInTextColumns([
+        "Gunnar",
+        "Holm",
+        "Ingrid",
+        "ingrid.holm@example.org",
+        "123 45 67",
+        "1234567",
+        "999 88 77",
+        "Klostergården",
+        gunnarPersonId,
+        id.gunnar,
+        account.gunnar,
+      ]),
+    ).toEqual([]);
+    expect(await t.db.prisma.person.findUniqueOrThrow({ where: { id: gunnarPersonId } })).toMatchObject({
+      displayName: "Erased member",
+      offline: false,
+    });
     expect(await t.db.prisma.interview.count({ where: { membershipId: id.gunnar } })).toBe(0);
     expect((await verifyLedger(t.db.prisma)).problems).toEqual([]);
   });
@@ -460,13 +697,18 @@ describe("retention", () => {
     expect(await elsa.client.errorCode(SET, { m: 6 })).toBe("FORBIDDEN");
     expect(await mats.client.errorCode(SET, { m: 6 })).toBe("NOT_FOUND");
     expect((await karin.client.ok(SET, { m: 6 })).setPrivacyPolicy.eraseLeftMembersAfterMonths).toBe(6);
-    expect((await elsa.client.ok(`{ privacyPolicy(timebank: "lund") { eraseLeftMembersAfterMonths } }`)).privacyPolicy.eraseLeftMembersAfterMonths).toBe(6);
+    expect(
+      (await elsa.client.ok(`{ privacyPolicy(timebank: "lund") { eraseLeftMembersAfterMonths } }`)).privacyPolicy
+        .eraseLeftMembersAfterMonths,
+    ).toBe(6);
   });
 
   it("six months after Lars left, the retention run erases him, and not a day before", async () => {
     const lars = await signUp(t, "Lars Persson");
     const larsId = await join(lars, karin, "lund");
-    await lars.client.ok(`mutation($input: UpdateProfileInput!) { updateMyProfile(timebank: "lund", input: $input) { id } }`, { input: { contactPhone: "+46 73 555 66 77" } });
+    await lars.client.ok(`mutation($input: UpdateProfileInput!) { updateMyProfile(timebank: "lund", input: $input) { id } }`, {
+      input: { contactPhone: "+46 73 555 66 77" },
+    });
     await lars.client.ok(`mutation { leaveTimebank(timebank: "lund") { __typename } }`);
     clock.set(new Date("2025-09-09T09:00:00Z"));
     expect(await applyRetention(t.app.database, clock)).toEqual({ erased: 0, skipped: [] });
@@ -474,7 +716,8 @@ describe("retention", () => {
     expect(await applyRetention(t.app.database, clock)).toEqual({ erased: 1, skipped: [] });
     expect(await applyRetention(t.app.database, clock)).toEqual({ erased: 0, skipped: [] });
     expect(await findInTextColumns(["Lars", "Persson", lars.email, "555 66 77", lars.personId, larsId])).toEqual([]);
-    const trail = (await karin.client.ok(`{ privacyRequests(timebank: "lund", first: 1) { memberId action requestedBy actorName } }`)).privacyRequests;
+    const trail = (await karin.client.ok(`{ privacyRequests(timebank: "lund", first: 1) { memberId action requestedBy actorName } }`))
+      .privacyRequests;
     expect(trail).toEqual([{ memberId: larsId, action: "ERASURE", requestedBy: "RETENTION", actorName: null }]);
     expect((await verifyLedger(t.db.prisma)).problems).toEqual([]);
   });

@@ -25,8 +25,12 @@ beforeAll(async () => {
   memberAId = await join(memberA, coordA, "bank-a");
   await join(otherA, coordA, "bank-a");
   memberBId = await join(memberB, coordB, "bank-b");
-  await memberB.client.ok(`mutation { updateMyProfile(timebank: "bank-b", input: { contactPhone: "+44 1452 000000", accessibilityNeeds: "wheelchair user" }) { id } }`);
-  await memberA.client.ok(`mutation { updateMyProfile(timebank: "bank-a", input: { contactPhone: "+45 11 22 33 44", contactEmail: "a@home.example" }) { id } }`);
+  await memberB.client.ok(
+    `mutation { updateMyProfile(timebank: "bank-b", input: { contactPhone: "+44 1452 000000", accessibilityNeeds: "wheelchair user" }) { id } }`,
+  );
+  await memberA.client.ok(
+    `mutation { updateMyProfile(timebank: "bank-a", input: { contactPhone: "+45 11 22 33 44", contactEmail: "a@home.example" }) { id } }`,
+  );
   const applicant = await signUp(t, "Applicant B");
   const applied = await applicant.client.ok(`mutation { applyToTimebank(timebank: "bank-b") { ... on Member { id } } }`);
   applicantBId = applied.applyToTimebank.id;
@@ -38,33 +42,53 @@ describe("tenant isolation and private details", () => {
     expect(await memberA.client.errorCode(`{ members(timebank: "bank-b") { totalCount } }`)).toBe("NOT_FOUND");
     expect(await memberA.client.errorCode(`query($id: ID!) { member(id: $id) { id displayName } }`, { id: memberBId })).toBe("NOT_FOUND");
     // Even a coordinator of bank A is an outsider in bank B.
-    expect(await coordA.client.errorCode(`query($id: ID!) { member(id: $id) { privateDetails { contactPhone } } }`, { id: memberBId })).toBe("NOT_FOUND");
+    expect(
+      await coordA.client.errorCode(`query($id: ID!) { member(id: $id) { privateDetails { contactPhone } } }`, { id: memberBId }),
+    ).toBe("NOT_FOUND");
   });
 
   it("a coordinator of bank A cannot approve, decline, pause or promote in bank B, and nothing changes", async () => {
     const before = await t.db.prisma.membership.findMany({ where: { id: { in: [applicantBId, memberBId] } }, orderBy: { id: "asc" } });
     for (const op of ["approveMembership", "declineMembership", "pauseMembership", "resumeMembership"]) {
-      expect(await coordA.client.errorCode(`mutation($id: ID!) { ${op}(memberId: $id) { __typename } }`, { id: op === "approveMembership" || op === "declineMembership" ? applicantBId : memberBId })).toBe("NOT_FOUND");
+      expect(
+        await coordA.client.errorCode(`mutation($id: ID!) { ${op}(memberId: $id) { __typename } }`, {
+          id: op === "approveMembership" || op === "declineMembership" ? applicantBId : memberBId,
+        }),
+      ).toBe("NOT_FOUND");
     }
-    expect(await coordA.client.errorCode(`mutation($id: ID!) { changeMemberRole(memberId: $id, role: ADMIN) { __typename } }`, { id: memberBId })).toBe("NOT_FOUND");
-    expect(await coordA.client.errorCode(`mutation { updateTimebankSettings(timebank: "bank-b", input: { creditFloorMinutes: -60 }) { id } }`)).toBe("NOT_FOUND");
+    expect(
+      await coordA.client.errorCode(`mutation($id: ID!) { changeMemberRole(memberId: $id, role: ADMIN) { __typename } }`, {
+        id: memberBId,
+      }),
+    ).toBe("NOT_FOUND");
+    expect(
+      await coordA.client.errorCode(`mutation { updateTimebankSettings(timebank: "bank-b", input: { creditFloorMinutes: -60 }) { id } }`),
+    ).toBe("NOT_FOUND");
     const after = await t.db.prisma.membership.findMany({ where: { id: { in: [applicantBId, memberBId] } }, orderBy: { id: "asc" } });
     expect(after).toEqual(before);
   });
 
   it("within a bank, members see each other but not contact details or accessibility needs", async () => {
-    const seen = await otherA.client.ok(`query($id: ID!) { member(id: $id) { displayName privateDetails { contactPhone } } }`, { id: memberAId });
+    const seen = await otherA.client.ok(`query($id: ID!) { member(id: $id) { displayName privateDetails { contactPhone } } }`, {
+      id: memberAId,
+    });
     expect(seen.member).toEqual({ displayName: "Member A", privateDetails: null });
-    const list = await otherA.client.ok(`{ members(timebank: "bank-a", first: 100) { nodes { displayName privateDetails { loginEmail } } } }`);
+    const list = await otherA.client.ok(
+      `{ members(timebank: "bank-a", first: 100) { nodes { displayName privateDetails { loginEmail } } } }`,
+    );
     // Only the viewer's own entry carries private details.
     const withDetails = list.members.nodes.filter((n: { privateDetails: unknown }) => n.privateDetails !== null);
     expect(withDetails).toEqual([{ displayName: "Other A", privateDetails: { loginEmail: otherA.email } }]);
   });
 
   it("the member and the bank's coordinators see the private details", async () => {
-    const own = await memberA.client.ok(`query($id: ID!) { member(id: $id) { privateDetails { contactPhone contactEmail } } }`, { id: memberAId });
+    const own = await memberA.client.ok(`query($id: ID!) { member(id: $id) { privateDetails { contactPhone contactEmail } } }`, {
+      id: memberAId,
+    });
     expect(own.member.privateDetails).toEqual({ contactPhone: "+45 11 22 33 44", contactEmail: "a@home.example" });
-    const staff = await coordB.client.ok(`query($id: ID!) { member(id: $id) { privateDetails { contactPhone accessibilityNeeds } } }`, { id: memberBId });
+    const staff = await coordB.client.ok(`query($id: ID!) { member(id: $id) { privateDetails { contactPhone accessibilityNeeds } } }`, {
+      id: memberBId,
+    });
     expect(staff.member.privateDetails).toEqual({ contactPhone: "+44 1452 000000", accessibilityNeeds: "wheelchair user" });
   });
 
@@ -76,7 +100,10 @@ describe("tenant isolation and private details", () => {
   });
 
   it("anonymous visitors see the directory only", async () => {
-    expect((await t.client.ok(`{ timebanks { slug } }`)).timebanks.map((b: { slug: string }) => b.slug).sort()).toEqual(["bank-a", "bank-b"]);
+    expect((await t.client.ok(`{ timebanks { slug } }`)).timebanks.map((b: { slug: string }) => b.slug).sort()).toEqual([
+      "bank-a",
+      "bank-b",
+    ]);
     expect(await t.client.errorCode(`{ members(timebank: "bank-a") { totalCount } }`)).toBe("UNAUTHENTICATED");
     expect(await t.client.errorCode(`{ me { id } }`)).toBe("UNAUTHENTICATED");
   });

@@ -31,7 +31,12 @@ beforeAll(async () => {
   bankId = bank.id;
   // Bulk members straight into the database: this test is about the read path.
   const categories = await t.db.prisma.category.findMany({ where: { timebankId: bank.id } });
-  const people = Array.from({ length: 120 }, (_, i) => ({ id: randomUUID(), email: `m${i}@example.org`, displayName: `Member ${i}`, passwordHash: "scrypt$1$1$1$AA==$AA==" }));
+  const people = Array.from({ length: 120 }, (_, i) => ({
+    id: randomUUID(),
+    email: `m${i}@example.org`,
+    displayName: `Member ${i}`,
+    passwordHash: "scrypt$1$1$1$AA==$AA==",
+  }));
   await t.db.prisma.person.createMany({ data: people });
   const memberships = people.map((p, i) => ({
     id: randomUUID(),
@@ -45,12 +50,31 @@ beforeAll(async () => {
   }));
   await t.db.prisma.membership.createMany({ data: memberships });
   await t.db.prisma.memberProfile.createMany({
-    data: memberships.map((m, i) => ({ timebankId: bank.id, membershipId: m.id, bio: `bio ${i}`, languages: ["en"], availability: [{ weekday: 1, startMinute: 600, endMinute: 700 }], contactPhone: "+45 1234 5678" })),
+    data: memberships.map((m, i) => ({
+      timebankId: bank.id,
+      membershipId: m.id,
+      bio: `bio ${i}`,
+      languages: ["en"],
+      availability: [{ weekday: 1, startMinute: 600, endMinute: 700 }],
+      contactPhone: "+45 1234 5678",
+    })),
   });
   await t.db.prisma.memberSkill.createMany({
     data: memberships.flatMap((m, i) => [
-      { timebankId: bank.id, membershipId: m.id, kind: "SKILL" as const, label: `skill ${i % 7}`, categoryId: categories[i % categories.length].id },
-      { timebankId: bank.id, membershipId: m.id, kind: "NEED" as const, label: `need ${i % 5}`, categoryId: categories[(i + 3) % categories.length].id },
+      {
+        timebankId: bank.id,
+        membershipId: m.id,
+        kind: "SKILL" as const,
+        label: `skill ${i % 7}`,
+        categoryId: categories[i % categories.length].id,
+      },
+      {
+        timebankId: bank.id,
+        membershipId: m.id,
+        kind: "NEED" as const,
+        label: `need ${i % 5}`,
+        categoryId: categories[(i + 3) % categories.length].id,
+      },
     ]),
   });
 });
@@ -96,7 +120,11 @@ const OFFERS = `query($first: Int) { posts(timebank: "big-bank", filter: { kind:
 describe("offer list query count", () => {
   beforeAll(async () => {
     // 60 offers by 60 different members, straight into the database.
-    const members = await t.db.prisma.membership.findMany({ where: { timebankId: bankId, memberNumber: { gt: 1 } }, orderBy: { memberNumber: "asc" }, take: 60 });
+    const members = await t.db.prisma.membership.findMany({
+      where: { timebankId: bankId, memberNumber: { gt: 1 } },
+      orderBy: { memberNumber: "asc" },
+      take: 60,
+    });
     const categories = await t.db.prisma.category.findMany({ where: { timebankId: bankId } });
     const now = Date.now();
     await t.db.prisma.post.createMany({
@@ -143,7 +171,10 @@ describe("a member with their account, offers and transfers (bench:read's Q2)", 
   it("costs one statement per root field, the member and their account in one, and answers as before", async () => {
     // A member with an account (the bulk members above have none) and one without.
     const account = await t.db.prisma.account.findFirstOrThrow({ where: { timebankId: bankId, kind: "MEMBER" } });
-    const member = await t.db.prisma.membership.findFirstOrThrow({ where: { timebankId: bankId, id: account.membershipId! }, include: { person: true } });
+    const member = await t.db.prisma.membership.findFirstOrThrow({
+      where: { timebankId: bankId, id: account.membershipId! },
+      include: { person: true },
+    });
     const without = await t.db.prisma.membership.findFirstOrThrow({ where: { timebankId: bankId, memberNumber: 2 } });
     const Q = `query($id: ID!) { member(id: $id) { id displayName account { id balanceMinutes floorMinutes openedAt } } }`;
     await coordinator.client.ok(`{ __typename }`); // the viewer in the read cache
@@ -153,7 +184,12 @@ describe("a member with their account, offers and transfers (bench:read's Q2)", 
     expect(data.member).toEqual({
       id: member.id,
       displayName: member.person.displayName,
-      account: { id: account.id, balanceMinutes: account.balanceMinutes, floorMinutes: account.floorMinutes, openedAt: account.openedAt.toISOString() },
+      account: {
+        id: account.id,
+        balanceMinutes: account.balanceMinutes,
+        floorMinutes: account.floorMinutes,
+        openedAt: account.openedAt.toISOString(),
+      },
     });
     expect((await coordinator.client.ok(Q, { id: without.id })).member).toEqual({ id: without.id, displayName: "Member 0", account: null });
     // Unknown ids and members of other banks stay NOT_FOUND, with the same one statement.

@@ -32,7 +32,8 @@ describe("over HTTP, anonymously", () => {
   });
 
   it("keeps the refusal when the same document comes again (Apollo's document cache)", async () => {
-    for (let i = 0; i < 3; i++) expect((await t.client.request(nestedFragments(9, 10))).errors?.[0].extensions?.code).toBe("QUERY_TOO_COMPLEX");
+    for (let i = 0; i < 3; i++)
+      expect((await t.client.request(nestedFragments(9, 10))).errors?.[0].extensions?.code).toBe("QUERY_TOO_COMPLEX");
   });
 
   it("still runs the same fragments when they expand to little", async () => {
@@ -51,7 +52,11 @@ describe("over HTTP, anonymously", () => {
 
   it("refuses a heavy operation that is not the one asked for (validation would read it too)", async () => {
     const query = `query Light { timebanks { slug } }\n${nestedFragments(9, 10).replace("{ timebanks", "query Heavy { timebanks")}`;
-    const res = await fetch(t.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, operationName: "Light" }) });
+    const res = await fetch(t.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query, operationName: "Light" }),
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code).toBe("QUERY_TOO_COMPLEX");
   });
@@ -67,7 +72,12 @@ describe("over WebSocket", () => {
           { query, variables },
           {
             next: (r) => resolve(r.errors ? r.errors.map((e) => String(e.extensions?.code)) : ["data"]),
-            error: (err) => resolve(Array.isArray(err) ? err.map((e: { extensions?: { code?: string } }) => String(e.extensions?.code)) : [`closed ${String((err as { code?: number }).code)}`]),
+            error: (err) =>
+              resolve(
+                Array.isArray(err)
+                  ? err.map((e: { extensions?: { code?: string } }) => String(e.extensions?.code))
+                  : [`closed ${String((err as { code?: number }).code)}`],
+              ),
             complete: () => resolve(["complete"]),
           },
         );

@@ -69,7 +69,12 @@ if (!redisUrl) {
         db = await createTestDatabase();
         // Behind a load balancer both processes see the client's address in X-Forwarded-For.
         const env = { RATE_LIMIT_LOGIN_PER_MINUTE: "4", TRUST_PROXY: "true" };
-        servers.push(...(await Promise.all([startServerProcess({ databaseUrl: db.url!, redisUrl, env }), startServerProcess({ databaseUrl: db.url!, redisUrl, env })])));
+        servers.push(
+          ...(await Promise.all([
+            startServerProcess({ databaseUrl: db.url!, redisUrl, env }),
+            startServerProcess({ databaseUrl: db.url!, redisUrl, env }),
+          ])),
+        );
       });
       afterAll(async () => {
         await Promise.all(servers.map((s) => s.stop()));
@@ -83,7 +88,9 @@ if (!redisUrl) {
           fetch(s.url, {
             method: "POST",
             headers: { "content-type": "application/json", "x-forwarded-for": address },
-            body: JSON.stringify({ query: `mutation { logIn(input: { email: "nobody${i}@example.org", password: "a guess ${i}" }) { __typename } }` }),
+            body: JSON.stringify({
+              query: `mutation { logIn(input: { email: "nobody${i}@example.org", password: "a guess ${i}" }) { __typename } }`,
+            }),
           });
         const answers = [];
         for (let i = 0; i < 4; i++) {

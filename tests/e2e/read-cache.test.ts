@@ -50,7 +50,10 @@ describe("read cache", () => {
     const promoted = await signUp(t, "Promoted");
     const memberId = await join(promoted, coordinator, "cache-bank");
     expect(codeOf(await promoted.client.request(LIST, { status: "APPLIED" }))).toBe("FORBIDDEN");
-    const changed = await coordinator.client.request(`mutation($id: ID!) { changeMemberRole(memberId: $id, role: COORDINATOR) { __typename } }`, { id: memberId });
+    const changed = await coordinator.client.request(
+      `mutation($id: ID!) { changeMemberRole(memberId: $id, role: COORDINATOR) { __typename } }`,
+      { id: memberId },
+    );
     // Only bank admins change roles: the bank's first admin is the coordinator here.
     expect(changed.errors).toBeUndefined();
     const res = await promoted.client.request(LIST, { status: "APPLIED" });
@@ -72,7 +75,7 @@ describe("read cache", () => {
 
   it("only reads use it: a document with a mutation never does", () => {
     expect(isReadOnlyRequest({ query: "{ me { id } }" })).toBe(true);
-    expect(isReadOnlyRequest({ query: "mutation { leaveTimebank(timebank: \"x\") { __typename } }" })).toBe(false);
+    expect(isReadOnlyRequest({ query: 'mutation { leaveTimebank(timebank: "x") { __typename } }' })).toBe(false);
     expect(isReadOnlyRequest({ query: "query A { me { id } } mutation B { x }", operationName: "A" })).toBe(false);
     expect(isReadOnlyRequest([{ query: "{ me { id } }" }])).toBe(false);
     expect(isReadOnlyRequest({})).toBe(false);

@@ -27,14 +27,26 @@ const connections: Connection[] = [];
 beforeAll(async () => {
   if (twoProcesses) {
     db = await createTestDatabase();
-    processes = await Promise.all([0, 1].map(() => startServerProcess({ databaseUrl: db!.url!, redisUrl: redisUrl!, env: { DATABASE_POOL_SIZE: "10" } })));
+    processes = await Promise.all(
+      [0, 1].map(() => startServerProcess({ databaseUrl: db!.url!, redisUrl: redisUrl!, env: { DATABASE_POOL_SIZE: "10" } })),
+    );
     urls = processes.map((p) => p.url);
-    crowd = await seedCrowd(db.prisma, { banks: BANKS, coordinatorsPerBank: SUBSCRIBERS / BANKS, applicantsPerBank: EVENTS / BANKS, authSecret: TEST_AUTH_SECRET });
+    crowd = await seedCrowd(db.prisma, {
+      banks: BANKS,
+      coordinatorsPerBank: SUBSCRIBERS / BANKS,
+      applicantsPerBank: EVENTS / BANKS,
+      authSecret: TEST_AUTH_SECRET,
+    });
   } else {
     console.log(`real-time load test on one server with the in-memory pub/sub (${flavour()}${redisUrl ? "" : ", TEST_REDIS_URL not set"})`);
     single = await startTestServer();
     urls = [single.url];
-    crowd = await seedCrowd(single.db.prisma, { banks: BANKS, coordinatorsPerBank: SUBSCRIBERS / BANKS, applicantsPerBank: EVENTS / BANKS, authSecret: TEST_AUTH_SECRET });
+    crowd = await seedCrowd(single.db.prisma, {
+      banks: BANKS,
+      coordinatorsPerBank: SUBSCRIBERS / BANKS,
+      applicantsPerBank: EVENTS / BANKS,
+      authSecret: TEST_AUTH_SECRET,
+    });
   }
 });
 
@@ -62,7 +74,9 @@ it(`${SUBSCRIBERS} subscribers, ${EVENTS} applications: each subscriber gets exa
     });
     await waitForSubscriptions(urls, from + 100).catch((err) => {
       const ended = screens.filter((s) => s.completed || s.errors.length);
-      throw new Error(`${err.message}; ${ended.length} screens ended, e.g. errors ${JSON.stringify(ended[0]?.errors)} close ${ended[0]?.closeCode}`);
+      throw new Error(
+        `${err.message}; ${ended.length} screens ended, e.g. errors ${JSON.stringify(ended[0]?.errors)} close ${ended[0]?.closeCode}`,
+      );
     });
   }
   if (!single) await Promise.all(crowd.banks.map((b) => waitForRedisListeners(redisUrl!, b.id, 2)));
@@ -70,11 +84,18 @@ it(`${SUBSCRIBERS} subscribers, ${EVENTS} applications: each subscriber gets exa
 
   const applied = await inBatches(crowd.applicants, 10, async (a, i) => {
     const client = new GraphQLClient(urls[i % urls.length], a.token);
-    const res = await client.ok(`mutation($b: String!) { applyToTimebank(timebank: $b) { __typename ... on Member { id } } }`, { b: crowd.banks[a.bank].slug });
+    const res = await client.ok(`mutation($b: String!) { applyToTimebank(timebank: $b) { __typename ... on Member { id } } }`, {
+      b: crowd.banks[a.bank].slug,
+    });
     expect(res.applyToTimebank.__typename).toBe("Member");
     return { bank: a.bank, memberId: res.applyToTimebank.id as string };
   });
-  const expected = crowd.banks.map((_, bank) => applied.filter((a) => a.bank === bank).map((a) => a.memberId).sort());
+  const expected = crowd.banks.map((_, bank) =>
+    applied
+      .filter((a) => a.bank === bank)
+      .map((a) => a.memberId)
+      .sort(),
+  );
 
   await Promise.all(screens.map((s) => s.waitForEvents(EVENTS / BANKS, 60_000)));
   const deliveredMs = Date.now() - started - subscribedMs;
@@ -87,7 +108,9 @@ it(`${SUBSCRIBERS} subscribers, ${EVENTS} applications: each subscriber gets exa
     const ids = received.map((e) => BigInt(e.eventId));
     expect(ids.every((id, k) => k === 0 || id > ids[k - 1])).toBe(true);
   });
-  console.log(`${SUBSCRIBERS} subscribers on ${urls.length} process(es) subscribed in ${subscribedMs} ms; ${EVENTS} applications delivered to all in ${deliveredMs} ms`);
+  console.log(
+    `${SUBSCRIBERS} subscribers on ${urls.length} process(es) subscribed in ${subscribedMs} ms; ${EVENTS} applications delivered to all in ${deliveredMs} ms`,
+  );
   // About 20-25 s alone on 2 cores; on PGlite the server, its database and the 1,000 clients
   // share one thread, and beside another test file that can take three times as long.
 }, 300_000);

@@ -60,9 +60,13 @@ describe("real-time for members", () => {
     expect(badFilter.errors[0].extensions?.code).toBe("BAD_USER_INPUT");
     await waitForStreams(t.app, 3);
 
-    const created = await else_.client.ok(`mutation { createPost(timebank: "aarhus", input: { kind: REQUEST, title: "Weekly shopping", category: "shopping-errands" }) { id } }`);
+    const created = await else_.client.ok(
+      `mutation { createPost(timebank: "aarhus", input: { kind: REQUEST, title: "Weekly shopping", category: "shopping-errands" }) { id } }`,
+    );
     // An offer is not a request: nobody is told.
-    await else_.client.ok(`mutation { createPost(timebank: "aarhus", input: { kind: OFFER, title: "Knitting lessons", category: "handicrafts" }) { id } }`);
+    await else_.client.ok(
+      `mutation { createPost(timebank: "aarhus", input: { kind: OFFER, title: "Knitting lessons", category: "handicrafts" }) { id } }`,
+    );
 
     await shopping.waitForEvents(1);
     await everything.waitForEvents(1);
@@ -75,15 +79,20 @@ describe("real-time for members", () => {
   });
 
   it("the proposed helper is told; the requester's screen is not", async () => {
-    const request = await else_.client.ok(`mutation { createPost(timebank: "aarhus", input: { kind: REQUEST, title: "Translate a letter", category: "translation-letters" }) { id } }`);
+    const request = await else_.client.ok(
+      `mutation { createPost(timebank: "aarhus", input: { kind: REQUEST, title: "Translate a letter", category: "translation-letters" }) { id } }`,
+    );
     const Q = `subscription { matchProposed(timebank: "aarhus") { eventId matchId requestId } }`;
     const ahmadScreen = open(ahmad).subscribe(Q);
     const elseScreen = open(else_).subscribe(Q);
     await waitForStreams(t.app, 2);
-    const proposed = await maja.client.ok(`mutation($r: ID!, $c: ID!) { proposeMatch(request: $r, candidate: $c) { __typename ... on Match { id } ... on ErrorResult { code message } } }`, {
-      r: request.createPost.id,
-      c: ahmadId,
-    });
+    const proposed = await maja.client.ok(
+      `mutation($r: ID!, $c: ID!) { proposeMatch(request: $r, candidate: $c) { __typename ... on Match { id } ... on ErrorResult { code message } } }`,
+      {
+        r: request.createPost.id,
+        c: ahmadId,
+      },
+    );
     expect(proposed.proposeMatch.__typename).toBe("Match");
     await ahmadScreen.waitForEvents(1);
     expect(ahmadScreen.events[0].matchProposed).toMatchObject({ matchId: proposed.proposeMatch.id, requestId: request.createPost.id });
@@ -140,7 +149,9 @@ describe("real-time across banks", () => {
       `mutation { proposePartnership(input: { timebank: "aarhus", partnerBank: "families", purposes: [FAMILY_SUPPORT], outgoingCapMinutes: 600, incomingCapMinutes: 600, incomingNeedsAcceptance: true }) { __typename ... on Partnership { id } ... on ErrorResult { code message } } }`,
     );
     expect(proposed.proposePartnership.__typename).toBe("Partnership");
-    const accepted = await fay.client.ok(`mutation($id: ID!) { acceptPartnership(id: $id) { __typename } }`, { id: proposed.proposePartnership.id });
+    const accepted = await fay.client.ok(`mutation($id: ID!) { acceptPartnership(id: $id) { __typename } }`, {
+      id: proposed.proposePartnership.id,
+    });
     expect(accepted.acceptPartnership.__typename).toBe("Partnership");
 
     const Q = (bank: string) => `subscription { interBankTransferChanged(timebank: "${bank}") { eventId interBankTransferId status } }`;
@@ -161,7 +172,10 @@ describe("real-time across banks", () => {
     await majaScreen.waitForEvents(1);
     await fayScreen.waitForEvents(1);
     await emmaScreen.waitForEvents(1);
-    expect(fayScreen.events[0].interBankTransferChanged).toMatchObject({ interBankTransferId: sent.sendHoursToOtherBank.id, status: "PENDING_ACCEPTANCE" });
+    expect(fayScreen.events[0].interBankTransferChanged).toMatchObject({
+      interBankTransferId: sent.sendHoursToOtherBank.id,
+      status: "PENDING_ACCEPTANCE",
+    });
 
     await fay.client.ok(`mutation($id: ID!) { acceptInterBankTransfer(id: $id) { __typename } }`, { id: sent.sendHoursToOtherBank.id });
     await emmaScreen.waitForEvents(2);

@@ -9,7 +9,9 @@ import { connect, sleep, type Connection } from "../helpers/subscriptions";
 import { createBank, MEMBERSHIP_FIELDS, platformAdmin, signUp, type Actor } from "../helpers/world";
 
 const redisUrl = process.env.TEST_REDIS_URL;
-const missing = [flavour() !== "postgres" && "the PostgreSQL suite (TEST_DATABASE_URL)", !redisUrl && "TEST_REDIS_URL"].filter(Boolean) as string[];
+const missing = [flavour() !== "postgres" && "the PostgreSQL suite (TEST_DATABASE_URL)", !redisUrl && "TEST_REDIS_URL"].filter(
+  Boolean,
+) as string[];
 
 const APPLIED = `subscription($b: String!, $since: ID) { membershipApplied(timebank: $b, since: $since) { eventId memberId } }`;
 
@@ -31,7 +33,10 @@ function twoProcessStory() {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    [a, b] = await Promise.all([startServerProcess({ databaseUrl: db.url!, redisUrl: redisUrl! }), startServerProcess({ databaseUrl: db.url!, redisUrl: redisUrl! })]);
+    [a, b] = await Promise.all([
+      startServerProcess({ databaseUrl: db.url!, redisUrl: redisUrl! }),
+      startServerProcess({ databaseUrl: db.url!, redisUrl: redisUrl! }),
+    ]);
     const admin = await platformAdmin(onB());
     maja = await signUp(onB(), "Maja Admin");
     bankId = (await createBank(onB(), admin, "aarhus", maja)).id;

@@ -62,7 +62,12 @@ describe("a coordinator's screen", () => {
 
     await screen.waitForEvents(1);
     const event = screen.events[0].membershipApplied;
-    expect(event).toEqual({ eventId: expect.stringMatching(/^\d+$/), timebankId: expect.any(String), memberId, occurredAt: expect.any(String) });
+    expect(event).toEqual({
+      eventId: expect.stringMatching(/^\d+$/),
+      timebankId: expect.any(String),
+      memberId,
+      occurredAt: expect.any(String),
+    });
     const applicant = await maja.client.ok(`query($id: ID!) { member(id: $id) { displayName status } }`, { id: event.memberId });
     expect(applicant.member).toEqual({ displayName: "Nadia Newcomer", status: "APPLIED" });
   });
@@ -173,7 +178,13 @@ describe("the outbox", () => {
     expect(res.applyToTimebank).toMatchObject({ __typename: "MembershipRefused", code: "ALREADY_MEMBER" });
     expect(await count()).toBe(before);
     const row = await t.db.prisma.outboxEvent.findFirstOrThrow({ orderBy: { id: "desc" } });
-    expect(row).toMatchObject({ type: "membershipApplied", toCoordinators: true, toAllMembers: false, recipientPersonIds: [], payload: { memberId: expect.any(String) } });
+    expect(row).toMatchObject({
+      type: "membershipApplied",
+      toCoordinators: true,
+      toAllMembers: false,
+      recipientPersonIds: [],
+      payload: { memberId: expect.any(String) },
+    });
   });
 
   it("keeps an event whose publication failed and publishes it at the next attempt", async () => {

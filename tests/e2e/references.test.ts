@@ -40,10 +40,20 @@ beforeAll(async () => {
   const applicant = await signUp(t, "Birte Applicant");
   const applied = await applicant.client.ok(`mutation { applyToTimebank(timebank: "bank-b") { ... on Member { id } } }`);
   const applicantId = applied.applyToTimebank.id;
-  idsOfB.recordInterview = (await adminB.client.ok(`mutation($m: ID!) { scheduleInterview(memberId: $m, scheduledAt: "2030-01-01T10:00:00Z") { id } }`, { m: applicantId })).scheduleInterview.id;
-  idsOfB.checkReference = (await adminB.client.ok(`mutation($m: ID!) { addReference(memberId: $m, input: { name: "A Neighbour" }) { id } }`, { m: applicantId })).addReference.id;
-  idsOfB.revokeHelper = (await b1.client.ok(`mutation($m: ID!, $h: ID!) { authoriseHelper(memberId: $m, helperId: $h) { id } }`, { m: b1Id, h: b2Id })).authoriseHelper.id;
-  idsOfB.endMentorPairing = (await adminB.client.ok(`mutation($m: ID!, $n: ID!) { pairMentor(mentorId: $m, newcomerId: $n) { id } }`, { m: b1Id, n: b2Id })).pairMentor.id;
+  idsOfB.recordInterview = (
+    await adminB.client.ok(`mutation($m: ID!) { scheduleInterview(memberId: $m, scheduledAt: "2030-01-01T10:00:00Z") { id } }`, {
+      m: applicantId,
+    })
+  ).scheduleInterview.id;
+  idsOfB.checkReference = (
+    await adminB.client.ok(`mutation($m: ID!) { addReference(memberId: $m, input: { name: "A Neighbour" }) { id } }`, { m: applicantId })
+  ).addReference.id;
+  idsOfB.revokeHelper = (
+    await b1.client.ok(`mutation($m: ID!, $h: ID!) { authoriseHelper(memberId: $m, helperId: $h) { id } }`, { m: b1Id, h: b2Id })
+  ).authoriseHelper.id;
+  idsOfB.endMentorPairing = (
+    await adminB.client.ok(`mutation($m: ID!, $n: ID!) { pairMentor(mentorId: $m, newcomerId: $n) { id } }`, { m: b1Id, n: b2Id })
+  ).pairMentor.id;
 
   // Someone bank B declined: their scope must not keep bank B.
   declined = await signUp(t, "Dora Declined");

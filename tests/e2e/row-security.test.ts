@@ -22,9 +22,19 @@ const PROTECTED = ["Account", "Transfer", "MemberProfile", "Interview", "Referen
  * 20261129010000_row_level_security_every_bank_table and 20261129020000_row_level_security_stats_tables:
  * count-only statistics rollups and each bank's suppression basis, read across every bank by design.
  */
-const WITHOUT_POLICY = ["StatsBankPeriod", "StatsBankPeriodCategory", "StatsInterBankFlow", "StatsInstitutionHours", "StatsParticipation", "StatsSuppressionBasis"];
+const WITHOUT_POLICY = [
+  "StatsBankPeriod",
+  "StatsBankPeriodCategory",
+  "StatsInterBankFlow",
+  "StatsInstitutionHours",
+  "StatsParticipation",
+  "StatsSuppressionBasis",
+];
 /** The bank columns of the tables that span two banks: a row is in scope when either side is. */
-const TWO_SIDED: Record<string, [string, string]> = { InterBankTransfer: ["timebankId", "targetTimebankId"], Partnership: ["proposerBankId", "partnerBankId"] };
+const TWO_SIDED: Record<string, [string, string]> = {
+  InterBankTransfer: ["timebankId", "targetTimebankId"],
+  Partnership: ["proposerBankId", "partnerBankId"],
+};
 
 if (flavour() !== "postgres") {
   it.todo("row-level security (runs on PostgreSQL only: set TEST_DATABASE_URL)");
@@ -55,11 +65,10 @@ if (flavour() !== "postgres") {
         expect(res.__typename).toBe("Transfer");
         // An interview with notes: the onboarding record is protected too.
         await t.db.withSession((s) =>
-          s.query(`INSERT INTO "Interview" ("timebankId", "id", "membershipId", "scheduledAt", "scheduledById", "notes") VALUES ($1, gen_random_uuid(), $2, now(), $3, 'private notes')`, [
-            banks[banks.length - 1].id,
-            g,
-            coordinator.personId,
-          ]),
+          s.query(
+            `INSERT INTO "Interview" ("timebankId", "id", "membershipId", "scheduledAt", "scheduledById", "notes") VALUES ($1, gen_random_uuid(), $2, now(), $3, 'private notes')`,
+            [banks[banks.length - 1].id, g, coordinator.personId],
+          ),
         );
         people[slug] = { coordinator, giver, receiverId: r };
       }
@@ -68,9 +77,22 @@ if (flavour() !== "postgres") {
       // (the partnership, the inter-bank transfer), none of them bank A's.
       const b = people["rls-b"];
       const c = people["rls-c"];
-      const proposed = await propose(b.coordinator, { timebank: "rls-b", partnerBank: "rls-c", purposes: ["GENERAL"], outgoingCapMinutes: 600, incomingCapMinutes: 600, incomingNeedsAcceptance: false });
+      const proposed = await propose(b.coordinator, {
+        timebank: "rls-b",
+        partnerBank: "rls-c",
+        purposes: ["GENERAL"],
+        outgoingCapMinutes: 600,
+        incomingCapMinutes: 600,
+        incomingNeedsAcceptance: false,
+      });
       expect(await partnershipMutation(c.coordinator, "acceptPartnership", proposed.id)).toMatchObject({ status: "ACTIVE" });
-      const sent = await send(b.giver, { from: (await myAccount(b.giver, "rls-b")).id, toBank: "rls-c", toMember: c.receiverId, minutes: 10, purpose: "GENERAL" });
+      const sent = await send(b.giver, {
+        from: (await myAccount(b.giver, "rls-b")).id,
+        toBank: "rls-c",
+        toMember: c.receiverId,
+        minutes: 10,
+        purpose: "GENERAL",
+      });
       expect(sent).toMatchObject({ __typename: "InterBankTransfer", status: "POSTED" });
       // A connection as the application role, as a tool or a bug would open one.
       appRole = new pg.Client({ connectionString: t.db.url!, options: "-c role=timebank_app" });
@@ -84,7 +106,10 @@ if (flavour() !== "postgres") {
               WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.relrowsecurity
               GROUP BY c.relname ORDER BY c.relname`,
           )
-        ).map((r) => ({ table: r.table, columns: typeof r.columns === "string" ? String(r.columns).replace(/[{}]/g, "").split(",") : r.columns })),
+        ).map((r) => ({
+          table: r.table,
+          columns: typeof r.columns === "string" ? String(r.columns).replace(/[{}]/g, "").split(",") : r.columns,
+        })),
       );
     });
     afterAll(async () => {
@@ -92,7 +117,8 @@ if (flavour() !== "postgres") {
       await t?.close();
     });
 
-    const count = async (client: pg.Client, table: string) => Number((await client.query(`SELECT count(*)::int AS n FROM "${table}"`)).rows[0].n);
+    const count = async (client: pg.Client, table: string) =>
+      Number((await client.query(`SELECT count(*)::int AS n FROM "${table}"`)).rows[0].n);
 
     it("the posting function narrows its transaction to the bank it posts in", async () => {
       await appRole.query("BEGIN");
@@ -101,10 +127,12 @@ if (flavour() !== "postgres") {
         expect(await count(appRole, "Account")).toBeGreaterThan(0);
         // A call with a refusal decided by the caller: it stores the refusal under the key in bank A.
         const refusal = JSON.stringify({ type: "NotAllowed", fields: { code: "NOT_ALLOWED", message: "probe" } });
-        const [row] = (await appRole.query(
-          `SELECT outcome FROM ledger_post_transfers($1::uuid, 'rls-probe', 'h', gen_random_uuid(), now(), NULL, true, '[]'::jsonb, '[]'::jsonb, $2::jsonb)`,
-          [bankA.id, refusal],
-        )).rows;
+        const [row] = (
+          await appRole.query(
+            `SELECT outcome FROM ledger_post_transfers($1::uuid, 'rls-probe', 'h', gen_random_uuid(), now(), NULL, true, '[]'::jsonb, '[]'::jsonb, $2::jsonb)`,
+            [bankA.id, refusal],
+          )
+        ).rows;
         expect(row.outcome).toBe("refused");
         expect((await appRole.query(`SELECT current_setting('timebank.bank_ids', true) AS s`)).rows[0].s).toBe(bankA.id);
         expect((await appRole.query(`SELECT count(*)::int AS n FROM "Account" WHERE "timebankId" = $1`, [bankB.id])).rows[0].n).toBe(0);
@@ -117,19 +145,27 @@ if (flavour() !== "postgres") {
       const [who] = await t.db.prisma.$queryRaw<{ user: string }[]>`SELECT current_user::text AS "user"`;
       expect(who.user).toBe("timebank_app");
       const owners = await t.db.withSession((s) =>
-        s.query<{ owner: string }>(`SELECT DISTINCT tableowner AS owner FROM pg_tables WHERE schemaname = current_schema() AND tablename = ANY($1)`, [PROTECTED]),
+        s.query<{ owner: string }>(
+          `SELECT DISTINCT tableowner AS owner FROM pg_tables WHERE schemaname = current_schema() AND tablename = ANY($1)`,
+          [PROTECTED],
+        ),
       );
       expect(owners.map((o) => o.owner)).not.toContain("timebank_app");
     });
 
     it("without the bank setting, the application role sees nothing of the protected tables and can write nothing there", async () => {
       for (const table of PROTECTED) {
-        const asOwner = await t.db.withSession(async (s) => Number((await s.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${table}"`))[0].n));
+        const asOwner = await t.db.withSession(async (s) =>
+          Number((await s.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${table}"`))[0].n),
+        );
         if (table !== "Reference" && table !== "SafeguardingCheck") expect([table, asOwner > 0]).toEqual([table, true]);
         expect([table, await count(appRole, table)]).toEqual([table, 0]);
       }
       await expect(
-        appRole.query(`INSERT INTO "Account" ("timebankId", "id", "kind", "floorMinutes", "ceilingMinutes", "openedAt", "updatedAt") VALUES ($1, gen_random_uuid(), 'POT', 0, 0, now(), now())`, [bankA.id]),
+        appRole.query(
+          `INSERT INTO "Account" ("timebankId", "id", "kind", "floorMinutes", "ceilingMinutes", "openedAt", "updatedAt") VALUES ($1, gen_random_uuid(), 'POT', 0, 0, now(), now())`,
+          [bankA.id],
+        ),
       ).rejects.toThrow(/row-level security/);
     });
 
@@ -175,9 +211,14 @@ if (flavour() !== "postgres") {
         ),
       );
       expect(tables.length).toBeGreaterThan(35);
-      const unprotected = tables.filter((r) => !r.rls || r.policies !== 1).map((r) => r.table).sort();
+      const unprotected = tables
+        .filter((r) => !r.rls || r.policies !== 1)
+        .map((r) => r.table)
+        .sort();
       expect(unprotected).toEqual([...WITHOUT_POLICY].sort());
-      expect(policed.map((p) => p.table)).toEqual(expect.arrayContaining([...PROTECTED, "Membership", "Post", "OutboxEvent", "Partnership", "InterBankTransfer", "PartnerClearing"]));
+      expect(policed.map((p) => p.table)).toEqual(
+        expect.arrayContaining([...PROTECTED, "Membership", "Post", "OutboxEvent", "Partnership", "InterBankTransfer", "PartnerClearing"]),
+      );
     });
 
     /** Rows of `table` the scope must not show: those with no bank column naming a bank in `scope`. */
@@ -186,8 +227,19 @@ if (flavour() !== "postgres") {
 
     it("named for bank A, a statement with no bank filter finds no row of another bank in any protected table; rows of two banks show from either side", async () => {
       // The owner sees rows of the other banks in these tables, so finding none below means something.
-      const asOwner = async (sql: string, params: unknown[]) => t.db.withSession(async (s) => Number((await s.query<{ n: number }>(sql, params))[0].n));
-      for (const table of ["Membership", "Category", "Account", "Transfer", "OutboxEvent", "Partnership", "InterBankTransfer", "PartnerClearing", "MemberProfile"]) {
+      const asOwner = async (sql: string, params: unknown[]) =>
+        t.db.withSession(async (s) => Number((await s.query<{ n: number }>(sql, params))[0].n));
+      for (const table of [
+        "Membership",
+        "Category",
+        "Account",
+        "Transfer",
+        "OutboxEvent",
+        "Partnership",
+        "InterBankTransfer",
+        "PartnerClearing",
+        "MemberProfile",
+      ]) {
         const columns = policed.find((p) => p.table === table)!.columns;
         expect([table, (await asOwner(outside(table, columns, [bankA.id]), [[bankA.id]])) > 0]).toEqual([table, true]);
       }
@@ -204,7 +256,9 @@ if (flavour() !== "postgres") {
         await appRole.query(`SELECT set_config('timebank.bank_ids', $1, true)`, [bankC.id]);
         expect(await count(appRole, "InterBankTransfer")).toBe(1);
         expect(await count(appRole, "Partnership")).toBe(1);
-        expect((await appRole.query(`SELECT DISTINCT "timebankId"::text AS b FROM "PartnerClearing"`)).rows.map((r) => r.b)).toEqual([bankC.id]);
+        expect((await appRole.query(`SELECT DISTINCT "timebankId"::text AS b FROM "PartnerClearing"`)).rows.map((r) => r.b)).toEqual([
+          bankC.id,
+        ]);
         // Bank A cannot create a partnership between B and C, nor write a row of B.
         await appRole.query(`SELECT set_config('timebank.bank_ids', $1, true)`, [bankA.id]);
         await appRole.query("SAVEPOINT probe");
@@ -226,7 +280,8 @@ if (flavour() !== "postgres") {
       const ctx = bankContext(makeContext(t.app, null, "rls-ledger"), bank);
       const victim = (await t.db.prisma.account.findFirstOrThrow({ where: { timebankId: bankB.id } })).id;
       const seen = await ledgerTransaction(ctx, async (tx) => {
-        const banks = async (table: string) => (await tx.db.$queryRawUnsafe<{ b: string }[]>(`SELECT DISTINCT "timebankId"::text AS b FROM "${table}"`)).map((r) => r.b);
+        const banks = async (table: string) =>
+          (await tx.db.$queryRawUnsafe<{ b: string }[]>(`SELECT DISTINCT "timebankId"::text AS b FROM "${table}"`)).map((r) => r.b);
         const changed = await tx.db.$executeRaw`UPDATE "Account" SET "floorMinutes" = -99999 WHERE "id" = ${victim}::uuid`;
         return { accounts: await banks("Account"), memberships: await banks("Membership"), outbox: await banks("OutboxEvent"), changed };
       });
@@ -234,7 +289,8 @@ if (flavour() !== "postgres") {
       // Cross-bank work names both banks, and sees exactly those two.
       const both = await ledgerTransaction(
         ctx,
-        async (tx) => (await tx.db.$queryRaw<{ b: string }[]>`SELECT DISTINCT "timebankId"::text AS b FROM "Account" ORDER BY 1`).map((r) => r.b),
+        async (tx) =>
+          (await tx.db.$queryRaw<{ b: string }[]>`SELECT DISTINCT "timebankId"::text AS b FROM "Account" ORDER BY 1`).map((r) => r.b),
         [bankB.id],
       );
       expect(both).toEqual([bankA.id, bankB.id].sort());
@@ -302,7 +358,8 @@ if (flavour() !== "postgres") {
     });
 
     it("statements that narrow themselves (the group commit's) run on connections as they are: no setting is sent for them", async () => {
-      const setting = () => t.db.prisma.$queryRaw<{ s: string }[]>`SELECT current_setting('timebank.bank_ids') AS s, pg_sleep(0.05)::text AS slept`;
+      const setting = () =>
+        t.db.prisma.$queryRaw<{ s: string }[]>`SELECT current_setting('timebank.bank_ids') AS s, pg_sleep(0.05)::text AS slept`;
       await everyBank(() => Promise.all(Array.from({ length: 8 }, setting)));
       await withBankScope([bankA.id], setting); // one connection now set for bank A
       const before = t.db.scopeSwitches();
@@ -346,7 +403,9 @@ if (flavour() !== "postgres") {
       const wide = await withBankScope("*", () => createLoaders(t.db.prisma, cache).categoryById.load(categoryOfB.id));
       expect(wide?.id).toBe(categoryOfB.id);
       expect(await withBankScope([bankA.id], () => createLoaders(t.db.prisma, cache).categoryById.load(categoryOfB.id))).toBeNull();
-      expect((await withBankScope([bankB.id], () => createLoaders(t.db.prisma, cache).categoryById.load(categoryOfB.id)))?.id).toBe(categoryOfB.id);
+      expect((await withBankScope([bankB.id], () => createLoaders(t.db.prisma, cache).categoryById.load(categoryOfB.id)))?.id).toBe(
+        categoryOfB.id,
+      );
     });
 
     it("the application role cannot switch the protection off, drop the ledger's triggers or rewrite the migration history", async () => {

@@ -11,7 +11,17 @@ let memberId: string;
 beforeAll(async () => {
   t = await startTestServer({
     config: {
-      limits: { maxDepth: 6, maxAliases: 5, maxSpreads: 300, maxSelections: 2000, maxDirectives: 50, maxTokens: 400, maxCost: 600, bodyLimitBytes: 64 * 1024, executionTimeoutMs: 15_000 },
+      limits: {
+        maxDepth: 6,
+        maxAliases: 5,
+        maxSpreads: 300,
+        maxSelections: 2000,
+        maxDirectives: 50,
+        maxTokens: 400,
+        maxCost: 600,
+        bodyLimitBytes: 64 * 1024,
+        executionTimeoutMs: 15_000,
+      },
       rateLimits: { loginPerMinute: 1000, mutationsPerMinute: 1000 },
     },
   });
@@ -51,7 +61,11 @@ describe("query limits", () => {
   });
 
   it("refuses a request body over the size limit with a GraphQL-shaped 413", async () => {
-    const res = await fetch(t.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: `{ timebanks { slug } }`, variables: { pad: "x".repeat(70_000) } }) });
+    const res = await fetch(t.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: `{ timebanks { slug } }`, variables: { pad: "x".repeat(70_000) } }),
+    });
     expect(res.status).toBe(413);
     expect(await res.json()).toEqual({ errors: [{ message: "request body too large", extensions: { code: "BAD_REQUEST" } }] });
   });
@@ -132,7 +146,11 @@ describe("rate limits", () => {
       await signUp(other, "Target", "target@example.org").catch(() => undefined);
       const codes = [];
       for (let i = 0; i < 3; i++) {
-        const r = await other.client.request(LOG_IN, { e: "target@example.org", p: PASSWORD + i }, { "x-forwarded-for": `10.0.0.${i + 10}` });
+        const r = await other.client.request(
+          LOG_IN,
+          { e: "target@example.org", p: PASSWORD + i },
+          { "x-forwarded-for": `10.0.0.${i + 10}` },
+        );
         codes.push(r.errors?.[0].extensions?.code ?? r.data?.logIn.__typename);
       }
       expect(codes).toEqual(["InvalidCredentials", "InvalidCredentials", "RATE_LIMITED"]);
@@ -154,7 +172,11 @@ describe("production mode", () => {
     expect(intro.errors?.[0].message).toMatch(/introspection/i);
     const typo = await prod.client.request(`{ timebankz { slug } }`);
     expect(typo.errors?.[0].message).not.toMatch(/did you mean/i);
-    const res = await fetch(prod.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ timebanks { slug } }" }) });
+    const res = await fetch(prod.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ timebanks { slug } }" }),
+    });
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     expect(res.headers.get("x-frame-options")).toBe("DENY");
     expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
@@ -177,10 +199,26 @@ describe("production mode", () => {
   });
 
   it("answers a request that overruns the execution deadline with TIMEOUT, not a hang or a crash", async () => {
-    const slow = await startTestServer({ config: { limits: { maxDepth: 12, maxAliases: 30, maxSpreads: 300, maxSelections: 2000, maxDirectives: 50, maxTokens: 5000, maxCost: 20000, bodyLimitBytes: 100_000, executionTimeoutMs: 5 } } });
+    const slow = await startTestServer({
+      config: {
+        limits: {
+          maxDepth: 12,
+          maxAliases: 30,
+          maxSpreads: 300,
+          maxSelections: 2000,
+          maxDirectives: 50,
+          maxTokens: 5000,
+          maxCost: 20000,
+          bodyLimitBytes: 100_000,
+          executionTimeoutMs: 5,
+        },
+      },
+    });
     try {
       // Checking a password takes tens of milliseconds of scrypt: longer than this deadline.
-      const res = await slow.client.request(`mutation { logIn(input: { email: "someone@example.org", password: "a password to hash" }) { __typename } }`);
+      const res = await slow.client.request(
+        `mutation { logIn(input: { email: "someone@example.org", password: "a password to hash" }) { __typename } }`,
+      );
       expect(res.status).toBe(503);
       expect(res.errors?.[0].extensions?.code).toBe("TIMEOUT");
       // The server is still there.
@@ -194,14 +232,20 @@ describe("production mode", () => {
 describe("GraphQL over HTTP", () => {
   it("passes every MUST and SHOULD audit of graphql-http", async () => {
     const results = await auditServer({ url: t.url });
-    const failures = results.filter((r) => r.status !== "ok" && r.status !== "notice").map((r) => `${r.id} ${r.name}: ${"reason" in r ? r.reason : ""}`);
+    const failures = results
+      .filter((r) => r.status !== "ok" && r.status !== "notice")
+      .map((r) => `${r.id} ${r.name}: ${"reason" in r ? r.reason : ""}`);
     expect(failures).toEqual([]);
   });
 
   it("keeps 400 for parse errors when the client accepts application/graphql-response+json", async () => {
     const res = await new GraphQLClient(t.url).request(`{ timebanks {`);
     expect(res.status).toBe(400);
-    const json = await fetch(t.url, { method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify({ query: "{ timebanks {" }) });
+    const json = await fetch(t.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({ query: "{ timebanks {" }),
+    });
     expect(json.status).toBe(200);
     expect(((await json.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code).toBe("GRAPHQL_PARSE_FAILED");
   });

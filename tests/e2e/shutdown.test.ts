@@ -16,7 +16,9 @@ it("stopping the server publishes the outbox events still waiting", async () => 
     const bank = await createBank(t, admin, "flush", await signUp(t, "Flush Coordinator"));
     await t.app.events.relay.publishPending();
     // As if a transaction had just committed an event and the process was told to stop before its kick ran.
-    const waiting = await t.db.prisma.outboxEvent.create({ data: { timebankId: bank.id, type: "membershipApplied", toCoordinators: true, payload: { memberId: bank.id } } });
+    const waiting = await t.db.prisma.outboxEvent.create({
+      data: { timebankId: bank.id, type: "membershipApplied", toCoordinators: true, payload: { memberId: bank.id } },
+    });
     await t.server.close();
     const after = await t.db.prisma.outboxEvent.findUniqueOrThrow({ where: { timebankId_id: { timebankId: bank.id, id: waiting.id } } });
     expect(after.publishedAt).not.toBeNull();
@@ -41,7 +43,9 @@ describe("the event-loop watchdog", () => {
     let output = "";
     child.stdout.on("data", (c: Buffer) => (output += c.toString()));
     child.stderr.on("data", (c: Buffer) => (output += c.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal, at: Date.now() })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
+      child.once("exit", (code, signal) => resolve({ code, signal, at: Date.now() })),
+    );
     const holding = new Promise<number>((resolve) => child.stdout.on("data", () => output.includes("holding") && resolve(Date.now())));
     return { child, exited, holding, output: () => output };
   }
@@ -81,7 +85,11 @@ describe("SIGTERM on a running server", () => {
         socket.once("error", reject);
       });
       const socketClosed = new Promise<number>((resolve) => socket.once("close", (code) => resolve(code)));
-      const inFlight = fetch(server.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: `{ timebanks { slug } }` }) }).catch(() => null);
+      const inFlight = fetch(server.url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: `{ timebanks { slug } }` }),
+      }).catch(() => null);
       const sent = Date.now();
       const exited = new Promise<number | null>((resolve) => server.child.once("exit", (code) => resolve(code)));
       server.child.kill("SIGTERM");

@@ -17,12 +17,16 @@ const dayStart = () => new Date(Math.floor(clock.now().getTime() / DAY) * DAY);
 /** The true number of members active at the start of the clock's day, per bank slug, from the rows. */
 async function trueCounts(): Promise<Map<string, number>> {
   const start = dayStart();
-  const rows = await t.db.prisma.membership.findMany({ where: { timebank: { slug: { startsWith: "gen-pub" } } }, include: { timebank: true } });
+  const rows = await t.db.prisma.membership.findMany({
+    where: { timebank: { slug: { startsWith: "gen-pub" } } },
+    include: { timebank: true },
+  });
   const out = new Map<string, number>();
   for (const m of rows) {
     if (!out.has(m.timebank.slug)) out.set(m.timebank.slug, 0);
     const joined = m.joinedAt !== null && m.joinedAt < start;
-    const stillThere = m.status === "ACTIVE" || (m.status === "PAUSED" && m.pausedAt! >= start) || (m.status === "LEFT" && m.leftAt! >= start);
+    const stillThere =
+      m.status === "ACTIVE" || (m.status === "PAUSED" && m.pausedAt! >= start) || (m.status === "LEFT" && m.leftAt! >= start);
     if (joined && stillThere) out.set(m.timebank.slug, out.get(m.timebank.slug)! + 1);
   }
   return out;
@@ -31,7 +35,11 @@ async function trueCounts(): Promise<Map<string, number>> {
 async function published(token?: string): Promise<Map<string, number>> {
   const client = token ? t.client.withToken(token) : t.client;
   const data = await client.ok(`{ timebanks { slug memberCount } }`);
-  return new Map((data.timebanks as { slug: string; memberCount: number }[]).filter((b) => b.slug.startsWith("gen-pub")).map((b) => [b.slug, b.memberCount]));
+  return new Map(
+    (data.timebanks as { slug: string; memberCount: number }[])
+      .filter((b) => b.slug.startsWith("gen-pub"))
+      .map((b) => [b.slug, b.memberCount]),
+  );
 }
 
 beforeAll(async () => {
@@ -63,7 +71,8 @@ describe("the public member count", () => {
     expect(await published()).toEqual(first);
     const outsider = await t.db.prisma.membership.findFirstOrThrow({ where: { timebank: { slug: "gen-pubbig-1" }, status: "ACTIVE" } });
     const seenByOutsider = await published(tokenFor(outsider.personId));
-    for (const [slug, value] of seenByOutsider) if (slug !== "gen-pubbig-1") expect({ slug, value }).toEqual({ slug, value: first.get(slug) });
+    for (const [slug, value] of seenByOutsider)
+      if (slug !== "gen-pubbig-1") expect({ slug, value }).toEqual({ slug, value: first.get(slug) });
   });
 
   it("the bank's own members read the exact count of active members", async () => {
@@ -74,10 +83,17 @@ describe("the public member count", () => {
 
   it("does not move when a member pauses: the change shows the next day, perturbed afresh", async () => {
     const bank = await t.db.prisma.timebank.findUniqueOrThrow({ where: { slug: "gen-pubbig-3" } });
-    const [insider, pausing] = await t.db.prisma.membership.findMany({ where: { timebankId: bank.id, status: "ACTIVE", memberNumber: { gt: 1 } }, orderBy: { memberNumber: "asc" }, take: 2 });
+    const [insider, pausing] = await t.db.prisma.membership.findMany({
+      where: { timebankId: bank.id, status: "ACTIVE", memberNumber: { gt: 1 } },
+      orderBy: { memberNumber: "asc" },
+      take: 2,
+    });
     const before = (await published()).get("gen-pubbig-3")!;
     const exactBefore = (await published(tokenFor(insider.personId))).get("gen-pubbig-3")!;
-    await t.db.prisma.membership.update({ where: { timebankId_id: { timebankId: bank.id, id: pausing.id } }, data: { status: "PAUSED", pausedAt: clock.now() } });
+    await t.db.prisma.membership.update({
+      where: { timebankId_id: { timebankId: bank.id, id: pausing.id } },
+      data: { status: "PAUSED", pausedAt: clock.now() },
+    });
     // Outsiders still read this morning's figure; the members see the pause at once.
     expect((await published()).get("gen-pubbig-3")).toBe(before);
     expect((await published(tokenFor(insider.personId))).get("gen-pubbig-3")).toBe(exactBefore - 1);

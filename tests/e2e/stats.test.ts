@@ -39,13 +39,23 @@ function tokenFor(personId: string) {
 
 beforeAll(async () => {
   t = await startTestServer({ clock, config: { statsMaxStalenessMs: 0 } });
-  await generateDataset(t.db.prisma, { tag: "st", banks: 4, membersPerBank: 25, transfers: 900, days: 200, end: MONTH_START, participationShare: 0.7 });
+  await generateDataset(t.db.prisma, {
+    tag: "st",
+    banks: 4,
+    membersPerBank: 25,
+    transfers: 900,
+    days: 200,
+    end: MONTH_START,
+    participationShare: 0.7,
+  });
   // Generated exchanges are back-dated: like an import, they need a full refresh (not one inside
   // the first request, which on a loaded machine outlasts the request's execution deadline).
   await refresh({ full: true });
   const admin = await platformAdmin(t);
   umbrella = await signUp(t, "Umbrella Analyst");
-  const granted = await admin.client.ok(`mutation($e: String!) { setUmbrellaAccess(email: $e, granted: true) { isUmbrella } }`, { e: umbrella.email });
+  const granted = await admin.client.ok(`mutation($e: String!) { setUmbrellaAccess(email: $e, granted: true) { isUmbrella } }`, {
+    e: umbrella.email,
+  });
   expect(granted.setUmbrellaAccess.isUmbrella).toBe(true);
 }, 300_000);
 afterAll(() => t.close());
@@ -53,7 +63,9 @@ afterAll(() => t.close());
 describe("who may read statistics", () => {
   it("only a platform admin grants the umbrella role", async () => {
     const someone = await signUp(t, "Not Admin");
-    const res = await someone.client.request(`mutation($e: String!) { setUmbrellaAccess(email: $e, granted: true) { isUmbrella } }`, { e: someone.email });
+    const res = await someone.client.request(`mutation($e: String!) { setUmbrellaAccess(email: $e, granted: true) { isUmbrella } }`, {
+      e: someone.email,
+    });
     expect(res.errors?.[0].extensions?.code).toBe("FORBIDDEN");
   });
 
@@ -71,16 +83,22 @@ describe("who may read statistics", () => {
     // Their row is the very row of the national table.
     const national = await umbrella.client.ok(REPORT, { input: { periodKind: "MONTH", from: FROM, to: TO, grouping: "BANK" } });
     expect(own.statistics.members).toEqual(national.statistics.members.filter((m: { group: string }) => m.group === "gen-st-2"));
-    const other = await client.request(REPORT, { input: { periodKind: "MONTH", from: FROM, to: TO, grouping: "BANK", timebank: "gen-st-3" } });
+    const other = await client.request(REPORT, {
+      input: { periodKind: "MONTH", from: FROM, to: TO, grouping: "BANK", timebank: "gen-st-3" },
+    });
     expect(other.errors?.[0].extensions?.code).toBe("NOT_FOUND");
     const totals = await client.request(REPORT, { input: { periodKind: "MONTH", from: FROM, to: TO, grouping: "NATIONAL" } });
     expect(totals.errors?.[0].extensions?.code).toBe("FORBIDDEN");
   });
 
   it("bad periods are refused as bad input", async () => {
-    const res = await umbrella.client.request(REPORT, { input: { periodKind: "WEEK", from: "2020-01-01", to: "2026-01-01", grouping: "BANK" } });
+    const res = await umbrella.client.request(REPORT, {
+      input: { periodKind: "WEEK", from: "2020-01-01", to: "2026-01-01", grouping: "BANK" },
+    });
     expect(res.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
-    const res2 = await umbrella.client.request(REPORT, { input: { periodKind: "WEEK", from: "yesterday", to: "2026-01-01", grouping: "BANK" } });
+    const res2 = await umbrella.client.request(REPORT, {
+      input: { periodKind: "WEEK", from: "yesterday", to: "2026-01-01", grouping: "BANK" },
+    });
     expect(res2.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
   });
 });
@@ -89,8 +107,13 @@ describe("the figures are the ledger's", () => {
   it("per bank and month, members, active members, exchanges, hours and reciprocity equal a direct computation", async () => {
     const data = await umbrella.client.ok(REPORT, { input: { periodKind: "MONTH", from: FROM, to: TO, grouping: "BANK" } });
     const banks = await t.db.prisma.timebank.findMany({ where: { slug: { startsWith: "gen-st-" } } });
-    const transfers = await t.db.prisma.transfer.findMany({ where: { timebankId: { in: banks.map((b) => b.id) }, kind: "EXCHANGE", status: "POSTED" } });
-    const memberships = await t.db.prisma.membership.findMany({ where: { timebankId: { in: banks.map((b) => b.id) } }, include: { accounts: true } });
+    const transfers = await t.db.prisma.transfer.findMany({
+      where: { timebankId: { in: banks.map((b) => b.id) }, kind: "EXCHANGE", status: "POSTED" },
+    });
+    const memberships = await t.db.prisma.membership.findMany({
+      where: { timebankId: { in: banks.map((b) => b.id) } },
+      include: { accounts: true },
+    });
     let compared = 0;
     for (const row of data.statistics.members) {
       const bank = banks.find((b) => b.slug === row.group)!;
@@ -100,7 +123,10 @@ describe("the figures are the ledger's", () => {
       const inPeriod = inBank.filter((x) => x.postedAt! >= ps && x.postedAt! < pe);
       const window = inBank.filter((x) => x.postedAt! >= new Date(pe.getTime() - 90 * 86400_000) && x.postedAt! < pe);
       const counted = memberships.filter(
-        (m) => m.timebankId === bank.id && m.joinedAt! < pe && (m.status === "ACTIVE" || m.status === "PAUSED" || (m.status === "LEFT" && m.leftAt! >= pe)),
+        (m) =>
+          m.timebankId === bank.id &&
+          m.joinedAt! < pe &&
+          (m.status === "ACTIVE" || m.status === "PAUSED" || (m.status === "LEFT" && m.leftAt! >= pe)),
       );
       const total = counted.length;
       const members = new Set(counted.flatMap((m) => m.accounts.map((a) => a.id)));
@@ -117,7 +143,12 @@ describe("the figures are the ledger's", () => {
       };
       for (const [field, value] of Object.entries(expected)) {
         if (row[field].suppressed) continue;
-        expect({ bank: row.group, period: row.period, field, value: row[field].value }).toEqual({ bank: row.group, period: row.period, field, value });
+        expect({ bank: row.group, period: row.period, field, value: row[field].value }).toEqual({
+          bank: row.group,
+          period: row.period,
+          field,
+          value,
+        });
         compared++;
       }
     }
@@ -138,56 +169,80 @@ describe("the figures are the ledger's", () => {
 
   it("a transfer posted after a refresh appears in the next read", async () => {
     const bank = await t.db.prisma.timebank.findFirstOrThrow({ where: { slug: "gen-st-1" } });
-    const accounts = await t.db.prisma.account.findMany({ where: { timebankId: bank.id, kind: "MEMBER", membership: { status: "ACTIVE" } }, orderBy: { openedAt: "asc" }, take: 10 });
+    const accounts = await t.db.prisma.account.findMany({
+      where: { timebankId: bank.id, kind: "MEMBER", membership: { status: "ACTIVE" } },
+      orderBy: { openedAt: "asc" },
+      take: 10,
+    });
     const read = async () =>
-      (await umbrella.client.ok(REPORT, { input: { periodKind: "MONTH", from: TO, to: TO, grouping: "BANK", timebank: "gen-st-1" } })).statistics.members[0].exchanges;
+      (await umbrella.client.ok(REPORT, { input: { periodKind: "MONTH", from: TO, to: TO, grouping: "BANK", timebank: "gen-st-1" } }))
+        .statistics.members[0].exchanges;
     // Nothing was exchanged this month yet (the generated data end where it began).
     expect(await read()).toEqual({ value: 0, suppressed: false });
     // Five exchanges among ten members: enough people to be shown.
     const now = clock.now();
     await t.db.prisma.transfer.createMany({
       data: [0, 2, 4, 6, 8].map((i) => ({
-        timebankId: bank.id, kind: "EXCHANGE" as const, status: "POSTED" as const, debitAccountId: accounts[i].id, creditAccountId: accounts[i + 1].id, minutes: 60,
-        idempotencyKey: randomUUID(), requestHash: "x", createdById: umbrella.personId, createdAt: now, postedAt: now,
+        timebankId: bank.id,
+        kind: "EXCHANGE" as const,
+        status: "POSTED" as const,
+        debitAccountId: accounts[i].id,
+        creditAccountId: accounts[i + 1].id,
+        minutes: 60,
+        idempotencyKey: randomUUID(),
+        requestHash: "x",
+        createdById: umbrella.personId,
+        createdAt: now,
+        postedAt: now,
       })),
     });
     expect(await read()).toEqual({ value: 5, suppressed: false });
   });
 
-  (flavour() === "postgres" ? it : it.skip)("a transfer committed after a refresh that began while it was open is not lost (PostgreSQL)", async () => {
-    const bank = await t.db.prisma.timebank.findFirstOrThrow({ where: { slug: "gen-st-4" } });
-    const [a, b] = await t.db.prisma.account.findMany({ where: { timebankId: bank.id, kind: "MEMBER" }, take: 2 });
-    const count = async () => (await t.db.prisma.statsBankPeriod.findMany({ where: { timebankId: bank.id, periodKind: "WEEK" }, orderBy: { periodStart: "desc" }, take: 1 }))[0].exchanges;
-    await refresh({ marginMs: 0 });
-    const before = await count();
-    // Another connection of the server: it logs in as the owner's user and works as the
-    // application role, like every connection of the pool (row-level security).
-    const other = new pg.Client({ connectionString: t.db.url!, options: "-c role=timebank_app -c timebank.bank_ids=*" });
-    await other.connect();
-    try {
-      await other.query("BEGIN");
-      // Stamped by the server's clock, as the ledger stamps the transfers it posts.
-      const postedAt = clock.now();
-      await other.query(
-        `INSERT INTO "Transfer" ("timebankId", id, kind, status, "debitAccountId", "creditAccountId", minutes, "idempotencyKey", "requestHash", "createdById", "createdAt", "postedAt")
+  (flavour() === "postgres" ? it : it.skip)(
+    "a transfer committed after a refresh that began while it was open is not lost (PostgreSQL)",
+    async () => {
+      const bank = await t.db.prisma.timebank.findFirstOrThrow({ where: { slug: "gen-st-4" } });
+      const [a, b] = await t.db.prisma.account.findMany({ where: { timebankId: bank.id, kind: "MEMBER" }, take: 2 });
+      const count = async () =>
+        (
+          await t.db.prisma.statsBankPeriod.findMany({
+            where: { timebankId: bank.id, periodKind: "WEEK" },
+            orderBy: { periodStart: "desc" },
+            take: 1,
+          })
+        )[0].exchanges;
+      await refresh({ marginMs: 0 });
+      const before = await count();
+      // Another connection of the server: it logs in as the owner's user and works as the
+      // application role, like every connection of the pool (row-level security).
+      const other = new pg.Client({ connectionString: t.db.url!, options: "-c role=timebank_app -c timebank.bank_ids=*" });
+      await other.connect();
+      try {
+        await other.query("BEGIN");
+        // Stamped by the server's clock, as the ledger stamps the transfers it posts.
+        const postedAt = clock.now();
+        await other.query(
+          `INSERT INTO "Transfer" ("timebankId", id, kind, status, "debitAccountId", "creditAccountId", minutes, "idempotencyKey", "requestHash", "createdById", "createdAt", "postedAt")
          VALUES ($1, gen_random_uuid(), 'EXCHANGE', 'POSTED', $2, $3, 30, $4, 'x', $5, $6, $6)`,
-        [bank.id, a.id, b.id, randomUUID(), umbrella.personId, postedAt],
-      );
-      await new Promise((r) => setTimeout(r, 50));
-      // The refresh runs while the transfer is not yet committed: it cannot see it ...
-      const during = await refresh({ marginMs: 0 });
-      expect(await count()).toBe(before);
-      // ... and its watermark is not past the transfer: behind the server's clock (which is set
-      // in the past here) as well as behind the open transaction's start.
-      expect(during.horizon.getTime()).toBeLessThanOrEqual(postedAt.getTime());
-      await other.query("COMMIT");
-    } finally {
-      await other.end();
-    }
-    // ... and its watermark stayed behind the open transaction, so the next refresh counts it.
-    await refresh({ marginMs: 0 });
-    expect(await count()).toBe(before + 1);
-  });
+          [bank.id, a.id, b.id, randomUUID(), umbrella.personId, postedAt],
+        );
+        await new Promise((r) => setTimeout(r, 50));
+        // The refresh runs while the transfer is not yet committed: it cannot see it ...
+        const during = await refresh({ marginMs: 0 });
+        expect(await count()).toBe(before);
+        // ... and its watermark is not past the transfer: behind the server's clock (which is set
+        // in the past here) as well as behind the open transaction's start.
+        expect(during.horizon.getTime()).toBeLessThanOrEqual(postedAt.getTime());
+        await other.query("COMMIT");
+      } finally {
+        await other.end();
+      }
+      // ... and its watermark stayed behind the open transaction, so the next refresh counts it.
+      await refresh({ marginMs: 0 });
+      expect(await count()).toBe(before + 1);
+    },
+  );
 });
 
 describe("small groups stay hidden", () => {
@@ -199,7 +254,12 @@ describe("small groups stay hidden", () => {
     slug = "gen-sm-1";
     const bank = await t.db.prisma.timebank.findFirstOrThrow({ where: { slug } });
     const accounts = await t.db.prisma.account.findMany({ where: { timebankId: bank.id, kind: "MEMBER" }, orderBy: { openedAt: "asc" } });
-    const posts = new Map((await t.db.prisma.post.findMany({ where: { timebankId: bank.id }, include: { category: true } })).map((p) => [p.category!.slug, p.id]));
+    const posts = new Map(
+      (await t.db.prisma.post.findMany({ where: { timebankId: bank.id }, include: { category: true } })).map((p) => [
+        p.category!.slug,
+        p.id,
+      ]),
+    );
     const plan: [string, number, number][] = [
       ["gardening", 0, 3], // members 0..2: 3 people
       ["shopping-errands", 3, 10], // 10 people
@@ -228,7 +288,11 @@ describe("small groups stay hidden", () => {
 
   it("a category with 3 members is null and flagged, a complementary category too, and totals stay consistent", async () => {
     const data = await umbrella.client.ok(REPORT, { input: { periodKind: "MONTH", from: TO, to: TO, grouping: "BANK", timebank: slug } });
-    const cats = data.statistics.categories as { category: string; exchanges: { value: number | null; suppressed: boolean }; participants: { value: number | null; suppressed: boolean } }[];
+    const cats = data.statistics.categories as {
+      category: string;
+      exchanges: { value: number | null; suppressed: boolean };
+      participants: { value: number | null; suppressed: boolean };
+    }[];
     const by = (c: string) => cats.find((x) => x.category === c)!;
     expect(by("gardening").participants).toEqual({ value: null, suppressed: true });
     expect(by("gardening").exchanges).toEqual({ value: null, suppressed: true });
@@ -245,7 +309,10 @@ describe("small groups stay hidden", () => {
 
   it("a bank may raise its threshold, never lower it", async () => {
     const admin = await t.db.prisma.membership.findFirstOrThrow({ where: { timebank: { slug }, role: "COORDINATOR" } });
-    await t.db.prisma.membership.update({ where: { timebankId_id: { timebankId: admin.timebankId, id: admin.id } }, data: { role: "ADMIN" } });
+    await t.db.prisma.membership.update({
+      where: { timebankId_id: { timebankId: admin.timebankId, id: admin.id } },
+      data: { role: "ADMIN" },
+    });
     const client = t.client.withToken(tokenFor(admin.personId));
     const low = await client.request(`mutation { setStatisticsCellSize(timebank: "${slug}", minCellSize: 3) { slug } }`);
     expect(low.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
@@ -260,9 +327,13 @@ describe("small groups stay hidden", () => {
 
 describe("participation answers", () => {
   it("are given with consent, counted in aggregate, and erased when consent is withdrawn", async () => {
-    const m = await t.db.prisma.membership.findFirstOrThrow({ where: { timebank: { slug: "gen-sm-1" }, role: "MEMBER", status: "ACTIVE" } });
+    const m = await t.db.prisma.membership.findFirstOrThrow({
+      where: { timebank: { slug: "gen-sm-1" }, role: "MEMBER", status: "ACTIVE" },
+    });
     const client = t.client.withToken(tokenFor(m.personId));
-    const given = await client.ok(`mutation { setMyParticipation(timebank: "gen-sm-1", input: { consent: true, ageBand: AGE_65_74, situation: RETIRED, joinReasons: [MEET_PEOPLE, GIVE_HELP, GIVE_HELP] }) { ageBand situation joinReasons } }`);
+    const given = await client.ok(
+      `mutation { setMyParticipation(timebank: "gen-sm-1", input: { consent: true, ageBand: AGE_65_74, situation: RETIRED, joinReasons: [MEET_PEOPLE, GIVE_HELP, GIVE_HELP] }) { ageBand situation joinReasons } }`,
+    );
     expect(given.setMyParticipation).toEqual({ ageBand: "AGE_65_74", situation: "RETIRED", joinReasons: ["MEET_PEOPLE", "GIVE_HELP"] });
     const withdrawn = await client.ok(`mutation { setMyParticipation(timebank: "gen-sm-1", input: { consent: false }) { ageBand } }`);
     expect(withdrawn.setMyParticipation).toBeNull();
@@ -274,7 +345,9 @@ describe("participation answers", () => {
     const data = await umbrella.client.ok(REPORT, { input: { periodKind: "MONTH", from: TO, to: TO, grouping: "NATIONAL" } });
     const ages = data.statistics.participation.filter((p: { dimension: string }) => p.dimension === "AGE_BAND");
     expect(ages.length).toBe(5);
-    const consenting = await t.db.prisma.participationProfile.count({ where: { ageBand: { not: null }, membership: { timebank: { slug: { startsWith: "gen-st-" } } } } });
+    const consenting = await t.db.prisma.participationProfile.count({
+      where: { ageBand: { not: null }, membership: { timebank: { slug: { startsWith: "gen-st-" } } } },
+    });
     const sum = ages.reduce((s: number, p: { members: { value: number } }) => s + p.members.value, 0);
     expect(sum).toBeLessThanOrEqual(consenting);
     expect(sum).toBeGreaterThan(consenting * 0.8);
@@ -301,7 +374,9 @@ describe("CSV export", () => {
       const r = await fetch(`${base}/statistics/${table}.csv?${q}`, { headers: { authorization: `Bearer ${umbrella.token}` } });
       expect(r.status).toBe(200);
     }
-    const bad = await fetch(`${base}/statistics/members.csv?periodKind=MONTH&from=nope&to=${TO}`, { headers: { authorization: `Bearer ${umbrella.token}` } });
+    const bad = await fetch(`${base}/statistics/members.csv?periodKind=MONTH&from=nope&to=${TO}`, {
+      headers: { authorization: `Bearer ${umbrella.token}` },
+    });
     expect(bad.status).toBe(400);
     const unknown = await fetch(`${base}/statistics/people.csv?${q}`, { headers: { authorization: `Bearer ${umbrella.token}` } });
     expect(unknown.status).toBe(404);
@@ -321,10 +396,21 @@ describe("one bank's figures", () => {
     institutions { period group institutionKind hoursEarned ${FIG} hoursGiven ${FIG} }
     interBankFlows { period fromBank toBank purpose transfers ${FIG} hours ${FIG} }
     netPositions { period bank hoursSent ${FIG} hoursReceived ${FIG} netHours ${FIG} } } }`;
-  const input = (extra: Record<string, unknown> = {}) => ({ input: { periodKind: "MONTH", from: FROM, to: TO, grouping: "BANK", ...extra } });
+  const input = (extra: Record<string, unknown> = {}) => ({
+    input: { periodKind: "MONTH", from: FROM, to: TO, grouping: "BANK", ...extra },
+  });
 
   beforeAll(async () => {
-    await generateDataset(t.db.prisma, { tag: "rg", banks: 6, membersPerBank: 14, transfers: 700, days: 120, end: MONTH_START, participationShare: 0.6, seed: 0.7 });
+    await generateDataset(t.db.prisma, {
+      tag: "rg",
+      banks: 6,
+      membersPerBank: 14,
+      transfers: 700,
+      days: 120,
+      end: MONTH_START,
+      participationShare: 0.6,
+      seed: 0.7,
+    });
     await t.db.prisma.timebank.updateMany({ where: { slug: { startsWith: "gen-rg-" } }, data: { region: REGION } });
     // Generated exchanges are back-dated: like an import, they need a full refresh.
     await refresh({ full: true });
@@ -336,12 +422,21 @@ describe("one bank's figures", () => {
     const banks = await db.timebank.findMany({ where: { region: REGION } });
     const ids = banks.map((b) => b.id);
     // The national table lists banks, categories and answers in the database's order: sort the same way.
-    const order = async (xs: string[]) => (await db.$queryRawUnsafe<{ s: string }[]>(`SELECT unnest($1::text[]) AS s ORDER BY 1`, [...new Set(xs)])).map((r) => r.s);
+    const order = async (xs: string[]) =>
+      (await db.$queryRawUnsafe<{ s: string }[]>(`SELECT unnest($1::text[]) AS s ORDER BY 1`, [...new Set(xs)])).map((r) => r.s);
     const slugs = await order(banks.map((b) => b.slug));
     const bySlug = new Map(banks.map((b) => [b.slug, b]));
-    const transfers = await db.transfer.findMany({ where: { timebankId: { in: ids }, kind: "EXCHANGE", status: "POSTED" }, });
-    const posts = new Map((await db.post.findMany({ where: { timebankId: { in: ids } }, include: { category: true } })).map((p) => [p.id, p.category?.slug ?? ""]));
-    const memberships = await db.membership.findMany({ where: { timebankId: { in: ids } }, include: { accounts: true, participation: true } });
+    const transfers = await db.transfer.findMany({ where: { timebankId: { in: ids }, kind: "EXCHANGE", status: "POSTED" } });
+    const posts = new Map(
+      (await db.post.findMany({ where: { timebankId: { in: ids } }, include: { category: true } })).map((p) => [
+        p.id,
+        p.category?.slug ?? "",
+      ]),
+    );
+    const memberships = await db.membership.findMany({
+      where: { timebankId: { in: ids } },
+      include: { accounts: true, participation: true },
+    });
     const k = (slug: string) => Math.max(5, bySlug.get(slug)!.statsMinCellSize);
     const hrs = (m: number) => Math.round((m / 60) * 100) / 100;
     const out = { members: [] as unknown[], categories: [] as unknown[], participation: [] as unknown[] };
@@ -360,7 +455,9 @@ describe("one bank's figures", () => {
         const own = transfers.filter((x) => x.timebankId === bank.id);
         const inPeriod = own.filter((x) => x.postedAt! >= ps && x.postedAt! < pe);
         const before = own.filter((x) => x.postedAt! < pe);
-        const inWindow = new Set(own.filter((x) => x.postedAt! >= windowStart && x.postedAt! < pe).flatMap((x) => [x.debitAccountId, x.creditAccountId]));
+        const inWindow = new Set(
+          own.filter((x) => x.postedAt! >= windowStart && x.postedAt! < pe).flatMap((x) => [x.debitAccountId, x.creditAccountId]),
+        );
         const mine = memberships.filter((m) => m.timebankId === bank.id && m.joinedAt && m.joinedAt < pe);
         const counted = mine.filter((m) => m.status === "ACTIVE" || m.status === "PAUSED" || (m.status === "LEFT" && m.leftAt! >= pe));
         const account = (m: (typeof mine)[number]) => m.accounts.find((a) => a.kind === "MEMBER")?.id;
@@ -370,7 +467,10 @@ describe("one bank's figures", () => {
         const countedAccounts = counted.map(account).filter((a): a is string => !!a);
         const consenting = counted.filter((m) => m.participation && m.participation.consentedAt < pe);
         // A bank has rows from the period of its first record (its creation or first member) on.
-        const first = Math.min(bank.createdAt.getTime(), ...memberships.filter((m) => m.timebankId === bank.id && m.joinedAt).map((m) => m.joinedAt!.getTime()));
+        const first = Math.min(
+          bank.createdAt.getTime(),
+          ...memberships.filter((m) => m.timebankId === bank.id && m.joinedAt).map((m) => m.joinedAt!.getTime()),
+        );
         if (pe.getTime() <= first) continue;
         memberRows.push({
           slug,
@@ -389,7 +489,13 @@ describe("one bank's figures", () => {
         const cats = await order(inPeriod.map((x) => (x.relatedPostId ? posts.get(x.relatedPostId)! : "")));
         for (const category of cats) {
           const xs = inPeriod.filter((x) => (x.relatedPostId ? posts.get(x.relatedPostId)! : "") === category);
-          categoryRows.push({ slug, category, exchanges: xs.length, minutes: xs.reduce((s, x) => s + x.minutes, 0), participants: new Set(xs.flatMap((x) => [x.debitAccountId, x.creditAccountId])).size });
+          categoryRows.push({
+            slug,
+            category,
+            exchanges: xs.length,
+            minutes: xs.reduce((s, x) => s + x.minutes, 0),
+            participants: new Set(xs.flatMap((x) => [x.debitAccountId, x.creditAccountId])).size,
+          });
         }
         const answers = consenting.flatMap((m) => {
           const p = m.participation!;
@@ -408,9 +514,26 @@ describe("one bank's figures", () => {
       }
       // Suppression as the rules say: banks of the region add up, and categories / answers of a bank.
       const col = (people: string, value = people) =>
-        suppressColumn(memberRows, () => REGION, (r) => r[people] as number, (r) => r[value] as number, (r) => k(r.slug));
+        suppressColumn(
+          memberRows,
+          () => REGION,
+          (r) => r[people] as number,
+          (r) => r[value] as number,
+          (r) => k(r.slug),
+        );
       const f = Object.fromEntries(
-        (["membersTotal", "membersActive", "membersNew", "membersPaused", "membersLeft", "reciprocalMembers", "neverExchanged", "consentedMembers"] as const).map((c) => [c, col(c)]),
+        (
+          [
+            "membersTotal",
+            "membersActive",
+            "membersNew",
+            "membersPaused",
+            "membersLeft",
+            "reciprocalMembers",
+            "neverExchanged",
+            "consentedMembers",
+          ] as const
+        ).map((c) => [c, col(c)]),
       );
       const ex = col("exchangingMembers", "exchanges");
       const mins = col("exchangingMembers", "exchangeMinutes");
@@ -434,18 +557,53 @@ describe("one bank's figures", () => {
           participationConsented: f.consentedMembers[i],
         });
       }
-      const catHidden = suppressColumn(categoryRows, [(r) => r.slug, (r) => `${r.category}|${REGION}`], (r) => r.participants, (r) => r.participants, (r) => k(r.slug));
+      const catHidden = suppressColumn(
+        categoryRows,
+        [(r) => r.slug, (r) => `${r.category}|${REGION}`],
+        (r) => r.participants,
+        (r) => r.participants,
+        (r) => k(r.slug),
+      );
       categoryRows.forEach((r, j) => {
         if (r.slug !== BANK) return;
         const hide = catHidden[j].suppressed;
-        out.categories.push({ period, group: BANK, groupName: bySlug.get(BANK)!.name, category: r.category, exchanges: hide ? withheld : shown(r.exchanges), hours: hide ? withheld : shown(hrs(r.minutes)), participants: catHidden[j] });
+        out.categories.push({
+          period,
+          group: BANK,
+          groupName: bySlug.get(BANK)!.name,
+          category: r.category,
+          exchanges: hide ? withheld : shown(r.exchanges),
+          hours: hide ? withheld : shown(hrs(r.minutes)),
+          participants: catHidden[j],
+        });
       });
       const partKeys = [(r: P) => `${r.slug}|${r.dimension}`, (r: P) => `${r.dimension}|${r.answer}|${REGION}`];
-      const pm = suppressColumn(partRows, partKeys, (r) => r.members, (r) => r.members, (r) => k(r.slug));
-      const pa = suppressColumn(partRows, partKeys, (r) => r.active, (r) => r.active, (r) => k(r.slug));
+      const pm = suppressColumn(
+        partRows,
+        partKeys,
+        (r) => r.members,
+        (r) => r.members,
+        (r) => k(r.slug),
+      );
+      const pa = suppressColumn(
+        partRows,
+        partKeys,
+        (r) => r.active,
+        (r) => r.active,
+        (r) => k(r.slug),
+      );
       partRows.forEach((r, j) => {
         if (r.slug !== BANK) return;
-        out.participation.push({ period, group: BANK, groupName: bySlug.get(BANK)!.name, dimension: r.dimension, answer: r.answer, members: pm[j], share: share(pm[j], i >= 0 ? f.consentedMembers[i] : withheld), active: pa[j] });
+        out.participation.push({
+          period,
+          group: BANK,
+          groupName: bySlug.get(BANK)!.name,
+          dimension: r.dimension,
+          answer: r.answer,
+          members: pm[j],
+          share: share(pm[j], i >= 0 ? f.consentedMembers[i] : withheld),
+          active: pa[j],
+        });
       });
     }
     return out;
@@ -489,7 +647,9 @@ describe("one bank's figures", () => {
   }
 
   const suppressedCells = (report: { members: Record<string, unknown>[]; categories: Record<string, unknown>[] }) =>
-    [...report.members, ...report.categories].flatMap((r) => Object.values(r)).filter((v) => (v as { suppressed?: boolean })?.suppressed === true).length;
+    [...report.members, ...report.categories]
+      .flatMap((r) => Object.values(r))
+      .filter((v) => (v as { suppressed?: boolean })?.suppressed === true).length;
 
   it("is the bank's row of the national table, and what the ledger gives, suppressed cells included", async () => {
     const one = await compare();
@@ -503,13 +663,27 @@ describe("one bank's figures", () => {
     // Two categories the bank never used before: a reading circle of 8 people this month, and a choir.
     const offer = async (slug: string, name: string) => {
       const category = await t.db.prisma.category.create({ data: { timebankId: bank.id, slug, name } });
-      return t.db.prisma.post.create({ data: { timebankId: bank.id, authorId: accounts[0].membershipId!, kind: "OFFER", title: name, categoryId: category.id } });
+      return t.db.prisma.post.create({
+        data: { timebankId: bank.id, authorId: accounts[0].membershipId!, kind: "OFFER", title: name, categoryId: category.id },
+      });
     };
     const exchange = async (postId: string, giver: number, receiver: number) => {
       const now = clock.now();
       await t.db.prisma.transfer.create({
-        data: { timebankId: bank.id, kind: "EXCHANGE", status: "POSTED", debitAccountId: accounts[receiver].id, creditAccountId: accounts[giver].id, minutes: 60,
-                relatedPostId: postId, idempotencyKey: randomUUID(), requestHash: "x", createdById: umbrella.personId, createdAt: now, postedAt: now },
+        data: {
+          timebankId: bank.id,
+          kind: "EXCHANGE",
+          status: "POSTED",
+          debitAccountId: accounts[receiver].id,
+          creditAccountId: accounts[giver].id,
+          minutes: 60,
+          relatedPostId: postId,
+          idempotencyKey: randomUUID(),
+          requestHash: "x",
+          createdById: umbrella.personId,
+          createdAt: now,
+          postedAt: now,
+        },
       });
       clock.advance(1000);
     };
@@ -525,9 +699,15 @@ describe("one bank's figures", () => {
     await refresh({ marginMs: 0 });
     const first = await compare();
     expect(choir(first).participants).toEqual({ value: null, suppressed: true });
-    expect(first.categories.filter((c: { period: string; participants: Figure }) => c.period === month(END) && c.participants.suppressed).length).toBeGreaterThan(1);
+    expect(
+      first.categories.filter((c: { period: string; participants: Figure }) => c.period === month(END) && c.participants.suppressed).length,
+    ).toBeGreaterThan(1);
     // The current month's row now keeps settled counts: the next refreshes read only what came since.
-    const current = await t.db.prisma.statsBankPeriod.findUniqueOrThrow({ where: { timebankId_periodKind_periodStart: { timebankId: bank.id, periodKind: "MONTH", periodStart: new Date(`${month(END)}T00:00:00Z`) } } });
+    const current = await t.db.prisma.statsBankPeriod.findUniqueOrThrow({
+      where: {
+        timebankId_periodKind_periodStart: { timebankId: bank.id, periodKind: "MONTH", periodStart: new Date(`${month(END)}T00:00:00Z`) },
+      },
+    });
     expect(current.settledExchanges).not.toBeNull();
 
     // Four more people join the choir (and the first two sing again): 6 people, 4 exchanges.

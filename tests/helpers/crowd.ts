@@ -29,11 +29,18 @@ export async function seedCrowd(
     data: banks.map((b) => ({ id: b.id, slug: b.slug, name: `Crowd bank ${b.slug}`, nextMemberNumber: opts.coordinatorsPerBank + 1 })),
   });
   const people = (perBank: number): CrowdPerson[] =>
-    banks.flatMap((_, bank) => Array.from({ length: perBank }, () => ({ personId: randomUUID(), token: "", bank }))).map((p) => ({ ...p, token: token(p.personId) }));
+    banks
+      .flatMap((_, bank) => Array.from({ length: perBank }, () => ({ personId: randomUUID(), token: "", bank })))
+      .map((p) => ({ ...p, token: token(p.personId) }));
   const coordinators = people(opts.coordinatorsPerBank);
   const applicants = people(opts.applicantsPerBank);
   await prisma.person.createMany({
-    data: [...coordinators, ...applicants].map((p, i) => ({ id: p.personId, email: `crowd-${tag}-${i}@example.org`, displayName: `Crowd ${i}`, passwordHash: "not-a-login" })),
+    data: [...coordinators, ...applicants].map((p, i) => ({
+      id: p.personId,
+      email: `crowd-${tag}-${i}@example.org`,
+      displayName: `Crowd ${i}`,
+      passwordHash: "not-a-login",
+    })),
   });
   await prisma.membership.createMany({
     data: coordinators.map((c, i) => ({

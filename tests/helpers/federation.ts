@@ -15,7 +15,9 @@ export const PARTNERSHIP_RESULT = `__typename ... on Partnership { id status pur
   proposerBank { slug } partnerBank { slug } } ... on ErrorResult { code message } ... on PartnershipStateConflict { currentStatus } ... on PartnershipExists { partnershipId }`;
 
 export async function createInstitution(actor: Actor, name: string, kind: string): Promise<string> {
-  const data = await actor.client.ok(`mutation($input: CreateInstitutionInput!) { createInstitution(input: $input) { id name kind } }`, { input: { name, kind } });
+  const data = await actor.client.ok(`mutation($input: CreateInstitutionInput!) { createInstitution(input: $input) { id name kind } }`, {
+    input: { name, kind },
+  });
   return data.createInstitution.id;
 }
 
@@ -28,25 +30,39 @@ export async function addInstitutionToBank(actor: Actor, input: Record<string, u
 }
 
 export async function addDelegate(actor: Actor, institutionId: string, delegate: Actor, role: string) {
-  await actor.client.ok(`mutation($i: ID!, $e: String!, $r: String!) { addInstitutionDelegate(institutionId: $i, email: $e, role: $r) { id } }`, {
-    i: institutionId,
-    e: delegate.email,
-    r: role,
-  });
+  await actor.client.ok(
+    `mutation($i: ID!, $e: String!, $r: String!) { addInstitutionDelegate(institutionId: $i, email: $e, role: $r) { id } }`,
+    {
+      i: institutionId,
+      e: delegate.email,
+      r: role,
+    },
+  );
 }
 
 export async function propose(actor: Actor, input: Record<string, unknown>) {
-  return (await actor.client.ok(`mutation($input: ProposePartnershipInput!) { proposePartnership(input: $input) { ${PARTNERSHIP_RESULT} } }`, { input })).proposePartnership;
+  return (
+    await actor.client.ok(`mutation($input: ProposePartnershipInput!) { proposePartnership(input: $input) { ${PARTNERSHIP_RESULT} } }`, {
+      input,
+    })
+  ).proposePartnership;
 }
 
-export async function partnershipMutation(actor: Actor, name: "acceptPartnership" | "suspendPartnership" | "resumePartnership" | "endPartnership", id: string) {
+export async function partnershipMutation(
+  actor: Actor,
+  name: "acceptPartnership" | "suspendPartnership" | "resumePartnership" | "endPartnership",
+  id: string,
+) {
   return (await actor.client.ok(`mutation($id: ID!) { ${name}(id: $id) { ${PARTNERSHIP_RESULT} } }`, { id }))[name];
 }
 
 export async function send(actor: Actor, input: Record<string, unknown>) {
-  const data = await actor.client.ok(`mutation($input: SendHoursToOtherBankInput!) { sendHoursToOtherBank(input: $input) { ${SEND_RESULT} } }`, {
-    input: { idempotencyKey: randomUUID(), ...input },
-  });
+  const data = await actor.client.ok(
+    `mutation($input: SendHoursToOtherBankInput!) { sendHoursToOtherBank(input: $input) { ${SEND_RESULT} } }`,
+    {
+      input: { idempotencyKey: randomUUID(), ...input },
+    },
+  );
   return data.sendHoursToOtherBank;
 }
 
@@ -55,7 +71,9 @@ export type DecisionName = "approveInterBankTransfer" | "refuseInterBankTransfer
 export async function decide(actor: Actor, name: DecisionName, id: string, reason?: string) {
   const withReason = name === "refuseInterBankTransfer" || name === "declineInterBankTransfer";
   const data = await actor.client.ok(
-    withReason ? `mutation($id: ID!, $r: String) { ${name}(id: $id, reason: $r) { ${DECISION_RESULT} } }` : `mutation($id: ID!) { ${name}(id: $id) { ${DECISION_RESULT} } }`,
+    withReason
+      ? `mutation($id: ID!, $r: String) { ${name}(id: $id, reason: $r) { ${DECISION_RESULT} } }`
+      : `mutation($id: ID!) { ${name}(id: $id) { ${DECISION_RESULT} } }`,
     withReason ? { id, r: reason ?? null } : { id },
   );
   return data[name];

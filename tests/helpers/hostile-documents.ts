@@ -17,14 +17,23 @@ export interface HostileRequest {
  */
 export function nestedFragments(levels: number, fan: number, root = "timebanks", type = "Timebank", leaf = "name"): string {
   const parts = [`{ ${root} { ...F${levels - 1} } }`, `fragment F0 on ${type} { ${leaf} }`];
-  for (let i = 1; i < levels; i++) parts.push(`fragment F${i} on ${type} { ${Array(fan).fill(`...F${i - 1}`).join(" ")} }`);
+  for (let i = 1; i < levels; i++)
+    parts.push(
+      `fragment F${i} on ${type} { ${Array(fan)
+        .fill(`...F${i - 1}`)
+        .join(" ")} }`,
+    );
   return parts.join("\n");
 }
 
 /** Fragments whose spreads carry aliases: every level multiplies the aliased fields. */
 function aliasedFragments(levels: number, fan: number): string {
-  const parts = [`{ timebanks { ...A${levels - 1} } }`, `fragment A0 on Timebank { ${Array.from({ length: fan }, (_, i) => `a${i}: name`).join(" ")} }`];
-  for (let i = 1; i < levels; i++) parts.push(`fragment A${i} on Timebank { ${Array.from({ length: fan }, (_, j) => `...A${i - 1}`).join(" ")} }`);
+  const parts = [
+    `{ timebanks { ...A${levels - 1} } }`,
+    `fragment A0 on Timebank { ${Array.from({ length: fan }, (_, i) => `a${i}: name`).join(" ")} }`,
+  ];
+  for (let i = 1; i < levels; i++)
+    parts.push(`fragment A${i} on Timebank { ${Array.from({ length: fan }, (_, j) => `...A${i - 1}`).join(" ")} }`);
   return parts.join("\n");
 }
 
@@ -47,7 +56,12 @@ function manyDirectives(n: number): string {
 /** Many fields with one directive each, spread through nested fragments. */
 function directivesInFragments(levels: number, fan: number): string {
   const parts = [`{ timebanks { ...D${levels - 1} } }`, `fragment D0 on Timebank { name @include(if: true) slug @skip(if: false) }`];
-  for (let i = 1; i < levels; i++) parts.push(`fragment D${i} on Timebank { ${Array(fan).fill(`...D${i - 1} @include(if: true)`).join(" ")} }`);
+  for (let i = 1; i < levels; i++)
+    parts.push(
+      `fragment D${i} on Timebank { ${Array(fan)
+        .fill(`...D${i - 1} @include(if: true)`)
+        .join(" ")} }`,
+    );
   return parts.join("\n");
 }
 
@@ -81,6 +95,14 @@ export const TOO_COMPLEX: HostileRequest[] = [
 
 /** Refused as bad input (variables that do not fit their types), before anything runs. */
 export const BAD_INPUT: HostileRequest[] = [
-  { name: "an array 2,000 deep for a string", query: `mutation($e: String!) { logIn(input: { email: $e, password: "x" }) { __typename } }`, variables: { e: deepArray(2000) } },
-  { name: "an object 2,000 deep inside an input", query: `mutation($i: LogInInput!) { logIn(input: $i) { __typename } }`, variables: { i: { email: deepObject(2000), password: "x" } } },
+  {
+    name: "an array 2,000 deep for a string",
+    query: `mutation($e: String!) { logIn(input: { email: $e, password: "x" }) { __typename } }`,
+    variables: { e: deepArray(2000) },
+  },
+  {
+    name: "an object 2,000 deep inside an input",
+    query: `mutation($i: LogInInput!) { logIn(input: $i) { __typename } }`,
+    variables: { i: { email: deepObject(2000), password: "x" } },
+  },
 ];

@@ -105,7 +105,11 @@ export async function waitForRedisListeners(redisUrl: string, timebankId: string
 export async function waitForSubscriptions(graphqlUrls: string[], count: number, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const counts = await Promise.all(graphqlUrls.map(async (u) => ((await (await fetch(u.replace(/\/graphql$/, "/healthz"))).json()) as { subscriptions: number }).subscriptions));
+    const counts = await Promise.all(
+      graphqlUrls.map(
+        async (u) => ((await (await fetch(u.replace(/\/graphql$/, "/healthz"))).json()) as { subscriptions: number }).subscriptions,
+      ),
+    );
     const open = counts.reduce((a, b) => a + b, 0);
     if (open >= count) return;
     if (Date.now() > deadline) throw new Error(`only ${open} of ${count} subscriptions open (${counts.join(" + ")})`);

@@ -24,7 +24,9 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(opts: { clock?: ManualClock; config?: Partial<Config>; poolSize?: number; eventBus?: EventBus; log?: Logger } = {}): Promise<TestServer> {
+export async function startTestServer(
+  opts: { clock?: ManualClock; config?: Partial<Config>; poolSize?: number; eventBus?: EventBus; log?: Logger } = {},
+): Promise<TestServer> {
   const db = await createTestDatabase({ poolSize: opts.poolSize });
   const config: Config = {
     // GRAPHQL_JIT=false runs the suite on graphql-js instead of graphql-jit (the default).

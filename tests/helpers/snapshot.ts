@@ -31,9 +31,14 @@ export async function bankFingerprint(db: Database, timebankId: string): Promise
   let sql = bankCache.get(db);
   if (!sql) {
     const tables = await db.withSession((s) =>
-      s.query<{ name: string }>(`SELECT table_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'timebankId' ORDER BY 1`),
+      s.query<{ name: string }>(
+        `SELECT table_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'timebankId' ORDER BY 1`,
+      ),
     );
-    const parts = tables.map(({ name }) => `(SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) FROM "${name}" x WHERE x."timebankId" = $1::uuid)`);
+    const parts = tables.map(
+      ({ name }) =>
+        `(SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) FROM "${name}" x WHERE x."timebankId" = $1::uuid)`,
+    );
     sql = `SELECT md5(concat_ws('|', ${parts.join(", ")})) AS h`;
     bankCache.set(db, sql);
   }

@@ -83,7 +83,11 @@ export class LiveSubscription<T = any> {
       };
       const timer = setTimeout(() => {
         this.listeners.delete(check);
-        reject(new Error(`timed out waiting for ${what}; received ${JSON.stringify(this.events)} errors ${JSON.stringify(this.errors)} close ${this.closeCode}`));
+        reject(
+          new Error(
+            `timed out waiting for ${what}; received ${JSON.stringify(this.events)} errors ${JSON.stringify(this.errors)} close ${this.closeCode}`,
+          ),
+        );
       }, timeoutMs);
       this.listeners.add(check);
     });

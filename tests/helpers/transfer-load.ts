@@ -40,14 +40,31 @@ export async function setUpLoadBank(url: string, db: TestDatabase, slug: string,
   const timebank = await prisma.timebank.findUniqueOrThrow({ where: { id: bank.id } });
   const holders: Holder[] = [];
   for (let i = 0; i < hot + cold; i++) {
-    const person = await prisma.person.create({ data: { email: `${slug}-${i}@example.org`, displayName: `${slug} ${i}`, passwordHash: "not-a-login" } });
+    const person = await prisma.person.create({
+      data: { email: `${slug}-${i}@example.org`, displayName: `${slug} ${i}`, passwordHash: "not-a-login" },
+    });
     const membership = await prisma.membership.create({
-      data: { timebankId: bank.id, personId: person.id, memberNumber: 100 + i, status: "ACTIVE", appliedAt: now, approvedAt: now, joinedAt: now },
+      data: {
+        timebankId: bank.id,
+        personId: person.id,
+        memberNumber: 100 + i,
+        status: "ACTIVE",
+        appliedAt: now,
+        approvedAt: now,
+        joinedAt: now,
+      },
     });
     await openMemberAccount(prisma, timebank, membership.id, now);
     const limits = i < hot ? { floorMinutes: -300, ceilingMinutes: 300 } : { floorMinutes: -600, ceilingMinutes: 900 };
-    const account = await prisma.account.update({ where: { timebankId_membershipId: { timebankId: bank.id, membershipId: membership.id } }, data: limits });
-    holders.push({ memberId: membership.id, accountId: account.id, client: t.client.withToken(issueToken(person.id, TEST_AUTH_SECRET, 3600, now).token) });
+    const account = await prisma.account.update({
+      where: { timebankId_membershipId: { timebankId: bank.id, membershipId: membership.id } },
+      data: limits,
+    });
+    holders.push({
+      memberId: membership.id,
+      accountId: account.id,
+      client: t.client.withToken(issueToken(person.id, TEST_AUTH_SECRET, 3600, now).token),
+    });
   }
   return { slug, bankId: bank.id, coordinator, holders, hot };
 }
@@ -128,7 +145,8 @@ export class TransferLoad {
       if (res.errors?.length) {
         const code = String(res.errors[0].extensions?.code);
         this.errorCodes.set(code, (this.errorCodes.get(code) ?? 0) + 1);
-        if (code === "IDEMPOTENCY_KEY_REUSED" || code === "BAD_USER_INPUT") this.violations.push(`unexpected ${code} for ${JSON.stringify(input)}`);
+        if (code === "IDEMPOTENCY_KEY_REUSED" || code === "BAD_USER_INPUT")
+          this.violations.push(`unexpected ${code} for ${JSON.stringify(input)}`);
         this.stats.failedAttempts++;
         continue;
       }
@@ -152,7 +170,8 @@ export class TransferLoad {
   private async worker(w: number): Promise<void> {
     const random = prng(this.seed + w * 7919);
     const { holders, hot, coordinator, slug } = this.bank;
-    const pick = () => (random() < 0.6 ? holders[Math.floor(random() * hot)] : holders[hot + Math.floor(random() * (holders.length - hot))]);
+    const pick = () =>
+      random() < 0.6 ? holders[Math.floor(random() * hot)] : holders[hot + Math.floor(random() * (holders.length - hot))];
     const pair = () => {
       const a = pick();
       let b = pick();
@@ -167,11 +186,22 @@ export class TransferLoad {
       if (roll < 0.6) {
         const [giver, receiver] = pair();
         const q = `mutation($input: RecordExchangeInput!) { recordExchange(input: $input) { ${TRANSFER} } }`;
-        this.record(key, await this.send(coordinator.client, q, { timebank: slug, giverMemberId: giver.memberId, receiverMemberId: receiver.memberId, minutes, idempotencyKey: key }, "recordExchange"));
+        this.record(
+          key,
+          await this.send(
+            coordinator.client,
+            q,
+            { timebank: slug, giverMemberId: giver.memberId, receiverMemberId: receiver.memberId, minutes, idempotencyKey: key },
+            "recordExchange",
+          ),
+        );
       } else if (roll < 0.9) {
         const [from, to] = pair();
         const q = `mutation($input: GiveHoursInput!) { giveHours(input: $input) { ${TRANSFER} } }`;
-        this.record(key, await this.send(from.client, q, { timebank: slug, toMemberId: to.memberId, minutes, idempotencyKey: key }, "giveHours"));
+        this.record(
+          key,
+          await this.send(from.client, q, { timebank: slug, toMemberId: to.memberId, minutes, idempotencyKey: key }, "giveHours"),
+        );
       } else {
         const [a, b] = pair();
         const [c] = pair();

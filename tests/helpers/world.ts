@@ -13,7 +13,11 @@ export interface Actor {
 
 let counter = 0;
 
-export async function signUp(t: TestServer, name: string, email = `${name.toLowerCase().replace(/\W+/g, ".")}.${++counter}@example.org`): Promise<Actor> {
+export async function signUp(
+  t: TestServer,
+  name: string,
+  email = `${name.toLowerCase().replace(/\W+/g, ".")}.${++counter}@example.org`,
+): Promise<Actor> {
   const data = await t.client.ok(
     `mutation($input: SignUpInput!) { signUp(input: $input) { __typename ... on AuthPayload { token person { id } } ... on ErrorResult { code message } } }`,
     { input: { email, password: PASSWORD, displayName: name } },

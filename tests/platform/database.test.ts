@@ -23,14 +23,21 @@ describe("migration runner", () => {
       const applied = await db.withSession((s) => migrate(s, () => {}, migrations));
       expect(applied).toEqual(listMigrations(migrations).map((m) => m.name));
       expect(await db.withSession((s) => migrate(s, () => {}, migrations))).toEqual([]);
-      const rows = await db.withSession((s) => s.query<{ migration_name: string; checksum: string; applied_steps_count: number; finished_at: Date | null }>(`SELECT * FROM "_prisma_migrations" ORDER BY migration_name`));
+      const rows = await db.withSession((s) =>
+        s.query<{ migration_name: string; checksum: string; applied_steps_count: number; finished_at: Date | null }>(
+          `SELECT * FROM "_prisma_migrations" ORDER BY migration_name`,
+        ),
+      );
       expect(rows.map((r) => [r.migration_name, r.checksum, r.applied_steps_count, !!r.finished_at])).toEqual(
         listMigrations(migrations).map((m) => [m.name, m.checksum, 1, true]),
       );
 
       // A new migration is picked up; a failing one rolls back completely.
       mkdirSync(path.join(migrations, "29990101000000_broken"));
-      writeFileSync(path.join(migrations, "29990101000000_broken", "migration.sql"), `CREATE TABLE "Half" (id int);\nSELECT * FROM "NoSuchTable";`);
+      writeFileSync(
+        path.join(migrations, "29990101000000_broken", "migration.sql"),
+        `CREATE TABLE "Half" (id int);\nSELECT * FROM "NoSuchTable";`,
+      );
       await expect(db.withSession((s) => migrate(s, () => {}, migrations))).rejects.toThrow(MigrationError);
       const half = await db.withSession((s) => s.query<{ t: string | null }>(`SELECT to_regclass('"Half"')::text AS t`));
       expect(half[0].t).toBeNull();
@@ -86,10 +93,13 @@ describe("first start", () => {
       const client = new GraphQLClient(`http://127.0.0.1:${server.port}/graphql`);
       const banks = await client.ok(`{ timebanks { slug memberCount } }`);
       expect(banks.timebanks.length).toBeGreaterThanOrEqual(3);
-      const login = await client.ok(`mutation($e: String!, $p: String!) { logIn(input: { email: $e, password: $p }) { ... on AuthPayload { token } } }`, {
-        e: DEMO_LOGINS[0].email,
-        p: DEMO_PASSWORD,
-      });
+      const login = await client.ok(
+        `mutation($e: String!, $p: String!) { logIn(input: { email: $e, password: $p }) { ... on AuthPayload { token } } }`,
+        {
+          e: DEMO_LOGINS[0].email,
+          p: DEMO_PASSWORD,
+        },
+      );
       const me = await client.withToken(login.logIn.token).ok(`{ me { memberships { role timebank { slug } } } }`);
       expect(me.me.memberships).toEqual([{ role: "ADMIN", timebank: { slug: "aarhus" } }]);
       const health = await fetch(`http://127.0.0.1:${server.port}/readyz`);

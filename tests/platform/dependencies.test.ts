@@ -8,7 +8,11 @@ const ROOT = path.resolve(__dirname, "../..");
 it("src/ has no runtime import cycle and no upward import between layers", () => {
   let report = "";
   try {
-    report = execFileSync(path.join(ROOT, "node_modules/.bin/depcruise"), ["src", "--config", ".dependency-cruiser.cjs", "--output-type", "err"], { cwd: ROOT, encoding: "utf8" });
+    report = execFileSync(
+      path.join(ROOT, "node_modules/.bin/depcruise"),
+      ["src", "--config", ".dependency-cruiser.cjs", "--output-type", "err"],
+      { cwd: ROOT, encoding: "utf8" },
+    );
   } catch (err) {
     // depcruise exits non-zero when a rule is broken; its report names each violation.
     report = String((err as { stdout?: string }).stdout ?? err);

@@ -38,10 +38,11 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => db.close());
 
-const tables = () => q<{ name: string; hasBankColumn: boolean }>(
-  `SELECT c.relname AS name, EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = '${COLUMN}' AND NOT a.attisdropped) AS "hasBankColumn"
+const tables = () =>
+  q<{ name: string; hasBankColumn: boolean }>(
+    `SELECT c.relname AS name, EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = '${COLUMN}' AND NOT a.attisdropped) AS "hasBankColumn"
    FROM pg_class c WHERE c.relkind IN ('r', 'p') AND c.relnamespace = 'public'::regnamespace ORDER BY 1`,
-);
+  );
 
 describe("distribution by bank (Citus), as docs/operations.md plans it", () => {
   it("places every table, and only distributes tables that carry the bank's id", async () => {
@@ -50,7 +51,9 @@ describe("distribution by bank (Citus), as docs/operations.md plans it", () => {
     const unplaced = actual.filter((t) => !plan.has(t.name)).map((t) => t.name);
     const gone = [...plan.keys()].filter((name) => !actual.some((t) => t.name === name));
     expect({ unplaced, gone }).toEqual({ unplaced: [], gone: [] });
-    const wrong = actual.filter((t) => (plan.get(t.name) === "distributed") !== t.hasBankColumn).map((t) => `${t.name} (${plan.get(t.name)})`);
+    const wrong = actual
+      .filter((t) => (plan.get(t.name) === "distributed") !== t.hasBankColumn)
+      .map((t) => `${t.name} (${plan.get(t.name)})`);
     expect(wrong).toEqual([]);
   });
 
@@ -63,7 +66,9 @@ describe("distribution by bank (Citus), as docs/operations.md plans it", () => {
        FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
        WHERE i.indisunique AND t.relnamespace = 'public'::regnamespace`,
     );
-    const withoutPk = (await tables()).filter((t) => plan.get(t.name) === "distributed").map((t) => t.name)
+    const withoutPk = (await tables())
+      .filter((t) => plan.get(t.name) === "distributed")
+      .map((t) => t.name)
       .filter((name) => !keys.some((k) => k.table === name && k.index.endsWith("_pkey")));
     expect(withoutPk).toEqual([]);
     const offending = keys
@@ -91,7 +96,8 @@ describe("distribution by bank (Citus), as docs/operations.md plans it", () => {
         const i = fk.columns.indexOf(COLUMN);
         if (i < 0 || fk.referenced[i] !== COLUMN) bad.push(`${fk.from} -> ${fk.to} (${fk.name}): not on ${COLUMN}`);
       }
-      if (from === "reference" && to === "distributed") bad.push(`${fk.from} -> ${fk.to} (${fk.name}): a reference table cannot point at a distributed one`);
+      if (from === "reference" && to === "distributed")
+        bad.push(`${fk.from} -> ${fk.to} (${fk.name}): a reference table cannot point at a distributed one`);
       if (from === "local" && to !== "local") bad.push(`${fk.from} -> ${fk.to} (${fk.name}): a local table cannot point at a shared one`);
     }
     expect(bad).toEqual([]);

@@ -33,7 +33,11 @@ describe("the server process", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "timebank-process-"));
     const first = startProcess(dir);
     try {
-      await waitFor(() => /listening on (http:\S+)/.test(first.output()), 90_000, () => `the server to listen: ${first.output()}`);
+      await waitFor(
+        () => /listening on (http:\S+)/.test(first.output()),
+        90_000,
+        () => `the server to listen: ${first.output()}`,
+      );
       const url = /listening on (http:\S+)/.exec(first.output())![1].replace("localhost", "127.0.0.1");
       expect(first.output()).toMatch(/embedded PGlite/);
       expect(first.output()).toMatch(/timebank-demo/);
@@ -46,7 +50,9 @@ describe("the server process", () => {
       const inFlight = fetch(url, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ query: `mutation { logIn(input: { email: "maja@aarhus.example", password: "timebank-demo" }) { __typename } }` }),
+        body: JSON.stringify({
+          query: `mutation { logIn(input: { email: "maja@aarhus.example", password: "timebank-demo" }) { __typename } }`,
+        }),
       });
       await new Promise((r) => setTimeout(r, 30)); // received, and still checking the password
       first.child.kill("SIGTERM");

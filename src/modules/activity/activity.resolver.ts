@@ -7,7 +7,12 @@ import { Activity, ActivityInput, ActivitySignup } from "./activity.type";
 import { resultUnion } from "../../common/results";
 import { AccountNotActive, CeilingExceeded, InsufficientBalance, NotAllowed, SameAccount } from "../ledger/ledger.type";
 
-const AttendanceResult = resultUnion("AttendanceResult", Activity, [InsufficientBalance, CeilingExceeded, SameAccount, AccountNotActive, NotAllowed], "The held activity, or why the ledger refused its hours (then nothing changed).");
+const AttendanceResult = resultUnion(
+  "AttendanceResult",
+  Activity,
+  [InsufficientBalance, CeilingExceeded, SameAccount, AccountNotActive, NotAllowed],
+  "The held activity, or why the ledger refused its hours (then nothing changed).",
+);
 
 @Resolver(() => Activity)
 export class ActivityResolver {
@@ -37,9 +42,14 @@ export class ActivityResolver {
   }
 
   @Mutation(() => AttendanceResult, {
-    description: "Coordinators: confirm who attended; the activity becomes HELD and the community pot pays the hours in one group exchange (the host's; and every attendee's at a work party).",
+    description:
+      "Coordinators: confirm who attended; the activity becomes HELD and the community pot pays the hours in one group exchange (the host's; and every attendee's at a work party).",
   })
-  confirmAttendance(@Arg("activityId", () => ID) id: string, @Arg("attendeeIds", () => [ID]) attendeeIds: string[], @Ctx() ctx: RequestContext) {
+  confirmAttendance(
+    @Arg("activityId", () => ID) id: string,
+    @Arg("attendeeIds", () => [ID]) attendeeIds: string[],
+    @Ctx() ctx: RequestContext,
+  ) {
     return activities.confirmAttendance(ctx, id, attendeeIds);
   }
 

@@ -10,7 +10,6 @@ import { bankContext, inTransaction, type BankContext, type RequestContext, inBa
 import { isInsider, isStaff, membershipIn, requireStaff } from "../../context/access";
 import type { ActivityInput } from "./activity.type";
 
-
 /** Coordinators plan an activity. */
 export async function createActivity(ctx: BankContext, input: ActivityInput): Promise<Activity> {
   const me = requireStaff(ctx);
@@ -18,7 +17,8 @@ export async function createActivity(ctx: BankContext, input: ActivityInput): Pr
   const description = v.optionalText(input.description, "description", 2000) ?? "";
   const durationMinutes = v.intInRange(input.durationMinutes, "durationMinutes", 15, 1440);
   const places = v.intInRange(input.places, "places", 1, 1000);
-  if (!(input.startsAt instanceof Date) || Number.isNaN(input.startsAt.getTime())) throw badInput("startsAt is not a valid time", "startsAt");
+  if (!(input.startsAt instanceof Date) || Number.isNaN(input.startsAt.getTime()))
+    throw badInput("startsAt is not a valid time", "startsAt");
   if (input.startsAt.getTime() < ctx.clock.now().getTime()) throw badInput("startsAt is in the past", "startsAt");
   let hostId = me.membershipId;
   if (input.hostId) {
@@ -27,13 +27,27 @@ export async function createActivity(ctx: BankContext, input: ActivityInput): Pr
     hostId = host.id;
   }
   return ctx.db.activity.create({
-    data: { ...inBank(ctx), kind: input.kind, title, description, startsAt: input.startsAt, durationMinutes, places, hostId, createdAt: ctx.clock.now() },
+    data: {
+      ...inBank(ctx),
+      kind: input.kind,
+      title,
+      description,
+      startsAt: input.startsAt,
+      durationMinutes,
+      places,
+      hostId,
+      createdAt: ctx.clock.now(),
+    },
   });
 }
 
 export async function upcomingActivities(ctx: BankContext): Promise<Activity[]> {
   if (!isInsider(ctx.membership)) throw notFound(`activities of ${ctx.bank.slug}`);
-  return ctx.db.activity.findMany({ where: { ...inBank(ctx), status: "PLANNED", startsAt: { gte: ctx.clock.now() } }, orderBy: { startsAt: "asc" }, take: 100 });
+  return ctx.db.activity.findMany({
+    where: { ...inBank(ctx), status: "PLANNED", startsAt: { gte: ctx.clock.now() } },
+    orderBy: { startsAt: "asc" },
+    take: 100,
+  });
 }
 
 async function findActivity(ctx: RequestContext, rawId: string): Promise<{ activity: Activity; bank: BankContext }> {
@@ -61,7 +75,8 @@ export async function signUpForActivity(ctx: RequestContext, activityId: string)
   return inTransaction(bank, async (tx) => {
     // The activity row lock orders sign-ups and cancellations, so places are never over-given.
     const current = await lockActivity(tx, activity.id);
-    if (current.status !== "PLANNED" || current.startsAt.getTime() < tx.clock.now().getTime()) throw badInput("this activity is not open for sign-ups", "activityId");
+    if (current.status !== "PLANNED" || current.startsAt.getTime() < tx.clock.now().getTime())
+      throw badInput("this activity is not open for sign-ups", "activityId");
     const key = { ...inBank(tx), activityId: activity.id, membershipId: me.membershipId };
     const existing = await tx.db.activitySignup.findUnique({ where: { timebankId_activityId_membershipId: key } });
     if (existing && existing.status !== "CANCELLED") return existing;
@@ -81,7 +96,10 @@ export async function cancelActivitySignup(ctx: RequestContext, activityId: stri
     const key = { ...inBank(tx), activityId: activity.id, membershipId: me.membershipId };
     const existing = await tx.db.activitySignup.findUnique({ where: { timebankId_activityId_membershipId: key } });
     if (!existing || existing.status === "CANCELLED") throw badInput("you are not signed up for this activity", "activityId");
-    const cancelled = await tx.db.activitySignup.update({ where: { timebankId_activityId_membershipId: key }, data: { status: "CANCELLED" } });
+    const cancelled = await tx.db.activitySignup.update({
+      where: { timebankId_activityId_membershipId: key },
+      data: { status: "CANCELLED" },
+    });
     if (existing.status === "SIGNED_UP") await promoteFromWaitingList(tx.db, tx.bank.id, activity.id);
     return cancelled;
   });
@@ -132,7 +150,11 @@ function checkAttendanceCanBeConfirmed(a: Pick<Activity, "status" | "startsAt">,
  */
 export function attendanceLegs(activity: Pick<Activity, "kind" | "hostId" | "durationMinutes">, attendeeIds: string[]) {
   const workers = activity.kind === "WORK_PARTY" ? attendeeIds.filter((id) => id !== activity.hostId) : [];
-  return [activity.hostId, ...workers].map((giverMemberId) => ({ giverMemberId, receiverMemberId: null, minutes: activity.durationMinutes }));
+  return [activity.hostId, ...workers].map((giverMemberId) => ({
+    giverMemberId,
+    receiverMemberId: null,
+    minutes: activity.durationMinutes,
+  }));
 }
 
 /**
@@ -146,7 +168,9 @@ export async function confirmAttendance(ctx: RequestContext, activityId: string,
   if (attendeeIds.length === 0 || attendeeIds.length > 1000) throw badInput("name 1 to 1000 attendees", "attendeeIds");
   const ids = [...new Set(attendeeIds.map((id) => v.id(id, "attendeeIds")))];
   checkAttendanceCanBeConfirmed(activity, ctx.clock.now());
-  const signedUp = await bank.db.activitySignup.count({ where: { timebankId: bank.bank.id, activityId: activity.id, membershipId: { in: ids }, status: "SIGNED_UP" } });
+  const signedUp = await bank.db.activitySignup.count({
+    where: { timebankId: bank.bank.id, activityId: activity.id, membershipId: { in: ids }, status: "SIGNED_UP" },
+  });
   if (signedUp !== ids.length) throw badInput("every attendee must have had a place (signed up, not waiting or cancelled)", "attendeeIds");
   const hours = await recordGroupExchange(ctx, {
     timebank: bank.bank.slug,
@@ -161,8 +185,11 @@ export async function confirmAttendance(ctx: RequestContext, activityId: string,
     // the ones under the same key, so nothing is counted twice.
     if (current.status === "HELD") return current;
     checkAttendanceCanBeConfirmed(current, tx.clock.now());
-    const signups = await tx.db.activitySignup.findMany({ where: { ...inBank(tx), activityId: activity.id, membershipId: { in: ids }, status: "SIGNED_UP" } });
-    if (signups.length !== ids.length) throw badInput("every attendee must have had a place (signed up, not waiting or cancelled)", "attendeeIds");
+    const signups = await tx.db.activitySignup.findMany({
+      where: { ...inBank(tx), activityId: activity.id, membershipId: { in: ids }, status: "SIGNED_UP" },
+    });
+    if (signups.length !== ids.length)
+      throw badInput("every attendee must have had a place (signed up, not waiting or cancelled)", "attendeeIds");
     const now = tx.clock.now();
     await tx.db.activitySignup.updateMany({
       where: { ...inBank(tx), activityId: activity.id, membershipId: { in: ids } },

@@ -6,7 +6,16 @@ import { badInput, errorResult, forbidden } from "../../common/errors";
 import * as v from "../../common/validation";
 import { inTransaction, requireViewer, type BankContext, inBank } from "../../context/context";
 import { isStaff } from "../../context/access";
-import { balanceOf, breaksLimit, policyOn, todayIn, type AbsenceKind, type CalendarDate, type TimeAccountFacts, type WeeklyMinutes } from "./capacity.rules";
+import {
+  balanceOf,
+  breaksLimit,
+  policyOn,
+  todayIn,
+  type AbsenceKind,
+  type CalendarDate,
+  type TimeAccountFacts,
+  type WeeklyMinutes,
+} from "./capacity.rules";
 import { BalanceLimitExceeded, type LimitBreach } from "./capacity.type";
 
 /** The tenant filter of this module: rows of the context's bank only. */
@@ -25,7 +34,8 @@ export const today = (ctx: BankContext) => todayIn(ctx.bank.timezone, ctx.clock.
 export async function lockAccount(tx: BankContext, membershipId: string): Promise<void> {
   // Shared with other people's changes, exclusive against lockBank (closes, organisation changes).
   await tx.db.$executeRaw`SELECT pg_advisory_xact_lock_shared(hashtextextended(${`capacity-bank:${tx.bank.id}`}, 0))`;
-  await tx.db.$executeRaw`SELECT 1 FROM "Membership" WHERE "timebankId" = ${tx.bank.id}::uuid AND "id" = ${membershipId}::uuid FOR NO KEY UPDATE`;
+  await tx.db
+    .$executeRaw`SELECT 1 FROM "Membership" WHERE "timebankId" = ${tx.bank.id}::uuid AND "id" = ${membershipId}::uuid FOR NO KEY UPDATE`;
 }
 
 /** Organisation-wide changes and period closes queue here, one bank at a time. */
@@ -52,7 +62,11 @@ export function weekOf(s: ScheduleRowLike): WeeklyMinutes {
 }
 
 export function policiesOf(rows: { effectiveFrom: Date; meterOn: boolean; negativeBalanceLimitMinutes: number }[]) {
-  return rows.map((p) => ({ effectiveFrom: toDay(p.effectiveFrom), meterOn: p.meterOn, negativeBalanceLimitMinutes: p.negativeBalanceLimitMinutes }));
+  return rows.map((p) => ({
+    effectiveFrom: toDay(p.effectiveFrom),
+    meterOn: p.meterOn,
+    negativeBalanceLimitMinutes: p.negativeBalanceLimitMinutes,
+  }));
 }
 
 function emptyFacts(): TimeAccountFacts & {
@@ -65,7 +79,17 @@ function emptyFacts(): TimeAccountFacts & {
   corrections: { date: CalendarDate; minutes: number }[];
   schedules: { effectiveFrom: CalendarDate; personal: boolean; weekdayMinutes: WeeklyMinutes }[];
 } {
-  return { schedules: [], policies: [], logs: [], deposits: [], withdrawals: [], positions: [], absences: [], payouts: [], corrections: [] };
+  return {
+    schedules: [],
+    policies: [],
+    logs: [],
+    deposits: [],
+    withdrawals: [],
+    positions: [],
+    absences: [],
+    payouts: [],
+    corrections: [],
+  };
 }
 
 /**
@@ -79,9 +103,18 @@ export async function loadBankFacts(ctx: BankContext, membershipIds?: readonly s
     ctx.db.capacitySchedule.findMany({ where: inBank(ctx) }),
     ctx.db.capacityPolicy.findMany({ where: inBank(ctx) }),
     ctx.db.capacityPosition.findMany({ where: { ...inBank(ctx), ...who } }),
-    ctx.db.workLog.findMany({ where: { ...inBank(ctx), ...who, serviceCommitmentId: null }, select: { membershipId: true, workDate: true, minutes: true } }),
-    ctx.db.timeAccountEntry.findMany({ where: { ...inBank(ctx), ...who }, select: { membershipId: true, kind: true, entryDate: true, minutes: true } }),
-    ctx.db.timeOffRequest.findMany({ where: { ...inBank(ctx), ...who, status: "APPROVED" }, select: { membershipId: true, takenOn: true, minutes: true, absenceType: true } }),
+    ctx.db.workLog.findMany({
+      where: { ...inBank(ctx), ...who, serviceCommitmentId: null },
+      select: { membershipId: true, workDate: true, minutes: true },
+    }),
+    ctx.db.timeAccountEntry.findMany({
+      where: { ...inBank(ctx), ...who },
+      select: { membershipId: true, kind: true, entryDate: true, minutes: true },
+    }),
+    ctx.db.timeOffRequest.findMany({
+      where: { ...inBank(ctx), ...who, status: "APPROVED" },
+      select: { membershipId: true, takenOn: true, minutes: true, absenceType: true },
+    }),
   ]);
   const byMember = new Map<string, ReturnType<typeof emptyFacts>>();
   const of = (id: string) => {
@@ -174,16 +207,25 @@ export async function balancesOf(tx: BankContext, membershipIds?: readonly strin
  * lowered below the organisation's negative limit (in force today, after the change) refuses
  * the change, unless a manager overrides it with a reason: then each breach is logged.
  */
-export async function checkLimits(tx: BankContext, before: Balances, change: string, override: string | null, membershipIds?: readonly string[]): Promise<void> {
+export async function checkLimits(
+  tx: BankContext,
+  before: Balances,
+  change: string,
+  override: string | null,
+  membershipIds?: readonly string[],
+): Promise<void> {
   const after = await balancesOf(tx, membershipIds);
   const breaches: LimitBreach[] = [];
   for (const [membershipId, balanceAfterMinutes] of after.balances) {
     const balanceBeforeMinutes = before.get(membershipId) ?? 0;
-    if (breaksLimit(balanceBeforeMinutes, balanceAfterMinutes, after.limit)) breaches.push({ membershipId, balanceBeforeMinutes, balanceAfterMinutes });
+    if (breaksLimit(balanceBeforeMinutes, balanceAfterMinutes, after.limit))
+      breaches.push({ membershipId, balanceBeforeMinutes, balanceAfterMinutes });
   }
   if (breaches.length === 0) return;
   if (override === null) {
-    const floor = after.limit ? `the organisation's negative-balance limit of -${after.limit} minutes` : "the organisation's negative-balance limit of 0 minutes (no negative balance)";
+    const floor = after.limit
+      ? `the organisation's negative-balance limit of -${after.limit} minutes`
+      : "the organisation's negative-balance limit of 0 minutes (no negative balance)";
     const first = breaches[0];
     const who = breaches.length === 1 ? "a balance" : `${breaches.length} balances`;
     throw new CapacityRefusal(
@@ -197,16 +239,30 @@ export async function checkLimits(tx: BankContext, before: Balances, change: str
   }
   await audit(
     tx,
-    breaches.map((b) => ({ membershipId: b.membershipId, action: "LIMIT_OVERRIDE", detail: { change, reason: override, negativeBalanceLimitMinutes: after.limit, ...b } })),
+    breaches.map((b) => ({
+      membershipId: b.membershipId,
+      action: "LIMIT_OVERRIDE",
+      detail: { change, reason: override, negativeBalanceLimitMinutes: after.limit, ...b },
+    })),
   );
 }
 
 /** Append-only audit rows: overrides, period closes, corrections. */
-export async function audit(tx: BankContext, rows: { membershipId?: string | null; action: string; detail: Prisma.InputJsonObject }[]): Promise<void> {
+export async function audit(
+  tx: BankContext,
+  rows: { membershipId?: string | null; action: string; detail: Prisma.InputJsonObject }[],
+): Promise<void> {
   const actorId = requireViewer(tx).personId;
   const createdAt = tx.clock.now();
   if (rows.length === 0) return;
   await tx.db.capacityAudit.createMany({
-    data: rows.map((r) => ({ ...inBank(tx), membershipId: r.membershipId ?? null, action: r.action, detail: r.detail, actorId, createdAt })),
+    data: rows.map((r) => ({
+      ...inBank(tx),
+      membershipId: r.membershipId ?? null,
+      action: r.action,
+      detail: r.detail,
+      actorId,
+      createdAt,
+    })),
   });
 }

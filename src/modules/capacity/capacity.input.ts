@@ -1,6 +1,8 @@
 import { Field, ID, InputType, Int } from "type-graphql";
 
-@InputType({ description: "The organisation's capacity meter and negative-balance limit, from a date (replaces a setting from the same date)." })
+@InputType({
+  description: "The organisation's capacity meter and negative-balance limit, from a date (replaces a setting from the same date).",
+})
 export class CapacityPolicyInput {
   @Field({ description: "YYYY-MM-DD in the bank's time zone." })
   effectiveFrom: string;
@@ -82,7 +84,11 @@ export class ServiceCommitmentInput {
   @Field({ description: "YYYY-MM-DD in the bank's time zone." })
   dueOn: string;
 
-  @Field(() => ID, { nullable: true, description: "The probation service or court (an institution of kind PROBATION or COURT) supervising the order: its officers follow its progress." })
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      "The probation service or court (an institution of kind PROBATION or COURT) supervising the order: its officers follow its progress.",
+  })
   supervisingInstitution?: string | null;
 }
 

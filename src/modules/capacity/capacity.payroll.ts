@@ -8,8 +8,33 @@ import * as v from "../../common/validation";
 import { inTransaction, requireViewer, type BankContext, type RequestContext } from "../../context/context";
 import { requireBankAdmin, requireInsider, requireStaff } from "../../context/access";
 import type { CorrectionInput, PayoutInput, PositionInput } from "./capacity.input";
-import { addDays, balanceOf, derivedWeek, parseBankDate, periodOf, statement, type CalendarDate, type TimeAccountFacts } from "./capacity.rules";
-import { audit, balancesOf, checkLimits, closedThrough, fromDay, guarded, loadBankFacts, loadFacts, lockAccount, lockBank, overrideOf, requireOpen, toDay, today, weekOf } from "./capacity.facts";
+import {
+  addDays,
+  balanceOf,
+  derivedWeek,
+  parseBankDate,
+  periodOf,
+  statement,
+  type CalendarDate,
+  type TimeAccountFacts,
+} from "./capacity.rules";
+import {
+  audit,
+  balancesOf,
+  checkLimits,
+  closedThrough,
+  fromDay,
+  guarded,
+  loadBankFacts,
+  loadFacts,
+  lockAccount,
+  lockBank,
+  overrideOf,
+  requireOpen,
+  toDay,
+  today,
+  weekOf,
+} from "./capacity.facts";
 import { inBank } from "../../context/context";
 import { accountOf, alreadyDecided, requestFilter, requestForManager, requireCurrent, type Decision } from "./capacity.service";
 import {
@@ -58,7 +83,10 @@ export async function setCapacitySettings(ctx: BankContext, periodKind: Capacity
     if (closed !== null) {
       const next = addDays(closed, 1);
       if (periodOf(periodKind, next).start !== next) {
-        throw badInput(`periods are closed through ${closed}: the next period starts on ${next}, which does not begin a ${periodKind === "WEEK" ? "week (Monday)" : "month"}`, "periodKind");
+        throw badInput(
+          `periods are closed through ${closed}: the next period starts on ${next}, which does not begin a ${periodKind === "WEEK" ? "week (Monday)" : "month"}`,
+          "periodKind",
+        );
       }
     }
     await tx.db.capacitySettings.upsert({
@@ -89,23 +117,40 @@ export async function closeCapacityPeriod(ctx: BankContext, rawStartsOn: string)
     await lockBank(tx);
     const kind = await periodKindOf(tx);
     const period = periodOf(kind, startsOn);
-    if (period.start !== startsOn) throw badInput(`${startsOn} does not begin a ${kind === "WEEK" ? "week (periods start on Monday)" : "month"}: the period containing it starts on ${period.start}`, "startsOn");
+    if (period.start !== startsOn)
+      throw badInput(
+        `${startsOn} does not begin a ${kind === "WEEK" ? "week (periods start on Monday)" : "month"}: the period containing it starts on ${period.start}`,
+        "startsOn",
+      );
     if (period.end >= today(tx)) throw badInput(`the period ${period.start} to ${period.end} has not ended yet`, "startsOn");
     const closed = await closedThrough(tx);
     if (closed !== null && startsOn <= closed) throw badInput(`the period ${period.start} to ${period.end} is already closed`, "startsOn");
-    if (closed !== null && startsOn !== addDays(closed, 1)) throw badInput(`close the periods in order: the next one starts on ${addDays(closed, 1)}`, "startsOn");
+    if (closed !== null && startsOn !== addDays(closed, 1))
+      throw badInput(`close the periods in order: the next one starts on ${addDays(closed, 1)}`, "startsOn");
     const through = { lte: fromDay(period.end) };
     const [timeOff, deposits] = await Promise.all([
       tx.db.timeOffRequest.count({ where: { ...inBank(tx), status: "PENDING", takenOn: through } }),
       tx.db.depositRequest.count({ where: { ...inBank(tx), status: "PENDING", workDate: through } }),
     ]);
     if (timeOff + deposits > 0) {
-      return errorResult(PeriodNotReady, "PERIOD_NOT_READY", `${timeOff + deposits} requests dated on or before ${period.end} still wait for a decision: approve or refuse them first`, {
-        pendingRequests: timeOff + deposits,
-      });
+      return errorResult(
+        PeriodNotReady,
+        "PERIOD_NOT_READY",
+        `${timeOff + deposits} requests dated on or before ${period.end} still wait for a decision: approve or refuse them first`,
+        {
+          pendingRequests: timeOff + deposits,
+        },
+      );
     }
     const row = await tx.db.capacityPeriod.create({
-      data: { ...inBank(tx), kind, startsOn: fromDay(period.start), endsOn: fromDay(period.end), closedById: viewer.personId, closedAt: tx.clock.now() },
+      data: {
+        ...inBank(tx),
+        kind,
+        startsOn: fromDay(period.start),
+        endsOn: fromDay(period.end),
+        closedById: viewer.personId,
+        closedAt: tx.clock.now(),
+      },
     });
     await audit(tx, [{ action: "PERIOD_CLOSED", detail: { kind, startsOn: period.start, endsOn: period.end } }]);
     return periodView(row);
@@ -114,9 +159,15 @@ export async function closeCapacityPeriod(ctx: BankContext, rawStartsOn: string)
 
 // ----- positions -----------------------------------------------------------------------------
 
-async function positionView(ctx: BankContext, p: { id: string; effectiveFrom: Date; percent: number; membershipId: string }): Promise<CapacityPosition> {
+async function positionView(
+  ctx: BankContext,
+  p: { id: string; effectiveFrom: Date; percent: number; membershipId: string },
+): Promise<CapacityPosition> {
   const effectiveFrom = toDay(p.effectiveFrom);
-  const defaults = await ctx.db.capacitySchedule.findFirst({ where: { ...inBank(ctx), membershipId: null, effectiveFrom: { lte: p.effectiveFrom } }, orderBy: { effectiveFrom: "desc" } });
+  const defaults = await ctx.db.capacitySchedule.findFirst({
+    where: { ...inBank(ctx), membershipId: null, effectiveFrom: { lte: p.effectiveFrom } },
+    orderBy: { effectiveFrom: "desc" },
+  });
   const plannedWeekMinutes = defaults ? derivedWeek(weekOf(defaults), p.percent).reduce((a, b) => a + b, 0) : 0;
   return { id: p.id, effectiveFrom, percent: p.percent, plannedWeekMinutes, membershipId: p.membershipId };
 }
@@ -125,7 +176,11 @@ async function positionView(ctx: BankContext, p: { id: string; effectiveFrom: Da
  * Coordinators: a person's position percentage from a date. From then on their plan is the
  * organisation default scaled by it, until a personal schedule is set from a later date.
  */
-export async function setPosition(ctx: BankContext, input: PositionInput, overrideLimitReason: string | null = null): Promise<CapacityPosition | BalanceLimitExceeded> {
+export async function setPosition(
+  ctx: BankContext,
+  input: PositionInput,
+  overrideLimitReason: string | null = null,
+): Promise<CapacityPosition | BalanceLimitExceeded> {
   const viewer = requireViewer(ctx);
   requireStaff(ctx);
   const override = overrideOf(ctx, overrideLimitReason);
@@ -155,7 +210,10 @@ export async function listPositions(ctx: BankContext, memberId: string): Promise
   requireInsider(ctx);
   const account = await accountOf(ctx, memberId, "self-or-staff");
   if (account.member.timebankId !== ctx.bank.id) throw notFound("member");
-  const rows = await ctx.db.capacityPosition.findMany({ where: { ...inBank(ctx), membershipId: account.member.id }, orderBy: { effectiveFrom: "asc" } });
+  const rows = await ctx.db.capacityPosition.findMany({
+    where: { ...inBank(ctx), membershipId: account.member.id },
+    orderBy: { effectiveFrom: "asc" },
+  });
   return Promise.all(rows.map((r) => positionView(ctx, r)));
 }
 
@@ -177,7 +235,10 @@ function payoutView(r: PayoutRow, paidOn: CalendarDate | null): PayoutRequest {
 
 async function paidOnOf(ctx: BankContext, r: PayoutRow): Promise<CalendarDate | null> {
   if (r.status !== "APPROVED") return null;
-  const entry = await ctx.db.timeAccountEntry.findUnique({ where: { timebankId_payoutRequestId: { ...inBank(ctx), payoutRequestId: r.id } }, select: { entryDate: true } });
+  const entry = await ctx.db.timeAccountEntry.findUnique({
+    where: { timebankId_payoutRequestId: { ...inBank(ctx), payoutRequestId: r.id } },
+    select: { entryDate: true },
+  });
   return entry ? toDay(entry.entryDate) : null;
 }
 
@@ -187,7 +248,13 @@ export async function requestPayout(ctx: RequestContext, input: PayoutInput): Pr
   requireCurrent(member);
   const minutes = v.intInRange(input.minutes, "minutes", 1, 100_000);
   const row = await bank.db.payoutRequest.create({
-    data: { ...inBank(bank), membershipId: member.id, minutes, note: v.optionalText(input.note, "note", 500), submittedById: ctx.viewer!.personId },
+    data: {
+      ...inBank(bank),
+      membershipId: member.id,
+      minutes,
+      note: v.optionalText(input.note, "note", 500),
+      submittedById: ctx.viewer!.personId,
+    },
   });
   return payoutView(row, null);
 }
@@ -198,10 +265,18 @@ export async function requestPayout(ctx: RequestContext, input: PayoutInput): Pr
  * Only hours the account holds are paid out: the negative-balance limit allows time off before
  * it is earned, never money for hours not worked.
  */
-export async function decidePayout(ctx: RequestContext, rawId: string, d: Decision): Promise<PayoutRequest | InsufficientTimeBalance | RequestAlreadyDecided> {
+export async function decidePayout(
+  ctx: RequestContext,
+  rawId: string,
+  d: Decision,
+): Promise<PayoutRequest | InsufficientTimeBalance | RequestAlreadyDecided> {
   const id = v.id(rawId, "id");
   const reason = d.decision === "REFUSED" ? v.optionalText(d.reason, "reason", 500) : null;
-  const { request, account } = await requestForManager(ctx, (banks) => ctx.db.payoutRequest.findFirst({ where: { id, timebankId: { in: banks } } }), "payout request");
+  const { request, account } = await requestForManager(
+    ctx,
+    (banks) => ctx.db.payoutRequest.findFirst({ where: { id, timebankId: { in: banks } } }),
+    "payout request",
+  );
   return inTransaction(account.bank, async (tx) => {
     await lockAccount(tx, request.membershipId);
     const current = await tx.db.payoutRequest.findUniqueOrThrow({ where: { timebankId_id: { ...inBank(tx), id: request.id } } });
@@ -210,11 +285,16 @@ export async function decidePayout(ctx: RequestContext, rawId: string, d: Decisi
     if (d.decision === "APPROVED") {
       const { balanceMinutes } = balanceOf(await loadFacts(tx, current.membershipId));
       if (balanceMinutes < current.minutes) {
-        return errorResult(InsufficientTimeBalance, "INSUFFICIENT_TIME_BALANCE", `the balance is ${balanceMinutes} minutes: only hours the account holds are paid out (limit 0 for payouts)`, {
-          balanceMinutes,
-          requestedMinutes: current.minutes,
-          negativeBalanceLimitMinutes: 0,
-        });
+        return errorResult(
+          InsufficientTimeBalance,
+          "INSUFFICIENT_TIME_BALANCE",
+          `the balance is ${balanceMinutes} minutes: only hours the account holds are paid out (limit 0 for payouts)`,
+          {
+            balanceMinutes,
+            requestedMinutes: current.minutes,
+            negativeBalanceLimitMinutes: 0,
+          },
+        );
       }
     }
     const moved = await tx.db.payoutRequest.updateMany({
@@ -225,14 +305,26 @@ export async function decidePayout(ctx: RequestContext, rawId: string, d: Decisi
     if (moved.count !== 1) return alreadyDecided(decided.status);
     if (d.decision === "APPROVED") {
       await tx.db.timeAccountEntry.create({
-        data: { ...inBank(tx), membershipId: current.membershipId, kind: "PAYOUT", entryDate: fromDay(paidOn), minutes: current.minutes, payoutRequestId: current.id, approvedById: ctx.viewer!.personId },
+        data: {
+          ...inBank(tx),
+          membershipId: current.membershipId,
+          kind: "PAYOUT",
+          entryDate: fromDay(paidOn),
+          minutes: current.minutes,
+          payoutRequestId: current.id,
+          approvedById: ctx.viewer!.personId,
+        },
       });
     }
     return payoutView(decided, d.decision === "APPROVED" ? paidOn : null);
   });
 }
 
-export async function listPayoutRequests(ctx: BankContext, memberId: string | null, status: CapacityRequestStatus | null): Promise<PayoutRequest[]> {
+export async function listPayoutRequests(
+  ctx: BankContext,
+  memberId: string | null,
+  status: CapacityRequestStatus | null,
+): Promise<PayoutRequest[]> {
   const where = await requestFilter(ctx, memberId, status);
   const rows = await ctx.db.payoutRequest.findMany({ where, orderBy: { submittedAt: "asc" }, take: 200 });
   return Promise.all(rows.map(async (r) => payoutView(r, await paidOnOf(ctx, r))));
@@ -245,7 +337,11 @@ export async function listPayoutRequests(ctx: BankContext, memberId: string | nu
  * open period, with a reason and the day that was wrong. A correction that lowers the balance
  * is held to the limit like any other change.
  */
-export async function recordTimeCorrection(ctx: RequestContext, input: CorrectionInput, overrideLimitReason: string | null = null): Promise<TimeCorrection | BalanceLimitExceeded> {
+export async function recordTimeCorrection(
+  ctx: RequestContext,
+  input: CorrectionInput,
+  overrideLimitReason: string | null = null,
+): Promise<TimeCorrection | BalanceLimitExceeded> {
   const account = await accountOf(ctx, input.member, "staff");
   if (account.own) throw forbidden("another coordinator must correct your own time account");
   const bank = account.bank;
@@ -282,12 +378,25 @@ export async function recordTimeCorrection(ctx: RequestContext, input: Correctio
 
 /** An employee is someone with a position, a personal schedule, a work log or an entry. */
 function isEmployee(f: TimeAccountFacts): boolean {
-  return (f.positions?.length ?? 0) > 0 || f.schedules.some((s) => s.personal) || f.logs.length > 0 || f.deposits.length + f.withdrawals.length > 0 || (f.absences?.length ?? 0) > 0 || (f.payouts?.length ?? 0) > 0 || (f.corrections?.length ?? 0) > 0;
+  return (
+    (f.positions?.length ?? 0) > 0 ||
+    f.schedules.some((s) => s.personal) ||
+    f.logs.length > 0 ||
+    f.deposits.length + f.withdrawals.length > 0 ||
+    (f.absences?.length ?? 0) > 0 ||
+    (f.payouts?.length ?? 0) > 0 ||
+    (f.corrections?.length ?? 0) > 0
+  );
 }
 
-export function payrollLine(facts: TimeAccountFacts, start: CalendarDate, end: CalendarDate): Omit<PayrollLine, "memberName" | "membershipId"> {
+export function payrollLine(
+  facts: TimeAccountFacts,
+  start: CalendarDate,
+  end: CalendarDate,
+): Omit<PayrollLine, "memberName" | "membershipId"> {
   const s = statement(facts, start, end);
-  const absent = (type: string) => (facts.absences ?? []).filter((a) => a.type === type && a.date >= start && a.date <= end).reduce((n, a) => n + a.minutes, 0);
+  const absent = (type: string) =>
+    (facts.absences ?? []).filter((a) => a.type === type && a.date >= start && a.date <= end).reduce((n, a) => n + a.minutes, 0);
   return {
     plannedMinutes: s.totals.capacityMinutes,
     workedMinutes: s.totals.loggedMinutes,
@@ -338,13 +447,18 @@ export function payrollCsv(start: CalendarDate, end: CalendarDate, lines: Payrol
 export async function payrollExport(ctx: BankContext, rawStartsOn: string): Promise<PayrollExport> {
   requireStaff(ctx);
   const startsOn = parseBankDate(rawStartsOn, ctx.bank.timezone, "startsOn");
-  const period = await ctx.db.capacityPeriod.findUnique({ where: { timebankId_startsOn: { ...inBank(ctx), startsOn: fromDay(startsOn) } } });
+  const period = await ctx.db.capacityPeriod.findUnique({
+    where: { timebankId_startsOn: { ...inBank(ctx), startsOn: fromDay(startsOn) } },
+  });
   if (!period) throw badInput(`no closed period starts on ${startsOn}: payroll is exported for closed periods only`, "startsOn");
   const start = toDay(period.startsOn);
   const end = toDay(period.endsOn);
   const facts = await loadBankFacts(ctx);
   const ids = [...facts].filter(([, f]) => isEmployee(f)).map(([id]) => id);
-  const members = await ctx.db.membership.findMany({ where: { ...inBank(ctx), id: { in: ids } }, select: { id: true, person: { select: { displayName: true } } } });
+  const members = await ctx.db.membership.findMany({
+    where: { ...inBank(ctx), id: { in: ids } },
+    select: { id: true, person: { select: { displayName: true } } },
+  });
   const lines = members
     .map((m) => ({ membershipId: m.id, memberName: m.person.displayName, ...payrollLine(facts.get(m.id)!, start, end) }))
     .sort((a, b) => a.memberName.localeCompare(b.memberName) || a.membershipId.localeCompare(b.membershipId));
@@ -361,7 +475,17 @@ export async function listCapacityAudit(ctx: BankContext, memberId: string | nul
     if (account.member.timebankId !== ctx.bank.id) throw notFound("member");
     membershipId = account.member.id;
   }
-  const rows = await ctx.db.capacityAudit.findMany({ where: { ...inBank(ctx), ...(membershipId ? { membershipId } : {}) }, orderBy: { seq: "asc" }, take: 500 });
-  return rows.map((r) => ({ id: r.id, action: r.action, detail: JSON.stringify(r.detail), createdAt: r.createdAt, actorId: r.actorId, membershipId: r.membershipId }));
+  const rows = await ctx.db.capacityAudit.findMany({
+    where: { ...inBank(ctx), ...(membershipId ? { membershipId } : {}) },
+    orderBy: { seq: "asc" },
+    take: 500,
+  });
+  return rows.map((r) => ({
+    id: r.id,
+    action: r.action,
+    detail: JSON.stringify(r.detail),
+    createdAt: r.createdAt,
+    actorId: r.actorId,
+    membershipId: r.membershipId,
+  }));
 }
-

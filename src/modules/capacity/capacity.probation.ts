@@ -34,7 +34,9 @@ async function supervisedRows(ctx: RequestContext, institutionIds: string[], id?
   return everyBank(() =>
     ctx.db.serviceCommitment.findMany({
       where: { supervisingInstitutionId: { in: institutionIds }, ...(id ? { id } : {}) },
-      include: { membership: { select: { person: { select: { displayName: true } }, timebank: { select: { name: true, timezone: true } } } } },
+      include: {
+        membership: { select: { person: { select: { displayName: true } }, timebank: { select: { name: true, timezone: true } } } },
+      },
       orderBy: [{ dueOn: "asc" }, { createdAt: "asc" }],
       take: 500,
     }),
@@ -83,7 +85,10 @@ export async function supervisedServiceCommitments(ctx: RequestContext): Promise
 }
 
 /** The officer acknowledges the completion the bank recorded, once. */
-export async function acknowledgeServiceCompletion(ctx: RequestContext, rawId: string): Promise<SupervisedCommitment | CompletionNotAcknowledgeable> {
+export async function acknowledgeServiceCompletion(
+  ctx: RequestContext,
+  rawId: string,
+): Promise<SupervisedCommitment | CompletionNotAcknowledgeable> {
   const id = v.id(rawId, "id");
   const ids = await officerInstitutionIds(ctx);
   const [row] = await supervisedRows(ctx, ids, id);
@@ -97,7 +102,10 @@ export async function acknowledgeServiceCompletion(ctx: RequestContext, rawId: s
   );
   const [fresh] = await supervisedRows(ctx, ids, id);
   if (moved.count !== 1) {
-    const message = fresh.status !== "COMPLETED" ? "the bank has not recorded the completion of this order yet" : "this completion was already acknowledged";
+    const message =
+      fresh.status !== "COMPLETED"
+        ? "the bank has not recorded the completion of this order yet"
+        : "this completion was already acknowledged";
     return errorResult(CompletionNotAcknowledgeable, fresh.status !== "COMPLETED" ? "NOT_COMPLETED" : "ALREADY_ACKNOWLEDGED", message);
   }
   return (await views(ctx, [fresh]))[0];

@@ -4,7 +4,16 @@ import { resultUnion } from "../../common/results";
 import { AbsenceType, CapacityPeriodKind, CapacityRequestStatus, ServiceCommitmentStatus } from "../../generated/prisma/enums";
 import { Member } from "../member/member.type";
 import * as timebanks from "../timebank/timebank.service";
-import { CapacityPolicyInput, CapacityScheduleInput, CorrectionInput, DatedMinutesInput, PayoutInput, PositionInput, ServiceCommitmentInput, WorkLogInput } from "./capacity.input";
+import {
+  CapacityPolicyInput,
+  CapacityScheduleInput,
+  CorrectionInput,
+  DatedMinutesInput,
+  PayoutInput,
+  PositionInput,
+  ServiceCommitmentInput,
+  WorkLogInput,
+} from "./capacity.input";
 import * as capacity from "./capacity.service";
 import * as payroll from "./capacity.payroll";
 import * as probation from "./capacity.probation";
@@ -41,7 +50,10 @@ import {
 const SubmitDepositResult = resultUnion("SubmitDepositResult", DepositRequest, [CapacityMeterOn]);
 const DepositDecisionResult = resultUnion("DepositDecisionResult", DepositRequest, [RequestAlreadyDecided, CapacityMeterOn]);
 const TimeOffDecisionResult = resultUnion("TimeOffDecisionResult", TimeOffRequest, [InsufficientTimeBalance, RequestAlreadyDecided]);
-const CompleteServiceCommitmentResult = resultUnion("CompleteServiceCommitmentResult", ServiceCommitment, [CommitmentNotFulfilled, CommitmentAlreadyCompleted]);
+const CompleteServiceCommitmentResult = resultUnion("CompleteServiceCommitmentResult", ServiceCommitment, [
+  CommitmentNotFulfilled,
+  CommitmentAlreadyCompleted,
+]);
 const SetCapacityPolicyResult = resultUnion("SetCapacityPolicyResult", CapacityPolicy, [BalanceLimitExceeded]);
 const SetCapacityScheduleResult = resultUnion("SetCapacityScheduleResult", CapacitySchedule, [BalanceLimitExceeded]);
 const UpdateWorkLogResult = resultUnion("UpdateWorkLogResult", WorkLog, [BalanceLimitExceeded]);
@@ -54,7 +66,8 @@ const AcknowledgeCompletionResult = resultUnion("AcknowledgeCompletionResult", S
 
 const OVERRIDE = {
   nullable: true,
-  description: "A coordinator's reason to allow a change that takes a balance below the organisation's negative limit (logged in the capacity audit).",
+  description:
+    "A coordinator's reason to allow a change that takes a balance below the organisation's negative limit (logged in the capacity audit).",
 } as const;
 
 @Resolver()
@@ -66,7 +79,10 @@ export class CapacityResolver {
     return capacity.listCapacityPolicies(await timebanks.forBank(ctx, slug));
   }
 
-  @Mutation(() => SetCapacityPolicyResult, { description: "Bank admins: switch the capacity meter on (automatic deposits) or off (manual mode) from a date, with the negative-balance limit. Not in a closed period; refused if it lowers a balance below the limit, unless overridden." })
+  @Mutation(() => SetCapacityPolicyResult, {
+    description:
+      "Bank admins: switch the capacity meter on (automatic deposits) or off (manual mode) from a date, with the negative-balance limit. Not in a closed period; refused if it lowers a balance below the limit, unless overridden.",
+  })
   async setCapacityPolicy(
     @Arg("timebank") slug: string,
     @Arg("input") input: CapacityPolicyInput,
@@ -76,7 +92,9 @@ export class CapacityResolver {
     return capacity.setCapacityPolicy(await timebanks.forBank(ctx, slug), input, overrideLimitReason);
   }
 
-  @Query(() => [CapacitySchedule], { description: "The organisation's default schedules, or one member's overrides (the member or a coordinator)." })
+  @Query(() => [CapacitySchedule], {
+    description: "The organisation's default schedules, or one member's overrides (the member or a coordinator).",
+  })
   async capacitySchedules(
     @Arg("timebank") slug: string,
     @Arg("member", () => ID, { nullable: true }) member: string | null,
@@ -85,7 +103,10 @@ export class CapacityResolver {
     return capacity.listCapacitySchedules(await timebanks.forBank(ctx, slug), member);
   }
 
-  @Mutation(() => SetCapacityScheduleResult, { description: "Coordinators: planned minutes per weekday from a date, for the organisation or one member. Applies from that date only; not in a closed period; refused if it lowers a balance below the limit, unless overridden." })
+  @Mutation(() => SetCapacityScheduleResult, {
+    description:
+      "Coordinators: planned minutes per weekday from a date, for the organisation or one member. Applies from that date only; not in a closed period; refused if it lowers a balance below the limit, unless overridden.",
+  })
   async setCapacitySchedule(
     @Arg("timebank") slug: string,
     @Arg("input") input: CapacityScheduleInput,
@@ -101,7 +122,11 @@ export class CapacityResolver {
   }
 
   @Mutation(() => CapacitySettings, { description: "Bank admins: weekly or monthly working-time periods." })
-  async setCapacitySettings(@Arg("timebank") slug: string, @Arg("periodKind", () => CapacityPeriodKind) periodKind: CapacityPeriodKind, @Ctx() ctx: RequestContext) {
+  async setCapacitySettings(
+    @Arg("timebank") slug: string,
+    @Arg("periodKind", () => CapacityPeriodKind) periodKind: CapacityPeriodKind,
+    @Ctx() ctx: RequestContext,
+  ) {
     return payroll.setCapacitySettings(await timebanks.forBank(ctx, slug), periodKind);
   }
 
@@ -110,12 +135,17 @@ export class CapacityResolver {
     return payroll.listCapacityPeriods(await timebanks.forBank(ctx, slug));
   }
 
-  @Mutation(() => ClosePeriodResult, { description: "Coordinators: close the ended period starting on `startsOn`, in order. After it, nothing dated in it changes: only corrections in an open period." })
+  @Mutation(() => ClosePeriodResult, {
+    description:
+      "Coordinators: close the ended period starting on `startsOn`, in order. After it, nothing dated in it changes: only corrections in an open period.",
+  })
   async closeCapacityPeriod(@Arg("timebank") slug: string, @Arg("startsOn") startsOn: string, @Ctx() ctx: RequestContext) {
     return payroll.closeCapacityPeriod(await timebanks.forBank(ctx, slug), startsOn);
   }
 
-  @Mutation(() => SetPositionResult, { description: "Coordinators: a member's position percentage from a date; their plan becomes the organisation default scaled by it." })
+  @Mutation(() => SetPositionResult, {
+    description: "Coordinators: a member's position percentage from a date; their plan becomes the organisation default scaled by it.",
+  })
   async setPosition(
     @Arg("timebank") slug: string,
     @Arg("input") input: PositionInput,
@@ -136,18 +166,28 @@ export class CapacityResolver {
   }
 
   @Query(() => [CapacityAuditEntry], { description: "Coordinators: limit overrides, period closes and corrections, oldest first." })
-  async capacityAudit(@Arg("timebank") slug: string, @Arg("member", () => ID, { nullable: true }) member: string | null, @Ctx() ctx: RequestContext) {
+  async capacityAudit(
+    @Arg("timebank") slug: string,
+    @Arg("member", () => ID, { nullable: true }) member: string | null,
+    @Ctx() ctx: RequestContext,
+  ) {
     return payroll.listCapacityAudit(await timebanks.forBank(ctx, slug), member);
   }
 
   // ----- work logs -----------------------------------------------------------------------------
 
-  @Mutation(() => WorkLog, { description: "The member or a coordinator logs work on a day. Bad input (negative time, a break longer than the day, end before start, a date in another time zone) is BAD_USER_INPUT and changes nothing." })
+  @Mutation(() => WorkLog, {
+    description:
+      "The member or a coordinator logs work on a day. Bad input (negative time, a break longer than the day, end before start, a date in another time zone) is BAD_USER_INPUT and changes nothing.",
+  })
   logWork(@Arg("member", () => ID) member: string, @Arg("input") input: WorkLogInput, @Ctx() ctx: RequestContext) {
     return capacity.logWork(ctx, member, input);
   }
 
-  @Mutation(() => UpdateWorkLogResult, { description: "Replaces a work log; the balance is recomputed from the logs, never added to twice. Not in a closed period; refused if it lowers the balance below the limit, unless a coordinator overrides." })
+  @Mutation(() => UpdateWorkLogResult, {
+    description:
+      "Replaces a work log; the balance is recomputed from the logs, never added to twice. Not in a closed period; refused if it lowers the balance below the limit, unless a coordinator overrides.",
+  })
   updateWorkLog(
     @Arg("id", () => ID) id: string,
     @Arg("input") input: WorkLogInput,
@@ -157,8 +197,15 @@ export class CapacityResolver {
     return capacity.updateWorkLog(ctx, id, input, overrideLimitReason);
   }
 
-  @Mutation(() => DeleteWorkLogResult, { description: "Deletes a work log. Not in a closed period; refused if it lowers the balance below the limit, unless a coordinator overrides." })
-  deleteWorkLog(@Arg("id", () => ID) id: string, @Arg("overrideLimitReason", () => String, OVERRIDE) overrideLimitReason: string | null, @Ctx() ctx: RequestContext) {
+  @Mutation(() => DeleteWorkLogResult, {
+    description:
+      "Deletes a work log. Not in a closed period; refused if it lowers the balance below the limit, unless a coordinator overrides.",
+  })
+  deleteWorkLog(
+    @Arg("id", () => ID) id: string,
+    @Arg("overrideLimitReason", () => String, OVERRIDE) overrideLimitReason: string | null,
+    @Ctx() ctx: RequestContext,
+  ) {
     return capacity.deleteWorkLog(ctx, id, overrideLimitReason);
   }
 
@@ -174,14 +221,23 @@ export class CapacityResolver {
     return capacity.timeAccount(ctx, member);
   }
 
-  @Query(() => TimeAccountStatement, { description: "Day by day: capacity, logged, deposited, withdrawn and running balance, with totals (at most 400 days)." })
-  timeAccountStatement(@Arg("member", () => ID) member: string, @Arg("from") from: string, @Arg("to") to: string, @Ctx() ctx: RequestContext) {
+  @Query(() => TimeAccountStatement, {
+    description: "Day by day: capacity, logged, deposited, withdrawn and running balance, with totals (at most 400 days).",
+  })
+  timeAccountStatement(
+    @Arg("member", () => ID) member: string,
+    @Arg("from") from: string,
+    @Arg("to") to: string,
+    @Ctx() ctx: RequestContext,
+  ) {
     return capacity.timeAccountStatement(ctx, member, from, to);
   }
 
   // ----- manual deposits -----------------------------------------------------------------------
 
-  @Mutation(() => SubmitDepositResult, { description: "Manual mode: submit hours to deposit; a coordinator approves. Refused while the capacity meter is on for that day." })
+  @Mutation(() => SubmitDepositResult, {
+    description: "Manual mode: submit hours to deposit; a coordinator approves. Refused while the capacity meter is on for that day.",
+  })
   submitDeposit(@Arg("input") input: DatedMinutesInput, @Ctx() ctx: RequestContext) {
     return capacity.submitDeposit(ctx, input);
   }
@@ -192,7 +248,11 @@ export class CapacityResolver {
   }
 
   @Mutation(() => DepositDecisionResult, { description: "Coordinators (not for their own): refuse a deposit, exactly once." })
-  refuseDeposit(@Arg("id", () => ID) id: string, @Arg("reason", () => String, { nullable: true }) reason: string | null, @Ctx() ctx: RequestContext) {
+  refuseDeposit(
+    @Arg("id", () => ID) id: string,
+    @Arg("reason", () => String, { nullable: true }) reason: string | null,
+    @Ctx() ctx: RequestContext,
+  ) {
     return capacity.decideDeposit(ctx, id, { decision: "REFUSED", reason });
   }
 
@@ -208,7 +268,10 @@ export class CapacityResolver {
 
   // ----- time off in lieu ----------------------------------------------------------------------
 
-  @Mutation(() => TimeOffRequest, { description: "Ask for an absence (time off in lieu by default; sickness, a child's sickness, holiday): minutes of the planned time on a day. More than is planned, or any on a day with nothing planned, is BAD_USER_INPUT." })
+  @Mutation(() => TimeOffRequest, {
+    description:
+      "Ask for an absence (time off in lieu by default; sickness, a child's sickness, holiday): minutes of the planned time on a day. More than is planned, or any on a day with nothing planned, is BAD_USER_INPUT.",
+  })
   requestTimeOff(
     @Arg("input") input: DatedMinutesInput,
     @Arg("absenceType", () => AbsenceType, { nullable: true, description: "Default TIME_OFF_IN_LIEU." }) absenceType: AbsenceType | null,
@@ -217,13 +280,24 @@ export class CapacityResolver {
     return capacity.requestTimeOff(ctx, input, absenceType ?? "TIME_OFF_IN_LIEU");
   }
 
-  @Mutation(() => TimeOffDecisionResult, { description: "Coordinators (not for their own): approve an absence, exactly once; time off in lieu is refused beyond the balance unless the organisation allows a negative balance down to its limit, or a coordinator overrides with a reason." })
-  approveTimeOff(@Arg("id", () => ID) id: string, @Arg("overrideLimitReason", () => String, OVERRIDE) overrideLimitReason: string | null, @Ctx() ctx: RequestContext) {
+  @Mutation(() => TimeOffDecisionResult, {
+    description:
+      "Coordinators (not for their own): approve an absence, exactly once; time off in lieu is refused beyond the balance unless the organisation allows a negative balance down to its limit, or a coordinator overrides with a reason.",
+  })
+  approveTimeOff(
+    @Arg("id", () => ID) id: string,
+    @Arg("overrideLimitReason", () => String, OVERRIDE) overrideLimitReason: string | null,
+    @Ctx() ctx: RequestContext,
+  ) {
     return capacity.decideTimeOff(ctx, id, { decision: "APPROVED" }, overrideLimitReason);
   }
 
   @Mutation(() => TimeOffDecisionResult, { description: "Coordinators (not for their own): refuse time off, exactly once." })
-  refuseTimeOff(@Arg("id", () => ID) id: string, @Arg("reason", () => String, { nullable: true }) reason: string | null, @Ctx() ctx: RequestContext) {
+  refuseTimeOff(
+    @Arg("id", () => ID) id: string,
+    @Arg("reason", () => String, { nullable: true }) reason: string | null,
+    @Ctx() ctx: RequestContext,
+  ) {
     return capacity.decideTimeOff(ctx, id, { decision: "REFUSED", reason });
   }
 
@@ -244,13 +318,20 @@ export class CapacityResolver {
     return payroll.requestPayout(ctx, input);
   }
 
-  @Mutation(() => PayoutDecisionResult, { description: "Coordinators (not for their own): approve a payout, exactly once; the hours leave the account today and appear in the payroll export. Only hours the account holds are paid out." })
+  @Mutation(() => PayoutDecisionResult, {
+    description:
+      "Coordinators (not for their own): approve a payout, exactly once; the hours leave the account today and appear in the payroll export. Only hours the account holds are paid out.",
+  })
   approvePayout(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext) {
     return payroll.decidePayout(ctx, id, { decision: "APPROVED" });
   }
 
   @Mutation(() => PayoutDecisionResult, { description: "Coordinators (not for their own): refuse a payout, exactly once." })
-  refusePayout(@Arg("id", () => ID) id: string, @Arg("reason", () => String, { nullable: true }) reason: string | null, @Ctx() ctx: RequestContext) {
+  refusePayout(
+    @Arg("id", () => ID) id: string,
+    @Arg("reason", () => String, { nullable: true }) reason: string | null,
+    @Ctx() ctx: RequestContext,
+  ) {
     return payroll.decidePayout(ctx, id, { decision: "REFUSED", reason });
   }
 
@@ -264,8 +345,15 @@ export class CapacityResolver {
     return payroll.listPayoutRequests(await timebanks.forBank(ctx, slug), member, status);
   }
 
-  @Mutation(() => CorrectionResult, { description: "Coordinators (not on their own account): correct a balance by signed minutes, dated today in an open period, with a reason (audited)." })
-  recordTimeCorrection(@Arg("input") input: CorrectionInput, @Arg("overrideLimitReason", () => String, OVERRIDE) overrideLimitReason: string | null, @Ctx() ctx: RequestContext) {
+  @Mutation(() => CorrectionResult, {
+    description:
+      "Coordinators (not on their own account): correct a balance by signed minutes, dated today in an open period, with a reason (audited).",
+  })
+  recordTimeCorrection(
+    @Arg("input") input: CorrectionInput,
+    @Arg("overrideLimitReason", () => String, OVERRIDE) overrideLimitReason: string | null,
+    @Ctx() ctx: RequestContext,
+  ) {
     return payroll.recordTimeCorrection(ctx, input, overrideLimitReason);
   }
 
@@ -280,17 +368,24 @@ export class CapacityResolver {
     return capacity.listBankServiceCommitments(await timebanks.forBank(ctx, slug), status);
   }
 
-  @Mutation(() => WorkLog, { description: "Coordinators (not on their own order): confirm community-service hours a person logged. Hours a coordinator logs are confirmed at once." })
+  @Mutation(() => WorkLog, {
+    description:
+      "Coordinators (not on their own order): confirm community-service hours a person logged. Hours a coordinator logs are confirmed at once.",
+  })
   confirmServiceLog(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext) {
     return capacity.confirmServiceLog(ctx, id);
   }
 
-  @Query(() => [SupervisedCommitment], { description: "Probation officers and court officers: the community-service orders their institutions supervise, in every bank." })
+  @Query(() => [SupervisedCommitment], {
+    description: "Probation officers and court officers: the community-service orders their institutions supervise, in every bank.",
+  })
   supervisedServiceCommitments(@Ctx() ctx: RequestContext) {
     return probation.supervisedServiceCommitments(ctx);
   }
 
-  @Mutation(() => AcknowledgeCompletionResult, { description: "Probation officers and court officers: acknowledge the completion the bank recorded, once." })
+  @Mutation(() => AcknowledgeCompletionResult, {
+    description: "Probation officers and court officers: acknowledge the completion the bank recorded, once.",
+  })
   acknowledgeServiceCompletion(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext) {
     return probation.acknowledgeServiceCompletion(ctx, id);
   }
@@ -300,7 +395,10 @@ export class CapacityResolver {
     return capacity.createServiceCommitment(ctx, input);
   }
 
-  @Mutation(() => CompleteServiceCommitmentResult, { description: "Coordinators: record that the order is served, once all its hours are logged and confirmed; the supervising officer then acknowledges it." })
+  @Mutation(() => CompleteServiceCommitmentResult, {
+    description:
+      "Coordinators: record that the order is served, once all its hours are logged and confirmed; the supervising officer then acknowledges it.",
+  })
   completeServiceCommitment(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext) {
     return capacity.completeServiceCommitment(ctx, id);
   }

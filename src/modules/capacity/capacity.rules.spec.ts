@@ -28,9 +28,24 @@ import {
 const H = 60;
 /** 80% position: Monday to Thursday 08:00-16:00 with 30 minutes lunch = 7.5 h; Friday off. */
 const EIGHTY_PERCENT: WeeklyMinutes = [450, 450, 450, 450, 0, 0, 0];
-const orgDefault = (effectiveFrom: string, weekdayMinutes: WeeklyMinutes): ScheduleFact => ({ effectiveFrom, personal: false, weekdayMinutes });
-const override = (effectiveFrom: string, weekdayMinutes: WeeklyMinutes): ScheduleFact => ({ effectiveFrom, personal: true, weekdayMinutes });
-const facts = (f: Partial<TimeAccountFacts>): TimeAccountFacts => ({ schedules: [], policies: [], logs: [], deposits: [], withdrawals: [], ...f });
+const orgDefault = (effectiveFrom: string, weekdayMinutes: WeeklyMinutes): ScheduleFact => ({
+  effectiveFrom,
+  personal: false,
+  weekdayMinutes,
+});
+const override = (effectiveFrom: string, weekdayMinutes: WeeklyMinutes): ScheduleFact => ({
+  effectiveFrom,
+  personal: true,
+  weekdayMinutes,
+});
+const facts = (f: Partial<TimeAccountFacts>): TimeAccountFacts => ({
+  schedules: [],
+  policies: [],
+  logs: [],
+  deposits: [],
+  withdrawals: [],
+  ...f,
+});
 
 describe("the worked example (80% position, 7.5 h Monday to Thursday)", () => {
   // 2026-11-16 is a Monday.
@@ -51,7 +66,13 @@ describe("the worked example (80% position, 7.5 h Monday to Thursday)", () => {
 
   it("32 hours worked with 2 extra on Wednesday gives +2 h", () => {
     expect(week.reduce((a, l) => a + l.minutes, 0)).toBe(32 * H);
-    expect(balanceOf(base)).toEqual({ depositedMinutes: 2 * H, withdrawnMinutes: 0, payoutMinutes: 0, correctionMinutes: 0, balanceMinutes: 2 * H });
+    expect(balanceOf(base)).toEqual({
+      depositedMinutes: 2 * H,
+      withdrawnMinutes: 0,
+      payoutMinutes: 0,
+      correctionMinutes: 0,
+      balanceMinutes: 2 * H,
+    });
   });
 
   it("2 hours on Friday (capacity 0) are all deposited: +2 h more", () => {
@@ -66,7 +87,9 @@ describe("the worked example (80% position, 7.5 h Monday to Thursday)", () => {
       withdrawals: [{ date: "2026-11-24", minutes: 4 * H }],
     });
     const s = statement(all, "2026-11-16", "2026-11-24");
-    expect(s.days.map((d) => [d.date, d.capacityMinutes, d.loggedMinutes, d.depositedMinutes, d.withdrawnMinutes, d.balanceMinutes])).toEqual([
+    expect(
+      s.days.map((d) => [d.date, d.capacityMinutes, d.loggedMinutes, d.depositedMinutes, d.withdrawnMinutes, d.balanceMinutes]),
+    ).toEqual([
       ["2026-11-16", 450, 450, 0, 0, 0],
       ["2026-11-17", 450, 450, 0, 0, 0],
       ["2026-11-18", 450, 570, 120, 0, 120],
@@ -77,9 +100,23 @@ describe("the worked example (80% position, 7.5 h Monday to Thursday)", () => {
       ["2026-11-23", 450, 0, 0, 0, 240],
       ["2026-11-24", 450, 0, 0, 240, 0],
     ]);
-    expect(s.totals).toEqual({ capacityMinutes: 6 * 450, loggedMinutes: 34 * H, depositedMinutes: 4 * H, withdrawnMinutes: 4 * H, absenceMinutes: 0, payoutMinutes: 0, correctionMinutes: 0 });
+    expect(s.totals).toEqual({
+      capacityMinutes: 6 * 450,
+      loggedMinutes: 34 * H,
+      depositedMinutes: 4 * H,
+      withdrawnMinutes: 4 * H,
+      absenceMinutes: 0,
+      payoutMinutes: 0,
+      correctionMinutes: 0,
+    });
     expect(s.closingBalanceMinutes).toBe(0);
-    expect(balanceOf(all)).toEqual({ depositedMinutes: 4 * H, withdrawnMinutes: 4 * H, payoutMinutes: 0, correctionMinutes: 0, balanceMinutes: 0 });
+    expect(balanceOf(all)).toEqual({
+      depositedMinutes: 4 * H,
+      withdrawnMinutes: 4 * H,
+      payoutMinutes: 0,
+      correctionMinutes: 0,
+      balanceMinutes: 0,
+    });
   });
 });
 
@@ -93,7 +130,11 @@ describe("capacity in force", () => {
   });
 
   it("a person's override beats the organisation default once in force, whatever the dates of the defaults", () => {
-    const schedules = [orgDefault("2026-01-01", EIGHTY_PERCENT), override("2026-06-01", [300, 300, 300, 300, 300, 0, 0]), orgDefault("2026-09-01", [480, 480, 480, 480, 480, 0, 0])];
+    const schedules = [
+      orgDefault("2026-01-01", EIGHTY_PERCENT),
+      override("2026-06-01", [300, 300, 300, 300, 300, 0, 0]),
+      orgDefault("2026-09-01", [480, 480, 480, 480, 480, 0, 0]),
+    ];
     expect(capacityOn(schedules, "2026-05-28")).toBe(450); // a Thursday
     expect(capacityOn(schedules, "2026-06-01")).toBe(300);
     expect(capacityOn(schedules, "2026-09-01")).toBe(300);
@@ -110,7 +151,10 @@ describe("capacity in force", () => {
     const f = facts({
       schedules: [orgDefault("2026-01-01", EIGHTY_PERCENT)],
       policies: [{ effectiveFrom: "2026-11-18", meterOn: false, negativeBalanceLimitMinutes: 0 }],
-      logs: [{ date: "2026-11-17", minutes: 510 }, { date: "2026-11-18", minutes: 600 }],
+      logs: [
+        { date: "2026-11-17", minutes: 510 },
+        { date: "2026-11-18", minutes: 600 },
+      ],
       deposits: [{ date: "2026-11-19", minutes: 45 }],
     });
     // Tuesday's hour (meter on) stays; Wednesday's 2.5 extra hours (meter off) do not count.
@@ -193,9 +237,20 @@ describe("withdrawals and commitments", () => {
   });
 
   it("shows progress of a community-service order", () => {
-    expect(commitmentProgress(600, 240, "2026-12-01", "2026-11-20")).toEqual({ loggedMinutes: 240, remainingMinutes: 360, fulfilled: false, overdue: false, percentDone: 40 });
+    expect(commitmentProgress(600, 240, "2026-12-01", "2026-11-20")).toEqual({
+      loggedMinutes: 240,
+      remainingMinutes: 360,
+      fulfilled: false,
+      overdue: false,
+      percentDone: 40,
+    });
     expect(commitmentProgress(600, 240, "2026-12-01", "2026-12-02").overdue).toBe(true);
-    expect(commitmentProgress(600, 700, "2026-12-01", "2026-12-02")).toMatchObject({ remainingMinutes: 0, fulfilled: true, overdue: false, percentDone: 100 });
+    expect(commitmentProgress(600, 700, "2026-12-01", "2026-12-02")).toMatchObject({
+      remainingMinutes: 0,
+      fulfilled: true,
+      overdue: false,
+      percentDone: 100,
+    });
   });
 
   it("refuses a statement that ends before it starts", () => {
@@ -212,7 +267,10 @@ const weekArb = fc.tuple(minutesArb, minutesArb, minutesArb, minutesArb, minutes
 const datedArb = (min: number) => fc.array(fc.record({ date: dateArb, minutes: fc.integer({ min, max: 1440 }) }), { maxLength: 25 });
 const factsArb: fc.Arbitrary<TimeAccountFacts> = fc.record({
   schedules: fc.array(fc.record({ effectiveFrom: dateArb, personal: fc.boolean(), weekdayMinutes: weekArb }), { maxLength: 4 }),
-  policies: fc.array(fc.record({ effectiveFrom: dateArb, meterOn: fc.boolean(), negativeBalanceLimitMinutes: fc.integer({ min: 0, max: 600 }) }), { maxLength: 3 }),
+  policies: fc.array(
+    fc.record({ effectiveFrom: dateArb, meterOn: fc.boolean(), negativeBalanceLimitMinutes: fc.integer({ min: 0, max: 600 }) }),
+    { maxLength: 3 },
+  ),
   logs: datedArb(0),
   deposits: datedArb(1),
   withdrawals: datedArb(1),
@@ -283,7 +341,12 @@ describe("properties of the derived balance", () => {
   it("the result does not depend on the order the facts arrive in (an edited log is recomputed, not added twice)", () => {
     fc.assert(
       fc.property(factsArb, (f) => {
-        const reversed = { ...f, logs: [...f.logs].reverse(), deposits: [...f.deposits].reverse(), withdrawals: [...f.withdrawals].reverse() };
+        const reversed = {
+          ...f,
+          logs: [...f.logs].reverse(),
+          deposits: [...f.deposits].reverse(),
+          withdrawals: [...f.withdrawals].reverse(),
+        };
         expect(balanceOf(reversed)).toEqual(balanceOf(f));
       }),
     );
@@ -327,13 +390,29 @@ describe("position percentage, absences, payouts, corrections, periods and limit
     });
     expect(balanceOf(f).balanceMinutes).toBe(-120);
     // Working the whole planned day on a day of time off in lieu: the absence is not needed, nothing is lost.
-    const worked = facts({ schedules, logs: [{ date: "2026-11-19", minutes: 450 }], absences: [{ date: "2026-11-19", minutes: 120, type: "TIME_OFF_IN_LIEU" }], withdrawals: [{ date: "2026-11-19", minutes: 120 }] });
+    const worked = facts({
+      schedules,
+      logs: [{ date: "2026-11-19", minutes: 450 }],
+      absences: [{ date: "2026-11-19", minutes: 120, type: "TIME_OFF_IN_LIEU" }],
+      withdrawals: [{ date: "2026-11-19", minutes: 120 }],
+    });
     expect(balanceOf(worked).balanceMinutes).toBe(0);
   });
 
   it("payouts leave the account and corrections are signed", () => {
-    const f = facts({ schedules: [orgDefault("2026-01-01", EIGHTY_PERCENT)], logs: [{ date: "2026-11-20", minutes: 300 }], payouts: [{ date: "2026-11-23", minutes: 120 }], corrections: [{ date: "2026-11-24", minutes: -30 }] });
-    expect(balanceOf(f)).toEqual({ depositedMinutes: 300, withdrawnMinutes: 0, payoutMinutes: 120, correctionMinutes: -30, balanceMinutes: 150 });
+    const f = facts({
+      schedules: [orgDefault("2026-01-01", EIGHTY_PERCENT)],
+      logs: [{ date: "2026-11-20", minutes: 300 }],
+      payouts: [{ date: "2026-11-23", minutes: 120 }],
+      corrections: [{ date: "2026-11-24", minutes: -30 }],
+    });
+    expect(balanceOf(f)).toEqual({
+      depositedMinutes: 300,
+      withdrawnMinutes: 0,
+      payoutMinutes: 120,
+      correctionMinutes: -30,
+      balanceMinutes: 150,
+    });
     const s = statement(f, "2026-11-20", "2026-11-24");
     expect(s.days.map((d) => d.balanceMinutes)).toEqual([300, 300, 300, 180, 150]);
     expect(s.totals).toMatchObject({ payoutMinutes: 120, correctionMinutes: -30 });

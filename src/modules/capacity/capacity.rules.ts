@@ -106,7 +106,13 @@ const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
 function offsetFormatter(timezone: string): Intl.DateTimeFormat {
   let f = offsetFormatters.get(timezone);
   if (!f) {
-    f = new Intl.DateTimeFormat("en-CA", { timeZone: timezone, timeZoneName: "longOffset", year: "numeric", month: "2-digit", day: "2-digit" });
+    f = new Intl.DateTimeFormat("en-CA", {
+      timeZone: timezone,
+      timeZoneName: "longOffset",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+    });
     offsetFormatters.set(timezone, f);
   }
   return f;
@@ -165,7 +171,10 @@ export function parseBankDate(raw: string, timezone: string, field: string): Cal
 }
 
 function otherZone(field: string, timezone: string) {
-  return badInput(`${field} is given in another time zone: dates are calendar days in the bank's time zone (${timezone}); give it without an offset`, field);
+  return badInput(
+    `${field} is given in another time zone: dates are calendar days in the bank's time zone (${timezone}); give it without an offset`,
+    field,
+  );
 }
 
 /** The UTC offsets the zone uses at some moment of a calendar day (two on a DST change day). */
@@ -209,7 +218,8 @@ export function workTime(input: WorkTimeInput): WorkTime {
   if (hasClock && hasMinutes) throw badInput("give either minutes or start and end, not both", "minutes");
   if (!hasClock) {
     if (!hasMinutes) throw badInput("give the minutes worked, or start and end", "minutes");
-    if ((input.breakMinutes ?? 0) !== 0) throw badInput("a break is subtracted from start and end: give start and end with it", "breakMinutes");
+    if ((input.breakMinutes ?? 0) !== 0)
+      throw badInput("a break is subtracted from start and end: give start and end with it", "breakMinutes");
     const minutes = input.minutes!;
     if (!Number.isInteger(minutes) || minutes < 0) throw badInput("minutes worked cannot be negative", "minutes");
     if (minutes > MINUTES_PER_DAY) throw badInput("a day has at most 1440 minutes", "minutes");
@@ -246,7 +256,16 @@ function latestInForce<T extends { effectiveFrom: CalendarDate }>(rows: readonly
 
 /** The schedule in force on a day: the person's latest override, else the organisation's latest default. */
 export function scheduleInForce(schedules: readonly ScheduleFact[], day: CalendarDate): ScheduleFact | null {
-  return latestInForce(schedules.filter((s) => s.personal), day) ?? latestInForce(schedules.filter((s) => !s.personal), day);
+  return (
+    latestInForce(
+      schedules.filter((s) => s.personal),
+      day,
+    ) ??
+    latestInForce(
+      schedules.filter((s) => !s.personal),
+      day,
+    )
+  );
 }
 
 /**
@@ -257,10 +276,16 @@ export function scheduleInForce(schedules: readonly ScheduleFact[], day: Calenda
  */
 export function capacityOn(schedules: readonly ScheduleFact[], day: CalendarDate, positions: readonly PositionFact[] = []): number {
   const weekday = weekdayIndex(day);
-  const own = latestInForce(schedules.filter((s) => s.personal), day);
+  const own = latestInForce(
+    schedules.filter((s) => s.personal),
+    day,
+  );
   const position = latestInForce(positions, day);
   if (own && (!position || own.effectiveFrom >= position.effectiveFrom)) return own.weekdayMinutes[weekday];
-  const base = latestInForce(schedules.filter((s) => !s.personal), day);
+  const base = latestInForce(
+    schedules.filter((s) => !s.personal),
+    day,
+  );
   if (!base) return 0;
   return Math.round((base.weekdayMinutes[weekday] * (position ? position.percent : 100)) / 100);
 }
@@ -329,7 +354,13 @@ function dayFigures(facts: TimeAccountFacts, date: CalendarDate, logged: number,
   const capacityMinutes = capacityOn(facts.schedules, date, facts.positions ?? []);
   const { meterOn } = policyOn(facts.policies, date);
   const automaticDepositMinutes = automaticDeposit(capacityMinutes, logged + absent, meterOn);
-  return { meterOn, capacityMinutes, automaticDepositMinutes, depositedMinutes: automaticDepositMinutes + manual, withdrawnMinutes: withdrawn };
+  return {
+    meterOn,
+    capacityMinutes,
+    automaticDepositMinutes,
+    depositedMinutes: automaticDepositMinutes + manual,
+    withdrawnMinutes: withdrawn,
+  };
 }
 
 export interface Balance {
@@ -361,7 +392,13 @@ export function balanceOf(facts: TimeAccountFacts, until?: CalendarDate): Balanc
   const withdrawnMinutes = sum(facts.withdrawals.filter(within).map((d) => d.minutes));
   const payoutMinutes = sum((facts.payouts ?? []).filter(within).map((d) => d.minutes));
   const correctionMinutes = sum((facts.corrections ?? []).filter(within).map((d) => d.minutes));
-  return { depositedMinutes, withdrawnMinutes, payoutMinutes, correctionMinutes, balanceMinutes: depositedMinutes - withdrawnMinutes - payoutMinutes + correctionMinutes };
+  return {
+    depositedMinutes,
+    withdrawnMinutes,
+    payoutMinutes,
+    correctionMinutes,
+    balanceMinutes: depositedMinutes - withdrawnMinutes - payoutMinutes + correctionMinutes,
+  };
 }
 
 export const MAX_STATEMENT_DAYS = 400;
@@ -377,7 +414,15 @@ export function statement(facts: TimeAccountFacts, from: CalendarDate, to: Calen
   const absent = sumByDate(facts.absences ?? []);
   const paid = sumByDate(facts.payouts ?? []);
   const corrected = sumByDate(facts.corrections ?? []);
-  const totals: Totals = { capacityMinutes: 0, loggedMinutes: 0, depositedMinutes: 0, withdrawnMinutes: 0, absenceMinutes: 0, payoutMinutes: 0, correctionMinutes: 0 };
+  const totals: Totals = {
+    capacityMinutes: 0,
+    loggedMinutes: 0,
+    depositedMinutes: 0,
+    withdrawnMinutes: 0,
+    absenceMinutes: 0,
+    payoutMinutes: 0,
+    correctionMinutes: 0,
+  };
   const days: DayLine[] = [];
   let running = openingBalanceMinutes;
   for (let date = from; date <= to; date = addDays(date, 1)) {
@@ -388,7 +433,16 @@ export function statement(facts: TimeAccountFacts, from: CalendarDate, to: Calen
     const correctionMinutes = corrected.get(date) ?? 0;
     const f = dayFigures(facts, date, loggedMinutes, absenceMinutes, manualDepositMinutes, withdrawn.get(date) ?? 0);
     running += f.depositedMinutes - f.withdrawnMinutes - payoutMinutes + correctionMinutes;
-    days.push({ date, loggedMinutes, manualDepositMinutes, absenceMinutes, payoutMinutes, correctionMinutes, ...f, balanceMinutes: running });
+    days.push({
+      date,
+      loggedMinutes,
+      manualDepositMinutes,
+      absenceMinutes,
+      payoutMinutes,
+      correctionMinutes,
+      ...f,
+      balanceMinutes: running,
+    });
     totals.capacityMinutes += f.capacityMinutes;
     totals.loggedMinutes += loggedMinutes;
     totals.depositedMinutes += f.depositedMinutes;

@@ -36,7 +36,23 @@ import {
   workTime,
   type CalendarDate,
 } from "./capacity.rules";
-import { audit, balancesOf, checkLimits, closedThrough, fromDay, guarded, loadFacts, lockAccount, lockBank, overrideOf, policiesOf, requireOpen, toDay, today, weekOf } from "./capacity.facts";
+import {
+  audit,
+  balancesOf,
+  checkLimits,
+  closedThrough,
+  fromDay,
+  guarded,
+  loadFacts,
+  lockAccount,
+  lockBank,
+  overrideOf,
+  policiesOf,
+  requireOpen,
+  toDay,
+  today,
+  weekOf,
+} from "./capacity.facts";
 import { inBank } from "../../context/context";
 import {
   BalanceLimitExceeded,
@@ -56,7 +72,8 @@ import {
   type WorkLog,
 } from "./capacity.type";
 
-const clock = (minute: number | null) => (minute === null ? null : `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`);
+const clock = (minute: number | null) =>
+  minute === null ? null : `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
 
 // ----- access --------------------------------------------------------------------------------
 
@@ -165,7 +182,11 @@ const note = (raw: string | null | undefined) => v.optionalText(raw, "note", 500
  * Bank admins: switches the capacity meter and sets the negative limit from a date. Switching
  * the meter off, or tightening the limit, is checked against every balance of the bank.
  */
-export async function setCapacityPolicy(ctx: BankContext, input: CapacityPolicyInput, overrideLimitReason: string | null = null): Promise<CapacityPolicy | BalanceLimitExceeded> {
+export async function setCapacityPolicy(
+  ctx: BankContext,
+  input: CapacityPolicyInput,
+  overrideLimitReason: string | null = null,
+): Promise<CapacityPolicy | BalanceLimitExceeded> {
   const viewer = requireViewer(ctx);
   requireBankAdmin(ctx);
   const override = overrideOf(ctx, overrideLimitReason);
@@ -186,11 +207,19 @@ export async function setCapacityPolicy(ctx: BankContext, input: CapacityPolicyI
 export async function listCapacityPolicies(ctx: BankContext): Promise<CapacityPolicy[]> {
   requireInsider(ctx);
   const rows = await ctx.db.capacityPolicy.findMany({ where: inBank(ctx), orderBy: { effectiveFrom: "asc" } });
-  return rows.map((p) => ({ effectiveFrom: toDay(p.effectiveFrom), meterOn: p.meterOn, negativeBalanceLimitMinutes: p.negativeBalanceLimitMinutes }));
+  return rows.map((p) => ({
+    effectiveFrom: toDay(p.effectiveFrom),
+    meterOn: p.meterOn,
+    negativeBalanceLimitMinutes: p.negativeBalanceLimitMinutes,
+  }));
 }
 
 /** Coordinators: the organisation default or one member's override, from a date. */
-export async function setCapacitySchedule(ctx: BankContext, input: CapacityScheduleInput, overrideLimitReason: string | null = null): Promise<CapacitySchedule | BalanceLimitExceeded> {
+export async function setCapacitySchedule(
+  ctx: BankContext,
+  input: CapacityScheduleInput,
+  overrideLimitReason: string | null = null,
+): Promise<CapacitySchedule | BalanceLimitExceeded> {
   const viewer = requireViewer(ctx);
   requireStaff(ctx);
   const override = overrideOf(ctx, overrideLimitReason);
@@ -224,7 +253,8 @@ export async function setCapacitySchedule(ctx: BankContext, input: CapacitySched
   };
   return guarded(ctx, async (tx) => {
     // One schedule per (member or default, date): concurrent settings of the same one queue here.
-    await tx.db.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`capacity-schedule:${tx.bank.id}:${membershipId ?? "default"}`}, 0))`;
+    await tx.db
+      .$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`capacity-schedule:${tx.bank.id}:${membershipId ?? "default"}`}, 0))`;
     if (membershipId) await lockAccount(tx, membershipId);
     else await lockBank(tx);
     requireOpen(await closedThrough(tx), effectiveDay, "effectiveFrom");
@@ -235,7 +265,13 @@ export async function setCapacitySchedule(ctx: BankContext, input: CapacitySched
     const row = existing
       ? await tx.db.capacitySchedule.update({ where: { timebankId_id: { ...inBank(tx), id: existing.id } }, data })
       : await tx.db.capacitySchedule.create({ data: { ...inBank(tx), membershipId, effectiveFrom, ...data } });
-    await checkLimits(tx, before.balances, `the ${membershipId ? "personal" : "organisation"} schedule from ${effectiveDay}`, override, who);
+    await checkLimits(
+      tx,
+      before.balances,
+      `the ${membershipId ? "personal" : "organisation"} schedule from ${effectiveDay}`,
+      override,
+      who,
+    );
     return scheduleView(row);
   });
 }
@@ -286,7 +322,9 @@ async function validLog(account: Account, input: WorkLogInput): Promise<ValidLog
 /** Community service: hours a coordinator enters (not on their own order) are confirmed at once. */
 function confirmation(ctx: RequestContext, account: Account, log: ValidLog) {
   const byManager = isStaff(account.bank.membership) && !account.own;
-  return log.serviceCommitmentId && byManager ? { confirmedById: ctx.viewer!.personId, confirmedAt: ctx.clock.now() } : { confirmedById: null, confirmedAt: null };
+  return log.serviceCommitmentId && byManager
+    ? { confirmedById: ctx.viewer!.personId, confirmedAt: ctx.clock.now() }
+    : { confirmedById: null, confirmedAt: null };
 }
 
 /**
@@ -303,7 +341,8 @@ async function checkUnderLock(tx: BankContext, membershipId: string, log: ValidL
     where: { ...inBank(tx), membershipId, workDate: log.workDate, ...(excludeId ? { NOT: { id: excludeId } } : {}) },
     _sum: { minutes: true },
   });
-  if ((others._sum.minutes ?? 0) + log.minutes > MINUTES_PER_DAY) throw badInput("the work logged on that day would exceed 24 hours", "minutes");
+  if ((others._sum.minutes ?? 0) + log.minutes > MINUTES_PER_DAY)
+    throw badInput("the work logged on that day would exceed 24 hours", "minutes");
 }
 
 /** The member or a coordinator logs work on a day. */
@@ -315,7 +354,15 @@ export async function logWork(ctx: RequestContext, memberId: string, input: Work
     await lockAccount(tx, account.member.id);
     requireOpen(await closedThrough(tx), toDay(log.workDate), "date");
     await checkUnderLock(tx, account.member.id, log);
-    const row = await tx.db.workLog.create({ data: { ...inBank(tx), membershipId: account.member.id, loggedById: ctx.viewer!.personId, ...log, ...confirmation(ctx, account, log) } });
+    const row = await tx.db.workLog.create({
+      data: {
+        ...inBank(tx),
+        membershipId: account.member.id,
+        loggedById: ctx.viewer!.personId,
+        ...log,
+        ...confirmation(ctx, account, log),
+      },
+    });
     return workLogView(row);
   });
 }
@@ -338,7 +385,12 @@ export async function visibleLog(ctx: RequestContext, rawId: string): Promise<{ 
  * Replaces a log; the balance is derived, so the old minutes simply stop counting. Neither the
  * old day nor the new one may be in a closed period, and a lower balance is held to the limit.
  */
-export async function updateWorkLog(ctx: RequestContext, id: string, input: WorkLogInput, overrideLimitReason: string | null = null): Promise<WorkLog | BalanceLimitExceeded> {
+export async function updateWorkLog(
+  ctx: RequestContext,
+  id: string,
+  input: WorkLogInput,
+  overrideLimitReason: string | null = null,
+): Promise<WorkLog | BalanceLimitExceeded> {
   const { log: old, account } = await visibleLog(ctx, id);
   requireCurrent(account.member);
   const override = overrideOf(account.bank, overrideLimitReason);
@@ -360,7 +412,11 @@ export async function updateWorkLog(ctx: RequestContext, id: string, input: Work
   });
 }
 
-export async function deleteWorkLog(ctx: RequestContext, id: string, overrideLimitReason: string | null = null): Promise<DeletedWorkLog | BalanceLimitExceeded> {
+export async function deleteWorkLog(
+  ctx: RequestContext,
+  id: string,
+  overrideLimitReason: string | null = null,
+): Promise<DeletedWorkLog | BalanceLimitExceeded> {
   const { log, account } = await visibleLog(ctx, id);
   const override = overrideOf(account.bank, overrideLimitReason);
   if (override && account.own) throw forbidden("another coordinator must override a limit on your own account");
@@ -398,7 +454,10 @@ export async function timeAccount(ctx: RequestContext, memberId: string): Promis
   const { member, bank } = await accountOf(ctx, memberId, "self-or-staff");
   const [facts, pending] = await Promise.all([
     loadFacts(bank, member.id),
-    bank.db.timeOffRequest.aggregate({ where: { ...inBank(bank), membershipId: member.id, status: "PENDING", absenceType: "TIME_OFF_IN_LIEU" }, _sum: { minutes: true } }),
+    bank.db.timeOffRequest.aggregate({
+      where: { ...inBank(bank), membershipId: member.id, status: "PENDING", absenceType: "TIME_OFF_IN_LIEU" },
+      _sum: { minutes: true },
+    }),
   ]);
   const day = today(bank);
   const policy = policyOn(facts.policies, day);
@@ -439,7 +498,14 @@ export async function submitDeposit(ctx: RequestContext, input: DatedMinutesInpu
   const minutes = v.intInRange(input.minutes, "minutes", 1, MINUTES_PER_DAY);
   if (policyOn(policiesOf(await bank.db.capacityPolicy.findMany({ where: inBank(bank) })), day).meterOn) return meterIsOn(day);
   const row = await bank.db.depositRequest.create({
-    data: { ...inBank(bank), membershipId: member.id, workDate: fromDay(day), minutes, note: note(input.note), submittedById: ctx.viewer!.personId },
+    data: {
+      ...inBank(bank),
+      membershipId: member.id,
+      workDate: fromDay(day),
+      minutes,
+      note: note(input.note),
+      submittedById: ctx.viewer!.personId,
+    },
   });
   return requestView(row);
 }
@@ -447,11 +513,17 @@ export async function submitDeposit(ctx: RequestContext, input: DatedMinutesInpu
 export type Decision = { decision: "APPROVED" } | { decision: "REFUSED"; reason: string | null };
 
 export function alreadyDecided(status: CapacityRequestStatus) {
-  return errorResult(RequestAlreadyDecided, "ALREADY_DECIDED", `this request was already ${status.toLowerCase()}`, { currentStatus: status });
+  return errorResult(RequestAlreadyDecided, "ALREADY_DECIDED", `this request was already ${status.toLowerCase()}`, {
+    currentStatus: status,
+  });
 }
 
 /** A manager of the member's bank, who is not the member: nobody approves their own hours. */
-export async function requestForManager<R extends { membershipId: string }>(ctx: RequestContext, find: (ids: string[]) => Promise<R | null>, what: string) {
+export async function requestForManager<R extends { membershipId: string }>(
+  ctx: RequestContext,
+  find: (ids: string[]) => Promise<R | null>,
+  what: string,
+) {
   const viewer = requireViewer(ctx);
   const request = await find(viewer.memberships.filter(isInsider).map((m) => m.timebankId));
   if (!request) throw notFound(what);
@@ -460,19 +532,33 @@ export async function requestForManager<R extends { membershipId: string }>(ctx:
   return { request, account };
 }
 
-
 function meterIsOn(day: CalendarDate) {
-  return errorResult(CapacityMeterOn, "CAPACITY_METER_ON", `the capacity meter is on for ${day}: extra hours are deposited from the work log`);
+  return errorResult(
+    CapacityMeterOn,
+    "CAPACITY_METER_ON",
+    `the capacity meter is on for ${day}: extra hours are deposited from the work log`,
+  );
 }
 
-export async function decideDeposit(ctx: RequestContext, rawId: string, d: Decision): Promise<DepositRequest | RequestAlreadyDecided | CapacityMeterOn> {
+export async function decideDeposit(
+  ctx: RequestContext,
+  rawId: string,
+  d: Decision,
+): Promise<DepositRequest | RequestAlreadyDecided | CapacityMeterOn> {
   const id = v.id(rawId, "id");
   const reason = d.decision === "REFUSED" ? v.optionalText(d.reason, "reason", 500) : null;
-  const { request, account } = await requestForManager(ctx, (banks) => ctx.db.depositRequest.findFirst({ where: { id, timebankId: { in: banks } } }), "deposit request");
+  const { request, account } = await requestForManager(
+    ctx,
+    (banks) => ctx.db.depositRequest.findFirst({ where: { id, timebankId: { in: banks } } }),
+    "deposit request",
+  );
   if (d.decision === "APPROVED") {
     // The meter may have been switched on for that day since: the hours would count twice.
     const day = toDay(request.workDate);
-    if (request.status === "PENDING" && policyOn(policiesOf(await ctx.db.capacityPolicy.findMany({ where: { timebankId: request.timebankId } })), day).meterOn) {
+    if (
+      request.status === "PENDING" &&
+      policyOn(policiesOf(await ctx.db.capacityPolicy.findMany({ where: { timebankId: request.timebankId } })), day).meterOn
+    ) {
       return meterIsOn(day);
     }
   }
@@ -488,7 +574,15 @@ export async function decideDeposit(ctx: RequestContext, rawId: string, d: Decis
     requireOpen(await closedThrough(tx), toDay(current.workDate), "id");
     if (d.decision === "APPROVED") {
       await tx.db.timeAccountEntry.create({
-        data: { ...inBank(tx), membershipId: current.membershipId, kind: "DEPOSIT", entryDate: current.workDate, minutes: current.minutes, depositRequestId: current.id, approvedById: ctx.viewer!.personId },
+        data: {
+          ...inBank(tx),
+          membershipId: current.membershipId,
+          kind: "DEPOSIT",
+          entryDate: current.workDate,
+          minutes: current.minutes,
+          depositRequestId: current.id,
+          approvedById: ctx.viewer!.personId,
+        },
       });
     }
     return requestView(current);
@@ -501,11 +595,23 @@ export async function decideDeposit(ctx: RequestContext, rawId: string, d: Decis
  * The planned minutes of the day, the other absences on it (pending or approved, other than
  * `excludeId`), and whether `minutes` more fit. Throws BAD_USER_INPUT when they do not.
  */
-async function requireRoomForAbsence(tx: BankContext, membershipId: string, day: CalendarDate, minutes: number, excludeId?: string): Promise<void> {
+async function requireRoomForAbsence(
+  tx: BankContext,
+  membershipId: string,
+  day: CalendarDate,
+  minutes: number,
+  excludeId?: string,
+): Promise<void> {
   const facts = await loadFacts(tx, membershipId);
   const planned = capacityOn(facts.schedules, day, facts.positions ?? []);
   const others = await tx.db.timeOffRequest.aggregate({
-    where: { ...inBank(tx), membershipId, takenOn: fromDay(day), status: { in: ["PENDING", "APPROVED"] }, ...(excludeId ? { NOT: { id: excludeId } } : {}) },
+    where: {
+      ...inBank(tx),
+      membershipId,
+      takenOn: fromDay(day),
+      status: { in: ["PENDING", "APPROVED"] },
+      ...(excludeId ? { NOT: { id: excludeId } } : {}),
+    },
     _sum: { minutes: true },
   });
   const refusal = absenceRefusal(planned, others._sum.minutes ?? 0, minutes, day);
@@ -513,7 +619,11 @@ async function requireRoomForAbsence(tx: BankContext, membershipId: string, day:
 }
 
 /** An absence on a day, in minutes of the planned time (a partial day is fewer minutes). */
-export async function requestTimeOff(ctx: RequestContext, input: DatedMinutesInput, absenceType: AbsenceType = "TIME_OFF_IN_LIEU"): Promise<TimeOffRequest> {
+export async function requestTimeOff(
+  ctx: RequestContext,
+  input: DatedMinutesInput,
+  absenceType: AbsenceType = "TIME_OFF_IN_LIEU",
+): Promise<TimeOffRequest> {
   const account = await accountOf(ctx, input.member, "self-or-staff");
   const { member, bank } = account;
   requireCurrent(member);
@@ -525,7 +635,15 @@ export async function requestTimeOff(ctx: RequestContext, input: DatedMinutesInp
     requireOpen(await closedThrough(tx), day, "date");
     await requireRoomForAbsence(tx, member.id, day, minutes);
     const row = await tx.db.timeOffRequest.create({
-      data: { ...inBank(tx), membershipId: member.id, takenOn: fromDay(day), minutes, absenceType, note: text, submittedById: ctx.viewer!.personId },
+      data: {
+        ...inBank(tx),
+        membershipId: member.id,
+        takenOn: fromDay(day),
+        minutes,
+        absenceType,
+        note: text,
+        submittedById: ctx.viewer!.personId,
+      },
     });
     return requestView(row);
   });
@@ -535,10 +653,19 @@ export async function requestTimeOff(ctx: RequestContext, input: DatedMinutesInp
  * Approves or refuses time off. Approval withdraws it from the balance, unless that would take
  * the balance below minus the organisation's negative limit (in force today).
  */
-export async function decideTimeOff(ctx: RequestContext, rawId: string, d: Decision, overrideLimitReason: string | null = null): Promise<TimeOffRequest | InsufficientTimeBalance | RequestAlreadyDecided> {
+export async function decideTimeOff(
+  ctx: RequestContext,
+  rawId: string,
+  d: Decision,
+  overrideLimitReason: string | null = null,
+): Promise<TimeOffRequest | InsufficientTimeBalance | RequestAlreadyDecided> {
   const id = v.id(rawId, "id");
   const reason = d.decision === "REFUSED" ? v.optionalText(d.reason, "reason", 500) : null;
-  const { request, account } = await requestForManager(ctx, (banks) => ctx.db.timeOffRequest.findFirst({ where: { id, timebankId: { in: banks } } }), "time-off request");
+  const { request, account } = await requestForManager(
+    ctx,
+    (banks) => ctx.db.timeOffRequest.findFirst({ where: { id, timebankId: { in: banks } } }),
+    "time-off request",
+  );
   const override = overrideOf(account.bank, overrideLimitReason);
   return inTransaction(account.bank, async (tx) => {
     await lockAccount(tx, request.membershipId);
@@ -558,16 +685,27 @@ export async function decideTimeOff(ctx: RequestContext, rawId: string, d: Decis
           {
             membershipId: current.membershipId,
             action: "LIMIT_OVERRIDE",
-            detail: { change: `time off in lieu on ${toDay(current.takenOn)}`, reason: override, negativeBalanceLimitMinutes, balanceBeforeMinutes: balanceMinutes, balanceAfterMinutes: balanceMinutes - current.minutes },
+            detail: {
+              change: `time off in lieu on ${toDay(current.takenOn)}`,
+              reason: override,
+              negativeBalanceLimitMinutes,
+              balanceBeforeMinutes: balanceMinutes,
+              balanceAfterMinutes: balanceMinutes - current.minutes,
+            },
           },
         ]);
       } else if (!mayWithdraw(balanceMinutes, current.minutes, negativeBalanceLimitMinutes)) {
         const floor = negativeBalanceLimitMinutes ? `more than ${negativeBalanceLimitMinutes} minutes below zero` : "below zero";
-        return errorResult(InsufficientTimeBalance, "INSUFFICIENT_TIME_BALANCE", `the balance is ${balanceMinutes} minutes: ${current.minutes} minutes of time off would take it ${floor}`, {
-          balanceMinutes,
-          requestedMinutes: current.minutes,
-          negativeBalanceLimitMinutes,
-        });
+        return errorResult(
+          InsufficientTimeBalance,
+          "INSUFFICIENT_TIME_BALANCE",
+          `the balance is ${balanceMinutes} minutes: ${current.minutes} minutes of time off would take it ${floor}`,
+          {
+            balanceMinutes,
+            requestedMinutes: current.minutes,
+            negativeBalanceLimitMinutes,
+          },
+        );
       }
     }
     const moved = await tx.db.timeOffRequest.updateMany({
@@ -578,7 +716,15 @@ export async function decideTimeOff(ctx: RequestContext, rawId: string, d: Decis
     if (moved.count !== 1) return alreadyDecided(decided.status);
     if (d.decision === "APPROVED" && current.absenceType === "TIME_OFF_IN_LIEU") {
       await tx.db.timeAccountEntry.create({
-        data: { ...inBank(tx), membershipId: current.membershipId, kind: "WITHDRAWAL", entryDate: current.takenOn, minutes: current.minutes, timeOffRequestId: current.id, approvedById: ctx.viewer!.personId },
+        data: {
+          ...inBank(tx),
+          membershipId: current.membershipId,
+          kind: "WITHDRAWAL",
+          entryDate: current.takenOn,
+          minutes: current.minutes,
+          timeOffRequestId: current.id,
+          approvedById: ctx.viewer!.personId,
+        },
       });
     }
     return requestView(decided);
@@ -600,12 +746,20 @@ export async function requestFilter(ctx: BankContext, memberId: string | null, s
   return where;
 }
 
-export async function listTimeOffRequests(ctx: BankContext, memberId: string | null, status: CapacityRequestStatus | null): Promise<TimeOffRequest[]> {
+export async function listTimeOffRequests(
+  ctx: BankContext,
+  memberId: string | null,
+  status: CapacityRequestStatus | null,
+): Promise<TimeOffRequest[]> {
   const where = await requestFilter(ctx, memberId, status);
   return (await ctx.db.timeOffRequest.findMany({ where, orderBy: { submittedAt: "asc" }, take: 200 })).map(requestView);
 }
 
-export async function listDepositRequests(ctx: BankContext, memberId: string | null, status: CapacityRequestStatus | null): Promise<DepositRequest[]> {
+export async function listDepositRequests(
+  ctx: BankContext,
+  memberId: string | null,
+  status: CapacityRequestStatus | null,
+): Promise<DepositRequest[]> {
   const where = await requestFilter(ctx, memberId, status);
   return (await ctx.db.depositRequest.findMany({ where, orderBy: { submittedAt: "asc" }, take: 200 })).map(requestView);
 }
@@ -620,15 +774,28 @@ export async function createServiceCommitment(ctx: RequestContext, input: Servic
   const dueOn = parseBankDate(input.dueOn, bank.bank.timezone, "dueOn");
   let supervisingInstitutionId: string | null = null;
   if (input.supervisingInstitution !== undefined && input.supervisingInstitution !== null) {
-    const institution = await ctx.db.institution.findUnique({ where: { id: v.id(input.supervisingInstitution, "supervisingInstitution") } });
+    const institution = await ctx.db.institution.findUnique({
+      where: { id: v.id(input.supervisingInstitution, "supervisingInstitution") },
+    });
     if (!institution) throw notFound("institution");
     if (institution.kind !== "PROBATION" && institution.kind !== "COURT") {
-      throw badInput("a community-service order is supervised by a probation service or a court (an institution of kind PROBATION or COURT)", "supervisingInstitution");
+      throw badInput(
+        "a community-service order is supervised by a probation service or a court (an institution of kind PROBATION or COURT)",
+        "supervisingInstitution",
+      );
     }
     supervisingInstitutionId = institution.id;
   }
   const row = await bank.db.serviceCommitment.create({
-    data: { ...inBank(bank), membershipId: member.id, title, requiredMinutes, dueOn: fromDay(dueOn), createdById: ctx.viewer!.personId, supervisingInstitutionId },
+    data: {
+      ...inBank(bank),
+      membershipId: member.id,
+      title,
+      requiredMinutes,
+      dueOn: fromDay(dueOn),
+      createdById: ctx.viewer!.personId,
+      supervisingInstitutionId,
+    },
   });
   return commitmentView(bank, row);
 }
@@ -636,7 +803,11 @@ export async function createServiceCommitment(ctx: RequestContext, input: Servic
 /** The bank's coordinators: every community-service order of the bank, oldest due first. */
 export async function listBankServiceCommitments(ctx: BankContext, status: ServiceCommitmentStatus | null): Promise<ServiceCommitment[]> {
   requireStaff(ctx);
-  const rows = await ctx.db.serviceCommitment.findMany({ where: { ...inBank(ctx), ...(status ? { status } : {}) }, orderBy: [{ dueOn: "asc" }, { createdAt: "asc" }], take: 500 });
+  const rows = await ctx.db.serviceCommitment.findMany({
+    where: { ...inBank(ctx), ...(status ? { status } : {}) },
+    orderBy: [{ dueOn: "asc" }, { createdAt: "asc" }],
+    take: 500,
+  });
   return Promise.all(rows.map((c) => commitmentView(ctx, c)));
 }
 
@@ -648,14 +819,20 @@ export async function confirmServiceLog(ctx: RequestContext, rawId: string): Pro
   if (!log.serviceCommitmentId) throw badInput("this work log is not community service: only community-service hours are confirmed", "id");
   return inTransaction(account.bank, async (tx) => {
     await lockAccount(tx, account.member.id);
-    await tx.db.workLog.updateMany({ where: { ...inBank(tx), id: log.id, confirmedAt: null }, data: { confirmedById: ctx.viewer!.personId, confirmedAt: tx.clock.now() } });
+    await tx.db.workLog.updateMany({
+      where: { ...inBank(tx), id: log.id, confirmedAt: null },
+      data: { confirmedById: ctx.viewer!.personId, confirmedAt: tx.clock.now() },
+    });
     return workLogView(await tx.db.workLog.findUniqueOrThrow({ where: { timebankId_id: { ...inBank(tx), id: log.id } } }));
   });
 }
 
 export async function listServiceCommitments(ctx: RequestContext, memberId: string): Promise<ServiceCommitment[]> {
   const { member, bank } = await accountOf(ctx, memberId, "self-or-staff");
-  const rows = await bank.db.serviceCommitment.findMany({ where: { ...inBank(bank), membershipId: member.id }, orderBy: [{ dueOn: "asc" }, { createdAt: "asc" }] });
+  const rows = await bank.db.serviceCommitment.findMany({
+    where: { ...inBank(bank), membershipId: member.id },
+    orderBy: [{ dueOn: "asc" }, { createdAt: "asc" }],
+  });
   return Promise.all(rows.map((c) => commitmentView(bank, c)));
 }
 
@@ -664,7 +841,10 @@ export async function listServiceCommitments(ctx: RequestContext, memberId: stri
  * logged and confirmed by the bank, and it is recorded once. The supervising officer then
  * acknowledges it (capacity.probation.ts).
  */
-export async function completeServiceCommitment(ctx: RequestContext, rawId: string): Promise<ServiceCommitment | CommitmentNotFulfilled | CommitmentAlreadyCompleted> {
+export async function completeServiceCommitment(
+  ctx: RequestContext,
+  rawId: string,
+): Promise<ServiceCommitment | CommitmentNotFulfilled | CommitmentAlreadyCompleted> {
   const id = v.id(rawId, "id");
   const { request: commitment, account } = await requestForManager(
     ctx,
@@ -675,18 +855,29 @@ export async function completeServiceCommitment(ctx: RequestContext, rawId: stri
     // Logs against the commitment take the same lock, so progress cannot change under the check.
     await lockAccount(tx, commitment.membershipId);
     const current = await tx.db.serviceCommitment.findUniqueOrThrow({ where: { timebankId_id: { ...inBank(tx), id: commitment.id } } });
-    if (current.status === "COMPLETED") return errorResult(CommitmentAlreadyCompleted, "ALREADY_COMPLETED", "the completion of this commitment is already recorded");
+    if (current.status === "COMPLETED")
+      return errorResult(CommitmentAlreadyCompleted, "ALREADY_COMPLETED", "the completion of this commitment is already recorded");
     const view = await commitmentView(tx, current);
     if (!view.fulfilled) {
-      return errorResult(CommitmentNotFulfilled, "NOT_FULFILLED", `${view.remainingMinutes} of ${current.requiredMinutes} minutes are still to be served`, {
-        remainingMinutes: view.remainingMinutes,
-      });
+      return errorResult(
+        CommitmentNotFulfilled,
+        "NOT_FULFILLED",
+        `${view.remainingMinutes} of ${current.requiredMinutes} minutes are still to be served`,
+        {
+          remainingMinutes: view.remainingMinutes,
+        },
+      );
     }
     if (view.confirmedMinutes < current.requiredMinutes) {
       const unconfirmed = current.requiredMinutes - view.confirmedMinutes;
-      return errorResult(CommitmentNotFulfilled, "NOT_CONFIRMED", `${unconfirmed} of ${current.requiredMinutes} minutes are logged but not yet confirmed by the bank`, {
-        remainingMinutes: unconfirmed,
-      });
+      return errorResult(
+        CommitmentNotFulfilled,
+        "NOT_CONFIRMED",
+        `${unconfirmed} of ${current.requiredMinutes} minutes are logged but not yet confirmed by the bank`,
+        {
+          remainingMinutes: unconfirmed,
+        },
+      );
     }
     const done = await tx.db.serviceCommitment.update({
       where: { timebankId_id: { ...inBank(tx), id: current.id } },

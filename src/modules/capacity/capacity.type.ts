@@ -12,7 +12,10 @@ registerEnumType(CapacityRequestStatus, {
   },
 });
 registerEnumType(ServiceCommitmentStatus, { name: "ServiceCommitmentStatus" });
-registerEnumType(CapacityPeriodKind, { name: "CapacityPeriodKind", description: "Working-time periods: calendar weeks (Monday-Sunday) or calendar months." });
+registerEnumType(CapacityPeriodKind, {
+  name: "CapacityPeriodKind",
+  description: "Working-time periods: calendar weeks (Monday-Sunday) or calendar months.",
+});
 registerEnumType(AbsenceType, {
   name: "AbsenceType",
   description: "An absence and its effect on the time account. Every type covers planned time on its day and may not exceed it.",
@@ -27,19 +30,27 @@ registerEnumType(AbsenceType, {
 /** Dates in this module are calendar days in the bank's time zone, written YYYY-MM-DD. */
 const DATE = "Calendar day in the bank's time zone, YYYY-MM-DD.";
 
-@ObjectType({ description: "The organisation's capacity meter from a date: ON deposits logged hours beyond capacity automatically, OFF is manual mode." })
+@ObjectType({
+  description: "The organisation's capacity meter from a date: ON deposits logged hours beyond capacity automatically, OFF is manual mode.",
+})
 export class CapacityPolicy {
   @Field({ description: DATE })
   effectiveFrom: string;
 
-  @Field({ description: "true: automatic deposits; false: manual mode (people submit deposits, a manager approves; logged hours do not touch the account)." })
+  @Field({
+    description:
+      "true: automatic deposits; false: manual mode (people submit deposits, a manager approves; logged hours do not touch the account).",
+  })
   meterOn: boolean;
 
   @Field(() => Int, { description: "How far below zero approved time off may take a balance, in minutes (0: not at all)." })
   negativeBalanceLimitMinutes: number;
 }
 
-@ObjectType({ description: "Planned minutes per weekday from a date: the organisation default, or one person's override. Capacity counts hours, not clock times." })
+@ObjectType({
+  description:
+    "Planned minutes per weekday from a date: the organisation default, or one person's override. Capacity counts hours, not clock times.",
+})
 export class CapacitySchedule {
   @Field(() => ID)
   id: string;
@@ -126,7 +137,10 @@ export class DepositRequest {
   membershipId: string;
 }
 
-@ObjectType({ description: "An absence on a day (time off in lieu, sickness, a child's sickness, holiday), in minutes of the planned time; a manager approves it." })
+@ObjectType({
+  description:
+    "An absence on a day (time off in lieu, sickness, a child's sickness, holiday), in minutes of the planned time; a manager approves it.",
+})
 export class TimeOffRequest {
   @Field(() => ID)
   id: string;
@@ -158,9 +172,13 @@ export class TimeOffRequest {
   membershipId: string;
 }
 
-@ObjectType({ description: "A member's capacity time account (flexitime). Separate from the mutual-aid hours: nothing moves between them." })
+@ObjectType({
+  description: "A member's capacity time account (flexitime). Separate from the mutual-aid hours: nothing moves between them.",
+})
 export class TimeAccount {
-  @Field(() => Int, { description: "Deposits minus withdrawals, over everything logged and approved so far (including approved time off on a future day)." })
+  @Field(() => Int, {
+    description: "Deposits minus withdrawals, over everything logged and approved so far (including approved time off on a future day).",
+  })
   balanceMinutes: number;
 
   @Field(() => Int, { description: "Automatic deposits (meter on) plus approved manual deposits." })
@@ -252,7 +270,10 @@ export class TimeAccountTotals {
   @Field(() => Int) correctionMinutes: number;
 }
 
-@ObjectType({ description: "A time-account statement for a period: each day's capacity, logged, deposited and withdrawn minutes, with a running balance." })
+@ObjectType({
+  description:
+    "A time-account statement for a period: each day's capacity, logged, deposited and withdrawn minutes, with a running balance.",
+})
 export class TimeAccountStatement {
   @Field({ description: DATE })
   from: string;
@@ -341,7 +362,11 @@ export class RequestAlreadyDecided extends ErrorResult {
   currentStatus: CapacityRequestStatus;
 }
 
-@ObjectType({ implements: ErrorResult, description: "The capacity meter is on for that day: extra hours are deposited automatically from the work log, so manual deposits are not taken." })
+@ObjectType({
+  implements: ErrorResult,
+  description:
+    "The capacity meter is on for that day: extra hours are deposited automatically from the work log, so manual deposits are not taken.",
+})
 export class CapacityMeterOn extends ErrorResult {}
 
 @ObjectType({ implements: ErrorResult, description: "The commitment cannot be completed yet: fewer hours are logged than required." })
@@ -364,7 +389,11 @@ export class LimitBreach {
   membershipId: string;
 }
 
-@ObjectType({ implements: ErrorResult, description: "The change would lower a balance below the organisation's negative-balance limit. A coordinator may override it with a reason (logged)." })
+@ObjectType({
+  implements: ErrorResult,
+  description:
+    "The change would lower a balance below the organisation's negative-balance limit. A coordinator may override it with a reason (logged).",
+})
 export class BalanceLimitExceeded extends ErrorResult {
   @Field(() => Int, { description: "The limit in force: how far below zero a balance may go." })
   negativeBalanceLimitMinutes: number;
@@ -423,7 +452,9 @@ export class CapacityPosition {
   membershipId: string;
 }
 
-@ObjectType({ description: "Hours an employee asks to have paid out; a manager approves, then they leave the account and appear in the payroll export." })
+@ObjectType({
+  description: "Hours an employee asks to have paid out; a manager approves, then they leave the account and appear in the payroll export.",
+})
 export class PayoutRequest {
   @Field(() => ID)
   id: string;
@@ -528,7 +559,10 @@ export class CapacityAuditEntry {
   membershipId: string | null;
 }
 
-@ObjectType({ description: "A community-service order as its supervising probation officer or court sees it: progress and completion, nothing else of the person." })
+@ObjectType({
+  description:
+    "A community-service order as its supervising probation officer or court sees it: progress and completion, nothing else of the person.",
+})
 export class SupervisedCommitment {
   @Field(() => ID)
   id: string;

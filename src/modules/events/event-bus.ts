@@ -52,7 +52,10 @@ export function createRedisBus(url: string, log: Logger): EventBus {
   // relay retries the batch, rather than piling events up in this process's memory.
   const publisher = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   const subscriber = new Redis(url, { lazyConnect: true });
-  for (const [name, client] of [["publish", publisher], ["subscribe", subscriber]] as const) {
+  for (const [name, client] of [
+    ["publish", publisher],
+    ["subscribe", subscriber],
+  ] as const) {
     client.on("error", (err: Error) => log.warn({ err: err.message, connection: name }, "redis connection error"));
   }
   const pubSub = createPubSub<Topics>({ eventTarget: createRedisEventTarget({ publishClient: publisher, subscribeClient: subscriber }) });

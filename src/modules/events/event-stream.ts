@@ -72,9 +72,12 @@ class EventStream<T extends EventType> implements AsyncIterableIterator<Delivere
       if (after > this.replayedUpTo) this.replayedUpTo = after;
       for (;;) {
         const page = await this.events.withReplaySlot(() =>
-          this.events.database.prisma.$transaction((tx) => replayPage(tx, this.spec.timebankIds, this.spec.types, this.replayedUpTo, REPLAY_PAGE), {
-            maxWait: 10_000,
-          }),
+          this.events.database.prisma.$transaction(
+            (tx) => replayPage(tx, this.spec.timebankIds, this.spec.types, this.replayedUpTo, REPLAY_PAGE),
+            {
+              maxWait: 10_000,
+            },
+          ),
         );
         for (const wire of page) {
           await this.consider(fromWire(wire) as DeliveredEvent<T>);
@@ -134,6 +137,10 @@ class EventStream<T extends EventType> implements AsyncIterableIterator<Delivere
   }
 }
 
-export function openEventStream<T extends EventType>(events: EventsRuntime, spec: StreamSpec<T>, log: Logger): AsyncIterableIterator<DeliveredEvent<T>> {
+export function openEventStream<T extends EventType>(
+  events: EventsRuntime,
+  spec: StreamSpec<T>,
+  log: Logger,
+): AsyncIterableIterator<DeliveredEvent<T>> {
   return new EventStream(events, spec, log);
 }

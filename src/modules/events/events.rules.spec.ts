@@ -3,7 +3,11 @@ import { fromWire, mayReceive, parseCursor, RecentKeys } from "./events.rules";
 const audience = (a: Partial<{ allMembers: boolean; coordinators: boolean; membershipIds: string[]; personIds: string[] }>) => ({
   audience: { allMembers: false, coordinators: false, membershipIds: [], personIds: [], ...a },
 });
-const member = (role: "MEMBER" | "COORDINATOR" | "ADMIN", status: "APPLIED" | "ACTIVE" | "PAUSED" | "LEFT" | "DECLINED" = "ACTIVE", id = "m1") => ({ id, role, status });
+const member = (
+  role: "MEMBER" | "COORDINATOR" | "ADMIN",
+  status: "APPLIED" | "ACTIVE" | "PAUSED" | "LEFT" | "DECLINED" = "ACTIVE",
+  id = "m1",
+) => ({ id, role, status });
 
 describe("who receives an event", () => {
   it("coordinators' events reach active coordinators and admins, not members", () => {
@@ -16,7 +20,8 @@ describe("who receives an event", () => {
   it("nobody outside the bank, paused, left or still applying receives anything, whatever the audience", () => {
     const e = audience({ allMembers: true, coordinators: true, membershipIds: ["m1"], personIds: ["p"] });
     expect(mayReceive(e, "p", null)).toBe(false);
-    for (const status of ["APPLIED", "PAUSED", "LEFT", "DECLINED"] as const) expect(mayReceive(e, "p", member("ADMIN", status))).toBe(false);
+    for (const status of ["APPLIED", "PAUSED", "LEFT", "DECLINED"] as const)
+      expect(mayReceive(e, "p", member("ADMIN", status))).toBe(false);
   });
 
   it("named memberships and people receive their own events only", () => {
@@ -38,7 +43,15 @@ describe("cursors and deduplication", () => {
   });
 
   it("revives dates that crossed Redis as strings", () => {
-    const e = fromWire({ id: "1", position: "1", timebankId: "b", type: "membershipApplied", audience: audience({}).audience, payload: { memberId: "m" }, occurredAt: "2026-11-22T04:00:00.000Z" });
+    const e = fromWire({
+      id: "1",
+      position: "1",
+      timebankId: "b",
+      type: "membershipApplied",
+      audience: audience({}).audience,
+      payload: { memberId: "m" },
+      occurredAt: "2026-11-22T04:00:00.000Z",
+    });
     expect(e.occurredAt).toEqual(new Date("2026-11-22T04:00:00.000Z"));
   });
 

@@ -76,8 +76,17 @@ export function limiter(slots: number) {
   };
 }
 
-export function createEventsRuntime(config: Config, database: Database, log: Logger, bus: EventBus = config.redisUrl ? createRedisBus(config.redisUrl, log) : createMemoryBus()): EventsRuntime {
-  const relay = new OutboxRelay(database.prisma, bus, log, { pollMs: config.outboxPollMs, retentionHours: config.outboxRetentionHours, minIntervalMs: config.outboxMinIntervalMs });
+export function createEventsRuntime(
+  config: Config,
+  database: Database,
+  log: Logger,
+  bus: EventBus = config.redisUrl ? createRedisBus(config.redisUrl, log) : createMemoryBus(),
+): EventsRuntime {
+  const relay = new OutboxRelay(database.prisma, bus, log, {
+    pollMs: config.outboxPollMs,
+    retentionHours: config.outboxRetentionHours,
+    minIntervalMs: config.outboxMinIntervalMs,
+  });
   const probe = membershipProbe(database);
   let started = false;
   const openStreams = new Set<AsyncIterator<unknown>>();

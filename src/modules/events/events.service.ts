@@ -19,7 +19,10 @@ export async function recordEvent<T extends EventType>(ctx: RequestContext, even
  * The outbox row alone, for code that holds a transaction but no request context (jobs such as
  * expiry, or engines working on a bare transaction): the relay's poll publishes it.
  */
-export async function insertOutboxEvent<T extends EventType>(db: Pick<RequestContext["db"], "outboxEvent">, event: NewEvent<T>): Promise<void> {
+export async function insertOutboxEvent<T extends EventType>(
+  db: Pick<RequestContext["db"], "outboxEvent">,
+  event: NewEvent<T>,
+): Promise<void> {
   await db.outboxEvent.create({ data: outboxRow(event), select: { id: true } });
 }
 
@@ -45,7 +48,10 @@ export function outboxRow<T extends EventType>(event: NewEvent<T>) {
  * The events of the given banks and types the viewer may receive: replayed after `since`, then
  * live. The caller checks that the viewer may subscribe at all; each event is checked again.
  */
-export function subscribeToEvents<T extends EventType>(ctx: RequestContext, spec: Omit<StreamSpec<T>, "personId">): AsyncIterableIterator<DeliveredEvent<T>> {
+export function subscribeToEvents<T extends EventType>(
+  ctx: RequestContext,
+  spec: Omit<StreamSpec<T>, "personId">,
+): AsyncIterableIterator<DeliveredEvent<T>> {
   if (!ctx.viewer) throw unauthenticated();
   return openEventStream(ctx.app.events, { ...spec, personId: ctx.viewer.personId }, ctx.log);
 }
@@ -61,7 +67,9 @@ export async function bankForSubscription(ctx: RequestContext, slug: string, opt
     where: { personId: viewer.personId, timebank: { slug } },
     select: { id: true, timebankId: true, role: true, status: true },
   });
-  const asViewer = membership ? { timebankId: membership.timebankId, membershipId: membership.id, role: membership.role, status: membership.status } : null;
+  const asViewer = membership
+    ? { timebankId: membership.timebankId, membershipId: membership.id, role: membership.role, status: membership.status }
+    : null;
   if (!isInsider(asViewer)) throw notFound(`timebank '${slug}'`);
   if (asViewer.status !== "ACTIVE") throw forbidden(`your membership in ${slug} is paused`);
   if (opts.coordinators && !isStaff(asViewer)) throw forbidden("only the bank's coordinators receive these events");

@@ -71,7 +71,13 @@ export async function claimBatch(tx: TxClient, limit: number): Promise<WireEvent
 }
 
 /** Published events of the given banks and types after a position, oldest first. */
-export async function replayPage(tx: TxClient, timebankIds: string[], types: EventType[], after: bigint, limit: number): Promise<WireEvent[]> {
+export async function replayPage(
+  tx: TxClient,
+  timebankIds: string[],
+  types: EventType[],
+  after: bigint,
+  limit: number,
+): Promise<WireEvent[]> {
   await tx.$queryRaw`SELECT pg_advisory_xact_lock_shared(${PUBLICATION_LOCK})::text`;
   const rows = await tx.$queryRaw<OutboxRow[]>`
     SELECT ${COLUMNS} FROM "OutboxEvent" o

@@ -125,7 +125,10 @@ export class OutboxRelay {
       this.failures++;
       // Logged once per outage (then every 100th attempt), not at every poll.
       if (this.failures === 1 || this.failures % 100 === 0) {
-        this.log.warn({ err: (err as Error)?.message ?? err, failures: this.failures }, "outbox relay could not publish; retrying at the next poll");
+        this.log.warn(
+          { err: (err as Error)?.message ?? err, failures: this.failures },
+          "outbox relay could not publish; retrying at the next poll",
+        );
       }
     }
   }

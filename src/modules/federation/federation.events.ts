@@ -23,7 +23,12 @@ declare module "../events/events.types" {
  */
 export async function recordInterBankChange(tx: Prisma.TransactionClient, t: InterBankTransfer): Promise<void> {
   const legs = await tx.transfer.findMany({
-    where: { OR: [{ timebankId: t.timebankId, id: t.sourceTransferId }, { timebankId: t.targetTimebankId, id: t.targetTransferId }] },
+    where: {
+      OR: [
+        { timebankId: t.timebankId, id: t.sourceTransferId },
+        { timebankId: t.targetTimebankId, id: t.targetTransferId },
+      ],
+    },
     select: { timebankId: true, id: true, debitAccountId: true, creditAccountId: true },
   });
   const source = legs.find((l) => l.id === t.sourceTransferId);
@@ -47,7 +52,10 @@ export async function recordInterBankChange(tx: Prisma.TransactionClient, t: Int
   }
 }
 
-@ObjectType({ implements: RealtimeEvent, description: "An inter-bank transfer of this bank changed: read `interBankTransfer(id: interBankTransferId)`." })
+@ObjectType({
+  implements: RealtimeEvent,
+  description: "An inter-bank transfer of this bank changed: read `interBankTransfer(id: interBankTransferId)`.",
+})
 export class InterBankTransferChanged extends RealtimeEvent {
   @Field(() => ID)
   interBankTransferId: string;
@@ -56,7 +64,10 @@ export class InterBankTransferChanged extends RealtimeEvent {
   status: string;
 }
 
-async function subscribeChanged({ args, context }: SubscribeResolverData<unknown, { timebank: string; since?: string | null }, RequestContext>) {
+async function subscribeChanged({
+  args,
+  context,
+}: SubscribeResolverData<unknown, { timebank: string; since?: string | null }, RequestContext>) {
   const since = parseCursor(args.since);
   const timebankId = await bankForSubscription(context, args.timebank, { coordinators: false });
   return subscribeToEvents(context, { timebankIds: [timebankId], types: ["interBankTransferChanged"], since });
@@ -65,7 +76,8 @@ async function subscribeChanged({ args, context }: SubscribeResolverData<unknown
 @Resolver()
 export class FederationEventsResolver {
   @Subscription(() => InterBankTransferChanged, {
-    description: "Coordinators of either bank, and the sender or recipient: inter-bank transfers created or changing state. With `since`, first the ones after that eventId.",
+    description:
+      "Coordinators of either bank, and the sender or recipient: inter-bank transfers created or changing state. With `since`, first the ones after that eventId.",
     subscribe: subscribeChanged,
   })
   interBankTransferChanged(

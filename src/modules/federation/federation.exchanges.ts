@@ -29,7 +29,10 @@ registerRefusalTypes(InstitutionCapReached);
  * pays, so it waits PENDING (minutes reserved) until the member confirms or rejects it with
  * confirmExchange / rejectExchange. The institution's monthly spending or accepting cap holds.
  */
-export async function recordInstitutionExchange(ctx: RequestContext, input: RecordInstitutionExchangeInput): Promise<Transfer | ErrorResult> {
+export async function recordInstitutionExchange(
+  ctx: RequestContext,
+  input: RecordInstitutionExchangeInput,
+): Promise<Transfer | ErrorResult> {
   requireViewer(ctx);
   const bank = await timebanks.forBank(ctx, input.timebank);
   const minutes = rules.minutes(input.minutes);
@@ -42,16 +45,26 @@ export async function recordInstitutionExchange(ctx: RequestContext, input: Reco
   const delegate = !staff && (await isDelegateOf(bank, institutionId));
   // Neither a coordinator of the bank nor a delegate of the institution: nothing to see here.
   if (!staff && !delegate) throw notFound(`institution in ${bank.bank.slug}`);
-  const im = await bank.db.institutionMembership.findUnique({ where: { timebankId_institutionId: { timebankId: bank.bank.id, institutionId } } });
+  const im = await bank.db.institutionMembership.findUnique({
+    where: { timebankId_institutionId: { timebankId: bank.bank.id, institutionId } },
+  });
   if (!im) throw notFound(`institution in ${bank.bank.slug}`);
   // Consent (issue 18): nothing is recorded against an institution that has not accepted the bank.
   if (im.status !== "ACTIVE") {
-    return errorResult(InstitutionMembershipNotActive, "INSTITUTION_MEMBERSHIP_NOT_ACTIVE", `the institution's membership of ${bank.bank.slug} is ${im.status.toLowerCase()}: nothing can be recorded against it`, {
-      institutionMembershipId: im.id,
-      currentStatus: im.status,
-    });
+    return errorResult(
+      InstitutionMembershipNotActive,
+      "INSTITUTION_MEMBERSHIP_NOT_ACTIVE",
+      `the institution's membership of ${bank.bank.slug} is ${im.status.toLowerCase()}: nothing can be recorded against it`,
+      {
+        institutionMembershipId: im.id,
+        currentStatus: im.status,
+      },
+    );
   }
-  const institution: OwnedAccount | null = await bank.db.account.findFirst({ where: { timebankId: bank.bank.id, id: im.accountId }, include: OWNER });
+  const institution: OwnedAccount | null = await bank.db.account.findFirst({
+    where: { timebankId: bank.bank.id, id: im.accountId },
+    include: OWNER,
+  });
   if (!institution) throw notFound(`institution in ${bank.bank.slug}`);
   const member = await memberAccount(bank, input.memberId, "memberId");
   await requirePostOfBank(bank, relatedPostId);

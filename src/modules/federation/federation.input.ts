@@ -10,7 +10,10 @@ export class CreateInstitutionInput {
   kind: InstitutionKind;
 }
 
-@InputType({ description: "Proposes that an institution join a bank, with its caps: a delegate of the institution accepts (at once when you act for it yourself)." })
+@InputType({
+  description:
+    "Proposes that an institution join a bank, with its caps: a delegate of the institution accepts (at once when you act for it yourself).",
+})
 export class AddInstitutionToBankInput {
   @Field({ description: "Bank slug." })
   timebank: string;
@@ -33,7 +36,10 @@ export class AddInstitutionToBankInput {
   @Field(() => Int, { nullable: true })
   paymentCapPerMemberMinutes?: number | null;
 
-  @Field(() => Boolean, { nullable: true, description: "Members it supervises may give more than they hold, down to their floor (default false: earned hours only)." })
+  @Field(() => Boolean, {
+    nullable: true,
+    description: "Members it supervises may give more than they hold, down to their floor (default false: earned hours only).",
+  })
   supervisedMayUseCredit?: boolean | null;
 }
 
@@ -61,7 +67,10 @@ export class ProposePartnershipInput {
   pendingExpiryHours?: number | null;
 }
 
-@InputType({ description: "Hours to a member, an institution or the community pot of a partner bank. Give exactly one of toMember, toInstitution, toPot." })
+@InputType({
+  description:
+    "Hours to a member, an institution or the community pot of a partner bank. Give exactly one of toMember, toInstitution, toPot.",
+})
 export class SendHoursToOtherBankInput {
   @Field(() => ID, { description: "The paying account: your own, or an institution's you are a delegate of." })
   from: string;
@@ -87,10 +96,16 @@ export class SendHoursToOtherBankInput {
   @Field(() => String, { nullable: true })
   message?: string | null;
 
-  @Field(() => Boolean, { nullable: true, description: "Hide the donor's name from the receiving side (and the donor's bank from the recipient, unless showSourceBank)." })
+  @Field(() => Boolean, {
+    nullable: true,
+    description: "Hide the donor's name from the receiving side (and the donor's bank from the recipient, unless showSourceBank).",
+  })
   anonymous?: boolean | null;
 
-  @Field(() => Boolean, { nullable: true, description: "An anonymous donor lets the recipient see which bank the gift came from (default false)." })
+  @Field(() => Boolean, {
+    nullable: true,
+    description: "An anonymous donor lets the recipient see which bank the gift came from (default false).",
+  })
   showSourceBank?: boolean | null;
 
   @Field({ description: "Chosen by the client (a uuid): a retry with the same key returns the first result." })
@@ -105,8 +120,12 @@ registerEnumType(InstitutionExchangeDirection, {
   name: "InstitutionExchangeDirection",
   description: "Who helped whom in an exchange between an institution and a member of the same bank.",
   valuesConfig: {
-    INSTITUTION_GAVE: { description: "The institution helped the member (a visitor centre ran a school visit): the institution earns the minutes." },
-    INSTITUTION_RECEIVED: { description: "The member helped the institution (repaired the clinic's bikes): the institution pays the minutes." },
+    INSTITUTION_GAVE: {
+      description: "The institution helped the member (a visitor centre ran a school visit): the institution earns the minutes.",
+    },
+    INSTITUTION_RECEIVED: {
+      description: "The member helped the institution (repaired the clinic's bikes): the institution pays the minutes.",
+    },
   },
 });
 

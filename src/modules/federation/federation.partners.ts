@@ -14,7 +14,13 @@ import * as timebanks from "../timebank/timebank.service";
 import type { AddInstitutionToBankInput, CreateInstitutionInput, ProposePartnershipInput } from "./federation.input";
 import { capsFor, clearingLimits } from "./federation.rules";
 import { everyBank } from "../../db/bank-scope";
-import { InstitutionAlreadyMember, InstitutionMembershipNotActive, PartnershipExists, PartnershipStateConflict, TransferDirection } from "./federation.type";
+import {
+  InstitutionAlreadyMember,
+  InstitutionMembershipNotActive,
+  PartnershipExists,
+  PartnershipStateConflict,
+  TransferDirection,
+} from "./federation.type";
 
 /** Caps on a partnership's net exposure in one direction, in minutes (1,000 hours). */
 export const MAX_EXPOSURE_CAP_MINUTES = MAX_ACCOUNT_LIMIT_MINUTES;
@@ -38,7 +44,8 @@ export async function isDelegateOf(ctx: RequestContext, institutionId: string): 
 /** Platform admins and the admin of any bank create institutions (which then join banks). */
 export async function createInstitution(ctx: RequestContext, input: CreateInstitutionInput) {
   const viewer = requireViewer(ctx);
-  if (!viewer.isPlatformAdmin && !viewer.memberships.some(isBankAdmin)) throw forbidden("only platform admins and bank admins create institutions");
+  if (!viewer.isPlatformAdmin && !viewer.memberships.some(isBankAdmin))
+    throw forbidden("only platform admins and bank admins create institutions");
   const name = v.text(input.name, "name", { min: 2, max: 160 });
   return ctx.db.institution.create({ data: { name, kind: input.kind, createdById: viewer.personId, createdAt: ctx.clock.now() } });
 }
@@ -74,7 +81,10 @@ export async function mayActForInstitution(ctx: RequestContext, institution: { i
  * institution themselves (its delegate or creator), proposing is consenting and it is ACTIVE at
  * once. A revoked membership may be proposed again (same account, same history).
  */
-export async function addInstitutionToBank(ctx: RequestContext, input: AddInstitutionToBankInput): Promise<InstitutionMembership | ErrorResult> {
+export async function addInstitutionToBank(
+  ctx: RequestContext,
+  input: AddInstitutionToBankInput,
+): Promise<InstitutionMembership | ErrorResult> {
   const viewer = requireViewer(ctx);
   const bank = await timebanks.forBank(ctx, input.timebank);
   requireBankAdmin(bank);
@@ -93,14 +103,24 @@ export async function addInstitutionToBank(ctx: RequestContext, input: AddInstit
     const consent = consents
       ? { status: "ACTIVE" as const, acceptedById: viewer.personId, acceptedAt: now }
       : { status: "PROPOSED" as const, acceptedById: null, acceptedAt: null };
-    const existing = await tx.db.institutionMembership.findUnique({ where: { timebankId_institutionId: { timebankId: tx.bank.id, institutionId: institution.id } } });
+    const existing = await tx.db.institutionMembership.findUnique({
+      where: { timebankId_institutionId: { timebankId: tx.bank.id, institutionId: institution.id } },
+    });
     if (existing && existing.status !== "REVOKED") {
-      return errorResult(InstitutionAlreadyMember, "INSTITUTION_ALREADY_MEMBER", `${institution.name} is already ${existing.status === "PROPOSED" ? "invited to" : "a member of"} ${tx.bank.name}`, {
-        institutionMembershipId: existing.id,
-      });
+      return errorResult(
+        InstitutionAlreadyMember,
+        "INSTITUTION_ALREADY_MEMBER",
+        `${institution.name} is already ${existing.status === "PROPOSED" ? "invited to" : "a member of"} ${tx.bank.name}`,
+        {
+          institutionMembershipId: existing.id,
+        },
+      );
     }
     if (existing) {
-      await tx.db.account.update({ where: { timebankId_id: { timebankId: tx.bank.id, id: existing.accountId } }, data: { status: consents ? "ACTIVE" : "CLOSED", updatedAt: now } });
+      await tx.db.account.update({
+        where: { timebankId_id: { timebankId: tx.bank.id, id: existing.accountId } },
+        data: { status: consents ? "ACTIVE" : "CLOSED", updatedAt: now },
+      });
       return tx.db.institutionMembership.update({
         where: { timebankId_id: { timebankId: tx.bank.id, id: existing.id } },
         data: { ...caps, ...consent, proposedById: viewer.personId, revokedById: null, revokedAt: null },
@@ -117,7 +137,17 @@ export async function addInstitutionToBank(ctx: RequestContext, input: AddInstit
         updatedAt: now,
       },
     });
-    return tx.db.institutionMembership.create({ data: { timebankId: tx.bank.id, institutionId: institution.id, accountId: account.id, createdAt: now, proposedById: viewer.personId, ...consent, ...caps } });
+    return tx.db.institutionMembership.create({
+      data: {
+        timebankId: tx.bank.id,
+        institutionId: institution.id,
+        accountId: account.id,
+        createdAt: now,
+        proposedById: viewer.personId,
+        ...consent,
+        ...caps,
+      },
+    });
   });
   if (consents) ctx.app.readCache.invalidate(); // the delegates' readable banks changed
   return result;
@@ -128,7 +158,10 @@ export async function addInstitutionToBank(ctx: RequestContext, input: AddInstit
  * may have no scope in that bank yet: the lookup names its bank itself) or the bank's admins.
  * NOT_FOUND for anyone else, as for an id that does not exist.
  */
-async function membershipForConsent(ctx: RequestContext, rawId: string): Promise<{ im: InstitutionMembership; institutionSide: boolean; bankAdmin: boolean }> {
+async function membershipForConsent(
+  ctx: RequestContext,
+  rawId: string,
+): Promise<{ im: InstitutionMembership; institutionSide: boolean; bankAdmin: boolean }> {
   requireViewer(ctx);
   const id = v.id(rawId, "institutionMembershipId");
   const im = await everyBank(() => ctx.db.institutionMembership.findFirst({ where: { id } }));
@@ -141,7 +174,10 @@ async function membershipForConsent(ctx: RequestContext, rawId: string): Promise
 }
 
 function membershipNotActive(im: InstitutionMembership, message: string): ErrorResult {
-  return errorResult(InstitutionMembershipNotActive, "INSTITUTION_MEMBERSHIP_NOT_ACTIVE", message, { institutionMembershipId: im.id, currentStatus: im.status });
+  return errorResult(InstitutionMembershipNotActive, "INSTITUTION_MEMBERSHIP_NOT_ACTIVE", message, {
+    institutionMembershipId: im.id,
+    currentStatus: im.status,
+  });
 }
 
 /** A delegate (or the creator) of the institution accepts a bank's proposal: its account opens. */
@@ -156,9 +192,14 @@ export async function acceptInstitutionMembership(ctx: RequestContext, rawId: st
       where: { timebankId: im.timebankId, id: im.id, status: "PROPOSED" },
       data: { status: "ACTIVE", acceptedById: viewer.personId, acceptedAt: now },
     });
-    const current = await tx.db.institutionMembership.findUniqueOrThrow({ where: { timebankId_id: { timebankId: im.timebankId, id: im.id } } });
+    const current = await tx.db.institutionMembership.findUniqueOrThrow({
+      where: { timebankId_id: { timebankId: im.timebankId, id: im.id } },
+    });
     if (changed.count === 1) {
-      await tx.db.account.update({ where: { timebankId_id: { timebankId: im.timebankId, id: im.accountId } }, data: { status: "ACTIVE", updatedAt: now } });
+      await tx.db.account.update({
+        where: { timebankId_id: { timebankId: im.timebankId, id: im.accountId } },
+        data: { status: "ACTIVE", updatedAt: now },
+      });
       return current;
     }
     if (current.status === "ACTIVE") return current; // a retry, or already accepted
@@ -183,14 +224,28 @@ export async function revokeInstitutionMembership(ctx: RequestContext, rawId: st
     const [account] = await tx.db.$queryRaw<{ pendingIn: number; pendingOut: number }[]>`
       SELECT "pendingInMinutes" AS "pendingIn", "pendingOutMinutes" AS "pendingOut" FROM "Account"
        WHERE "timebankId" = ${im.timebankId}::uuid AND "id" = ${im.accountId}::uuid FOR UPDATE`;
-    const current = await tx.db.institutionMembership.findUniqueOrThrow({ where: { timebankId_id: { timebankId: im.timebankId, id: im.id } } });
+    const current = await tx.db.institutionMembership.findUniqueOrThrow({
+      where: { timebankId_id: { timebankId: im.timebankId, id: im.id } },
+    });
     if (current.status === "REVOKED") return current; // a retry, or already ended
     if (account.pendingIn > 0 || account.pendingOut > 0) {
-      return membershipNotActive(current, "transfers to or from the institution's account are still pending: decide them (or let them expire) first");
+      return membershipNotActive(
+        current,
+        "transfers to or from the institution's account are still pending: decide them (or let them expire) first",
+      );
     }
-    await tx.db.institutionMembership.update({ where: { timebankId_id: { timebankId: im.timebankId, id: im.id } }, data: { status: "REVOKED", revokedById: viewer.personId, revokedAt: now } });
-    await tx.db.account.update({ where: { timebankId_id: { timebankId: im.timebankId, id: im.accountId } }, data: { status: "CLOSED", updatedAt: now } });
-    await tx.db.institutionSupervision.updateMany({ where: { timebankId: im.timebankId, institutionMembershipId: im.id, endedAt: null }, data: { endedAt: now, endedById: viewer.personId } });
+    await tx.db.institutionMembership.update({
+      where: { timebankId_id: { timebankId: im.timebankId, id: im.id } },
+      data: { status: "REVOKED", revokedById: viewer.personId, revokedAt: now },
+    });
+    await tx.db.account.update({
+      where: { timebankId_id: { timebankId: im.timebankId, id: im.accountId } },
+      data: { status: "CLOSED", updatedAt: now },
+    });
+    await tx.db.institutionSupervision.updateMany({
+      where: { timebankId: im.timebankId, institutionMembershipId: im.id, endedAt: null },
+      data: { endedAt: now, endedById: viewer.personId },
+    });
     return tx.db.institutionMembership.findUniqueOrThrow({ where: { timebankId_id: { timebankId: im.timebankId, id: im.id } } });
   });
   ctx.app.readCache.invalidate();
@@ -220,7 +275,11 @@ export async function delegatesOf(ctx: RequestContext, institutionId: string) {
   const viewer = requireViewer(ctx);
   const institution = await ctx.db.institution.findUniqueOrThrow({ where: { id: institutionId } });
   if (!viewer.isPlatformAdmin && institution.createdById !== viewer.personId && !(await isDelegateOf(ctx, institutionId))) return [];
-  const rows = await ctx.db.institutionDelegate.findMany({ where: { institutionId }, include: { person: { select: { displayName: true } } }, orderBy: { createdAt: "asc" } });
+  const rows = await ctx.db.institutionDelegate.findMany({
+    where: { institutionId },
+    include: { person: { select: { displayName: true } } },
+    orderBy: { createdAt: "asc" },
+  });
   return rows.map((r) => ({ personId: r.personId, displayName: r.person.displayName, role: r.role }));
 }
 
@@ -251,9 +310,13 @@ function requireInsiderSafe(ctx: RequestContext, timebankId: string): boolean {
  * The institution account is shown to the bank's coordinators, and to the institution's delegates
  * while its membership is active (a proposed or revoked one gives them no scope in the bank).
  */
-export async function institutionAccount(ctx: RequestContext, m: Pick<InstitutionMembership, "timebankId" | "institutionId" | "accountId" | "status">) {
+export async function institutionAccount(
+  ctx: RequestContext,
+  m: Pick<InstitutionMembership, "timebankId" | "institutionId" | "accountId" | "status">,
+) {
   if (!ctx.viewer) return null;
-  if (!isStaff(membershipIn(ctx.viewer, m.timebankId)) && !(m.status === "ACTIVE" && (await isDelegateOf(ctx, m.institutionId)))) return null;
+  if (!isStaff(membershipIn(ctx.viewer, m.timebankId)) && !(m.status === "ACTIVE" && (await isDelegateOf(ctx, m.institutionId))))
+    return null;
   return ctx.db.account.findUnique({ where: { timebankId_id: { timebankId: m.timebankId, id: m.accountId } } });
 }
 
@@ -266,10 +329,21 @@ export async function superviseMember(ctx: RequestContext, slug: string, rawMemb
   const institutionId = v.id(rawInstitutionId, "institutionId");
   const member = await ctx.db.membership.findUnique({ where: { timebankId_id: { timebankId: bank.bank.id, id: membershipId } } });
   if (!member) throw notFound(`member in ${bank.bank.slug}`);
-  const im = await ctx.db.institutionMembership.findUnique({ where: { timebankId_institutionId: { timebankId: bank.bank.id, institutionId } } });
+  const im = await ctx.db.institutionMembership.findUnique({
+    where: { timebankId_institutionId: { timebankId: bank.bank.id, institutionId } },
+  });
   if (!im) throw notFound(`institution in ${bank.bank.slug}`);
-  if (im.status !== "ACTIVE") throw forbidden(`the institution's membership of ${bank.bank.slug} is ${im.status.toLowerCase()}: it supervises no one until its delegates accept it`);
-  const data = { timebankId: bank.bank.id, membershipId, institutionMembershipId: im.id, createdById: viewer.personId, createdAt: ctx.clock.now() };
+  if (im.status !== "ACTIVE")
+    throw forbidden(
+      `the institution's membership of ${bank.bank.slug} is ${im.status.toLowerCase()}: it supervises no one until its delegates accept it`,
+    );
+  const data = {
+    timebankId: bank.bank.id,
+    membershipId,
+    institutionMembershipId: im.id,
+    createdById: viewer.personId,
+    createdAt: ctx.clock.now(),
+  };
   await ctx.db.institutionSupervision.upsert({
     where: { timebankId_membershipId: { timebankId: bank.bank.id, membershipId } },
     create: data,
@@ -302,7 +376,10 @@ export async function endSupervision(ctx: RequestContext, slug: string, rawMembe
   const viewer = requireViewer(ctx);
   const { bank, s } = await supervisionToManage(ctx, slug, rawMemberId);
   if (!s.endedAt) {
-    await ctx.db.institutionSupervision.updateMany({ where: { timebankId: bank.bank.id, membershipId: s.membershipId, endedAt: null }, data: { endedAt: ctx.clock.now(), endedById: viewer.personId } });
+    await ctx.db.institutionSupervision.updateMany({
+      where: { timebankId: bank.bank.id, membershipId: s.membershipId, endedAt: null },
+      data: { endedAt: ctx.clock.now(), endedById: viewer.personId },
+    });
   }
   return supervisionView(ctx, bank.bank.id, s.membershipId);
 }
@@ -312,7 +389,10 @@ export async function setSupervisionLimit(ctx: RequestContext, slug: string, raw
   const { bank, s } = await supervisionToManage(ctx, slug, rawMemberId);
   if (s.endedAt) throw badInput("this supervision has ended: supervise the member again first", "memberId");
   const monthlySendLimitMinutes = limit === null ? null : v.intInRange(limit, "monthlySendLimitMinutes", 0, MAX_INSTITUTION_CAP_MINUTES);
-  await ctx.db.institutionSupervision.update({ where: { timebankId_membershipId: { timebankId: bank.bank.id, membershipId: s.membershipId } }, data: { monthlySendLimitMinutes } });
+  await ctx.db.institutionSupervision.update({
+    where: { timebankId_membershipId: { timebankId: bank.bank.id, membershipId: s.membershipId } },
+    data: { monthlySendLimitMinutes },
+  });
   return supervisionView(ctx, bank.bank.id, s.membershipId);
 }
 
@@ -329,7 +409,10 @@ export interface SupervisionView {
 async function supervisionView(ctx: RequestContext, timebankId: string, membershipId: string): Promise<SupervisionView> {
   const s = await ctx.db.institutionSupervision.findUniqueOrThrow({
     where: { timebankId_membershipId: { timebankId, membershipId } },
-    include: { institutionMembership: { select: { institutionId: true } }, membership: { select: { person: { select: { displayName: true } } } } },
+    include: {
+      institutionMembership: { select: { institutionId: true } },
+      membership: { select: { person: { select: { displayName: true } } } },
+    },
   });
   return {
     memberId: s.membershipId,
@@ -352,7 +435,10 @@ export async function supervisedMembers(ctx: RequestContext, rawInstitutionId: s
   if (!(await isDelegateOf(ctx, institutionId))) throw notFound("institution you act for");
   const rows = await ctx.db.institutionSupervision.findMany({
     where: { institutionMembership: { institutionId, status: "ACTIVE" }, ...(includeEnded ? {} : { endedAt: null }) },
-    include: { institutionMembership: { select: { institutionId: true } }, membership: { select: { person: { select: { displayName: true } } } } },
+    include: {
+      institutionMembership: { select: { institutionId: true } },
+      membership: { select: { person: { select: { displayName: true } } } },
+    },
     orderBy: [{ timebankId: "asc" }, { createdAt: "asc" }],
     take: 1000,
   });
@@ -394,7 +480,13 @@ export async function proposePartnership(ctx: RequestContext, input: ProposePart
   };
   return ledgerTransaction(bank, async (tx) => {
     const live = await livePartnership(tx.db, bank.bank.id, partner.id);
-    if (live) return errorResult(PartnershipExists, "PARTNERSHIP_EXISTS", `${bank.bank.name} and ${partner.name} already have a partnership (${live.status.toLowerCase()})`, { partnershipId: live.id });
+    if (live)
+      return errorResult(
+        PartnershipExists,
+        "PARTNERSHIP_EXISTS",
+        `${bank.bank.name} and ${partner.name} already have a partnership (${live.status.toLowerCase()})`,
+        { partnershipId: live.id },
+      );
     const now = tx.clock.now();
     return tx.db.partnership.create({ data: { ...data, createdAt: now, updatedAt: now } });
   });
@@ -403,7 +495,13 @@ export async function proposePartnership(ctx: RequestContext, input: ProposePart
 /** The partnership between two banks that has not ended, if any. */
 export async function livePartnership(db: Tx | RequestContext["db"], a: string, b: string): Promise<Partnership | null> {
   return db.partnership.findFirst({
-    where: { status: { not: "ENDED" }, OR: [{ proposerBankId: a, partnerBankId: b }, { proposerBankId: b, partnerBankId: a }] },
+    where: {
+      status: { not: "ENDED" },
+      OR: [
+        { proposerBankId: a, partnerBankId: b },
+        { proposerBankId: b, partnerBankId: a },
+      ],
+    },
   });
 }
 
@@ -419,7 +517,6 @@ function conflict(p: Partnership, message: string) {
   return errorResult(PartnershipStateConflict, "PARTNERSHIP_STATE_CONFLICT", message, { currentStatus: p.status });
 }
 
-
 /**
  * The partner bank's admin accepts: the partnership becomes ACTIVE and each bank opens its
  * clearing account for the other. The clearing account's balance is the net minutes its bank
@@ -431,20 +528,24 @@ export async function acceptPartnership(ctx: RequestContext, rawId: string): Pro
   const p = await findPartnership(ctx, rawId);
   const partner = await timebanks.forBankId(ctx, p.partnerBankId);
   if (!isBankAdmin(partner.membership)) throw forbidden("only an admin of the invited bank accepts a partnership");
-  return ledgerTransaction(partner, async (tx) => {
-    const now = tx.clock.now();
-    const changed = await tx.db.$executeRaw`
+  return ledgerTransaction(
+    partner,
+    async (tx) => {
+      const now = tx.clock.now();
+      const changed = await tx.db.$executeRaw`
       UPDATE "Partnership" SET "status" = 'ACTIVE', "acceptedById" = ${viewer.personId}::uuid, "activatedAt" = ${now}, "updatedAt" = ${now}
       WHERE "id" = ${p.id}::uuid AND "status" = 'PROPOSED'`;
-    if (changed !== 1) {
-      const current = await tx.db.partnership.findUniqueOrThrow({ where: { id: p.id } });
-      if (current.acceptedById === viewer.personId && current.status !== "PROPOSED") return current; // a retry
-      return conflict(current, `this partnership is ${current.status.toLowerCase()}, not proposed`);
-    }
-    const updated = await tx.db.partnership.findUniqueOrThrow({ where: { id: p.id } });
-    await openClearingAccounts(tx.db, updated, now);
-    return updated;
-  }, [p.proposerBankId]); // a clearing account opens in each bank
+      if (changed !== 1) {
+        const current = await tx.db.partnership.findUniqueOrThrow({ where: { id: p.id } });
+        if (current.acceptedById === viewer.personId && current.status !== "PROPOSED") return current; // a retry
+        return conflict(current, `this partnership is ${current.status.toLowerCase()}, not proposed`);
+      }
+      const updated = await tx.db.partnership.findUniqueOrThrow({ where: { id: p.id } });
+      await openClearingAccounts(tx.db, updated, now);
+      return updated;
+    },
+    [p.proposerBankId],
+  ); // a clearing account opens in each bank
 }
 
 /** Opens each bank's clearing account for the other, with the partnership's caps as its limits. */
@@ -453,8 +554,12 @@ export async function openClearingAccounts(db: Tx, p: Partnership, now: Date): P
     [p.proposerBankId, p.partnerBankId],
     [p.partnerBankId, p.proposerBankId],
   ]) {
-    const account = await db.account.create({ data: { timebankId: own, kind: "CLEARING", ...clearingLimits(p, own), openedAt: now, updatedAt: now } });
-    await db.partnerClearing.create({ data: { timebankId: own, partnershipId: p.id, partnerTimebankId: other, accountId: account.id, createdAt: now } });
+    const account = await db.account.create({
+      data: { timebankId: own, kind: "CLEARING", ...clearingLimits(p, own), openedAt: now, updatedAt: now },
+    });
+    await db.partnerClearing.create({
+      data: { timebankId: own, partnershipId: p.id, partnerTimebankId: other, accountId: account.id, createdAt: now },
+    });
   }
 }
 
@@ -499,7 +604,10 @@ export async function resumePartnership(ctx: RequestContext, rawId: string): Pro
 export async function partnershipsOf(ctx: RequestContext, slug: string): Promise<Partnership[]> {
   const bank = await timebanks.forBank(ctx, slug);
   requireInsider(bank);
-  return ctx.db.partnership.findMany({ where: { OR: [{ proposerBankId: bank.bank.id }, { partnerBankId: bank.bank.id }] }, orderBy: { createdAt: "asc" } });
+  return ctx.db.partnership.findMany({
+    where: { OR: [{ proposerBankId: bank.bank.id }, { partnerBankId: bank.bank.id }] },
+    orderBy: { createdAt: "asc" },
+  });
 }
 
 export async function clearingOf(db: Tx | RequestContext["db"], timebankId: string, partnershipId: string) {

@@ -5,7 +5,13 @@ import { InterBankTransferStatus } from "../../generated/prisma/enums";
 import { Account, AccountNotActive, CeilingExceeded, InsufficientBalance, NotAllowed, SameAccount, Transfer } from "../ledger/ledger.type";
 import { Member } from "../member/member.type";
 import { Timebank } from "../timebank/timebank.type";
-import { AddInstitutionToBankInput, CreateInstitutionInput, ProposePartnershipInput, RecordInstitutionExchangeInput, SendHoursToOtherBankInput } from "./federation.input";
+import {
+  AddInstitutionToBankInput,
+  CreateInstitutionInput,
+  ProposePartnershipInput,
+  RecordInstitutionExchangeInput,
+  SendHoursToOtherBankInput,
+} from "./federation.input";
 import * as exchanges from "./federation.exchanges";
 import { earnedOnlyLoader } from "./federation.supervision";
 import * as partners from "./federation.partners";
@@ -38,7 +44,16 @@ import {
 const SendResult = resultUnion(
   "SendHoursToOtherBankResult",
   InterBankTransfer,
-  [NoActivePartnership, PurposeNotAllowed, ExposureCapReached, InsufficientBalance, RecipientCeilingExceeded, RecipientNotActive, AccountNotActive, InstitutionCapReached],
+  [
+    NoActivePartnership,
+    PurposeNotAllowed,
+    ExposureCapReached,
+    InsufficientBalance,
+    RecipientCeilingExceeded,
+    RecipientNotActive,
+    AccountNotActive,
+    InstitutionCapReached,
+  ],
   "An inter-bank transfer (posted or pending), or why it was refused.",
 );
 const InstitutionExchangeResult = resultUnion(
@@ -47,7 +62,11 @@ const InstitutionExchangeResult = resultUnion(
   [InsufficientBalance, CeilingExceeded, SameAccount, AccountNotActive, NotAllowed, InstitutionCapReached, InstitutionMembershipNotActive],
   "The exchange's transfer (posted, or pending the member's confirmation), or why it was refused.",
 );
-const DecisionResult = resultUnion("InterBankDecisionResult", InterBankTransfer, [InterBankTransferNotPending, ApprovalRefused, NoActivePartnership]);
+const DecisionResult = resultUnion("InterBankDecisionResult", InterBankTransfer, [
+  InterBankTransferNotPending,
+  ApprovalRefused,
+  NoActivePartnership,
+]);
 const PartnershipResult = resultUnion("PartnershipResult", Partnership, [PartnershipExists, PartnershipStateConflict]);
 const AddInstitutionResult = resultUnion("AddInstitutionToBankResult", InstitutionMembership, [InstitutionAlreadyMember]);
 const InstitutionMembershipResult = resultUnion("InstitutionMembershipResult", InstitutionMembership, [InstitutionMembershipNotActive]);
@@ -77,34 +96,54 @@ export class InstitutionResolver {
     return partners.addInstitutionToBank(ctx, input);
   }
 
-  @Mutation(() => InstitutionMembershipResult, { description: "Delegates of the institution: accept a bank's proposal; the institution's account there opens." })
+  @Mutation(() => InstitutionMembershipResult, {
+    description: "Delegates of the institution: accept a bank's proposal; the institution's account there opens.",
+  })
   acceptInstitutionMembership(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext) {
     return partners.acceptInstitutionMembership(ctx, id);
   }
 
   @Mutation(() => InstitutionMembershipResult, {
-    description: "Delegates of the institution decline a proposal or withdraw; the bank's admins end the membership. The account closes (its history stays); its supervisions end.",
+    description:
+      "Delegates of the institution decline a proposal or withdraw; the bank's admins end the membership. The account closes (its history stays); its supervisions end.",
   })
   revokeInstitutionMembership(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext) {
     return partners.revokeInstitutionMembership(ctx, id);
   }
 
   @Mutation(() => Institution, { description: "Appoints a person (by email) as a delegate of the institution, with a role." })
-  addInstitutionDelegate(@Arg("institutionId", () => ID) institutionId: string, @Arg("email") email: string, @Arg("role") role: string, @Ctx() ctx: RequestContext) {
+  addInstitutionDelegate(
+    @Arg("institutionId", () => ID) institutionId: string,
+    @Arg("email") email: string,
+    @Arg("role") role: string,
+    @Ctx() ctx: RequestContext,
+  ) {
     return partners.addInstitutionDelegate(ctx, institutionId, email, role);
   }
 
-  @Mutation(() => Member, { description: "Coordinators: the member is supervised by this institution of the bank (its approval rule applies to them)." })
-  superviseMember(@Arg("timebank") slug: string, @Arg("memberId", () => ID) memberId: string, @Arg("institutionId", () => ID) institutionId: string, @Ctx() ctx: RequestContext) {
+  @Mutation(() => Member, {
+    description: "Coordinators: the member is supervised by this institution of the bank (its approval rule applies to them).",
+  })
+  superviseMember(
+    @Arg("timebank") slug: string,
+    @Arg("memberId", () => ID) memberId: string,
+    @Arg("institutionId", () => ID) institutionId: string,
+    @Ctx() ctx: RequestContext,
+  ) {
     return partners.superviseMember(ctx, slug, memberId, institutionId);
   }
 
-  @Mutation(() => Supervision, { description: "Coordinators, or delegates of the supervising institution: the member is no longer supervised." })
+  @Mutation(() => Supervision, {
+    description: "Coordinators, or delegates of the supervising institution: the member is no longer supervised.",
+  })
   endSupervision(@Arg("timebank") slug: string, @Arg("memberId", () => ID) memberId: string, @Ctx() ctx: RequestContext) {
     return partners.endSupervision(ctx, slug, memberId);
   }
 
-  @Mutation(() => Supervision, { description: "Coordinators, or delegates of the supervising institution: the most minutes this member may send to other banks per calendar month (null: none of their own)." })
+  @Mutation(() => Supervision, {
+    description:
+      "Coordinators, or delegates of the supervising institution: the most minutes this member may send to other banks per calendar month (null: none of their own).",
+  })
   setSupervisionLimit(
     @Arg("timebank") slug: string,
     @Arg("memberId", () => ID) memberId: string,
@@ -114,7 +153,9 @@ export class InstitutionResolver {
     return partners.setSupervisionLimit(ctx, slug, memberId, limit);
   }
 
-  @Query(() => [Supervision], { description: "Delegates: the members your institution supervises, in every bank where its membership is active." })
+  @Query(() => [Supervision], {
+    description: "Delegates: the members your institution supervises, in every bank where its membership is active.",
+  })
   supervisedMembers(
     @Arg("institutionId", () => ID) institutionId: string,
     @Arg("includeEnded", () => Boolean, { nullable: true }) includeEnded: boolean | null,
@@ -128,7 +169,9 @@ export class InstitutionResolver {
     return partners.membershipsOf(ctx, i.id);
   }
 
-  @FieldResolver(() => [InstitutionDelegate], { description: "Its delegates: visible to its delegates and platform admins (empty for others)." })
+  @FieldResolver(() => [InstitutionDelegate], {
+    description: "Its delegates: visible to its delegates and platform admins (empty for others).",
+  })
   delegates(@Root() i: Institution, @Ctx() ctx: RequestContext) {
     return partners.delegatesOf(ctx, i.id);
   }
@@ -164,8 +207,16 @@ export class PartnershipResolver {
     return partners.partnershipPosition(ctx, id, slug);
   }
 
-  @Query(() => SettlementStatement, { description: "Coordinators: what passed between your bank and the partner in [from, to), posted only." })
-  settlementStatement(@Arg("partnershipId", () => ID) id: string, @Arg("timebank") slug: string, @Arg("from") from: Date, @Arg("to") to: Date, @Ctx() ctx: RequestContext) {
+  @Query(() => SettlementStatement, {
+    description: "Coordinators: what passed between your bank and the partner in [from, to), posted only.",
+  })
+  settlementStatement(
+    @Arg("partnershipId", () => ID) id: string,
+    @Arg("timebank") slug: string,
+    @Arg("from") from: Date,
+    @Arg("to") to: Date,
+    @Ctx() ctx: RequestContext,
+  ) {
     return partners.settlementStatement(ctx, id, slug, from, to);
   }
 
@@ -174,7 +225,9 @@ export class PartnershipResolver {
     return partners.proposePartnership(ctx, input);
   }
 
-  @Mutation(() => PartnershipResult, { description: "The invited bank's admin accepts: the partnership is active and both clearing accounts open." })
+  @Mutation(() => PartnershipResult, {
+    description: "The invited bank's admin accepts: the partnership is active and both clearing accounts open.",
+  })
   acceptPartnership(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext) {
     return partners.acceptPartnership(ctx, id);
   }
@@ -189,7 +242,9 @@ export class PartnershipResolver {
     return partners.resumePartnership(ctx, id);
   }
 
-  @Mutation(() => PartnershipResult, { description: "Either bank's admin ends the partnership: pending transfers are voided and their minutes return." })
+  @Mutation(() => PartnershipResult, {
+    description: "Either bank's admin ends the partnership: pending transfers are voided and their minutes return.",
+  })
   endPartnership(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext) {
     return transfers.endPartnership(ctx, id);
   }
@@ -222,12 +277,16 @@ export class InterBankTransferResolver {
     return transfers.interBankTransfersOf(ctx, slug, direction, status);
   }
 
-  @Query(() => [InterBankTransfer], { description: "Your own inter-bank transfers, sent and received, and those of the institutions you act for." })
+  @Query(() => [InterBankTransfer], {
+    description: "Your own inter-bank transfers, sent and received, and those of the institutions you act for.",
+  })
   myInterBankTransfers(@Ctx() ctx: RequestContext) {
     return transfers.myInterBankTransfers(ctx);
   }
 
-  @Query(() => [InterBankTransfer], { description: "Delegates: transfers of members your institution supervises, waiting for its approval." })
+  @Query(() => [InterBankTransfer], {
+    description: "Delegates: transfers of members your institution supervises, waiting for its approval.",
+  })
   interBankTransfersAwaitingApproval(@Arg("institutionId", () => ID) institutionId: string, @Ctx() ctx: RequestContext) {
     return transfers.awaitingApproval(ctx, institutionId);
   }
@@ -251,7 +310,11 @@ export class InterBankTransferResolver {
   }
 
   @Mutation(() => DecisionResult, { description: "A delegate of the institution supervising the sender refuses: nothing moves." })
-  refuseInterBankTransfer(@Arg("id", () => ID) id: string, @Arg("reason", () => String, { nullable: true }) reason: string | null, @Ctx() ctx: RequestContext) {
+  refuseInterBankTransfer(
+    @Arg("id", () => ID) id: string,
+    @Arg("reason", () => String, { nullable: true }) reason: string | null,
+    @Ctx() ctx: RequestContext,
+  ) {
     return transfers.refuseInterBankTransfer(ctx, id, reason);
   }
 
@@ -261,7 +324,11 @@ export class InterBankTransferResolver {
   }
 
   @Mutation(() => DecisionResult, { description: "A coordinator of the receiving bank declines: nothing moves." })
-  declineInterBankTransfer(@Arg("id", () => ID) id: string, @Arg("reason", () => String, { nullable: true }) reason: string | null, @Ctx() ctx: RequestContext) {
+  declineInterBankTransfer(
+    @Arg("id", () => ID) id: string,
+    @Arg("reason", () => String, { nullable: true }) reason: string | null,
+    @Ctx() ctx: RequestContext,
+  ) {
     return transfers.declineInterBankTransfer(ctx, id, reason);
   }
 
@@ -300,7 +367,8 @@ export class SupervisionResolver {
 @Resolver(() => Account)
 export class InstitutionAccountFieldsResolver {
   @FieldResolver(() => Boolean, {
-    description: "Its owner is supervised by an institution that lets its members give only hours they hold: availableMinutes then counts no credit.",
+    description:
+      "Its owner is supervised by an institution that lets its members give only hours they hold: availableMinutes then counts no credit.",
   })
   async earnedHoursOnly(@Root() a: Account, @Ctx() ctx: RequestContext) {
     return a.kind === "MEMBER" && !!a.membershipId && earnedOnlyLoader(ctx.loaders, ctx.db).load(`${a.timebankId}:${a.membershipId}`);

@@ -7,7 +7,10 @@ type Caps = Pick<Partnership, "proposerBankId" | "proposerToPartnerCapMinutes" |
 /** Net minutes bank `timebankId` may send to (outgoing) and receive from (incoming) its partner. */
 export function capsFor(p: Caps, timebankId: string): { outgoing: number; incoming: number } {
   const proposer = p.proposerBankId === timebankId;
-  return { outgoing: proposer ? p.proposerToPartnerCapMinutes : p.partnerToProposerCapMinutes, incoming: proposer ? p.partnerToProposerCapMinutes : p.proposerToPartnerCapMinutes };
+  return {
+    outgoing: proposer ? p.proposerToPartnerCapMinutes : p.partnerToProposerCapMinutes,
+    incoming: proposer ? p.partnerToProposerCapMinutes : p.proposerToPartnerCapMinutes,
+  };
 }
 
 /**

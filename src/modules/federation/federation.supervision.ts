@@ -39,7 +39,12 @@ export function earnedMinutes(a: { balanceMinutes: number; pendingOutMinutes: nu
  * Inside the giving transaction: locks the account and answers how many minutes it may give when
  * its owner may give only earned hours, or null when the rule does not apply.
  */
-export async function earnedMinutesLocked(tx: Reader, timebankId: string, accountId: string, membershipId: string | null): Promise<number | null> {
+export async function earnedMinutesLocked(
+  tx: Reader,
+  timebankId: string,
+  accountId: string,
+  membershipId: string | null,
+): Promise<number | null> {
   if (!(await earnedHoursOnly(tx, timebankId, membershipId))) return null;
   const [a] = await tx.$queryRaw<{ balanceMinutes: number; pendingOutMinutes: number }[]>`
     SELECT "balanceMinutes", "pendingOutMinutes" FROM "Account" WHERE "timebankId" = ${timebankId}::uuid AND "id" = ${accountId}::uuid FOR UPDATE`;
@@ -58,7 +63,11 @@ export function earnedOnlyLoader(requestLoaders: object, db: Db): DataLoader<str
     loader = new DataLoader<string, boolean>(async (keys) => {
       const pairs = keys.map((k) => k.split(":"));
       const rows = await db.institutionSupervision.findMany({
-        where: { OR: pairs.map(([timebankId, membershipId]) => ({ timebankId, membershipId })), endedAt: null, institutionMembership: { status: "ACTIVE", supervisedMayUseCredit: false } },
+        where: {
+          OR: pairs.map(([timebankId, membershipId]) => ({ timebankId, membershipId })),
+          endedAt: null,
+          institutionMembership: { status: "ACTIVE", supervisedMayUseCredit: false },
+        },
         select: { timebankId: true, membershipId: true },
       });
       const bound = new Set(rows.map((r) => `${r.timebankId}:${r.membershipId}`));
@@ -74,7 +83,11 @@ export function earnedOnlyLoader(requestLoaders: object, db: Db): DataLoader<str
  * bank where its membership is active, as a member reads their own. Not the members' accounts:
  * those show only as the other party of a transfer.
  */
-export async function delegateReadsAccount(db: Reader, personId: string, account: { timebankId: string; id: string; kind: string }): Promise<boolean> {
+export async function delegateReadsAccount(
+  db: Reader,
+  personId: string,
+  account: { timebankId: string; id: string; kind: string },
+): Promise<boolean> {
   if (account.kind !== "INSTITUTION") return false;
   const found = await db.institutionMembership.count({
     where: { timebankId: account.timebankId, accountId: account.id, status: "ACTIVE", institution: { delegates: { some: { personId } } } },

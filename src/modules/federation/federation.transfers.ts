@@ -23,7 +23,22 @@ import * as v from "../../common/validation";
 import { requireViewer, type BankContext, type RequestContext } from "../../context/context";
 import { isStaff, membershipIn, requireStaff } from "../../context/access";
 import type { Db } from "../../db/database";
-import { decideTransfer, insertTransfers, LedgerRefusal, ledgerTransaction, lockAccountsInOrder, lockIdempotencyKey, postDeltas, refuse, registerRefusalTypes, reserveTransfer, restoreRefusal, retrying, storedRefusal, type Tx } from "../ledger/ledger.engine";
+import {
+  decideTransfer,
+  insertTransfers,
+  LedgerRefusal,
+  ledgerTransaction,
+  lockAccountsInOrder,
+  lockIdempotencyKey,
+  postDeltas,
+  refuse,
+  registerRefusalTypes,
+  reserveTransfer,
+  restoreRefusal,
+  retrying,
+  storedRefusal,
+  type Tx,
+} from "../ledger/ledger.engine";
 import { monthPeriod } from "../ledger/ledger.period";
 import * as rules from "../ledger/ledger.rules";
 import { AccountNotActive, CeilingExceeded, InsufficientBalance } from "../ledger/ledger.type";
@@ -52,12 +67,25 @@ const legKey = (id: string) => `inter-bank:${id}`;
 // The ledger keeps the refusals of every request under its key (ledger.engine.ts); these are
 // the inter-bank ones it must be able to restore. InsufficientBalance and AccountNotActive are
 // the ledger's own.
-registerRefusalTypes(NoActivePartnership, PurposeNotAllowed, ExposureCapReached, RecipientCeilingExceeded, RecipientNotActive, InstitutionCapReached);
+registerRefusalTypes(
+  NoActivePartnership,
+  PurposeNotAllowed,
+  ExposureCapReached,
+  RecipientCeilingExceeded,
+  RecipientNotActive,
+  InstitutionCapReached,
+);
 
 // ---- who the viewer is to a transfer -------------------------------------------------------------
 
-export type OwnedAccount = Account & { membership: { personId: string; status: string } | null; institutionMembership: { id: string; institutionId: string } | null };
-export const OWNED = { membership: { select: { personId: true, status: true } }, institutionMembership: { select: { id: true, institutionId: true } } } as const;
+export type OwnedAccount = Account & {
+  membership: { personId: string; status: string } | null;
+  institutionMembership: { id: string; institutionId: string } | null;
+};
+export const OWNED = {
+  membership: { select: { personId: true, status: true } },
+  institutionMembership: { select: { id: true, institutionId: true } },
+} as const;
 
 /** The viewer acts for this account: it is their own, or they are a delegate of its institution. */
 async function actsFor(ctx: RequestContext, account: OwnedAccount): Promise<boolean> {
@@ -99,10 +127,14 @@ async function sideOfViewer(ctx: RequestContext, t: InterBankTransfer): Promise<
     ctx.db.account.findUnique({ where: { timebankId_id: { timebankId: t.timebankId, id: t.senderAccountId } }, include: OWNED }),
     ctx.db.account.findUnique({ where: { timebankId_id: { timebankId: t.targetTimebankId, id: t.recipientAccountId } }, include: OWNED }),
   ]);
-  const owns = (a: OwnedAccount | null) => !!a && (a.membership?.personId === viewer.personId || (!!a.institutionMembership && delegated.has(a.institutionMembership.institutionId)));
+  const owns = (a: OwnedAccount | null) =>
+    !!a &&
+    (a.membership?.personId === viewer.personId || (!!a.institutionMembership && delegated.has(a.institutionMembership.institutionId)));
   if (owns(sender)) return "SOURCE";
   if (t.approverInstitutionMembershipId) {
-    const approver = await ctx.db.institutionMembership.findUnique({ where: { timebankId_id: { timebankId: t.timebankId, id: t.approverInstitutionMembershipId } } });
+    const approver = await ctx.db.institutionMembership.findUnique({
+      where: { timebankId_id: { timebankId: t.timebankId, id: t.approverInstitutionMembershipId } },
+    });
     if (approver && delegated.has(approver.institutionId)) return "SOURCE";
   }
   if (isStaff(membershipIn(viewer, t.targetTimebankId))) return "TARGET";
@@ -113,7 +145,10 @@ async function sideOfViewer(ctx: RequestContext, t: InterBankTransfer): Promise<
 async function nameOfAccount(db: Db | Tx, timebankId: string, accountId: string): Promise<string> {
   const a = await db.account.findUnique({
     where: { timebankId_id: { timebankId, id: accountId } },
-    include: { membership: { select: { person: { select: { displayName: true } } } }, institutionMembership: { select: { institution: { select: { name: true } } } } },
+    include: {
+      membership: { select: { person: { select: { displayName: true } } } },
+      institutionMembership: { select: { institution: { select: { name: true } } } },
+    },
   });
   if (!a) return "";
   return a.membership?.person.displayName ?? a.institutionMembership?.institution.name ?? (a.kind === "POT" ? "Community pot" : "Account");
@@ -161,12 +196,24 @@ export type InterBankTransferView = Awaited<ReturnType<typeof viewOf>>;
  * id, status, minutes, key and commit position, without accounts, so that either side can
  * reconcile its bank's ledger with the other's. Each leg is read in its own bank's scope.
  */
-export async function legsOf(ctx: RequestContext, t: Pick<InterBankTransferView, "sourceBankId" | "targetBankId" | "sourceTransferId" | "targetTransferId">) {
+export async function legsOf(
+  ctx: RequestContext,
+  t: Pick<InterBankTransferView, "sourceBankId" | "targetBankId" | "sourceTransferId" | "targetTransferId">,
+) {
   const leg = (timebankId: string, id: string, source: boolean) =>
     withBankScope([timebankId], async () => {
       const row = await ctx.db.transfer.findUnique({ where: { timebankId_id: { timebankId, id } } });
       if (!row) throw new Error(`inter-bank leg ${id} of bank ${timebankId} is missing`);
-      return { transferId: row.id, timebankId, source, status: row.status, minutes: row.minutes, idempotencyKey: row.idempotencyKey, sequence: row.seq, postedAt: row.postedAt };
+      return {
+        transferId: row.id,
+        timebankId,
+        source,
+        status: row.status,
+        minutes: row.minutes,
+        idempotencyKey: row.idempotencyKey,
+        sequence: row.seq,
+        postedAt: row.postedAt,
+      };
     });
   const target = await leg(t.targetBankId, t.targetTransferId, false);
   // An anonymous gift's recipient is not told the donor's bank (viewOf gives no source bank):
@@ -179,7 +226,10 @@ export async function legsOf(ctx: RequestContext, t: Pick<InterBankTransferView,
  * the target leg of an anonymous gift ("Anonymous donor", with the source bank only when the
  * donor chose to show it) or of a gift the donor's institution has not approved.
  */
-export async function legRecordedBy(ctx: RequestContext, leg: { timebankId: string; groupId: string | null; createdById: string }): Promise<string> {
+export async function legRecordedBy(
+  ctx: RequestContext,
+  leg: { timebankId: string; groupId: string | null; createdById: string },
+): Promise<string> {
   const ibt = leg.groupId ? await ctx.db.interBankTransfer.findFirst({ where: { id: leg.groupId } }) : null;
   if (ibt && leg.timebankId === ibt.targetTimebankId && (ibt.anonymous || unapproved(ibt))) {
     if (!ibt.showSourceBank) return "Anonymous donor";
@@ -207,12 +257,22 @@ async function findRecipientIn(ctx: RequestContext, target: BankContext, input: 
   if (given.length !== 1) throw badInput("give exactly one of toMember, toInstitution and toPot", "toMember");
   const where = { timebankId: target.bank.id };
   if (input.toMember) {
-    const account = await ctx.db.account.findFirst({ where: { ...where, kind: "MEMBER", membershipId: v.id(input.toMember, "toMember") }, include: OWNED });
+    const account = await ctx.db.account.findFirst({
+      where: { ...where, kind: "MEMBER", membershipId: v.id(input.toMember, "toMember") },
+      include: OWNED,
+    });
     if (!account) throw notFound(`member in ${target.bank.slug}`);
     return { kind: "MEMBER", account };
   }
   if (input.toInstitution) {
-    const account = await ctx.db.account.findFirst({ where: { ...where, kind: "INSTITUTION", institutionMembership: { institutionId: v.id(input.toInstitution, "toInstitution"), status: "ACTIVE" } }, include: OWNED });
+    const account = await ctx.db.account.findFirst({
+      where: {
+        ...where,
+        kind: "INSTITUTION",
+        institutionMembership: { institutionId: v.id(input.toInstitution, "toInstitution"), status: "ACTIVE" },
+      },
+      include: OWNED,
+    });
     if (!account) throw notFound(`institution in ${target.bank.slug}`);
     return { kind: "INSTITUTION", account };
   }
@@ -225,16 +285,39 @@ async function findRecipientIn(ctx: RequestContext, target: BankContext, input: 
 const lockAccounts = lockAccountsInOrder;
 
 /** Sum of an account's posted and pending debits or credits recorded in [from, to). */
-export async function monthlyMinutes(tx: Tx, timebankId: string, accountId: string, side: "debit" | "credit", from: Date, to: Date): Promise<number> {
+export async function monthlyMinutes(
+  tx: Tx,
+  timebankId: string,
+  accountId: string,
+  side: "debit" | "credit",
+  from: Date,
+  to: Date,
+): Promise<number> {
   const agg = await tx.transfer.aggregate({
-    where: { timebankId, ...(side === "debit" ? { debitAccountId: accountId } : { creditAccountId: accountId }), status: { in: ["POSTED", "PENDING"] }, createdAt: { gte: from, lt: to } },
+    where: {
+      timebankId,
+      ...(side === "debit" ? { debitAccountId: accountId } : { creditAccountId: accountId }),
+      status: { in: ["POSTED", "PENDING"] },
+      createdAt: { gte: from, lt: to },
+    },
     _sum: { minutes: true },
   });
   return agg._sum.minutes ?? 0;
 }
 
-export function capReached(institutionId: string, cap: InstitutionCap, requestedMinutes: number, remainingThisMonthMinutes: number | null, message: string) {
-  return errorResult(InstitutionCapReached, "INSTITUTION_CAP_REACHED", message, { institutionId, cap, requestedMinutes, remainingThisMonthMinutes });
+export function capReached(
+  institutionId: string,
+  cap: InstitutionCap,
+  requestedMinutes: number,
+  remainingThisMonthMinutes: number | null,
+  message: string,
+) {
+  return errorResult(InstitutionCapReached, "INSTITUTION_CAP_REACHED", message, {
+    institutionId,
+    cap,
+    requestedMinutes,
+    remainingThisMonthMinutes,
+  });
 }
 
 /**
@@ -243,7 +326,10 @@ export function capReached(institutionId: string, cap: InstitutionCap, requested
  * the supervising institution's approval and/or the receiving bank's acceptance with the
  * minutes reserved on all four accounts.
  */
-export async function sendHoursToOtherBank(ctx: RequestContext, input: SendHoursToOtherBankInput): Promise<InterBankTransferView | ErrorResult> {
+export async function sendHoursToOtherBank(
+  ctx: RequestContext,
+  input: SendHoursToOtherBankInput,
+): Promise<InterBankTransferView | ErrorResult> {
   const viewer = requireViewer(ctx);
   const fromId = v.id(input.from, "from");
   const sender = await ctx.db.account.findFirst({ where: { id: fromId }, include: OWNED });
@@ -254,7 +340,8 @@ export async function sendHoursToOtherBank(ctx: RequestContext, input: SendHours
   const minutes = rules.minutes(input.minutes);
   const message = rules.memo(input.message, "message");
   const anonymous = input.anonymous ?? false;
-  if (input.showSourceBank && !anonymous) throw badInput("showSourceBank is for anonymous gifts: a named gift shows its bank anyway", "showSourceBank");
+  if (input.showSourceBank && !anonymous)
+    throw badInput("showSourceBank is for anonymous gifts: a named gift shows its bank anyway", "showSourceBank");
   const showSourceBank = anonymous && (input.showSourceBank ?? false);
   const key = rules.idempotencyKey(input.idempotencyKey);
   const recipient = await findRecipient(ctx, target, input);
@@ -269,36 +356,66 @@ export async function sendHoursToOtherBank(ctx: RequestContext, input: SendHours
     // Only when set, so that the keys of requests made before the field existed still match.
     ...(showSourceBank ? { showSourceBank } : {}),
   });
-  const reused = () => appError("IDEMPOTENCY_KEY_REUSED", "this idempotencyKey was already used for a different request: use a new key for a new transfer");
-  const result = await ledgerTransaction(source, async (tx) => {
-    tx.afterCommit(() => tx.app.events.kick()); // publish the inter-bank events at once
-    // Lock order step 1 (docs/ledger.md): the same key lock as every local posting of the bank,
-    // so a key is one request at a time whatever kind of request uses it.
-    await lockIdempotencyKey(tx.db, source.bank.id, key);
-    const existing = await tx.db.interBankTransfer.findUnique({ where: { timebankId_idempotencyKey: { timebankId: source.bank.id, idempotencyKey: key } } });
-    if (existing) {
-      if (existing.requestHash !== hash) throw reused();
-      return existing;
-    }
-    const refused = await tx.db.refusedRequest.findUnique({ where: { timebankId_idempotencyKey: { timebankId: source.bank.id, idempotencyKey: key } } });
-    if (refused) {
-      if (refused.requestHash !== hash) throw reused();
-      return restoreRefusal(refused.result);
-    }
-    const legTaken = await tx.db.transfer.findFirst({ where: { timebankId: source.bank.id, idempotencyKey: key }, select: { id: true } });
-    if (legTaken) throw reused();
-    await tx.db.$executeRaw`SAVEPOINT inter_bank_send`;
-    try {
-      return await send({ db: tx.db, bank: tx.bank, now: tx.clock.now() }, { sender, recipient, target: target.bank, minutes, message, anonymous, showSourceBank, purpose: input.purpose, key, hash, personId: viewer.personId });
-    } catch (err) {
-      if (!(err instanceof LedgerRefusal)) throw err;
-      await tx.db.$executeRaw`ROLLBACK TO SAVEPOINT inter_bank_send`;
-      await tx.db.refusedRequest.create({
-        data: { timebankId: source.bank.id, idempotencyKey: key, requestHash: hash, result: storedRefusal(err.result), createdAt: tx.clock.now() },
+  const reused = () =>
+    appError("IDEMPOTENCY_KEY_REUSED", "this idempotencyKey was already used for a different request: use a new key for a new transfer");
+  const result = await ledgerTransaction(
+    source,
+    async (tx) => {
+      tx.afterCommit(() => tx.app.events.kick()); // publish the inter-bank events at once
+      // Lock order step 1 (docs/ledger.md): the same key lock as every local posting of the bank,
+      // so a key is one request at a time whatever kind of request uses it.
+      await lockIdempotencyKey(tx.db, source.bank.id, key);
+      const existing = await tx.db.interBankTransfer.findUnique({
+        where: { timebankId_idempotencyKey: { timebankId: source.bank.id, idempotencyKey: key } },
       });
-      return err.result;
-    }
-  }, [target.bank.id]); // both banks: the two legs, clearing accounts and events
+      if (existing) {
+        if (existing.requestHash !== hash) throw reused();
+        return existing;
+      }
+      const refused = await tx.db.refusedRequest.findUnique({
+        where: { timebankId_idempotencyKey: { timebankId: source.bank.id, idempotencyKey: key } },
+      });
+      if (refused) {
+        if (refused.requestHash !== hash) throw reused();
+        return restoreRefusal(refused.result);
+      }
+      const legTaken = await tx.db.transfer.findFirst({ where: { timebankId: source.bank.id, idempotencyKey: key }, select: { id: true } });
+      if (legTaken) throw reused();
+      await tx.db.$executeRaw`SAVEPOINT inter_bank_send`;
+      try {
+        return await send(
+          { db: tx.db, bank: tx.bank, now: tx.clock.now() },
+          {
+            sender,
+            recipient,
+            target: target.bank,
+            minutes,
+            message,
+            anonymous,
+            showSourceBank,
+            purpose: input.purpose,
+            key,
+            hash,
+            personId: viewer.personId,
+          },
+        );
+      } catch (err) {
+        if (!(err instanceof LedgerRefusal)) throw err;
+        await tx.db.$executeRaw`ROLLBACK TO SAVEPOINT inter_bank_send`;
+        await tx.db.refusedRequest.create({
+          data: {
+            timebankId: source.bank.id,
+            idempotencyKey: key,
+            requestHash: hash,
+            result: storedRefusal(err.result),
+            createdAt: tx.clock.now(),
+          },
+        });
+        return err.result;
+      }
+    },
+    [target.bank.id],
+  ); // both banks: the two legs, clearing accounts and events
   if (!("id" in result) || !("sourceTransferId" in result)) return result as ErrorResult;
   return viewOf(ctx, result, "SOURCE");
 }
@@ -341,39 +458,76 @@ export async function send(tx: SendEnv, plan: SendPlan): Promise<InterBankTransf
     );
   }
   if (!partnership.purposes.includes(purpose)) {
-    refuse(errorResult(PurposeNotAllowed, "PURPOSE_NOT_ALLOWED", `the partnership does not allow ${purpose.toLowerCase().replace(/_/g, " ")} transfers`, { allowedPurposes: partnership.purposes }));
+    refuse(
+      errorResult(
+        PurposeNotAllowed,
+        "PURPOSE_NOT_ALLOWED",
+        `the partnership does not allow ${purpose.toLowerCase().replace(/_/g, " ")} transfers`,
+        { allowedPurposes: partnership.purposes },
+      ),
+    );
   }
   const senderInactive = notActive(sender);
-  if (senderInactive) refuse(errorResult(AccountNotActive, "ACCOUNT_NOT_ACTIVE", "your account takes part in no new transfer", { accountId: sender.id, accountStatus: senderInactive }));
-  if (notActive(recipient.account)) refuse(errorResult(RecipientNotActive, "RECIPIENT_NOT_ACTIVE", "the recipient cannot receive transfers at the moment"));
+  if (senderInactive)
+    refuse(
+      errorResult(AccountNotActive, "ACCOUNT_NOT_ACTIVE", "your account takes part in no new transfer", {
+        accountId: sender.id,
+        accountStatus: senderInactive,
+      }),
+    );
+  if (notActive(recipient.account))
+    refuse(errorResult(RecipientNotActive, "RECIPIENT_NOT_ACTIVE", "the recipient cannot receive transfers at the moment"));
 
   // Institutions involved, locked (in one order) so that their monthly caps hold under concurrency.
   const senderInstitution = sender.institutionMembership
-    ? await tx.db.institutionMembership.findUniqueOrThrow({ where: { timebankId_id: { timebankId: sourceId, id: sender.institutionMembership.id } } })
+    ? await tx.db.institutionMembership.findUniqueOrThrow({
+        where: { timebankId_id: { timebankId: sourceId, id: sender.institutionMembership.id } },
+      })
     : null;
   const recipientInstitution = recipient.account.institutionMembership
-    ? await tx.db.institutionMembership.findUniqueOrThrow({ where: { timebankId_id: { timebankId: targetId, id: recipient.account.institutionMembership.id } } })
+    ? await tx.db.institutionMembership.findUniqueOrThrow({
+        where: { timebankId_id: { timebankId: targetId, id: recipient.account.institutionMembership.id } },
+      })
     : null;
   if (recipientInstitution && purpose === "INSTITUTIONAL_SERVICE" && !recipientInstitution.acceptsHoursAsPayment) {
-    refuse(errorResult(PurposeNotAllowed, "PURPOSE_NOT_ALLOWED", "this institution does not accept hours as payment", { allowedPurposes: partnership.purposes.filter((p) => p !== "INSTITUTIONAL_SERVICE") }));
+    refuse(
+      errorResult(PurposeNotAllowed, "PURPOSE_NOT_ALLOWED", "this institution does not accept hours as payment", {
+        allowedPurposes: partnership.purposes.filter((p) => p !== "INSTITUTIONAL_SERVICE"),
+      }),
+    );
   }
   const supervision = sender.membershipId
-    ? await tx.db.institutionSupervision.findUnique({ where: { timebankId_membershipId: { timebankId: sourceId, membershipId: sender.membershipId } }, include: { institutionMembership: true } })
+    ? await tx.db.institutionSupervision.findUnique({
+        where: { timebankId_membershipId: { timebankId: sourceId, membershipId: sender.membershipId } },
+        include: { institutionMembership: true },
+      })
     : null;
   // Supervision counts while it lasts and while the institution's membership is active.
-  const supervisor = supervision && !supervision.endedAt && supervision.institutionMembership.status === "ACTIVE" ? supervision.institutionMembership : null;
+  const supervisor =
+    supervision && !supervision.endedAt && supervision.institutionMembership.status === "ACTIVE" ? supervision.institutionMembership : null;
   const approver = supervisor?.requiresApprovalOfMembersOutgoing ? supervisor : null;
 
-  const toLock = [senderInstitution, recipientInstitution].filter((x) => x !== null).sort((a, b) => (a.timebankId + a.id < b.timebankId + b.id ? -1 : 1));
+  const toLock = [senderInstitution, recipientInstitution]
+    .filter((x) => x !== null)
+    .sort((a, b) => (a.timebankId + a.id < b.timebankId + b.id ? -1 : 1));
   for (const im of toLock) {
-    await tx.db.$queryRaw`SELECT 1 AS locked FROM "InstitutionMembership" WHERE "timebankId" = ${im.timebankId}::uuid AND "id" = ${im.id}::uuid FOR UPDATE`;
+    await tx.db
+      .$queryRaw`SELECT 1 AS locked FROM "InstitutionMembership" WHERE "timebankId" = ${im.timebankId}::uuid AND "id" = ${im.id}::uuid FOR UPDATE`;
   }
   if (senderInstitution?.monthlySpendCapMinutes != null) {
     const { from, to } = monthPeriod(monthOf(now, tx.bank.timezone), tx.bank.timezone);
     const spent = await monthlyMinutes(tx.db, sourceId, sender.id, "debit", from, to);
     if (spent + minutes > senderInstitution.monthlySpendCapMinutes) {
       const remaining = Math.max(0, senderInstitution.monthlySpendCapMinutes - spent);
-      refuse(capReached(senderInstitution.institutionId, InstitutionCap.MONTHLY_SPEND, minutes, remaining, `this would pass the institution's monthly spending cap: ${remaining} minutes remain this month`));
+      refuse(
+        capReached(
+          senderInstitution.institutionId,
+          InstitutionCap.MONTHLY_SPEND,
+          minutes,
+          remaining,
+          `this would pass the institution's monthly spending cap: ${remaining} minutes remain this month`,
+        ),
+      );
     }
   }
   if (recipientInstitution) {
@@ -381,7 +535,15 @@ export async function send(tx: SendEnv, plan: SendPlan): Promise<InterBankTransf
     if (recipientInstitution.monthlyAcceptCapMinutes != null) {
       const accepted = await monthlyMinutes(tx.db, targetId, recipient.account.id, "credit", from, to);
       if (accepted + minutes > recipientInstitution.monthlyAcceptCapMinutes) {
-        refuse(capReached(recipientInstitution.institutionId, InstitutionCap.MONTHLY_ACCEPT, minutes, null, "the institution cannot accept this many more minutes this month"));
+        refuse(
+          capReached(
+            recipientInstitution.institutionId,
+            InstitutionCap.MONTHLY_ACCEPT,
+            minutes,
+            null,
+            "the institution cannot accept this many more minutes this month",
+          ),
+        );
       }
     }
     if (purpose === "INSTITUTIONAL_SERVICE" && recipientInstitution.paymentCapPerMemberMinutes != null) {
@@ -399,14 +561,29 @@ export async function send(tx: SendEnv, plan: SendPlan): Promise<InterBankTransf
       const used = paid._sum.minutes ?? 0;
       if (used + minutes > recipientInstitution.paymentCapPerMemberMinutes) {
         const remaining = Math.max(0, recipientInstitution.paymentCapPerMemberMinutes - used);
-        refuse(capReached(recipientInstitution.institutionId, InstitutionCap.PAYMENT_PER_MEMBER, minutes, remaining, `the institution takes at most ${recipientInstitution.paymentCapPerMemberMinutes} minutes a month from one member: ${remaining} remain for you`));
+        refuse(
+          capReached(
+            recipientInstitution.institutionId,
+            InstitutionCap.PAYMENT_PER_MEMBER,
+            minutes,
+            remaining,
+            `the institution takes at most ${recipientInstitution.paymentCapPerMemberMinutes} minutes a month from one member: ${remaining} remain for you`,
+          ),
+        );
       }
     }
   }
 
-  const [sourceClearing, targetClearing] = await Promise.all([clearingOf(tx.db, sourceId, partnership.id), clearingOf(tx.db, targetId, partnership.id)]);
+  const [sourceClearing, targetClearing] = await Promise.all([
+    clearingOf(tx.db, sourceId, partnership.id),
+    clearingOf(tx.db, targetId, partnership.id),
+  ]);
   if (!sourceClearing || !targetClearing) throw new Error(`partnership ${partnership.id} is active without both clearing accounts`);
-  const status: InterBankTransferStatus = approver ? "PENDING_APPROVAL" : partnership.incomingNeedsAcceptance ? "PENDING_ACCEPTANCE" : "POSTED";
+  const status: InterBankTransferStatus = approver
+    ? "PENDING_APPROVAL"
+    : partnership.incomingNeedsAcceptance
+      ? "PENDING_ACCEPTANCE"
+      : "POSTED";
   const sourceLeg = { debitAccountId: sender.id, creditAccountId: sourceClearing.accountId, minutes };
   const targetLeg = { debitAccountId: targetClearing.accountId, creditAccountId: recipient.account.id, minutes };
   await lockAccounts(tx.db, [
@@ -424,7 +601,17 @@ export async function send(tx: SendEnv, plan: SendPlan): Promise<InterBankTransf
       await reserveTransfer(tx.db, targetId, targetLeg, now);
     }
   } catch (err) {
-    if (err instanceof LedgerRefusal) refuse(translateRefusal(err.result, partnership, tx.bank.id, [sourceClearing.accountId, targetClearing.accountId], recipient.account.id, minutes));
+    if (err instanceof LedgerRefusal)
+      refuse(
+        translateRefusal(
+          err.result,
+          partnership,
+          tx.bank.id,
+          [sourceClearing.accountId, targetClearing.accountId],
+          recipient.account.id,
+          minutes,
+        ),
+      );
     throw err;
   }
   if (supervision && supervisor) {
@@ -436,26 +623,57 @@ export async function send(tx: SendEnv, plan: SendPlan): Promise<InterBankTransf
       const after = await tx.db.account.findUniqueOrThrow({ where: { timebankId_id: { timebankId: sourceId, id: sender.id } } });
       const held = earnedMinutes({ balanceMinutes: after.balanceMinutes + minutes, pendingOutMinutes: after.pendingOutMinutes });
       if (held < minutes) {
-        refuse(errorResult(InsufficientBalance, "INSUFFICIENT_BALANCE", `you may give only hours you have earned: ${held} minutes`, { accountId: sender.id, availableMinutes: held, requestedMinutes: minutes }));
+        refuse(
+          errorResult(InsufficientBalance, "INSUFFICIENT_BALANCE", `you may give only hours you have earned: ${held} minutes`, {
+            accountId: sender.id,
+            availableMinutes: held,
+            requestedMinutes: minutes,
+          }),
+        );
       }
     }
     if (supervision.monthlySendLimitMinutes != null) {
       const { from, to } = monthPeriod(monthOf(now, tx.bank.timezone), tx.bank.timezone);
       const sent = await tx.db.interBankTransfer.aggregate({
-        where: { timebankId: sourceId, senderAccountId: sender.id, status: { in: ["PENDING_APPROVAL", "PENDING_ACCEPTANCE", "POSTED"] }, createdAt: { gte: from, lt: to } },
+        where: {
+          timebankId: sourceId,
+          senderAccountId: sender.id,
+          status: { in: ["PENDING_APPROVAL", "PENDING_ACCEPTANCE", "POSTED"] },
+          createdAt: { gte: from, lt: to },
+        },
         _sum: { minutes: true },
       });
       const used = sent._sum.minutes ?? 0;
       if (used + minutes > supervision.monthlySendLimitMinutes) {
         const remaining = Math.max(0, supervision.monthlySendLimitMinutes - used);
-        refuse(capReached(supervisor.institutionId, InstitutionCap.SUPERVISED_MEMBER_SEND, minutes, remaining, `you may send at most ${supervision.monthlySendLimitMinutes} minutes to other banks a month: ${remaining} remain`));
+        refuse(
+          capReached(
+            supervisor.institutionId,
+            InstitutionCap.SUPERVISED_MEMBER_SEND,
+            minutes,
+            remaining,
+            `you may send at most ${supervision.monthlySendLimitMinutes} minutes to other banks a month: ${remaining} remain`,
+          ),
+        );
       }
     }
   }
 
   const id = randomUUID();
   const legStatus: "POSTED" | "PENDING" = status === "POSTED" ? "POSTED" : "PENDING";
-  const leg = { kind: "INTER_BANK" as const, status: legStatus, minutes, memo: plan.message, groupId: id, legIndex: 0, idempotencyKey: legKey(id), requestHash: plan.hash, createdById: plan.personId, createdAt: now, postedAt: status === "POSTED" ? now : null };
+  const leg = {
+    kind: "INTER_BANK" as const,
+    status: legStatus,
+    minutes,
+    memo: plan.message,
+    groupId: id,
+    legIndex: 0,
+    idempotencyKey: legKey(id),
+    requestHash: plan.hash,
+    createdById: plan.personId,
+    createdAt: now,
+    postedAt: status === "POSTED" ? now : null,
+  };
   const [src] = await insertTransfers(tx.db, sourceId, [{ ...leg, ...sourceLeg }]);
   const [dst] = await insertTransfers(tx.db, targetId, [{ ...leg, ...targetLeg }]);
   const created = await tx.db.interBankTransfer.create({
@@ -490,18 +708,37 @@ export async function send(tx: SendEnv, plan: SendPlan): Promise<InterBankTransf
 }
 
 /** A limit hit on a clearing account is the partnership's exposure cap; the recipient's limits are not shown to another bank. */
-function translateRefusal(result: ErrorResult, p: Partnership, sourceId: string, clearingIds: string[], recipientAccountId: string, minutes: number): ErrorResult {
+function translateRefusal(
+  result: ErrorResult,
+  p: Partnership,
+  sourceId: string,
+  clearingIds: string[],
+  recipientAccountId: string,
+  minutes: number,
+): ErrorResult {
   const accountId = (result as { accountId?: string }).accountId;
   if (accountId && clearingIds.includes(accountId)) {
-    const room = result instanceof CeilingExceeded ? result.roomMinutes : result instanceof InsufficientBalance ? result.availableMinutes : 0;
-    return errorResult(ExposureCapReached, "EXPOSURE_CAP_REACHED", `this would pass the partnership's cap of ${capsFor(p, sourceId).outgoing} net minutes in this direction`, {
-      partnershipId: p.id,
-      remainingMinutes: Math.max(0, room),
-      requestedMinutes: minutes,
-    });
+    const room =
+      result instanceof CeilingExceeded ? result.roomMinutes : result instanceof InsufficientBalance ? result.availableMinutes : 0;
+    return errorResult(
+      ExposureCapReached,
+      "EXPOSURE_CAP_REACHED",
+      `this would pass the partnership's cap of ${capsFor(p, sourceId).outgoing} net minutes in this direction`,
+      {
+        partnershipId: p.id,
+        remainingMinutes: Math.max(0, room),
+        requestedMinutes: minutes,
+      },
+    );
   }
   if (accountId === recipientAccountId) {
-    if (result instanceof CeilingExceeded) return errorResult(RecipientCeilingExceeded, "CEILING_EXCEEDED", "the recipient cannot receive this many minutes: it would pass their ceiling", { requestedMinutes: minutes });
+    if (result instanceof CeilingExceeded)
+      return errorResult(
+        RecipientCeilingExceeded,
+        "CEILING_EXCEEDED",
+        "the recipient cannot receive this many minutes: it would pass their ceiling",
+        { requestedMinutes: minutes },
+      );
     return errorResult(RecipientNotActive, "RECIPIENT_NOT_ACTIVE", "the recipient cannot receive transfers at the moment");
   }
   return result;
@@ -547,7 +784,11 @@ export async function transition(
     { timebankId: dst.timebankId, id: dst.creditAccountId },
   ]);
   const legStatus = to === "POSTED" ? "POSTED" : "VOIDED";
-  const decision = { status: legStatus as "POSTED" | "VOIDED", decidedById: by.personId, voidReason: by.reason ?? (to === "EXPIRED" ? "expired" : null) };
+  const decision = {
+    status: legStatus as "POSTED" | "VOIDED",
+    decidedById: by.personId,
+    voidReason: by.reason ?? (to === "EXPIRED" ? "expired" : null),
+  };
   const a = await decideTransfer(tx, src.timebankId, src.id, decision, now);
   const b = await decideTransfer(tx, dst.timebankId, dst.id, decision, now);
   // WARNING: a leg decided on its own would break rule 6; the ledger refuses to decide INTER_BANK legs elsewhere.
@@ -564,10 +805,22 @@ async function findForDecision(ctx: RequestContext, rawId: string): Promise<Inte
 }
 
 function notPending(t: InterBankTransfer): ErrorResult {
-  if (t.status === "VOIDED" && t.approvedById === null && t.approverInstitutionMembershipId && t.voidReason?.startsWith("approval refused")) {
-    return errorResult(ApprovalRefused, "APPROVAL_REFUSED", "the supervising institution refused this transfer: nothing moved", { reason: t.voidReason });
+  if (
+    t.status === "VOIDED" &&
+    t.approvedById === null &&
+    t.approverInstitutionMembershipId &&
+    t.voidReason?.startsWith("approval refused")
+  ) {
+    return errorResult(ApprovalRefused, "APPROVAL_REFUSED", "the supervising institution refused this transfer: nothing moved", {
+      reason: t.voidReason,
+    });
   }
-  return errorResult(InterBankTransferNotPending, "INTER_BANK_TRANSFER_NOT_PENDING", `this transfer is ${t.status.toLowerCase().replace("_", " ")}: it cannot be decided that way now`, { currentStatus: t.status });
+  return errorResult(
+    InterBankTransferNotPending,
+    "INTER_BANK_TRANSFER_NOT_PENDING",
+    `this transfer is ${t.status.toLowerCase().replace("_", " ")}: it cannot be decided that way now`,
+    { currentStatus: t.status },
+  );
 }
 
 type Decision = {
@@ -581,40 +834,64 @@ async function decide(ctx: RequestContext, rawId: string, d: Decision): Promise<
   // Who may decide what.
   if (d.operation === "approve" || d.operation === "refuse") {
     const approver = t.approverInstitutionMembershipId
-      ? await ctx.db.institutionMembership.findUnique({ where: { timebankId_id: { timebankId: t.timebankId, id: t.approverInstitutionMembershipId } } })
+      ? await ctx.db.institutionMembership.findUnique({
+          where: { timebankId_id: { timebankId: t.timebankId, id: t.approverInstitutionMembershipId } },
+        })
       : null;
-    if (!approver || !(await isDelegateOf(ctx, approver.institutionId))) throw forbidden("only a delegate of the institution supervising the sender approves or refuses");
+    if (!approver || !(await isDelegateOf(ctx, approver.institutionId)))
+      throw forbidden("only a delegate of the institution supervising the sender approves or refuses");
   } else if (!isStaff(membershipIn(viewer, t.targetTimebankId))) {
     throw forbidden("only a coordinator of the receiving bank accepts or declines");
   }
   const source = await timebanks.forBankId(ctx, t.timebankId);
-  const result = await ledgerTransaction(source, async (tx) => {
-    tx.afterCommit(() => tx.app.events.kick()); // publish the inter-bank events at once
-    const now = tx.clock.now();
-    const current = await tx.db.interBankTransfer.findUniqueOrThrow({ where: { timebankId_id: { timebankId: t.timebankId, id: t.id } } });
-    if (PENDING.includes(current.status) && current.expiresAt <= now) {
-      // Returned, not thrown: the expiry itself must commit.
-      return notPending((await transition(tx.db, current, PENDING, "EXPIRED", { personId: null, reason: "expired" }, now)) ?? current);
-    }
-    const partnership = await tx.db.partnership.findUniqueOrThrow({ where: { id: current.partnershipId } });
-    let done: InterBankTransfer | null = null;
-    if (d.operation === "approve" || d.operation === "accept") {
-      if (PENDING.includes(current.status) && partnership.status !== "ACTIVE") {
-        return refuse(errorResult(NoActivePartnership, "NO_ACTIVE_PARTNERSHIP", "the partnership is not active: this transfer can only be declined, refused or left to expire", { partnershipStatus: partnership.status }));
+  const result = await ledgerTransaction(
+    source,
+    async (tx) => {
+      tx.afterCommit(() => tx.app.events.kick()); // publish the inter-bank events at once
+      const now = tx.clock.now();
+      const current = await tx.db.interBankTransfer.findUniqueOrThrow({ where: { timebankId_id: { timebankId: t.timebankId, id: t.id } } });
+      if (PENDING.includes(current.status) && current.expiresAt <= now) {
+        // Returned, not thrown: the expiry itself must commit.
+        return notPending((await transition(tx.db, current, PENDING, "EXPIRED", { personId: null, reason: "expired" }, now)) ?? current);
       }
-      const next = d.operation === "approve" && partnership.incomingNeedsAcceptance ? "PENDING_ACCEPTANCE" : "POSTED";
-      done = await transition(tx.db, current, [d.operation === "approve" ? "PENDING_APPROVAL" : "PENDING_ACCEPTANCE"], next, { personId: viewer.personId, approval: d.operation === "approve" }, now);
-      // The same decision arriving again (a retry) gets the transfer back.
-      if (!done && d.operation === "approve" && current.approvedById === viewer.personId) return current;
-      if (!done && d.operation === "accept" && current.status === "POSTED" && current.decidedById === viewer.personId) return current;
-    } else {
-      const reason = d.operation === "refuse" ? `approval refused${d.reason ? `: ${d.reason}` : ""}` : `declined by the receiving bank${d.reason ? `: ${d.reason}` : ""}`;
-      const from: InterBankTransferStatus[] = d.operation === "refuse" ? ["PENDING_APPROVAL"] : PENDING;
-      done = await transition(tx.db, current, from, "VOIDED", { personId: viewer.personId, reason }, now);
-      if (!done && current.status === "VOIDED" && current.decidedById === viewer.personId) return current;
-    }
-    return done ?? refuse(notPending(current));
-  }, [t.targetTimebankId]); // both banks: the two legs, clearing accounts and events
+      const partnership = await tx.db.partnership.findUniqueOrThrow({ where: { id: current.partnershipId } });
+      let done: InterBankTransfer | null = null;
+      if (d.operation === "approve" || d.operation === "accept") {
+        if (PENDING.includes(current.status) && partnership.status !== "ACTIVE") {
+          return refuse(
+            errorResult(
+              NoActivePartnership,
+              "NO_ACTIVE_PARTNERSHIP",
+              "the partnership is not active: this transfer can only be declined, refused or left to expire",
+              { partnershipStatus: partnership.status },
+            ),
+          );
+        }
+        const next = d.operation === "approve" && partnership.incomingNeedsAcceptance ? "PENDING_ACCEPTANCE" : "POSTED";
+        done = await transition(
+          tx.db,
+          current,
+          [d.operation === "approve" ? "PENDING_APPROVAL" : "PENDING_ACCEPTANCE"],
+          next,
+          { personId: viewer.personId, approval: d.operation === "approve" },
+          now,
+        );
+        // The same decision arriving again (a retry) gets the transfer back.
+        if (!done && d.operation === "approve" && current.approvedById === viewer.personId) return current;
+        if (!done && d.operation === "accept" && current.status === "POSTED" && current.decidedById === viewer.personId) return current;
+      } else {
+        const reason =
+          d.operation === "refuse"
+            ? `approval refused${d.reason ? `: ${d.reason}` : ""}`
+            : `declined by the receiving bank${d.reason ? `: ${d.reason}` : ""}`;
+        const from: InterBankTransferStatus[] = d.operation === "refuse" ? ["PENDING_APPROVAL"] : PENDING;
+        done = await transition(tx.db, current, from, "VOIDED", { personId: viewer.personId, reason }, now);
+        if (!done && current.status === "VOIDED" && current.decidedById === viewer.personId) return current;
+      }
+      return done ?? refuse(notPending(current));
+    },
+    [t.targetTimebankId],
+  ); // both banks: the two legs, clearing accounts and events
   if (!("sourceTransferId" in result)) return result;
   return viewOf(ctx, result, (await sideOfViewer(ctx, result)) ?? "SOURCE");
 }
@@ -640,7 +917,11 @@ export const declineInterBankTransfer = (ctx: RequestContext, id: string, reason
 export async function expireDueInterBankTransfers(db: Db, now: Date, where: Prisma.InterBankTransferWhereInput = {}): Promise<number> {
   // A system job, also when a read runs it: both banks' legs move (row-level security: every bank).
   return everyBank(async () => {
-    const due = await db.interBankTransfer.findMany({ where: { ...where, status: { in: PENDING }, expiresAt: { lte: now } }, orderBy: { expiresAt: "asc" }, take: 1000 });
+    const due = await db.interBankTransfer.findMany({
+      where: { ...where, status: { in: PENDING }, expiresAt: { lte: now } },
+      orderBy: { expiresAt: "asc" },
+      take: 1000,
+    });
     let expired = 0;
     for (const t of due) {
       const result = await retrying(db, (tx) => transition(tx, t, PENDING, "EXPIRED", { personId: null, reason: "expired" }, now));
@@ -663,20 +944,26 @@ export async function endPartnership(ctx: RequestContext, rawId: string): Promis
   };
   if (!adminOf(p.proposerBankId) && !adminOf(p.partnerBankId)) throw forbidden("only an admin of one of the two banks can do this");
   const bank = await timebanks.forBankId(ctx, adminOf(p.proposerBankId) ? p.proposerBankId : p.partnerBankId);
-  return ledgerTransaction(bank, async (tx) => {
-    tx.afterCommit(() => tx.app.events.kick()); // publish the inter-bank events at once
-    const now = tx.clock.now();
-    const changed = await tx.db.$executeRaw`
+  return ledgerTransaction(
+    bank,
+    async (tx) => {
+      tx.afterCommit(() => tx.app.events.kick()); // publish the inter-bank events at once
+      const now = tx.clock.now();
+      const changed = await tx.db.$executeRaw`
       UPDATE "Partnership" SET "status" = 'ENDED', "endedAt" = ${now}, "updatedAt" = ${now} WHERE "id" = ${p.id}::uuid AND "status" <> 'ENDED'`;
-    if (changed === 1) {
-      // Lock order step 2 for all of them before step 4 for any: every pending transfer's row,
-      // then each one's accounts (transition); a decision of one of them waits here, not halfway.
-      await tx.db.$queryRaw`SELECT 1 AS locked FROM "InterBankTransfer" WHERE "partnershipId" = ${p.id}::uuid AND "status"::text IN ('PENDING_APPROVAL', 'PENDING_ACCEPTANCE') ORDER BY "timebankId", "id" FOR UPDATE`;
-      const pending = await tx.db.interBankTransfer.findMany({ where: { partnershipId: p.id, status: { in: PENDING } } });
-      for (const t of pending) await transition(tx.db, t, PENDING, "VOIDED", { personId: viewer.personId, reason: "the partnership ended" }, now);
-    }
-    return tx.db.partnership.findUniqueOrThrow({ where: { id: p.id } }); // a retry finds it ended
-  }, [p.proposerBankId, p.partnerBankId]); // pending transfers of both directions are voided
+      if (changed === 1) {
+        // Lock order step 2 for all of them before step 4 for any: every pending transfer's row,
+        // then each one's accounts (transition); a decision of one of them waits here, not halfway.
+        await tx.db
+          .$queryRaw`SELECT 1 AS locked FROM "InterBankTransfer" WHERE "partnershipId" = ${p.id}::uuid AND "status"::text IN ('PENDING_APPROVAL', 'PENDING_ACCEPTANCE') ORDER BY "timebankId", "id" FOR UPDATE`;
+        const pending = await tx.db.interBankTransfer.findMany({ where: { partnershipId: p.id, status: { in: PENDING } } });
+        for (const t of pending)
+          await transition(tx.db, t, PENDING, "VOIDED", { personId: viewer.personId, reason: "the partnership ended" }, now);
+      }
+      return tx.db.partnership.findUniqueOrThrow({ where: { id: p.id } }); // a retry finds it ended
+    },
+    [p.proposerBankId, p.partnerBankId],
+  ); // pending transfers of both directions are voided
 }
 
 // ---- reading -----------------------------------------------------------------------------------
@@ -692,12 +979,22 @@ export async function getInterBankTransfer(ctx: RequestContext, rawId: string): 
 }
 
 /** Coordinators: a bank's outgoing or incoming transfers, newest first (at most 200). */
-export async function interBankTransfersOf(ctx: RequestContext, slug: string, direction: TransferDirection, status: InterBankTransferStatus | null) {
+export async function interBankTransfersOf(
+  ctx: RequestContext,
+  slug: string,
+  direction: TransferDirection,
+  status: InterBankTransferStatus | null,
+) {
   const bank = await timebanks.forBank(ctx, slug);
   requireStaff(bank);
-  const where: Prisma.InterBankTransferWhereInput = direction === TransferDirection.OUTGOING ? { timebankId: bank.bank.id } : { targetTimebankId: bank.bank.id };
+  const where: Prisma.InterBankTransferWhereInput =
+    direction === TransferDirection.OUTGOING ? { timebankId: bank.bank.id } : { targetTimebankId: bank.bank.id };
   await expireDueInterBankTransfers(ctx.app.database.prisma, ctx.clock.now(), where);
-  const rows = await ctx.db.interBankTransfer.findMany({ where: { ...where, ...(status ? { status } : {}) }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: 200 });
+  const rows = await ctx.db.interBankTransfer.findMany({
+    where: { ...where, ...(status ? { status } : {}) },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: 200,
+  });
   const side: Side = direction === TransferDirection.OUTGOING ? "SOURCE" : "TARGET";
   return Promise.all(rows.map((t) => viewOf(ctx, t, side)));
 }
@@ -708,10 +1005,16 @@ export async function awaitingApproval(ctx: RequestContext, rawInstitutionId: st
   const institutionId = v.id(rawInstitutionId, "institutionId");
   if (!(await isDelegateOf(ctx, institutionId))) throw notFound("institution you act for");
   const memberships = await ctx.db.institutionMembership.findMany({ where: { institutionId }, select: { timebankId: true, id: true } });
-  const where: Prisma.InterBankTransferWhereInput = { OR: memberships.map((m) => ({ timebankId: m.timebankId, approverInstitutionMembershipId: m.id })) };
+  const where: Prisma.InterBankTransferWhereInput = {
+    OR: memberships.map((m) => ({ timebankId: m.timebankId, approverInstitutionMembershipId: m.id })),
+  };
   if (!memberships.length) return [];
   await expireDueInterBankTransfers(ctx.app.database.prisma, ctx.clock.now(), where);
-  const rows = await ctx.db.interBankTransfer.findMany({ where: { ...where, status: "PENDING_APPROVAL" }, orderBy: { createdAt: "asc" }, take: 200 });
+  const rows = await ctx.db.interBankTransfer.findMany({
+    where: { ...where, status: "PENDING_APPROVAL" },
+    orderBy: { createdAt: "asc" },
+    take: 200,
+  });
   return Promise.all(rows.map((t) => viewOf(ctx, t, "SOURCE")));
 }
 
@@ -725,7 +1028,10 @@ export async function myInterBankTransfers(ctx: RequestContext) {
     where: {
       OR: [
         { membership: { personId: viewer.personId } },
-        { kind: "INSTITUTION", institutionMembership: { status: "ACTIVE", institution: { delegates: { some: { personId: viewer.personId } } } } },
+        {
+          kind: "INSTITUTION",
+          institutionMembership: { status: "ACTIVE", institution: { delegates: { some: { personId: viewer.personId } } } },
+        },
       ],
     },
     select: { id: true },

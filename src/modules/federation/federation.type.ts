@@ -2,7 +2,15 @@
 // transfers as each side may see them, and the refusals an inter-bank transfer can get.
 import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
 import { ErrorResult } from "../../common/errors";
-import { InstitutionKind, InstitutionMembershipStatus, InterBankRecipientKind, InterBankTransferStatus, PartnershipStatus, TransferPurpose, TransferStatus } from "../../generated/prisma/enums";
+import {
+  InstitutionKind,
+  InstitutionMembershipStatus,
+  InterBankRecipientKind,
+  InterBankTransferStatus,
+  PartnershipStatus,
+  TransferPurpose,
+  TransferStatus,
+} from "../../generated/prisma/enums";
 import { Account } from "../ledger/ledger.type";
 import { Timebank } from "../timebank/timebank.type";
 
@@ -19,7 +27,9 @@ registerEnumType(PartnershipStatus, {
 registerEnumType(InstitutionMembershipStatus, {
   name: "InstitutionMembershipStatus",
   valuesConfig: {
-    PROPOSED: { description: "A bank's admin proposed it; a delegate of the institution has not accepted yet: nothing may be recorded against it." },
+    PROPOSED: {
+      description: "A bank's admin proposed it; a delegate of the institution has not accepted yet: nothing may be recorded against it.",
+    },
     ACTIVE: { description: "Accepted by the institution: its account is open." },
     REVOKED: { description: "Declined or withdrawn by the institution, or ended by the bank: its account is closed, its history stays." },
   },
@@ -43,7 +53,10 @@ export enum TransferDirection {
 }
 registerEnumType(TransferDirection, { name: "TransferDirection" });
 
-@ObjectType({ description: "A clinic, prison, housing association, insurer, charity, school or municipality: one identity across the banks it belongs to." })
+@ObjectType({
+  description:
+    "A clinic, prison, housing association, insurer, charity, school or municipality: one identity across the banks it belongs to.",
+})
 export class Institution {
   @Field(() => ID)
   id: string;
@@ -71,7 +84,9 @@ export class InstitutionMembership {
   @Field(() => Timebank)
   timebank: Timebank;
 
-  @Field(() => InstitutionMembershipStatus, { description: "Proposed by the bank, accepted (ACTIVE) by the institution, or revoked by either." })
+  @Field(() => InstitutionMembershipStatus, {
+    description: "Proposed by the bank, accepted (ACTIVE) by the institution, or revoked by either.",
+  })
   status: InstitutionMembershipStatus;
 
   @Field(() => Date, { nullable: true, description: "When a delegate of the institution accepted." })
@@ -244,7 +259,10 @@ export class SettlementStatement {
   lines: SettlementLine[];
 }
 
-@ObjectType({ description: "Hours sent from a member or institution of one bank to a member, institution or the pot of a partner bank: two legs, one per bank, posted together or not at all." })
+@ObjectType({
+  description:
+    "Hours sent from a member or institution of one bank to a member, institution or the pot of a partner bank: two legs, one per bank, posted together or not at all.",
+})
 export class InterBankTransfer {
   @Field(() => ID)
   id: string;
@@ -267,13 +285,19 @@ export class InterBankTransfer {
   @Field({ description: "An anonymous donor let the recipient see which bank the gift came from." })
   showSourceBank: boolean;
 
-  @Field(() => Timebank, { nullable: true, description: "The sending bank; null to the recipient of an anonymous gift whose donor did not choose to show it." })
+  @Field(() => Timebank, {
+    nullable: true,
+    description: "The sending bank; null to the recipient of an anonymous gift whose donor did not choose to show it.",
+  })
   sourceBank: Timebank | null;
 
   @Field(() => Timebank)
   targetBank: Timebank;
 
-  @Field(() => String, { nullable: true, description: "Who sent it; null to the receiving side when the donor is anonymous, or before the donor's institution approved." })
+  @Field(() => String, {
+    nullable: true,
+    description: "Who sent it; null to the receiving side when the donor is anonymous, or before the donor's institution approved.",
+  })
   donorName: string | null;
 
   @Field(() => InterBankRecipientKind)
@@ -282,7 +306,10 @@ export class InterBankTransfer {
   @Field({ description: "The member, institution or 'Community pot' receiving it." })
   recipientName: string;
 
-  @Field(() => ID, { nullable: true, description: "The leg in the viewer's bank (the source leg for the sending side, the target leg for the receiving side)." })
+  @Field(() => ID, {
+    nullable: true,
+    description: "The leg in the viewer's bank (the source leg for the sending side, the target leg for the receiving side).",
+  })
   legTransferId: string | null;
 
   @Field(() => String, { nullable: true, description: "Why it was refused or declined." })
@@ -303,7 +330,10 @@ export class InterBankTransfer {
   @Field(() => Date, { nullable: true })
   postedAt: Date | null;
 
-  @Field(() => String, { nullable: true, description: "The key the sender's request carried (a retry with it returns this transfer): to the sending side only." })
+  @Field(() => String, {
+    nullable: true,
+    description: "The key the sender's request carried (a retry with it returns this transfer): to the sending side only.",
+  })
   idempotencyKey: string | null;
 
   sourceBankId: string | null;
@@ -320,7 +350,10 @@ export class InterBankLeg {
   @Field(() => Timebank)
   bank: Timebank;
 
-  @Field({ description: "True for the sending bank's leg (sender to clearing account), false for the receiving bank's (clearing account to recipient)." })
+  @Field({
+    description:
+      "True for the sending bank's leg (sender to clearing account), false for the receiving bank's (clearing account to recipient).",
+  })
   source: boolean;
 
   @Field(() => TransferStatus)
@@ -353,7 +386,10 @@ export class PurposeNotAllowed extends ErrorResult {
   allowedPurposes: TransferPurpose[];
 }
 
-@ObjectType({ implements: ErrorResult, description: "The net minutes sent between the two banks in this direction would pass the partnership's cap." })
+@ObjectType({
+  implements: ErrorResult,
+  description: "The net minutes sent between the two banks in this direction would pass the partnership's cap.",
+})
 export class ExposureCapReached extends ErrorResult {
   @Field(() => ID)
   partnershipId: string;
@@ -365,7 +401,10 @@ export class ExposureCapReached extends ErrorResult {
   requestedMinutes: number;
 }
 
-@ObjectType({ implements: ErrorResult, description: "The recipient's account would go above its ceiling (its balance is not shown to another bank)." })
+@ObjectType({
+  implements: ErrorResult,
+  description: "The recipient's account would go above its ceiling (its balance is not shown to another bank).",
+})
 export class RecipientCeilingExceeded extends ErrorResult {
   @Field(() => Int)
   requestedMinutes: number;
@@ -386,7 +425,9 @@ registerEnumType(InstitutionCap, {
     MONTHLY_SPEND: { description: "What the institution may spend per calendar month." },
     MONTHLY_ACCEPT: { description: "What the institution may accept per calendar month." },
     PAYMENT_PER_MEMBER: { description: "What one member may pay the institution per calendar month." },
-    SUPERVISED_MEMBER_SEND: { description: "What a member it supervises may send to other banks per calendar month (set by the institution for that person)." },
+    SUPERVISED_MEMBER_SEND: {
+      description: "What a member it supervises may send to other banks per calendar month (set by the institution for that person).",
+    },
   },
 });
 
@@ -437,7 +478,8 @@ export class InstitutionAlreadyMember extends ErrorResult {
 
 @ObjectType({
   implements: ErrorResult,
-  description: "The institution's membership of this bank is not active (proposed and not yet accepted by the institution, or revoked): nothing may be recorded against it, and it cannot move that way now.",
+  description:
+    "The institution's membership of this bank is not active (proposed and not yet accepted by the institution, or revoked): nothing may be recorded against it, and it cannot move that way now.",
 })
 export class InstitutionMembershipNotActive extends ErrorResult {
   @Field(() => ID)
@@ -447,7 +489,10 @@ export class InstitutionMembershipNotActive extends ErrorResult {
   currentStatus: InstitutionMembershipStatus;
 }
 
-@ObjectType({ description: "A member supervised by an institution in one bank: their name and the institution's rules for them, nothing of their account." })
+@ObjectType({
+  description:
+    "A member supervised by an institution in one bank: their name and the institution's rules for them, nothing of their account.",
+})
 export class Supervision {
   @Field(() => ID)
   memberId: string;
@@ -467,7 +512,10 @@ export class Supervision {
   @Field(() => Date, { nullable: true })
   endedAt: Date | null;
 
-  @Field(() => Int, { nullable: true, description: "Most minutes the member may send to other banks per calendar month (null: no limit of their own)." })
+  @Field(() => Int, {
+    nullable: true,
+    description: "Most minutes the member may send to other banks per calendar month (null: no limit of their own).",
+  })
   monthlySendLimitMinutes: number | null;
 
   timebankId: string;

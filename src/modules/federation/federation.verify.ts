@@ -22,7 +22,13 @@ interface PairRow {
 }
 
 /** The leg status each InterBankTransfer status requires of both legs. */
-const LEG_STATUS: Record<string, string> = { PENDING_APPROVAL: "PENDING", PENDING_ACCEPTANCE: "PENDING", POSTED: "POSTED", VOIDED: "VOIDED", EXPIRED: "VOIDED" };
+const LEG_STATUS: Record<string, string> = {
+  PENDING_APPROVAL: "PENDING",
+  PENDING_ACCEPTANCE: "PENDING",
+  POSTED: "POSTED",
+  VOIDED: "VOIDED",
+  EXPIRED: "VOIDED",
+};
 
 export async function verifyFederation(db: Db): Promise<LedgerProblem[]> {
   return db.$transaction(
@@ -47,7 +53,10 @@ export async function verifyFederation(db: Db): Promise<LedgerProblem[]> {
             continue;
           }
           if (kind !== "INTER_BANK" || group !== p.id || minutes !== p.minutes) {
-            problems.push({ ...where, problem: `inter-bank transfer ${p.id}: its ${side} leg is not an INTER_BANK leg of ${p.minutes} minutes naming it` });
+            problems.push({
+              ...where,
+              problem: `inter-bank transfer ${p.id}: its ${side} leg is not an INTER_BANK leg of ${p.minutes} minutes naming it`,
+            });
           }
           if (status !== LEG_STATUS[p.status]) {
             problems.push({ ...where, problem: `inter-bank transfer ${p.id} is ${p.status} but its ${side} leg is ${status}` });
@@ -59,8 +68,11 @@ export async function verifyFederation(db: Db): Promise<LedgerProblem[]> {
         WHERE t."kind"::text = 'INTER_BANK' AND NOT EXISTS (
           SELECT 1 FROM "InterBankTransfer" i WHERE i."id" = t."groupId"
             AND ((i."timebankId" = t."timebankId" AND i."sourceTransferId" = t."id") OR (i."targetTimebankId" = t."timebankId" AND i."targetTransferId" = t."id")))`;
-      for (const o of orphans) problems.push({ bank: o.bank, accountId: null, problem: `inter-bank leg ${o.id} has no twin: no inter-bank transfer names it` });
-      const clearings = await tx.$queryRaw<{ partnershipId: string; bank: string; accountId: string; balance: number; pout: number; pin: number }[]>`
+      for (const o of orphans)
+        problems.push({ bank: o.bank, accountId: null, problem: `inter-bank leg ${o.id} has no twin: no inter-bank transfer names it` });
+      const clearings = await tx.$queryRaw<
+        { partnershipId: string; bank: string; accountId: string; balance: number; pout: number; pin: number }[]
+      >`
         SELECT c."partnershipId", b."slug" AS bank, a."id" AS "accountId", a."balanceMinutes" AS balance, a."pendingOutMinutes" AS pout, a."pendingInMinutes" AS pin
         FROM "PartnerClearing" c JOIN "Account" a ON a."timebankId" = c."timebankId" AND a."id" = c."accountId"
         JOIN "Timebank" b ON b."id" = c."timebankId" ORDER BY c."partnershipId", b."slug"`;
@@ -68,7 +80,11 @@ export async function verifyFederation(db: Db): Promise<LedgerProblem[]> {
       for (const c of clearings) byPartnership.set(c.partnershipId, [...(byPartnership.get(c.partnershipId) ?? []), c]);
       for (const [id, sides] of byPartnership) {
         if (sides.length !== 2) {
-          problems.push({ bank: sides[0].bank, accountId: sides[0].accountId, problem: `partnership ${id} has ${sides.length} clearing account(s), not 2` });
+          problems.push({
+            bank: sides[0].bank,
+            accountId: sides[0].accountId,
+            problem: `partnership ${id} has ${sides.length} clearing account(s), not 2`,
+          });
           continue;
         }
         const [a, b] = sides;

@@ -8,7 +8,8 @@ import { ActingLogEntry, Engagement, EngagementInput, HelperAuthorisation, Lived
 @Resolver(() => HelperAuthorisation)
 export class HelperAuthorisationResolver {
   @Mutation(() => HelperAuthorisation, {
-    description: "The member authorises a helper, or a coordinator approves one (consentOnPaper: for a member without email). Active once both agreed.",
+    description:
+      "The member authorises a helper, or a coordinator approves one (consentOnPaper: for a member without email). Active once both agreed.",
   })
   authoriseHelper(
     @Arg("memberId", () => ID) memberId: string,
@@ -29,8 +30,14 @@ export class HelperAuthorisationResolver {
     return helpers.helperAuthorisations(ctx, memberId);
   }
 
-  @Query(() => [ActingLogEntry], { description: "Everything done for a member by a helper or coordinator, newest first: the member and coordinators." })
-  actingLog(@Arg("memberId", () => ID) memberId: string, @Arg("first", () => Int, { nullable: true }) first: number | null, @Ctx() ctx: RequestContext) {
+  @Query(() => [ActingLogEntry], {
+    description: "Everything done for a member by a helper or coordinator, newest first: the member and coordinators.",
+  })
+  actingLog(
+    @Arg("memberId", () => ID) memberId: string,
+    @Arg("first", () => Int, { nullable: true }) first: number | null,
+    @Ctx() ctx: RequestContext,
+  ) {
     return helpers.actingLog(ctx, memberId, first);
   }
 
@@ -95,7 +102,9 @@ export class MemberParticipationResolver {
     @Arg("actingFor", () => ID, { nullable: true }) actingFor: string | null,
     @Ctx() ctx: RequestContext,
   ) {
-    return helpers.actFor(ctx, actingFor, "setLivedExperience", async (c) => helpers.setLivedExperience(await timebanks.forBank(c, slug), experiences));
+    return helpers.actFor(ctx, actingFor, "setLivedExperience", async (c) =>
+      helpers.setLivedExperience(await timebanks.forBank(c, slug), experiences),
+    );
   }
 
   @Mutation(() => Engagement, { description: "Say how much you want to give per week or month (or flexible); matching respects it." })
@@ -105,10 +114,15 @@ export class MemberParticipationResolver {
     @Arg("actingFor", () => ID, { nullable: true }) actingFor: string | null,
     @Ctx() ctx: RequestContext,
   ) {
-    return helpers.actFor(ctx, actingFor, "setEngagement", async (c) => helpers.setEngagement(await timebanks.forBank(c, slug), input.period, input.maxMinutes));
+    return helpers.actFor(ctx, actingFor, "setEngagement", async (c) =>
+      helpers.setEngagement(await timebanks.forBank(c, slug), input.period, input.maxMinutes),
+    );
   }
 
-  @FieldResolver(() => [LivedExperience], { nullable: true, description: "What the member has been through and can mentor others in: the member and coordinators (null for others)." })
+  @FieldResolver(() => [LivedExperience], {
+    nullable: true,
+    description: "What the member has been through and can mentor others in: the member and coordinators (null for others).",
+  })
   livedExperience(@Root() m: Member, @Ctx() ctx: RequestContext) {
     return helpers.livedExperienceOf(ctx, m);
   }
@@ -118,7 +132,10 @@ export class MemberParticipationResolver {
     return helpers.engagementFor(ctx, m);
   }
 
-  @FieldResolver(() => [MentorPairing], { nullable: true, description: "Mentor pairings the member is part of: the member, their partner and coordinators." })
+  @FieldResolver(() => [MentorPairing], {
+    nullable: true,
+    description: "Mentor pairings the member is part of: the member, their partner and coordinators.",
+  })
   mentorPairings(@Root() m: Member, @Ctx() ctx: RequestContext) {
     return helpers.mentorPairingsOf(ctx, m);
   }

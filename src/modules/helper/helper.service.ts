@@ -15,7 +15,6 @@ import { atEngagementLimit, validateEngagement } from "./engagement.rules";
 import { committedMinutesSql } from "./engagement.sql";
 import type { Engagement, LivedExperience } from "./helper.type";
 
-
 async function lockMember(ctx: BankContext, memberId: string): Promise<void> {
   await ctx.db.$queryRaw`SELECT 1 FROM "Membership" WHERE "timebankId" = ${ctx.bank.id}::uuid AND "id" = ${memberId}::uuid FOR UPDATE`;
 }
@@ -48,14 +47,26 @@ export async function authoriseHelper(ctx: RequestContext, memberId: string, hel
   const now = bank.clock.now();
   const data: Prisma.HelperAuthorisationUncheckedUpdateInput = own
     ? { memberConsentedAt: now }
-    : { coordinatorApprovedAt: now, coordinatorApprovedById: ctx.viewer!.personId, ...(consentOnPaper ? { memberConsentedAt: now, consentOnPaper: true } : {}) };
+    : {
+        coordinatorApprovedAt: now,
+        coordinatorApprovedById: ctx.viewer!.personId,
+        ...(consentOnPaper ? { memberConsentedAt: now, consentOnPaper: true } : {}),
+      };
   return inTransaction(bank, async (tx) => {
     // One live authorisation per member and helper: the member row lock orders concurrent calls.
     await lockMember(tx, member.id);
-    const live = await tx.db.helperAuthorisation.findFirst({ where: { ...inBank(tx), memberId: member.id, helperId: helper.id, revokedAt: null } });
+    const live = await tx.db.helperAuthorisation.findFirst({
+      where: { ...inBank(tx), memberId: member.id, helperId: helper.id, revokedAt: null },
+    });
     if (live) return tx.db.helperAuthorisation.update({ where: { timebankId_id: { ...inBank(tx), id: live.id } }, data });
     return tx.db.helperAuthorisation.create({
-      data: { ...(data as Prisma.HelperAuthorisationUncheckedCreateInput), ...inBank(tx), memberId: member.id, helperId: helper.id, createdAt: now },
+      data: {
+        ...(data as Prisma.HelperAuthorisationUncheckedCreateInput),
+        ...inBank(tx),
+        memberId: member.id,
+        helperId: helper.id,
+        createdAt: now,
+      },
     });
   });
 }
@@ -68,7 +79,10 @@ export async function revokeHelper(ctx: RequestContext, authorisationId: string)
   const row = await ctx.db.helperAuthorisation.findFirst({ where: { id, timebankId: { in: insiderBankIds(ctx.viewer) } } });
   if (!row) throw notFound("helper authorisation");
   const { bank } = await memberForSelfOrStaff(ctx, row.memberId);
-  await bank.db.helperAuthorisation.updateMany({ where: { ...inBank(bank), id: row.id, revokedAt: null }, data: { revokedAt: bank.clock.now(), revokedById: ctx.viewer!.personId } });
+  await bank.db.helperAuthorisation.updateMany({
+    where: { ...inBank(bank), id: row.id, revokedAt: null },
+    data: { revokedAt: bank.clock.now(), revokedById: ctx.viewer!.personId },
+  });
   return bank.db.helperAuthorisation.findUniqueOrThrow({ where: { timebankId_id: { ...inBank(bank), id: row.id } } });
 }
 
@@ -104,7 +118,14 @@ async function actingAs(ctx: RequestContext, rawMemberId: string): Promise<Actin
   if (me.membershipId === member.id) throw badInput("you are this member: leave actingFor out", "actingFor");
   const [authorised, person] = await Promise.all([
     bank.db.helperAuthorisation.findFirst({
-      where: { ...inBank(bank), memberId: member.id, helperId: me.membershipId, revokedAt: null, memberConsentedAt: { not: null }, coordinatorApprovedAt: { not: null } },
+      where: {
+        ...inBank(bank),
+        memberId: member.id,
+        helperId: me.membershipId,
+        revokedAt: null,
+        memberConsentedAt: { not: null },
+        coordinatorApprovedAt: { not: null },
+      },
     }),
     bank.db.person.findUniqueOrThrow({ where: { id: member.personId }, select: { offline: true } }),
   ]);
@@ -125,7 +146,12 @@ async function actingAs(ctx: RequestContext, rawMemberId: string): Promise<Actin
  * Runs an operation as the viewer, or, with actingFor, as that member on their behalf, and then
  * logs it as done by the viewer for the member (refusals are logged with their code).
  */
-export async function actFor<T>(ctx: RequestContext, actingFor: string | null | undefined, action: string, run: (ctx: RequestContext) => Promise<T>): Promise<T> {
+export async function actFor<T>(
+  ctx: RequestContext,
+  actingFor: string | null | undefined,
+  action: string,
+  run: (ctx: RequestContext) => Promise<T>,
+): Promise<T> {
   if (actingFor === null || actingFor === undefined) return run(ctx);
   const acting = await actingAs(ctx, actingFor);
   const result = await run(acting.ctx);
@@ -157,7 +183,8 @@ export async function setLivedExperience(ctx: BankContext, experiences: LivedExp
   const key = { ...inBank(ctx), membershipId: me.membershipId };
   return inTransaction(ctx, async (tx) => {
     await tx.db.memberSkill.deleteMany({ where: { ...key, kind: "LIVED_EXPERIENCE" } });
-    if (labels.length) await tx.db.memberSkill.createMany({ data: labels.map((label) => ({ ...key, kind: "LIVED_EXPERIENCE" as const, label })) });
+    if (labels.length)
+      await tx.db.memberSkill.createMany({ data: labels.map((label) => ({ ...key, kind: "LIVED_EXPERIENCE" as const, label })) });
     return tx.db.membership.findUniqueOrThrow({ where: { timebankId_id: { ...inBank(tx), id: me.membershipId } } });
   });
 }
@@ -226,7 +253,10 @@ export async function setEngagement(ctx: BankContext, period: EngagementPeriod, 
 }
 
 /** The member's engagement: the member and coordinators (null for others). */
-export async function engagementFor(ctx: RequestContext, member: Pick<Membership, "id" | "timebankId" | "personId">): Promise<Engagement | null> {
+export async function engagementFor(
+  ctx: RequestContext,
+  member: Pick<Membership, "id" | "timebankId" | "personId">,
+): Promise<Engagement | null> {
   const mine = ctx.viewer?.memberships.find((m) => m.timebankId === member.timebankId);
   if (!mine || (ctx.viewer!.personId !== member.personId && !isStaff(mine))) return null;
   const bank = await ctx.loaders.timebankById.load(member.timebankId);
@@ -244,4 +274,3 @@ export async function livedExperienceOf(ctx: RequestContext, member: Pick<Member
   const skills = await ctx.loaders.skillsByMembership.load(member.id);
   return skills.filter((s) => s.kind === "LIVED_EXPERIENCE").map((s) => s.label.toUpperCase());
 }
-

@@ -19,9 +19,14 @@ export enum LivedExperience {
   ADDICTION = "ADDICTION",
   BEREAVEMENT = "BEREAVEMENT",
 }
-registerEnumType(LivedExperience, { name: "LivedExperience", description: "Something a member has been through and can help others through: a mentor's skill." });
+registerEnumType(LivedExperience, {
+  name: "LivedExperience",
+  description: "Something a member has been through and can help others through: a mentor's skill.",
+});
 
-@ObjectType({ description: "A helper's authorisation to act for a member: active once the member and a coordinator both agreed, until revoked." })
+@ObjectType({
+  description: "A helper's authorisation to act for a member: active once the member and a coordinator both agreed, until revoked.",
+})
 export class HelperAuthorisation {
   @Field(() => ID)
   id: string;

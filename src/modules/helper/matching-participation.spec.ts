@@ -13,7 +13,9 @@ const ok = {
 
 describe("participation hard rules in matching", () => {
   it("a vouched helper whose safeguarding check expired is not sent into homes", () => {
-    expect(ineligibility({ ...ok, requiresVouchedHelper: true, candidateVouched: true, candidateChecked: false })).toBe("CANDIDATE_CHECK_EXPIRED");
+    expect(ineligibility({ ...ok, requiresVouchedHelper: true, candidateVouched: true, candidateChecked: false })).toBe(
+      "CANDIDATE_CHECK_EXPIRED",
+    );
     expect(ineligibility({ ...ok, requiresVouchedHelper: true, candidateVouched: true, candidateChecked: true })).toBeNull();
   });
 

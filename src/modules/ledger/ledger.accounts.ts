@@ -9,9 +9,24 @@ type Tx = Prisma.TransactionClient;
  * Opens the account of an admitted membership with the bank's default limits. Re-admission
  * after leaving keeps the old account (balance and history belong to the person).
  */
-export async function openMemberAccount(db: Tx, bank: Pick<Timebank, "id" | "creditFloorMinutes" | "balanceCeilingMinutes">, membershipId: string, now: Date): Promise<void> {
+export async function openMemberAccount(
+  db: Tx,
+  bank: Pick<Timebank, "id" | "creditFloorMinutes" | "balanceCeilingMinutes">,
+  membershipId: string,
+  now: Date,
+): Promise<void> {
   await db.account.createMany({
-    data: [{ timebankId: bank.id, kind: "MEMBER", membershipId, floorMinutes: bank.creditFloorMinutes, ceilingMinutes: bank.balanceCeilingMinutes, openedAt: now, updatedAt: now }],
+    data: [
+      {
+        timebankId: bank.id,
+        kind: "MEMBER",
+        membershipId,
+        floorMinutes: bank.creditFloorMinutes,
+        ceilingMinutes: bank.balanceCeilingMinutes,
+        openedAt: now,
+        updatedAt: now,
+      },
+    ],
     skipDuplicates: true,
   });
 }
@@ -19,7 +34,16 @@ export async function openMemberAccount(db: Tx, bank: Pick<Timebank, "id" | "cre
 /** Opens the bank's community pot (one per bank; a unique index guards it). */
 export async function openPotAccount(db: Tx, timebankId: string, now: Date): Promise<void> {
   await db.account.createMany({
-    data: [{ timebankId, kind: "POT", floorMinutes: DEFAULT_POT_FLOOR_MINUTES, ceilingMinutes: DEFAULT_POT_CEILING_MINUTES, openedAt: now, updatedAt: now }],
+    data: [
+      {
+        timebankId,
+        kind: "POT",
+        floorMinutes: DEFAULT_POT_FLOOR_MINUTES,
+        ceilingMinutes: DEFAULT_POT_CEILING_MINUTES,
+        openedAt: now,
+        updatedAt: now,
+      },
+    ],
     skipDuplicates: true,
   });
 }

@@ -20,7 +20,19 @@
 // so that none fails for another's sake.
 import { selfScoped } from "../../db/bank-scope";
 import type { Db } from "../../db/database";
-import { backoffMs, isRetryable, MAX_ATTEMPTS, PostingError, postingArguments, postingOutcome, postTransfers, postTransfersOnce, type Posting, type PostingOutcome, type PostingRow } from "./ledger.engine";
+import {
+  backoffMs,
+  isRetryable,
+  MAX_ATTEMPTS,
+  PostingError,
+  postingArguments,
+  postingOutcome,
+  postTransfers,
+  postTransfersOnce,
+  type Posting,
+  type PostingOutcome,
+  type PostingRow,
+} from "./ledger.engine";
 
 interface Waiting {
   posting: Posting;

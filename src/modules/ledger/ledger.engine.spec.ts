@@ -27,13 +27,19 @@ function pgError(code: string, message: string): pg.DatabaseError {
 
 describe("sqlStateOf", () => {
   it("finds a deadlock inside P2010's meta, not Prisma's own code", () => {
-    const err = prismaError("P2010", { driverAdapterError: adapterError("40P01", "deadlock detected", "TransactionWriteConflict") }, "Raw query failed. Code: `40P01`. Message: `deadlock detected`");
+    const err = prismaError(
+      "P2010",
+      { driverAdapterError: adapterError("40P01", "deadlock detected", "TransactionWriteConflict") },
+      "Raw query failed. Code: `40P01`. Message: `deadlock detected`",
+    );
     expect(sqlStateOf(err)).toBe("40P01");
     expect(isRetryable(err)).toBe(true);
   });
 
   it("finds a serialization failure inside P2010's meta", () => {
-    const err = prismaError("P2010", { driverAdapterError: adapterError("40001", "could not serialize access due to concurrent update", "TransactionWriteConflict") });
+    const err = prismaError("P2010", {
+      driverAdapterError: adapterError("40001", "could not serialize access due to concurrent update", "TransactionWriteConflict"),
+    });
     expect(sqlStateOf(err)).toBe("40001");
     expect(isRetryable(err)).toBe(true);
   });
@@ -60,7 +66,9 @@ describe("sqlStateOf", () => {
   });
 
   it("does not retry what a retry cannot change", () => {
-    const check = prismaError("P2010", { driverAdapterError: adapterError("23514", 'new row for relation "Account" violates check constraint', "postgres") });
+    const check = prismaError("P2010", {
+      driverAdapterError: adapterError("23514", 'new row for relation "Account" violates check constraint', "postgres"),
+    });
     expect(sqlStateOf(check)).toBe("23514");
     expect(isRetryable(check)).toBe(false);
     expect(isRetryable(new Error("something else"))).toBe(false);
@@ -68,7 +76,11 @@ describe("sqlStateOf", () => {
   });
 
   it("retries a write conflict the ORM reported as P2034 without a code of the database", () => {
-    expect(isRetryable(prismaError("P2034", { driverAdapterError: adapterError("40001", "could not serialize access", "TransactionWriteConflict") }))).toBe(true);
+    expect(
+      isRetryable(
+        prismaError("P2034", { driverAdapterError: adapterError("40001", "could not serialize access", "TransactionWriteConflict") }),
+      ),
+    ).toBe(true);
     expect(isRetryable(prismaError("P2034", {}))).toBe(true);
   });
 });

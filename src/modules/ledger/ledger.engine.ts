@@ -31,7 +31,14 @@ export function refuse(result: ErrorResult): never {
 }
 
 /** The refusals a transfer-creating request can get, by class name, to keep them under its key. */
-const REFUSAL_TYPES: Record<string, new () => ErrorResult> = { InsufficientBalance, CeilingExceeded, SameAccount, AccountNotActive, NotAllowed, AlreadyReversed };
+const REFUSAL_TYPES: Record<string, new () => ErrorResult> = {
+  InsufficientBalance,
+  CeilingExceeded,
+  SameAccount,
+  AccountNotActive,
+  NotAllowed,
+  AlreadyReversed,
+};
 
 /** Other modules' refusals that go through the ledger's transfer creation (federation's caps). */
 export function registerRefusalTypes(...types: Array<new () => ErrorResult>): void {
@@ -132,7 +139,11 @@ export function backoffMs(attempt: number): number {
  * Runs fn in its own transaction, retrying a bounded number of times on retryable failures
  * (ledger rule 7). A LedgerRefusal rolls back and becomes the result.
  */
-export async function retrying<T>(db: Db, fn: (tx: Db) => Promise<T>, onRetry: (attempt: number, err: unknown) => void = () => {}): Promise<T | ErrorResult> {
+export async function retrying<T>(
+  db: Db,
+  fn: (tx: Db) => Promise<T>,
+  onRetry: (attempt: number, err: unknown) => void = () => {},
+): Promise<T | ErrorResult> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.$transaction((tx) => fn(tx as unknown as Db), { maxWait: 20_000, timeout: 20_000 });
@@ -152,7 +163,11 @@ export async function retrying<T>(db: Db, fn: (tx: Db) => Promise<T>, onRetry: (
  * inter-bank transfer or of a partnership), like inTransaction: a statement in it that forgets
  * its bank filter cannot see or change any other bank.
  */
-export async function ledgerTransaction<C extends BankContext, T>(ctx: C, fn: (tx: C) => Promise<T>, otherBanks: readonly string[] = []): Promise<T | ErrorResult> {
+export async function ledgerTransaction<C extends BankContext, T>(
+  ctx: C,
+  fn: (tx: C) => Promise<T>,
+  otherBanks: readonly string[] = [],
+): Promise<T | ErrorResult> {
   if (!("$transaction" in ctx.db)) throw new Error("ledgerTransaction must start outside any transaction so that it can retry");
   const banks = [...new Set([ctx.bank.id, ...otherBanks])];
   const narrow = ctx.app.database.rowSecurity;
@@ -164,7 +179,9 @@ export async function ledgerTransaction<C extends BankContext, T>(ctx: C, fn: (t
     async (txDb) => {
       hooks = [];
       if (narrow) await scopeTransactionToBanks(txDb, banks);
-      return fn(Object.freeze({ ...ctx, db: txDb, loaders: ctx.app.createLoaders(txDb), afterCommit: (hook: () => void) => void hooks.push(hook) }));
+      return fn(
+        Object.freeze({ ...ctx, db: txDb, loaders: ctx.app.createLoaders(txDb), afterCommit: (hook: () => void) => void hooks.push(hook) }),
+      );
     },
     (attempt, err) => ctx.log.debug({ attempt, sqlState: sqlStateOf(err) }, "ledger transaction retried"),
   );
@@ -193,7 +210,9 @@ export async function ledgerTransaction<C extends BankContext, T>(ctx: C, fn: (t
  */
 export async function lockAccountsInOrder(tx: Tx, accounts: ReadonlyArray<{ timebankId: string; id: string }>): Promise<void> {
   const key = (a: { timebankId: string; id: string }) => `${a.timebankId.toLowerCase()}:${a.id.toLowerCase()}`;
-  const sorted = [...new Map(accounts.map((a) => [key(a), a])).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, a]) => a);
+  const sorted = [...new Map(accounts.map((a) => [key(a), a])).entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, a]) => a);
   for (const a of sorted) {
     await tx.$queryRaw`SELECT 1 AS locked FROM "Account" WHERE "timebankId" = ${a.timebankId}::uuid AND "id" = ${a.id}::uuid FOR UPDATE`;
   }
@@ -205,26 +224,48 @@ export async function lockIdempotencyKey(tx: Tx, timebankId: string, key: string
 }
 
 /** Explains why a guarded UPDATE matched no row, as the typed result the client gets. */
-async function refusalFor(tx: Tx, timebankId: string, accountId: string, side: "out" | "in", minutes: number, requireActive: boolean): Promise<never> {
+async function refusalFor(
+  tx: Tx,
+  timebankId: string,
+  accountId: string,
+  side: "out" | "in",
+  minutes: number,
+  requireActive: boolean,
+): Promise<never> {
   const a = await tx.account.findUniqueOrThrow({ where: { timebankId_id: { timebankId, id: accountId } } });
   if (requireActive && a.status !== "ACTIVE") {
-    refuse(errorResult(AccountNotActive, "ACCOUNT_NOT_ACTIVE", "this account is closed and takes part in no new transfer", { accountId, accountStatus: a.status }));
-  }
-  if (side === "out") {
     refuse(
-      errorResult(InsufficientBalance, "INSUFFICIENT_BALANCE", `this would take the account below its limit: ${availableMinutes(a)} of the ${minutes} minutes are available`, {
+      errorResult(AccountNotActive, "ACCOUNT_NOT_ACTIVE", "this account is closed and takes part in no new transfer", {
         accountId,
-        availableMinutes: availableMinutes(a),
-        requestedMinutes: minutes,
+        accountStatus: a.status,
       }),
     );
   }
+  if (side === "out") {
+    refuse(
+      errorResult(
+        InsufficientBalance,
+        "INSUFFICIENT_BALANCE",
+        `this would take the account below its limit: ${availableMinutes(a)} of the ${minutes} minutes are available`,
+        {
+          accountId,
+          availableMinutes: availableMinutes(a),
+          requestedMinutes: minutes,
+        },
+      ),
+    );
+  }
   refuse(
-    errorResult(CeilingExceeded, "CEILING_EXCEEDED", `this would take the account above its ceiling: it can receive ${roomMinutes(a)} more minutes, not ${minutes}`, {
-      accountId,
-      roomMinutes: roomMinutes(a),
-      requestedMinutes: minutes,
-    }),
+    errorResult(
+      CeilingExceeded,
+      "CEILING_EXCEEDED",
+      `this would take the account above its ceiling: it can receive ${roomMinutes(a)} more minutes, not ${minutes}`,
+      {
+        accountId,
+        roomMinutes: roomMinutes(a),
+        requestedMinutes: minutes,
+      },
+    ),
   );
 }
 
@@ -232,7 +273,13 @@ async function refusalFor(tx: Tx, timebankId: string, accountId: string, side: "
  * Posts net balance changes at once, one guarded UPDATE per account in id order. Each UPDATE
  * changes the row only if the account stays within floor and ceiling counting its reservations.
  */
-export async function postDeltas(tx: Tx, timebankId: string, deltas: Array<{ accountId: string; delta: number }>, now: Date, opts: { requireActive: boolean }): Promise<void> {
+export async function postDeltas(
+  tx: Tx,
+  timebankId: string,
+  deltas: Array<{ accountId: string; delta: number }>,
+  now: Date,
+  opts: { requireActive: boolean },
+): Promise<void> {
   for (const { accountId, delta } of deltas) {
     const rows = opts.requireActive
       ? await tx.$queryRaw<{ id: string }[]>`
@@ -252,7 +299,12 @@ export async function postDeltas(tx: Tx, timebankId: string, deltas: Array<{ acc
 }
 
 /** Reserves a PENDING transfer's minutes on both accounts (payer's available, receiver's room), in id order. */
-export async function reserveTransfer(tx: Tx, timebankId: string, leg: { debitAccountId: string; creditAccountId: string; minutes: number }, now: Date): Promise<void> {
+export async function reserveTransfer(
+  tx: Tx,
+  timebankId: string,
+  leg: { debitAccountId: string; creditAccountId: string; minutes: number },
+  now: Date,
+): Promise<void> {
   const sides = [
     { accountId: leg.debitAccountId, side: "out" as const },
     { accountId: leg.creditAccountId, side: "in" as const },
@@ -368,9 +420,7 @@ export interface Posting {
 }
 
 export type PostingOutcome =
-  | { outcome: "created" | "existing"; transfers: Transfer[] }
-  | { outcome: "refused"; refusal: ErrorResult }
-  | { outcome: "reused" };
+  { outcome: "created" | "existing"; transfers: Transfer[] } | { outcome: "refused"; refusal: ErrorResult } | { outcome: "reused" };
 
 /** A Transfer row as to_jsonb wrote it (timestamps as ISO strings). */
 function transferFromJson(row: Record<string, unknown>): Transfer {

@@ -30,7 +30,10 @@ export async function recordTransferEvents(tx: BankContext, transfers: Transfer[
   for (const event of transferEvents(transfers, accounts)) await recordEvent(tx, event);
 }
 
-type TransferFacts = Pick<Transfer, "id" | "timebankId" | "status" | "kind" | "debitAccountId" | "creditAccountId" | "minutes" | "createdById">;
+type TransferFacts = Pick<
+  Transfer,
+  "id" | "timebankId" | "status" | "kind" | "debitAccountId" | "creditAccountId" | "minutes" | "createdById"
+>;
 
 /** The events of transfers (written or about to be written in the same statement), in order. */
 export function transferEvents(transfers: TransferFacts[], accounts: AccountOwner[]): NewEvent[] {
@@ -50,14 +53,22 @@ export function transferEvents(transfers: TransferFacts[], accounts: AccountOwne
     if (t.status === "PENDING" && t.kind === "EXCHANGE") {
       const other = [credit, debit].find((m) => m && m.personId !== t.createdById);
       if (other) {
-        events.push({ type: "exchangeAwaitingConfirmation", timebankId: t.timebankId, audience: { membershipIds: [other.id] }, payload: { transferId: t.id } } satisfies NewEvent<"exchangeAwaitingConfirmation">);
+        events.push({
+          type: "exchangeAwaitingConfirmation",
+          timebankId: t.timebankId,
+          audience: { membershipIds: [other.id] },
+          payload: { transferId: t.id },
+        } satisfies NewEvent<"exchangeAwaitingConfirmation">);
       }
     }
   }
   return events;
 }
 
-@ObjectType({ implements: RealtimeEvent, description: "Minutes arrived in your account: read `transfers(account: accountId)` for details." })
+@ObjectType({
+  implements: RealtimeEvent,
+  description: "Minutes arrived in your account: read `transfers(account: accountId)` for details.",
+})
 export class TransferReceived extends RealtimeEvent {
   @Field(() => ID)
   transferId: string;
@@ -69,7 +80,10 @@ export class TransferReceived extends RealtimeEvent {
   minutes: number;
 }
 
-@ObjectType({ implements: RealtimeEvent, description: "Someone recorded an exchange with you: confirm or reject it (confirmExchange / rejectExchange)." })
+@ObjectType({
+  implements: RealtimeEvent,
+  description: "Someone recorded an exchange with you: confirm or reject it (confirmExchange / rejectExchange).",
+})
 export class ExchangeAwaitingConfirmation extends RealtimeEvent {
   @Field(() => ID)
   transferId: string;
@@ -90,7 +104,10 @@ function subscribeTo(type: "transferReceived" | "exchangeAwaitingConfirmation") 
 
 @Resolver()
 export class LedgerEventsResolver {
-  @Subscription(() => TransferReceived, { description: "Hours credited to your account in this bank. With `since`, first the ones after that eventId.", subscribe: subscribeTo("transferReceived") })
+  @Subscription(() => TransferReceived, {
+    description: "Hours credited to your account in this bank. With `since`, first the ones after that eventId.",
+    subscribe: subscribeTo("transferReceived"),
+  })
   transferReceived(
     @Root() e: DeliveredEvent<"transferReceived">,
     @Arg("timebank", { description: "Bank slug." }) _timebank: string,
@@ -100,7 +117,10 @@ export class LedgerEventsResolver {
     return { eventId: e.position, timebankId: e.timebankId, occurredAt: e.occurredAt, ...e.payload };
   }
 
-  @Subscription(() => ExchangeAwaitingConfirmation, { description: "Exchanges recorded with you that wait for your confirmation.", subscribe: subscribeTo("exchangeAwaitingConfirmation") })
+  @Subscription(() => ExchangeAwaitingConfirmation, {
+    description: "Exchanges recorded with you that wait for your confirmation.",
+    subscribe: subscribeTo("exchangeAwaitingConfirmation"),
+  })
   exchangeAwaitingConfirmation(
     @Root() e: DeliveredEvent<"exchangeAwaitingConfirmation">,
     @Arg("timebank", { description: "Bank slug." }) _timebank: string,

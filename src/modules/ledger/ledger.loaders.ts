@@ -34,7 +34,10 @@ export function createLedgerLoaders(db: Db) {
         accountId: a.id,
         kind: a.kind,
         memberId: a.membershipId,
-        displayName: a.membership?.person.displayName ?? a.institutionMembership?.institution.name ?? (a.kind === "POT" ? "Community pot" : a.kind === "CLEARING" ? "Partner bank clearing" : "Account"),
+        displayName:
+          a.membership?.person.displayName ??
+          a.institutionMembership?.institution.name ??
+          (a.kind === "POT" ? "Community pot" : a.kind === "CLEARING" ? "Partner bank clearing" : "Account"),
       }));
       return byKey(ids, parties, (p) => p.accountId);
     }),

@@ -34,5 +34,8 @@ export function monthPeriod(month: string, timeZone: string): { from: Date; to: 
   if (!m) throw badInput("month must look like 2026-10", "month");
   const year = Number(m[1]);
   const index = Number(m[2]) - 1;
-  return { from: localMidnight(year, index, 1, timeZone), to: localMidnight(index === 11 ? year + 1 : year, (index + 1) % 12, 1, timeZone) };
+  return {
+    from: localMidnight(year, index, 1, timeZone),
+    to: localMidnight(index === 11 ? year + 1 : year, (index + 1) % 12, 1, timeZone),
+  };
 }

@@ -73,24 +73,36 @@ export class AccountResolver {
     return toConnection(await ledger.listTransfers(ctx, accountId, { from, to, kind, status }, first, after));
   }
 
-  @Query(() => Statement, { description: "Opening balance, posted transfers of [from, to) with a running balance, totals and closing balance." })
-  statement(@Arg("account", () => ID) accountId: string, @Arg("from", () => Date) from: Date, @Arg("to", () => Date) to: Date, @Ctx() ctx: RequestContext) {
+  @Query(() => Statement, {
+    description: "Opening balance, posted transfers of [from, to) with a running balance, totals and closing balance.",
+  })
+  statement(
+    @Arg("account", () => ID) accountId: string,
+    @Arg("from", () => Date) from: Date,
+    @Arg("to", () => Date) to: Date,
+    @Ctx() ctx: RequestContext,
+  ) {
     return ledger.statement(ctx, accountId, from, to);
   }
 
-  @Query(() => [Statement], { description: "Coordinators: the statement of every member of the bank for a calendar month ('2026-10') in the bank's time zone." })
+  @Query(() => [Statement], {
+    description: "Coordinators: the statement of every member of the bank for a calendar month ('2026-10') in the bank's time zone.",
+  })
   bankStatements(@Arg("timebank") slug: string, @Arg("month") month: string, @Ctx() ctx: RequestContext) {
     return ledger.bankStatements(ctx, slug, month);
   }
 
   @Mutation(() => TransferResult, {
-    description: "Records an exchange: by a coordinator it posts at once; by a member who took part it waits for the other party (minutes reserved meanwhile).",
+    description:
+      "Records an exchange: by a coordinator it posts at once; by a member who took part it waits for the other party (minutes reserved meanwhile).",
   })
   recordExchange(@Arg("input") input: RecordExchangeInput, @Ctx() ctx: RequestContext) {
     return ledger.recordExchange(ctx, input);
   }
 
-  @Mutation(() => GroupExchangeResult, { description: "Coordinators: a workshop, a work party or work paid by the community pot, posted all or nothing." })
+  @Mutation(() => GroupExchangeResult, {
+    description: "Coordinators: a workshop, a work party or work paid by the community pot, posted all or nothing.",
+  })
   recordGroupExchange(@Arg("input") input: RecordGroupExchangeInput, @Ctx() ctx: RequestContext) {
     return ledger.recordGroupExchange(ctx, input);
   }
@@ -100,8 +112,14 @@ export class AccountResolver {
     return ledger.confirmExchange(ctx, transferId);
   }
 
-  @Mutation(() => DecisionResult, { description: "The other party rejects a pending exchange: nothing moves and the reservation is released." })
-  rejectExchange(@Arg("transferId", () => ID) transferId: string, @Arg("reason", () => String, { nullable: true }) reason: string | null, @Ctx() ctx: RequestContext) {
+  @Mutation(() => DecisionResult, {
+    description: "The other party rejects a pending exchange: nothing moves and the reservation is released.",
+  })
+  rejectExchange(
+    @Arg("transferId", () => ID) transferId: string,
+    @Arg("reason", () => String, { nullable: true }) reason: string | null,
+    @Ctx() ctx: RequestContext,
+  ) {
     return ledger.rejectExchange(ctx, transferId, reason);
   }
 
@@ -125,18 +143,22 @@ export class AccountResolver {
     return ledger.reverseTransfer(ctx, input);
   }
 
-  @Mutation(() => AccountLimitsResult, { description: "Coordinators: changes an account's floor and ceiling; the change is logged with who and why." })
+  @Mutation(() => AccountLimitsResult, {
+    description: "Coordinators: changes an account's floor and ceiling; the change is logged with who and why.",
+  })
   setAccountLimits(@Arg("input") input: SetAccountLimitsInput, @Ctx() ctx: RequestContext) {
     return ledger.setAccountLimits(ctx, input);
   }
 
   @FieldResolver(() => Int, {
-    description: "Minutes the account can still pay: balance minus reservations minus floor; for a member an institution lets give only earned hours, no more than they hold (see earnedHoursOnly).",
+    description:
+      "Minutes the account can still pay: balance minus reservations minus floor; for a member an institution lets give only earned hours, no more than they hold (see earnedHoursOnly).",
   })
   async availableMinutes(@Root() a: Account, @Ctx() ctx: RequestContext) {
     const available = a.balanceMinutes - a.pendingOutMinutes - a.floorMinutes;
     // Federation (issue 22): a supervised member gives only what they hold.
-    if (a.kind === "MEMBER" && a.membershipId && (await earnedOnlyLoader(ctx.loaders, ctx.db).load(`${a.timebankId}:${a.membershipId}`))) return Math.min(available, earnedMinutes(a));
+    if (a.kind === "MEMBER" && a.membershipId && (await earnedOnlyLoader(ctx.loaders, ctx.db).load(`${a.timebankId}:${a.membershipId}`)))
+      return Math.min(available, earnedMinutes(a));
     return available;
   }
 

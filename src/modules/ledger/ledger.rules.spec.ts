@@ -18,7 +18,13 @@ import {
 
 /** An account within its limits, as the CHECK constraints allow it to exist. */
 const account: fc.Arbitrary<Limits> = fc
-  .record({ floor: fc.integer({ min: -6000, max: 0 }), ceiling: fc.integer({ min: 0, max: 6000 }), f1: fc.double({ min: 0, max: 1, noNaN: true }), f2: fc.double({ min: 0, max: 1, noNaN: true }), f3: fc.double({ min: 0, max: 1, noNaN: true }) })
+  .record({
+    floor: fc.integer({ min: -6000, max: 0 }),
+    ceiling: fc.integer({ min: 0, max: 6000 }),
+    f1: fc.double({ min: 0, max: 1, noNaN: true }),
+    f2: fc.double({ min: 0, max: 1, noNaN: true }),
+    f3: fc.double({ min: 0, max: 1, noNaN: true }),
+  })
   .map(({ floor, ceiling, f1, f2, f3 }) => {
     const balanceMinutes = floor + Math.floor((ceiling - floor) * f1);
     const pendingOutMinutes = Math.floor((balanceMinutes - floor) * f2);
@@ -111,34 +117,44 @@ describe("conservation", () => {
       fc.record({ type: fc.constant("decide" as const), index: fc.nat(), confirm: fc.boolean() }),
     );
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 60 }), fc.integer({ min: -1200, max: 0 }), fc.integer({ min: 0, max: 1200 }), (ops, floor, ceiling) => {
-        const accounts = new Map<string, Limits>(ids.map((id) => [id, { balanceMinutes: 0, pendingOutMinutes: 0, pendingInMinutes: 0, floorMinutes: floor, ceilingMinutes: ceiling }]));
-        const pending: { debitAccountId: string; creditAccountId: string; minutes: number }[] = [];
-        for (const o of ops) {
-          if (o.type === "post") {
-            const { debitAccountId: d, creditAccountId: c, minutes: m } = o.leg;
-            if (postingRefusal(accounts.get(d)!, -m) || postingRefusal(accounts.get(c)!, m)) continue;
-            accounts.set(d, post(accounts.get(d)!, -m));
-            accounts.set(c, post(accounts.get(c)!, m));
-          } else if (o.type === "pend") {
-            const { debitAccountId: d, creditAccountId: c, minutes: m } = o.leg;
-            if (reservationRefusal(accounts.get(d)!, "out", m) || reservationRefusal(accounts.get(c)!, "in", m)) continue;
-            accounts.set(d, reserve(accounts.get(d)!, "out", m));
-            accounts.set(c, reserve(accounts.get(c)!, "in", m));
-            pending.push(o.leg);
-          } else if (pending.length) {
-            const [p] = pending.splice(o.index % pending.length, 1);
-            const land = o.confirm ? settle : release;
-            accounts.set(p.debitAccountId, land(accounts.get(p.debitAccountId)!, "out", p.minutes));
-            accounts.set(p.creditAccountId, land(accounts.get(p.creditAccountId)!, "in", p.minutes));
+      fc.property(
+        fc.array(op, { maxLength: 60 }),
+        fc.integer({ min: -1200, max: 0 }),
+        fc.integer({ min: 0, max: 1200 }),
+        (ops, floor, ceiling) => {
+          const accounts = new Map<string, Limits>(
+            ids.map((id) => [
+              id,
+              { balanceMinutes: 0, pendingOutMinutes: 0, pendingInMinutes: 0, floorMinutes: floor, ceilingMinutes: ceiling },
+            ]),
+          );
+          const pending: { debitAccountId: string; creditAccountId: string; minutes: number }[] = [];
+          for (const o of ops) {
+            if (o.type === "post") {
+              const { debitAccountId: d, creditAccountId: c, minutes: m } = o.leg;
+              if (postingRefusal(accounts.get(d)!, -m) || postingRefusal(accounts.get(c)!, m)) continue;
+              accounts.set(d, post(accounts.get(d)!, -m));
+              accounts.set(c, post(accounts.get(c)!, m));
+            } else if (o.type === "pend") {
+              const { debitAccountId: d, creditAccountId: c, minutes: m } = o.leg;
+              if (reservationRefusal(accounts.get(d)!, "out", m) || reservationRefusal(accounts.get(c)!, "in", m)) continue;
+              accounts.set(d, reserve(accounts.get(d)!, "out", m));
+              accounts.set(c, reserve(accounts.get(c)!, "in", m));
+              pending.push(o.leg);
+            } else if (pending.length) {
+              const [p] = pending.splice(o.index % pending.length, 1);
+              const land = o.confirm ? settle : release;
+              accounts.set(p.debitAccountId, land(accounts.get(p.debitAccountId)!, "out", p.minutes));
+              accounts.set(p.creditAccountId, land(accounts.get(p.creditAccountId)!, "in", p.minutes));
+            }
+            const all = [...accounts.values()];
+            expect(all.reduce((s, a) => s + a.balanceMinutes, 0)).toBe(0);
+            for (const a of all) expect(withinLimits(a)).toBe(true);
+            expect(all.reduce((s, a) => s + a.pendingOutMinutes, 0)).toBe(pending.reduce((s, p) => s + p.minutes, 0));
+            expect(all.reduce((s, a) => s + a.pendingInMinutes, 0)).toBe(pending.reduce((s, p) => s + p.minutes, 0));
           }
-          const all = [...accounts.values()];
-          expect(all.reduce((s, a) => s + a.balanceMinutes, 0)).toBe(0);
-          for (const a of all) expect(withinLimits(a)).toBe(true);
-          expect(all.reduce((s, a) => s + a.pendingOutMinutes, 0)).toBe(pending.reduce((s, p) => s + p.minutes, 0));
-          expect(all.reduce((s, a) => s + a.pendingInMinutes, 0)).toBe(pending.reduce((s, p) => s + p.minutes, 0));
-        }
-      }),
+        },
+      ),
     );
   });
 });

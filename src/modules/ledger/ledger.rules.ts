@@ -36,7 +36,13 @@ export function roomMinutes(a: Limits): number {
 
 /** Whether an account is within its limits (the CHECK constraints of the Account table). */
 export function withinLimits(a: Limits): boolean {
-  return a.pendingOutMinutes >= 0 && a.pendingInMinutes >= 0 && a.floorMinutes <= a.ceilingMinutes && availableMinutes(a) >= 0 && roomMinutes(a) >= 0;
+  return (
+    a.pendingOutMinutes >= 0 &&
+    a.pendingInMinutes >= 0 &&
+    a.floorMinutes <= a.ceilingMinutes &&
+    availableMinutes(a) >= 0 &&
+    roomMinutes(a) >= 0
+  );
 }
 
 export type Refusal = "FLOOR" | "CEILING";
@@ -59,7 +65,9 @@ export function post<T extends Limits>(a: T, delta: number): T {
 }
 
 export function reserve<T extends Limits>(a: T, side: "out" | "in", minutes: number): T {
-  return side === "out" ? { ...a, pendingOutMinutes: a.pendingOutMinutes + minutes } : { ...a, pendingInMinutes: a.pendingInMinutes + minutes };
+  return side === "out"
+    ? { ...a, pendingOutMinutes: a.pendingOutMinutes + minutes }
+    : { ...a, pendingInMinutes: a.pendingInMinutes + minutes };
 }
 
 /** A reservation lands (confirm): needs no check, the reservation already counted against the limit. */
@@ -71,7 +79,9 @@ export function settle<T extends Limits>(a: T, side: "out" | "in", minutes: numb
 
 /** A reservation is released (reject): nothing moves. */
 export function release<T extends Limits>(a: T, side: "out" | "in", minutes: number): T {
-  return side === "out" ? { ...a, pendingOutMinutes: a.pendingOutMinutes - minutes } : { ...a, pendingInMinutes: a.pendingInMinutes - minutes };
+  return side === "out"
+    ? { ...a, pendingOutMinutes: a.pendingOutMinutes - minutes }
+    : { ...a, pendingInMinutes: a.pendingInMinutes - minutes };
 }
 
 export interface Leg {

@@ -20,17 +20,88 @@ interface DemoMove {
 }
 
 const DEMO_MOVES: DemoMove[] = [
-  { bank: "aarhus", from: "else@aarhus.example", to: "jonas@aarhus.example", minutes: 90, kind: "EXCHANGE", memo: "Jonas repaired Else's bike" },
-  { bank: "aarhus", from: "maja@aarhus.example", to: "ahmad@aarhus.example", minutes: 60, kind: "EXCHANGE", memo: "Ahmad translated a letter from Arabic for a neighbour Maja looks after" },
-  { bank: "aarhus", from: "ahmad@aarhus.example", to: "else@aarhus.example", minutes: 120, kind: "EXCHANGE", memo: "Danish conversation over coffee" },
-  { bank: "aarhus", from: "pot", to: "ahmad@aarhus.example", minutes: 180, kind: "POT_PAYMENT", memo: "Cooked the neighbourhood dinner in Gellerup" },
+  {
+    bank: "aarhus",
+    from: "else@aarhus.example",
+    to: "jonas@aarhus.example",
+    minutes: 90,
+    kind: "EXCHANGE",
+    memo: "Jonas repaired Else's bike",
+  },
+  {
+    bank: "aarhus",
+    from: "maja@aarhus.example",
+    to: "ahmad@aarhus.example",
+    minutes: 60,
+    kind: "EXCHANGE",
+    memo: "Ahmad translated a letter from Arabic for a neighbour Maja looks after",
+  },
+  {
+    bank: "aarhus",
+    from: "ahmad@aarhus.example",
+    to: "else@aarhus.example",
+    minutes: 120,
+    kind: "EXCHANGE",
+    memo: "Danish conversation over coffee",
+  },
+  {
+    bank: "aarhus",
+    from: "pot",
+    to: "ahmad@aarhus.example",
+    minutes: 180,
+    kind: "POT_PAYMENT",
+    memo: "Cooked the neighbourhood dinner in Gellerup",
+  },
   { bank: "aarhus", from: "else@aarhus.example", to: "pot", minutes: 30, kind: "POT_DONATION", memo: "For whoever needs it" },
-  { bank: "aarhus", from: "else@aarhus.example", to: "jonas@aarhus.example", minutes: 60, kind: "EXCHANGE", memo: "Set up video calls on Else's tablet", pending: true },
-  { bank: "gloucester-prison", from: "pot", to: "dave@prison.example", minutes: 240, kind: "POT_PAYMENT", memo: "Refurbished four bikes for the community workshop" },
-  { bank: "gloucester-prison", from: "dave@prison.example", to: "lee@prison.example", minutes: 60, kind: "EXCHANGE", memo: "Lee helped true the wheels" },
-  { bank: "gloucester-families", from: "emma@families.example", to: "tom@families.example", minutes: 60, kind: "EXCHANGE", memo: "Maths homework: fractions" },
-  { bank: "riverside-clinic", from: "frank@clinic.example", to: "aisha@clinic.example", minutes: 90, kind: "EXCHANGE", memo: "Lift to the hospital appointment" },
-  { bank: "riverside-clinic", from: "aisha@clinic.example", to: "frank@clinic.example", minutes: 60, kind: "EXCHANGE", memo: "Phone friend calls this week" },
+  {
+    bank: "aarhus",
+    from: "else@aarhus.example",
+    to: "jonas@aarhus.example",
+    minutes: 60,
+    kind: "EXCHANGE",
+    memo: "Set up video calls on Else's tablet",
+    pending: true,
+  },
+  {
+    bank: "gloucester-prison",
+    from: "pot",
+    to: "dave@prison.example",
+    minutes: 240,
+    kind: "POT_PAYMENT",
+    memo: "Refurbished four bikes for the community workshop",
+  },
+  {
+    bank: "gloucester-prison",
+    from: "dave@prison.example",
+    to: "lee@prison.example",
+    minutes: 60,
+    kind: "EXCHANGE",
+    memo: "Lee helped true the wheels",
+  },
+  {
+    bank: "gloucester-families",
+    from: "emma@families.example",
+    to: "tom@families.example",
+    minutes: 60,
+    kind: "EXCHANGE",
+    memo: "Maths homework: fractions",
+  },
+  {
+    bank: "riverside-clinic",
+    from: "frank@clinic.example",
+    to: "aisha@clinic.example",
+    minutes: 90,
+    kind: "EXCHANGE",
+    memo: "Lift to the hospital appointment",
+  },
+  {
+    bank: "riverside-clinic",
+    from: "aisha@clinic.example",
+    to: "frank@clinic.example",
+    minutes: 60,
+    kind: "EXCHANGE",
+    memo: "Phone friend calls this week",
+  },
 ];
 
 /** Opens the demo accounts and records the demo exchanges, inside the seed's transaction. */
@@ -38,10 +109,15 @@ export async function seedDemoLedger(tx: Tx, now: Date): Promise<void> {
   const banks = await tx.timebank.findMany();
   for (const bank of banks) {
     await openPotAccount(tx, bank.id, now);
-    const admitted = await tx.membership.findMany({ where: { timebankId: bank.id, status: { in: ["ACTIVE", "PAUSED"] } }, select: { id: true } });
+    const admitted = await tx.membership.findMany({
+      where: { timebankId: bank.id, status: { in: ["ACTIVE", "PAUSED"] } },
+      select: { id: true },
+    });
     for (const m of admitted) await openMemberAccount(tx, bank, m.id, now);
   }
-  const accounts = await tx.account.findMany({ include: { membership: { select: { role: true, person: { select: { id: true, email: true } } } } } });
+  const accounts = await tx.account.findMany({
+    include: { membership: { select: { role: true, person: { select: { id: true, email: true } } } } },
+  });
   const bankBySlug = new Map(banks.map((b) => [b.slug, b]));
   const accountOf = (bankId: string, who: string) => {
     const found = accounts.find((a) => a.timebankId === bankId && (who === "pot" ? a.kind === "POT" : a.membership?.person.email === who));

@@ -74,7 +74,10 @@ async function memberAccountsById(ctx: BankContext, membershipIds: string[]): Pr
     return new Map(found.filter((a) => a !== null).map((a) => [a.membershipId!, a as OwnedAccount]));
   }
   // Inside a transaction: the same statement on the transaction's client.
-  const found = await memberAccountRows(ctx.db, membershipIds.map((id) => `${ctx.bank.id}:${id}`));
+  const found = await memberAccountRows(
+    ctx.db,
+    membershipIds.map((id) => `${ctx.bank.id}:${id}`),
+  );
   return new Map(found.filter((a) => a !== null).map((a) => [a.membershipId!, a as OwnedAccount]));
 }
 
@@ -84,7 +87,8 @@ async function memberAccountsById(ctx: BankContext, membershipIds: string[]): Pr
  * ids that are not ids) or failed; the caller then reads them once it has the bank.
  */
 function accountsWithBank(ctx: RequestContext, slug: string, rawIds: string[]): Promise<Map<string, OwnedAccount> | null> {
-  if (!ctx.app.coalesce.serves(ctx.db) || typeof slug !== "string" || !rawIds.every((id) => typeof id === "string" && v.isUuid(id))) return Promise.resolve(null);
+  if (!ctx.app.coalesce.serves(ctx.db) || typeof slug !== "string" || !rawIds.every((id) => typeof id === "string" && v.isUuid(id)))
+    return Promise.resolve(null);
   const ids = rawIds.map((id) => id.toLowerCase());
   return ctx.app.coalesce.memberAccountsBySlugInScope(ids.map((id) => `${slug}:${id}`)).then(
     (found) => new Map(found.filter((a) => a !== null).map((a) => [a.membershipId!, a as OwnedAccount])),
@@ -107,22 +111,35 @@ async function myAccountIn(ctx: BankContext): Promise<OwnedAccount> {
 
 /** Why an account cannot take part in a new transfer, or null when it can. */
 function notActive(account: OwnedAccount): AccountNotActive | null {
-  const status = account.status !== "ACTIVE" ? account.status : account.membership && account.membership.status !== "ACTIVE" ? account.membership.status : null;
+  const status =
+    account.status !== "ACTIVE"
+      ? account.status
+      : account.membership && account.membership.status !== "ACTIVE"
+        ? account.membership.status
+        : null;
   if (!status) return null;
   const why = status === "CLOSED" ? "is closed" : `belongs to a membership that is ${status.toLowerCase()}`;
-  return errorResult(AccountNotActive, "ACCOUNT_NOT_ACTIVE", `the account ${why} and takes part in no new transfer`, { accountId: account.id, accountStatus: status });
+  return errorResult(AccountNotActive, "ACCOUNT_NOT_ACTIVE", `the account ${why} and takes part in no new transfer`, {
+    accountId: account.id,
+    accountStatus: status,
+  });
 }
 
 /**
  * An account as the viewer may see it: their own, any account of a bank they coordinate, and
  * the community pot of a bank they belong to. Anything else is NOT_FOUND, existing or not.
  */
-export async function findVisibleAccount(ctx: RequestContext, rawId: string, field = "account"): Promise<{ account: OwnedAccount; bank: BankContext }> {
+export async function findVisibleAccount(
+  ctx: RequestContext,
+  rawId: string,
+  field = "account",
+): Promise<{ account: OwnedAccount; bank: BankContext }> {
   const viewer = requireViewer(ctx);
   const id = v.id(rawId, field);
   const account = await accountWithOwnerById(ctx.db, id);
   // Federation (issue 22): an institution's delegates read its account like their own.
-  if (!account || !(canSeeAccount(ctx, account) || (await delegateReadsAccount(ctx.db, viewer.personId, account)))) throw notFound("account");
+  if (!account || !(canSeeAccount(ctx, account) || (await delegateReadsAccount(ctx.db, viewer.personId, account))))
+    throw notFound("account");
   const bank = await ctx.loaders.timebankById.load(account.timebankId);
   return { account, bank: bankContext({ ...ctx, viewer }, bank!) };
 }
@@ -200,7 +217,10 @@ export async function createTransfers(ctx: BankContext, request: Request, plans:
     reversesTransferId: p.reversesTransferId ?? null,
   }));
   const facts = legs.map((l) => ({ ...l, timebankId: ctx.bank.id, createdById: viewer.personId }));
-  const events = transferEvents(facts, plans.flatMap((p) => [p.debit, p.credit])).map(outboxRow);
+  const events = transferEvents(
+    facts,
+    plans.flatMap((p) => [p.debit, p.credit]),
+  ).map(outboxRow);
   const posting = {
     timebankId: ctx.bank.id,
     key: request.key,
@@ -216,7 +236,10 @@ export async function createTransfers(ctx: BankContext, request: Request, plans:
   const answer = (posted: PostingOutcome, on: BankContext): Transfer[] | ErrorResult => {
     switch (posted.outcome) {
       case "reused":
-        throw appError("IDEMPOTENCY_KEY_REUSED", "this idempotencyKey was already used for a different request: use a new key for a new transfer");
+        throw appError(
+          "IDEMPOTENCY_KEY_REUSED",
+          "this idempotencyKey was already used for a different request: use a new key for a new transfer",
+        );
       case "refused":
         return posted.refusal;
       case "existing":
@@ -231,7 +254,12 @@ export async function createTransfers(ctx: BankContext, request: Request, plans:
   if (!checkInTransaction || posting.refusal) {
     // Alone in its own transaction: through the group commit when it can ride along (ledger.batch.ts).
     const outside = "$transaction" in ctx.db;
-    const posted = outside && batchable(posting) && ctx.app.postings.options.maxBatch > 1 ? await ctx.app.postings.post(posting) : outside ? await postTransfers(ctx.db, posting) : await postTransfersOnce(ctx.db, posting);
+    const posted =
+      outside && batchable(posting) && ctx.app.postings.options.maxBatch > 1
+        ? await ctx.app.postings.post(posting)
+        : outside
+          ? await postTransfers(ctx.db, posting)
+          : await postTransfersOnce(ctx.db, posting);
     return answer(posted, ctx);
   }
   return ledgerTransaction(ctx, async (tx) => {
@@ -271,7 +299,9 @@ export async function recordExchange(ctx: RequestContext, input: RecordExchangeI
   const relatedPostId = optionalId(input.relatedPostId, "relatedPostId");
   const giverId = v.id(input.giverMemberId, "giverMemberId");
   const receiverId = v.id(input.receiverMemberId, "receiverMemberId");
-  const accounts = (await early.then((found) => (found && [...found.values()].every((a) => a.timebankId === bank.bank.id) ? found : null))) ?? (await memberAccountsById(bank, [giverId, receiverId]));
+  const accounts =
+    (await early.then((found) => (found && [...found.values()].every((a) => a.timebankId === bank.bank.id) ? found : null))) ??
+    (await memberAccountsById(bank, [giverId, receiverId]));
   const giver = accounts.get(giverId);
   if (!giver) throw notFound(`member in ${bank.bank.slug}`);
   const receiver = accounts.get(receiverId);
@@ -321,7 +351,15 @@ export async function recordGroupExchange(ctx: RequestContext, input: RecordGrou
   for (const [i, l] of legs.entries()) {
     const giver = await memberAccount(bank, l.giverMemberId, `legs[${i}].giverMemberId`);
     const receiver = l.receiverMemberId ? await memberAccount(bank, l.receiverMemberId, `legs[${i}].receiverMemberId`) : pot!;
-    plans.push({ kind: receiver.kind === "POT" ? "POT_PAYMENT" : "EXCHANGE", status: "POSTED", debit: receiver, credit: giver, minutes: l.minutes, memo, relatedPostId });
+    plans.push({
+      kind: receiver.kind === "POT" ? "POT_PAYMENT" : "EXCHANGE",
+      status: "POSTED",
+      debit: receiver,
+      credit: giver,
+      minutes: l.minutes,
+      memo,
+      relatedPostId,
+    });
   }
   const result = await createTransfers(
     bank,
@@ -346,9 +384,17 @@ export async function giveHours(ctx: RequestContext, input: GiveHoursInput): Pro
   const key = rules.idempotencyKey(input.idempotencyKey);
   const to = await memberAccount(bank, input.toMemberId, "toMemberId");
   return single(
-    await createTransfers(bank, { operation: "giveHours", key, payload: { to: to.id, minutes, memo }, check: () => pairRefusal(from, to), ...(await earnedHoursCheck(bank, from, minutes)) }, [
-      { kind: "GIFT", status: "POSTED", debit: from, credit: to, minutes, memo },
-    ]),
+    await createTransfers(
+      bank,
+      {
+        operation: "giveHours",
+        key,
+        payload: { to: to.id, minutes, memo },
+        check: () => pairRefusal(from, to),
+        ...(await earnedHoursCheck(bank, from, minutes)),
+      },
+      [{ kind: "GIFT", status: "POSTED", debit: from, credit: to, minutes, memo }],
+    ),
   );
 }
 
@@ -357,13 +403,21 @@ export async function giveHours(ctx: RequestContext, input: GiveHoursInput): Pro
  * let them use credit gives only what they hold. Checked under the account's lock; nothing to add
  * (and the fast path kept) for everyone else.
  */
-async function earnedHoursCheck(bank: BankContext, from: OwnedAccount, minutes: number): Promise<{ checkInTransaction?: (tx: BankContext) => Promise<ErrorResult | null> }> {
+async function earnedHoursCheck(
+  bank: BankContext,
+  from: OwnedAccount,
+  minutes: number,
+): Promise<{ checkInTransaction?: (tx: BankContext) => Promise<ErrorResult | null> }> {
   if (!(await earnedHoursOnly(bank.db, bank.bank.id, from.membershipId))) return {};
   return {
     checkInTransaction: async (tx) => {
       const earned = await earnedMinutesLocked(tx.db, tx.bank.id, from.id, from.membershipId);
       if (earned === null || earned >= minutes) return null;
-      return errorResult(InsufficientBalance, "INSUFFICIENT_BALANCE", `you may give only hours you have earned: ${earned} minutes`, { accountId: from.id, availableMinutes: earned, requestedMinutes: minutes });
+      return errorResult(InsufficientBalance, "INSUFFICIENT_BALANCE", `you may give only hours you have earned: ${earned} minutes`, {
+        accountId: from.id,
+        availableMinutes: earned,
+        requestedMinutes: minutes,
+      });
     },
   };
 }
@@ -377,9 +431,17 @@ export async function donateToPot(ctx: RequestContext, input: DonateToPotInput):
   const key = rules.idempotencyKey(input.idempotencyKey);
   const pot = await potAccount(bank);
   return single(
-    await createTransfers(bank, { operation: "donateToPot", key, payload: { minutes, memo }, check: () => pairRefusal(from, pot), ...(await earnedHoursCheck(bank, from, minutes)) }, [
-      { kind: "POT_DONATION", status: "POSTED", debit: from, credit: pot, minutes, memo },
-    ]),
+    await createTransfers(
+      bank,
+      {
+        operation: "donateToPot",
+        key,
+        payload: { minutes, memo },
+        check: () => pairRefusal(from, pot),
+        ...(await earnedHoursCheck(bank, from, minutes)),
+      },
+      [{ kind: "POT_DONATION", status: "POSTED", debit: from, credit: pot, minutes, memo }],
+    ),
   );
 }
 
@@ -393,9 +455,11 @@ export async function payFromPot(ctx: RequestContext, input: PayFromPotInput): P
   const to = await memberAccount(bank, input.toMemberId, "toMemberId");
   const pot = await potAccount(bank);
   return single(
-    await createTransfers(bank, { operation: "payFromPot", key, payload: { to: to.id, minutes, memo }, check: () => pairRefusal(pot, to) }, [
-      { kind: "POT_PAYMENT", status: "POSTED", debit: pot, credit: to, minutes, memo },
-    ]),
+    await createTransfers(
+      bank,
+      { operation: "payFromPot", key, payload: { to: to.id, minutes, memo }, check: () => pairRefusal(pot, to) },
+      [{ kind: "POT_PAYMENT", status: "POSTED", debit: pot, credit: to, minutes, memo }],
+    ),
   );
 }
 
@@ -425,11 +489,21 @@ export async function reverseTransfer(ctx: RequestContext, input: ReverseTransfe
         // first rather than meet the limits its minutes moved.
         check: () => {
           if (transfer.status !== "POSTED") {
-            return errorResult(NotAllowed, "NOT_ALLOWED", `only posted transfers can be reversed; this one is ${transfer.status.toLowerCase()}`);
+            return errorResult(
+              NotAllowed,
+              "NOT_ALLOWED",
+              `only posted transfers can be reversed; this one is ${transfer.status.toLowerCase()}`,
+            );
           }
-          if (transfer.kind === "REVERSAL") return errorResult(NotAllowed, "NOT_ALLOWED", "a reversal cannot itself be reversed: record a new transfer instead");
+          if (transfer.kind === "REVERSAL")
+            return errorResult(NotAllowed, "NOT_ALLOWED", "a reversal cannot itself be reversed: record a new transfer instead");
           // Federation: reversing one leg would leave its twin in the other bank standing (ledger rule 6).
-          if (transfer.kind === "INTER_BANK") return errorResult(NotAllowed, "NOT_ALLOWED", "an inter-bank leg cannot be reversed on its own: send hours back to the other bank instead");
+          if (transfer.kind === "INTER_BANK")
+            return errorResult(
+              NotAllowed,
+              "NOT_ALLOWED",
+              "an inter-bank leg cannot be reversed on its own: send hours back to the other bank instead",
+            );
           return null;
         },
       },
@@ -444,14 +518,21 @@ export async function reverseTransfer(ctx: RequestContext, input: ReverseTransfe
  * Finds a pending exchange the viewer may decide: they must own the account of the party who
  * did not record it. The recorder gets NOT_ALLOWED, other insiders FORBIDDEN.
  */
-async function exchangeToDecide(ctx: RequestContext, rawId: string): Promise<{ transfer: Transfer; bank: BankContext } | { refusal: ErrorResult }> {
+async function exchangeToDecide(
+  ctx: RequestContext,
+  rawId: string,
+): Promise<{ transfer: Transfer; bank: BankContext } | { refusal: ErrorResult }> {
   const viewer = requireViewer(ctx);
   const { transfer, bank } = await findTransferInMyBanks(ctx, rawId);
-  const accounts = await bank.db.account.findMany({ where: { ...inBank(bank), id: { in: [transfer.debitAccountId, transfer.creditAccountId] } }, include: OWNER });
+  const accounts = await bank.db.account.findMany({
+    where: { ...inBank(bank), id: { in: [transfer.debitAccountId, transfer.creditAccountId] } },
+    include: OWNER,
+  });
   const owners = accounts.map((a) => a.membership?.personId);
   if (!owners.includes(viewer.personId)) throw forbidden("only the other party of an exchange can confirm or reject it");
   // Federation: an inter-bank leg is decided only together with its twin (ledger rule 6).
-  if (transfer.kind === "INTER_BANK") return { refusal: errorResult(NotAllowed, "NOT_ALLOWED", "an inter-bank transfer is accepted or declined as a whole, not leg by leg") };
+  if (transfer.kind === "INTER_BANK")
+    return { refusal: errorResult(NotAllowed, "NOT_ALLOWED", "an inter-bank transfer is accepted or declined as a whole, not leg by leg") };
   if (transfer.createdById === viewer.personId) {
     return { refusal: errorResult(NotAllowed, "NOT_ALLOWED", "you recorded this exchange: the other party confirms or rejects it") };
   }
@@ -464,9 +545,18 @@ async function decide(ctx: RequestContext, rawId: string, status: "POSTED" | "VO
   const { transfer, bank } = found;
   const viewer = requireViewer(ctx);
   return ledgerTransaction(bank, async (tx) => {
-    const decided = await decideTransfer(tx.db, tx.bank.id, transfer.id, { status, decidedById: viewer.personId, voidReason }, tx.clock.now());
+    const decided = await decideTransfer(
+      tx.db,
+      tx.bank.id,
+      transfer.id,
+      { status, decidedById: viewer.personId, voidReason },
+      tx.clock.now(),
+    );
     if (decided) {
-      const owners = await tx.db.account.findMany({ where: { ...inBank(tx), id: { in: [decided.debitAccountId, decided.creditAccountId] } }, include: OWNER });
+      const owners = await tx.db.account.findMany({
+        where: { ...inBank(tx), id: { in: [decided.debitAccountId, decided.creditAccountId] } },
+        include: OWNER,
+      });
       await recordTransferEvents(tx, [decided], owners);
       return decided;
     }
@@ -474,9 +564,14 @@ async function decide(ctx: RequestContext, rawId: string, status: "POSTED" | "VO
     // The same decision arriving again (a retry) gets the decided transfer back.
     if (current.status === status && current.decidedById === viewer.personId) return current;
     return refuse(
-      errorResult(TransferNotPending, "TRANSFER_NOT_PENDING", `this exchange was already ${current.status === "POSTED" ? "confirmed" : "rejected"}`, {
-        currentStatus: current.status,
-      }),
+      errorResult(
+        TransferNotPending,
+        "TRANSFER_NOT_PENDING",
+        `this exchange was already ${current.status === "POSTED" ? "confirmed" : "rejected"}`,
+        {
+          currentStatus: current.status,
+        },
+      ),
     );
   });
 }
@@ -501,11 +596,18 @@ export async function autoConfirmOverdueExchanges(db: Db, now: Date): Promise<nu
 }
 
 async function autoConfirm(db: Db, now: Date): Promise<number> {
-  const banks = await db.timebank.findMany({ where: { autoConfirmAfterDays: { not: null } }, select: { id: true, autoConfirmAfterDays: true } });
+  const banks = await db.timebank.findMany({
+    where: { autoConfirmAfterDays: { not: null } },
+    select: { id: true, autoConfirmAfterDays: true },
+  });
   let confirmed = 0;
   for (const bank of banks) {
     const cutoff = new Date(now.getTime() - bank.autoConfirmAfterDays! * 86_400_000);
-    const due = await db.transfer.findMany({ where: { timebankId: bank.id, status: "PENDING", kind: { not: "INTER_BANK" }, createdAt: { lte: cutoff } }, select: { id: true }, orderBy: { createdAt: "asc" } });
+    const due = await db.transfer.findMany({
+      where: { timebankId: bank.id, status: "PENDING", kind: { not: "INTER_BANK" }, createdAt: { lte: cutoff } },
+      select: { id: true },
+      orderBy: { createdAt: "asc" },
+    });
     for (const t of due) {
       const result = await retrying(db, (tx) => decideTransfer(tx, bank.id, t.id, { status: "POSTED", decidedById: null }, now));
       if (result) confirmed++;
@@ -530,11 +632,16 @@ export async function setAccountLimits(ctx: RequestContext, input: SetAccountLim
     const next = { ...current, floorMinutes, ceilingMinutes };
     if (!rules.withinLimits(next)) {
       refuse(
-        errorResult(LimitsExcludeBalance, "LIMITS_EXCLUDE_BALANCE", "the account's balance with its pending exchanges would lie outside these limits", {
-          balanceMinutes: current.balanceMinutes,
-          pendingOutMinutes: current.pendingOutMinutes,
-          pendingInMinutes: current.pendingInMinutes,
-        }),
+        errorResult(
+          LimitsExcludeBalance,
+          "LIMITS_EXCLUDE_BALANCE",
+          "the account's balance with its pending exchanges would lie outside these limits",
+          {
+            balanceMinutes: current.balanceMinutes,
+            pendingOutMinutes: current.pendingOutMinutes,
+            pendingInMinutes: current.pendingInMinutes,
+          },
+        ),
       );
     }
     const now = tx.clock.now();
@@ -551,12 +658,18 @@ export async function setAccountLimits(ctx: RequestContext, input: SetAccountLim
         changedAt: now,
       },
     });
-    return tx.db.account.update({ where: { timebankId_id: { ...inBank(tx), id: current.id } }, data: { floorMinutes, ceilingMinutes, updatedAt: now } });
+    return tx.db.account.update({
+      where: { timebankId_id: { ...inBank(tx), id: current.id } },
+      data: { floorMinutes, ceilingMinutes, updatedAt: now },
+    });
   });
 }
 
 export async function limitChanges(ctx: RequestContext, account: Pick<Account, "id" | "timebankId">) {
-  return ctx.db.accountLimitChange.findMany({ where: { timebankId: account.timebankId, accountId: account.id }, orderBy: { changedAt: "asc" } });
+  return ctx.db.accountLimitChange.findMany({
+    where: { timebankId: account.timebankId, accountId: account.id },
+    orderBy: { changedAt: "asc" },
+  });
 }
 
 // ---- reading ---------------------------------------------------------------------------------
@@ -569,7 +682,10 @@ export async function getAccount(ctx: RequestContext, id: string): Promise<Accou
 export async function myAccounts(ctx: RequestContext, slug?: string | null): Promise<Account[]> {
   const viewer = requireViewer(ctx);
   const timebankId = slug ? (await timebanks.findBySlug(ctx, slug)).id : undefined;
-  return ctx.db.account.findMany({ where: { ...(timebankId ? { timebankId } : {}), membership: { personId: viewer.personId } }, orderBy: { openedAt: "asc" } });
+  return ctx.db.account.findMany({
+    where: { ...(timebankId ? { timebankId } : {}), membership: { personId: viewer.personId } },
+    orderBy: { openedAt: "asc" },
+  });
 }
 
 /** The community pot of a bank the viewer belongs to. */
@@ -591,7 +707,13 @@ export interface TransferFilter {
  * One statement reads the account with its owner and the page: the account decides whether the
  * viewer may see any of it (NOT_FOUND otherwise, the rows read are dropped), as findVisibleAccount.
  */
-export async function listTransfers(ctx: RequestContext, accountId: string, filter: TransferFilter, first?: number | null, after?: string | null): Promise<Page<Transfer>> {
+export async function listTransfers(
+  ctx: RequestContext,
+  accountId: string,
+  filter: TransferFilter,
+  first?: number | null,
+  after?: string | null,
+): Promise<Page<Transfer>> {
   requireViewer(ctx);
   const id = v.id(accountId, "account");
   const size = pageSize(first);
@@ -613,7 +735,18 @@ export async function listTransfers(ctx: RequestContext, accountId: string, filt
   );
   // Newest first in commit order (seq: docs/ledger.md "Commit order").
   const afterCursor = cursor ? Prisma.sql`AND t."seq" < ${cursor[0]}::int` : Prisma.empty;
-  const rows = await ctx.db.$queryRaw<(Transfer & { account: { id: string; timebankId: string; kind: Account["kind"]; ownerId: string | null; ownerPersonId: string | null; ownerStatus: MembershipStatus | null } })[]>`
+  const rows = await ctx.db.$queryRaw<
+    (Transfer & {
+      account: {
+        id: string;
+        timebankId: string;
+        kind: Account["kind"];
+        ownerId: string | null;
+        ownerPersonId: string | null;
+        ownerStatus: MembershipStatus | null;
+      };
+    })[]
+  >`
     WITH acct AS (
       SELECT a."id", a."timebankId", a."kind", m."id" AS "ownerId", m."personId" AS "ownerPersonId", m."status" AS "ownerStatus"
       FROM "Account" a LEFT JOIN "Membership" m ON m."timebankId" = a."timebankId" AND m."id" = a."membershipId"
@@ -627,15 +760,27 @@ export async function listTransfers(ctx: RequestContext, accountId: string, filt
     ) t ON true`;
   const a = rows[0]?.account;
   const owner = a?.ownerId ? { id: a.ownerId, personId: a.ownerPersonId!, status: a.ownerStatus! } : null;
-  if (!a || !(canSeeAccount(ctx, { timebankId: a.timebankId, kind: a.kind, membership: owner }) || (await delegateReadsAccount(ctx.db, ctx.viewer!.personId, a)))) throw notFound("account");
+  if (
+    !a ||
+    !(
+      canSeeAccount(ctx, { timebankId: a.timebankId, kind: a.kind, membership: owner }) ||
+      (await delegateReadsAccount(ctx.db, ctx.viewer!.personId, a))
+    )
+  )
+    throw notFound("account");
   const transfers = rows.filter((r) => r.id !== null).map(({ account: _account, ...t }) => t as Transfer);
   // Counted only when the client asks for totalCount.
-  return sliceRows(transfers, size, (t) => encodeCursor([t.seq]), async () => {
-    const [{ n }] = await ctx.db.$queryRaw<{ n: number }[]>`
+  return sliceRows(
+    transfers,
+    size,
+    (t) => encodeCursor([t.seq]),
+    async () => {
+      const [{ n }] = await ctx.db.$queryRaw<{ n: number }[]>`
       SELECT count(*)::int AS n FROM "Transfer" t
       WHERE t."timebankId" = ${a.timebankId}::uuid AND (t."debitAccountId" = ${a.id}::uuid OR t."creditAccountId" = ${a.id}::uuid) ${filtered}`;
-    return n;
-  });
+      return n;
+    },
+  );
 }
 
 /** Opening balance, posted transfers of [from, to) with a running balance, totals and closing balance. */
@@ -645,7 +790,10 @@ export async function statement(ctx: RequestContext, accountId: string, from: Da
 }
 
 /** A member's account as Member.account shows it: to the member and the bank's coordinators. */
-export async function accountOfMember(ctx: RequestContext, member: { id: string; timebankId: string; personId: string }): Promise<Account | null> {
+export async function accountOfMember(
+  ctx: RequestContext,
+  member: { id: string; timebankId: string; personId: string },
+): Promise<Account | null> {
   if (!ctx.viewer) return null;
   if (member.personId !== ctx.viewer.personId && !isStaff(membershipIn(ctx.viewer, member.timebankId))) return null;
   return ctx.loaders.accountByMembership.load(member.id);

@@ -24,14 +24,20 @@ const MAX_STATEMENT_DAYS = 400;
 /** The statement itself, for one account already known to be visible (also used by the statements command). */
 export async function statementOf(db: Db | Tx, account: Account, from: Date, to: Date) {
   period(from, to);
-  if (to.getTime() - from.getTime() > MAX_STATEMENT_DAYS * 86_400_000) throw badInput(`a statement covers at most ${MAX_STATEMENT_DAYS} days`, "to");
-  const scope = { timebankId: account.timebankId, status: "POSTED" as const, OR: [{ debitAccountId: account.id }, { creditAccountId: account.id }] };
+  if (to.getTime() - from.getTime() > MAX_STATEMENT_DAYS * 86_400_000)
+    throw badInput(`a statement covers at most ${MAX_STATEMENT_DAYS} days`, "to");
+  const scope = {
+    timebankId: account.timebankId,
+    status: "POSTED" as const,
+    OR: [{ debitAccountId: account.id }, { creditAccountId: account.id }],
+  };
   // Lines in commit order (postedSeq, docs/ledger.md "Commit order"), so that every running
   // balance shown is one the account had. The period is cut in that order too: it starts at the
   // first transfer posted at or after `from` and ends before the first posted at or after `to`.
   // A transfer whose clock time lies just outside the period but which committed inside it (the
   // time is taken before the locks) is shown where it committed.
-  const firstAt = async (t: Date) => (await db.transfer.aggregate({ where: { ...scope, postedAt: { gte: t } }, _min: { postedSeq: true } }))._min.postedSeq;
+  const firstAt = async (t: Date) =>
+    (await db.transfer.aggregate({ where: { ...scope, postedAt: { gte: t } }, _min: { postedSeq: true } }))._min.postedSeq;
   const [start, end] = await Promise.all([firstAt(from), firstAt(to)]);
   // null: nothing was posted at or after that time. Before the start: the opening balance.
   const before = start === null ? {} : { postedSeq: { lt: start } };
@@ -39,8 +45,14 @@ export async function statementOf(db: Db | Tx, account: Account, from: Date, to:
   // Opening balance from the transfers themselves, not from the stored balance: a statement is
   // reproducible, and ledger:verify proves the two agree.
   const [ins, outs, transfers] = await Promise.all([
-    db.transfer.aggregate({ where: { timebankId: account.timebankId, status: "POSTED", creditAccountId: account.id, ...before }, _sum: { minutes: true } }),
-    db.transfer.aggregate({ where: { timebankId: account.timebankId, status: "POSTED", debitAccountId: account.id, ...before }, _sum: { minutes: true } }),
+    db.transfer.aggregate({
+      where: { timebankId: account.timebankId, status: "POSTED", creditAccountId: account.id, ...before },
+      _sum: { minutes: true },
+    }),
+    db.transfer.aggregate({
+      where: { timebankId: account.timebankId, status: "POSTED", debitAccountId: account.id, ...before },
+      _sum: { minutes: true },
+    }),
     within ? db.transfer.findMany({ where: { ...scope, ...within }, orderBy: { postedSeq: "asc" } }) : Promise.resolve([]),
   ]);
   const opening = (ins._sum.minutes ?? 0) - (outs._sum.minutes ?? 0);
@@ -50,7 +62,12 @@ export async function statementOf(db: Db | Tx, account: Account, from: Date, to:
     from,
     to,
     openingBalanceMinutes: s.openingMinutes,
-    lines: s.lines.map((l) => ({ transfer: l.transfer, inMinutes: l.inMinutes, outMinutes: l.outMinutes, balanceAfterMinutes: l.balanceAfterMinutes })),
+    lines: s.lines.map((l) => ({
+      transfer: l.transfer,
+      inMinutes: l.inMinutes,
+      outMinutes: l.outMinutes,
+      balanceAfterMinutes: l.balanceAfterMinutes,
+    })),
     totalInMinutes: s.totalInMinutes,
     totalOutMinutes: s.totalOutMinutes,
     closingBalanceMinutes: s.closingMinutes,
@@ -74,12 +91,17 @@ export async function memberStatements(db: Db, bank: Timebank, month: string): P
   const result: MemberStatement[] = [];
   for (const a of accounts) {
     const { membership, ...account } = a;
-    result.push({ memberNumber: membership!.memberNumber, displayName: membership!.person.displayName, statement: await statementOf(db, account, from, to) });
+    result.push({
+      memberNumber: membership!.memberNumber,
+      displayName: membership!.person.displayName,
+      statement: await statementOf(db, account, from, to),
+    });
   }
   return result;
 }
 
-const hours = (minutes: number) => `${minutes < 0 ? "-" : ""}${Math.floor(Math.abs(minutes) / 60)}:${String(Math.abs(minutes) % 60).padStart(2, "0")}`;
+const hours = (minutes: number) =>
+  `${minutes < 0 ? "-" : ""}${Math.floor(Math.abs(minutes) / 60)}:${String(Math.abs(minutes) % 60).padStart(2, "0")}`;
 
 function csvField(value: string | number): string {
   const s = String(value);
@@ -92,16 +114,37 @@ export function statementCsv(s: MemberStatement, counterparty: (transferId: stri
   const rows: (string | number)[][] = [["date", "kind", "counterparty", "memo", "in_minutes", "out_minutes", "balance_minutes"]];
   rows.push([s.statement.from.toISOString(), "OPENING", "", "", "", "", s.statement.openingBalanceMinutes]);
   for (const l of s.statement.lines) {
-    rows.push([l.transfer.postedAt!.toISOString(), l.transfer.kind, counterparty(l.transfer.id), l.transfer.memo, l.inMinutes, l.outMinutes, l.balanceAfterMinutes]);
+    rows.push([
+      l.transfer.postedAt!.toISOString(),
+      l.transfer.kind,
+      counterparty(l.transfer.id),
+      l.transfer.memo,
+      l.inMinutes,
+      l.outMinutes,
+      l.balanceAfterMinutes,
+    ]);
   }
-  rows.push([s.statement.to.toISOString(), "CLOSING", "", "", s.statement.totalInMinutes, s.statement.totalOutMinutes, s.statement.closingBalanceMinutes]);
+  rows.push([
+    s.statement.to.toISOString(),
+    "CLOSING",
+    "",
+    "",
+    s.statement.totalInMinutes,
+    s.statement.totalOutMinutes,
+    s.statement.closingBalanceMinutes,
+  ]);
   return rows.map((r) => r.map(csvField).join(",")).join("\r\n") + "\r\n";
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 /** A printable page: the member, the period, every line with its running balance, the totals. */
-export function statementHtml(bank: Pick<Timebank, "name" | "locale" | "timezone">, s: MemberStatement, counterparty: (transferId: string) => string): string {
+export function statementHtml(
+  bank: Pick<Timebank, "name" | "locale" | "timezone">,
+  s: MemberStatement,
+  counterparty: (transferId: string) => string,
+): string {
   const date = new Intl.DateTimeFormat(bank.locale, { timeZone: bank.timezone, dateStyle: "medium" });
   const lines = s.statement.lines
     .map(
@@ -144,7 +187,8 @@ export async function writeBankStatements(db: Db, slug: string, month: string, o
     },
   });
   const byId = new Map(transfers.map((x) => [x.id, x]));
-  const nameOf = (a: { kind: string; membership: { person: { displayName: string } } | null }) => a.membership?.person.displayName ?? (a.kind === "POT" ? "Community pot" : a.kind);
+  const nameOf = (a: { kind: string; membership: { person: { displayName: string } } | null }) =>
+    a.membership?.person.displayName ?? (a.kind === "POT" ? "Community pot" : a.kind);
   mkdirSync(outDir, { recursive: true });
   const files: string[] = [];
   for (const s of statements) {
@@ -152,7 +196,16 @@ export async function writeBankStatements(db: Db, slug: string, month: string, o
       const x = byId.get(transferId)!;
       return x.debitAccount.id === s.statement.account.id ? nameOf(x.creditAccount) : nameOf(x.debitAccount);
     };
-    const base = `${String(s.memberNumber).padStart(4, "0")}-${s.displayName.toLowerCase().replace(/ø/g, "o").replace(/æ/g, "ae").replace(/ß/g, "ss").normalize("NFKD").replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "member"}`;
+    const base = `${String(s.memberNumber).padStart(4, "0")}-${
+      s.displayName
+        .toLowerCase()
+        .replace(/ø/g, "o")
+        .replace(/æ/g, "ae")
+        .replace(/ß/g, "ss")
+        .normalize("NFKD")
+        .replace(/[^a-z0-9]+/g, "-")
+        .replace(/^-|-$/g, "") || "member"
+    }`;
     for (const [ext, content] of [
       ["csv", statementCsv(s, counterparty)],
       ["html", statementHtml(bank, s, counterparty)],

@@ -33,7 +33,9 @@ registerEnumType(TransferStatus, {
   },
 });
 
-@ObjectType({ description: "An account of a bank: a member's, the community pot, or (later) an institution's or a partner bank's clearing account." })
+@ObjectType({
+  description: "An account of a bank: a member's, the community pot, or (later) an institution's or a partner bank's clearing account.",
+})
 export class Account {
   @Field(() => ID)
   id: string;
@@ -119,10 +121,15 @@ export class Transfer {
   @Field(() => Date, { nullable: true })
   decidedAt: Date | null;
 
-  @Field({ description: "The key of the request that recorded it: a retry with the same key and request returns this transfer. An inter-bank leg carries inter-bank:<id of its inter-bank transfer>." })
+  @Field({
+    description:
+      "The key of the request that recorded it: a retry with the same key and request returns this transfer. An inter-bank leg carries inter-bank:<id of its inter-bank transfer>.",
+  })
   idempotencyKey: string;
 
-  @Field(() => Int, { description: "Its place in the commit order of the ledger: on any one account, a later transfer has a larger number (docs/ledger.md)." })
+  @Field(() => Int, {
+    description: "Its place in the commit order of the ledger: on any one account, a later transfer has a larger number (docs/ledger.md).",
+  })
   seq: number;
 
   timebankId: string;
@@ -213,7 +220,10 @@ export class Statement {
 
 // ---- expected refusals (typed results) -------------------------------------------------------
 
-@ObjectType({ implements: ErrorResult, description: "The paying account would go below its floor (credit limit), counting pending reservations." })
+@ObjectType({
+  implements: ErrorResult,
+  description: "The paying account would go below its floor (credit limit), counting pending reservations.",
+})
 export class InsufficientBalance extends ErrorResult {
   @Field(() => ID)
   accountId: string;

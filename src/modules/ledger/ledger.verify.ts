@@ -66,7 +66,11 @@ export async function verifyLedger(db: Db): Promise<LedgerReport> {
     bank.totalBalanceMinutes += r.balanceMinutes;
     banks.set(r.slug, bank);
     if (r.balanceMinutes !== r.posted) {
-      problems.push({ bank: r.slug, accountId: r.id, problem: `stored balance ${r.balanceMinutes} but posted transfers sum to ${r.posted}` });
+      problems.push({
+        bank: r.slug,
+        accountId: r.id,
+        problem: `stored balance ${r.balanceMinutes} but posted transfers sum to ${r.posted}`,
+      });
     }
     if (r.pendingOutMinutes !== r.pendingOut || r.pendingInMinutes !== r.pendingIn) {
       problems.push({
@@ -76,15 +80,28 @@ export async function verifyLedger(db: Db): Promise<LedgerReport> {
       });
     }
     if (!withinLimits(r)) {
-      problems.push({ bank: r.slug, accountId: r.id, problem: `outside its limits: balance ${r.balanceMinutes}, floor ${r.floorMinutes}, ceiling ${r.ceilingMinutes}` });
+      problems.push({
+        bank: r.slug,
+        accountId: r.id,
+        problem: `outside its limits: balance ${r.balanceMinutes}, floor ${r.floorMinutes}, ceiling ${r.ceilingMinutes}`,
+      });
     }
   }
   for (const b of banks.values()) {
-    if (b.totalBalanceMinutes !== 0) problems.push({ bank: b.bank, accountId: null, problem: `the bank's balances add up to ${b.totalBalanceMinutes}, not 0` });
+    if (b.totalBalanceMinutes !== 0)
+      problems.push({ bank: b.bank, accountId: null, problem: `the bank's balances add up to ${b.totalBalanceMinutes}, not 0` });
   }
   const federationTotalMinutes = [...banks.values()].reduce((sum, b) => sum + b.totalBalanceMinutes, 0);
-  if (federationTotalMinutes !== 0) problems.push({ bank: "(federation)", accountId: null, problem: `all balances add up to ${federationTotalMinutes}, not 0` });
+  if (federationTotalMinutes !== 0)
+    problems.push({ bank: "(federation)", accountId: null, problem: `all balances add up to ${federationTotalMinutes}, not 0` });
   // Federation: both legs of every inter-bank transfer, no leg without its twin, mirrored clearing accounts.
   problems.push(...(await verifyFederation(db)));
-  return { ok: problems.length === 0, accounts: rows.length, transfers: count, banks: [...banks.values()], federationTotalMinutes, problems };
+  return {
+    ok: problems.length === 0,
+    accounts: rows.length,
+    transfers: count,
+    banks: [...banks.values()],
+    federationTotalMinutes,
+    problems,
+  };
 }

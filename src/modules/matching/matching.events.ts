@@ -23,7 +23,10 @@ export async function recordMatchProposed(tx: BankContext, match: Match): Promis
   });
 }
 
-@ObjectType({ implements: RealtimeEvent, description: "You were proposed to help with a request: read `post(id: requestId)`, then acceptMatch or declineMatch." })
+@ObjectType({
+  implements: RealtimeEvent,
+  description: "You were proposed to help with a request: read `post(id: requestId)`, then acceptMatch or declineMatch.",
+})
 export class MatchProposed extends RealtimeEvent {
   @Field(() => ID)
   matchId: string;
@@ -32,7 +35,10 @@ export class MatchProposed extends RealtimeEvent {
   requestId: string;
 }
 
-async function subscribeMatchProposed({ args, context }: SubscribeResolverData<unknown, { timebank: string; since?: string | null }, RequestContext>) {
+async function subscribeMatchProposed({
+  args,
+  context,
+}: SubscribeResolverData<unknown, { timebank: string; since?: string | null }, RequestContext>) {
   const since = parseCursor(args.since);
   const timebankId = await bankForSubscription(context, args.timebank, { coordinators: false });
   return subscribeToEvents(context, { timebankIds: [timebankId], types: ["matchProposed"], since });
@@ -40,7 +46,10 @@ async function subscribeMatchProposed({ args, context }: SubscribeResolverData<u
 
 @Resolver()
 export class MatchingEventsResolver {
-  @Subscription(() => MatchProposed, { description: "Requests you were proposed for. With `since`, first the ones after that eventId.", subscribe: subscribeMatchProposed })
+  @Subscription(() => MatchProposed, {
+    description: "Requests you were proposed for. With `since`, first the ones after that eventId.",
+    subscribe: subscribeMatchProposed,
+  })
   matchProposed(
     @Root() e: DeliveredEvent<"matchProposed">,
     @Arg("timebank", { description: "Bank slug." }) _timebank: string,

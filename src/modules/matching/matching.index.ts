@@ -58,7 +58,13 @@ async function ensureActivityTable(db: Db): Promise<void> {
     await db.$transaction([
       db.matchingActivity.deleteMany({}),
       db.matchingActivity.createMany({
-        data: ACTIVITIES.map((a) => ({ id: a.id, category: a.category, group: a.group, version: VOCABULARY_VERSION, terms: { ...a.terms, _stamp: VOCABULARY_STAMP } })),
+        data: ACTIVITIES.map((a) => ({
+          id: a.id,
+          category: a.category,
+          group: a.group,
+          version: VOCABULARY_VERSION,
+          terms: { ...a.terms, _stamp: VOCABULARY_STAMP },
+        })),
       }),
     ]);
   }
@@ -68,7 +74,9 @@ async function ensureActivityTable(db: Db): Promise<void> {
 /** The bank's matching settings and synonyms, in one statement. */
 export async function bankMatchingState(ctx: BankContext): Promise<BankMatchingState> {
   await ensureActivityTable(ctx.db);
-  const [row] = await ctx.db.$queryRaw<{ weights: Record<string, unknown> | null; radiusKm: number | null; vocabulary: string | null; synonyms: LocalSynonym[] }[]>`
+  const [row] = await ctx.db.$queryRaw<
+    { weights: Record<string, unknown> | null; radiusKm: number | null; vocabulary: string | null; synonyms: LocalSynonym[] }[]
+  >`
     SELECT s."weights", s."radiusKm", s."vocabulary",
            coalesce((SELECT json_agg(json_build_object('activityId', y."activityId", 'phrase', y."phrase") ORDER BY y."createdAt", y."id")
                        FROM "MatchingSynonym" y WHERE y."timebankId" = ${ctx.bank.id}::uuid), '[]'::json) AS "synonyms"
@@ -94,8 +102,10 @@ export function indexStamp(state: Pick<BankMatchingState, "synonyms">): string {
 export async function queueWholeBank(ctx: BankContext, stamp: string): Promise<void> {
   const bank = ctx.bank.id;
   await ctx.db.$transaction([
-    ctx.db.$executeRaw`INSERT INTO "MatchingStale" ("timebankId", "kind", "id") SELECT "timebankId", 'member', "id" FROM "Membership" WHERE "timebankId" = ${bank}::uuid ON CONFLICT DO NOTHING`,
-    ctx.db.$executeRaw`INSERT INTO "MatchingStale" ("timebankId", "kind", "id") SELECT "timebankId", 'post', "id" FROM "Post" WHERE "timebankId" = ${bank}::uuid ON CONFLICT DO NOTHING`,
+    ctx.db
+      .$executeRaw`INSERT INTO "MatchingStale" ("timebankId", "kind", "id") SELECT "timebankId", 'member', "id" FROM "Membership" WHERE "timebankId" = ${bank}::uuid ON CONFLICT DO NOTHING`,
+    ctx.db
+      .$executeRaw`INSERT INTO "MatchingStale" ("timebankId", "kind", "id") SELECT "timebankId", 'post', "id" FROM "Post" WHERE "timebankId" = ${bank}::uuid ON CONFLICT DO NOTHING`,
     ctx.db.$executeRaw`INSERT INTO "MatchingSettings" ("timebankId", "vocabulary", "updatedAt") VALUES (${bank}::uuid, ${stamp}, now())
                         ON CONFLICT ("timebankId") DO UPDATE SET "vocabulary" = EXCLUDED."vocabulary"`,
   ]);
@@ -214,7 +224,14 @@ export async function refreshIndex(ctx: BankContext, state: BankMatchingState): 
       const ix = indexMember(c.member ?? { bio: null, neighbourhood: null, skills: [] }, state.local, hint);
       // strengths: { activityId: [strength, the skill label or "bio" that said so] }
       const strengths = Object.fromEntries([...ix.activities].map(([k, v]) => [k, [Math.round(v * 1000) / 1000, ix.sources.get(k)]]));
-      return { id: c.id, activities: [...ix.activities.keys()], strengths, words: ix.words, lat: ix.place?.lat ?? null, lon: ix.place?.lon ?? null };
+      return {
+        id: c.id,
+        activities: [...ix.activities.keys()],
+        strengths,
+        words: ix.words,
+        lat: ix.place?.lat ?? null,
+        lon: ix.place?.lon ?? null,
+      };
     });
   const posts = claimed
     .filter((c) => c.kind === "post" && c.post)

@@ -9,7 +9,11 @@ export function createMatchingLoaders(db: Db) {
       byKey(ids, await db.memberVouch.findMany({ where: { membershipId: { in: [...ids] } } }), (v) => v.membershipId),
     ),
     matchesByRequest: new DataLoader<string, Match[]>(async (ids) =>
-      groupByKey(ids, await db.match.findMany({ where: { requestId: { in: [...ids] } }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] }), (m) => m.requestId),
+      groupByKey(
+        ids,
+        await db.match.findMany({ where: { requestId: { in: [...ids] } }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
+        (m) => m.requestId,
+      ),
     ),
   };
 }

@@ -7,14 +7,29 @@ import { Post } from "../post/post.type";
 import * as timebanks from "../timebank/timebank.service";
 import * as matching from "./matching.service";
 import { actFor } from "../helper/helper.service";
-import { Match, MatchCandidate, MatchFactor, MatchingActivity, MatchingSynonym, MatchingWeights, MatchingWeightsInput, MatchRefused, ReciprocalPair, RequestMatches, SuggestedRequest, Vouch } from "./matching.type";
+import {
+  Match,
+  MatchCandidate,
+  MatchFactor,
+  MatchingActivity,
+  MatchingSynonym,
+  MatchingWeights,
+  MatchingWeightsInput,
+  MatchRefused,
+  ReciprocalPair,
+  RequestMatches,
+  SuggestedRequest,
+  Vouch,
+} from "./matching.type";
 
 const MatchResult = resultUnion("MatchResult", Match, [MatchRefused]);
 const RequestDoneResult = resultUnion("RequestDoneResult", Post, [MatchRefused]);
 
 @Resolver(() => Match)
 export class MatchResolver {
-  @Query(() => [MatchCandidate], { description: "The requester and coordinators: members who could meet an open request, best first, with reasons." })
+  @Query(() => [MatchCandidate], {
+    description: "The requester and coordinators: members who could meet an open request, best first, with reasons.",
+  })
   matchesForRequest(
     @Arg("request", () => ID) request: string,
     @Arg("first", () => Int, { nullable: true, description: "1 to 50 (default 20)." }) first: number | null,
@@ -23,7 +38,9 @@ export class MatchResolver {
     return matching.matchesForRequest(ctx, request, first);
   }
 
-  @Query(() => RequestMatches, { description: "The requester and coordinators: matchesForRequest, with a flag when nobody fits and what the list leaves out." })
+  @Query(() => RequestMatches, {
+    description: "The requester and coordinators: matchesForRequest, with a flag when nobody fits and what the list leaves out.",
+  })
   requestMatches(
     @Arg("request", () => ID) request: string,
     @Arg("first", () => Int, { nullable: true, description: "1 to 50 (default 20)." }) first: number | null,
@@ -33,7 +50,11 @@ export class MatchResolver {
   }
 
   @Query(() => [MatchingActivity], { description: "The activities of the matching vocabulary, with the words people use for them." })
-  async matchingActivities(@Arg("timebank") slug: string, @Arg("category", () => String, { nullable: true }) category: string | null, @Ctx() ctx: RequestContext) {
+  async matchingActivities(
+    @Arg("timebank") slug: string,
+    @Arg("category", () => String, { nullable: true }) category: string | null,
+    @Ctx() ctx: RequestContext,
+  ) {
     return matching.matchingActivities(await timebanks.forBank(ctx, slug), category);
   }
 
@@ -42,8 +63,15 @@ export class MatchResolver {
     return matching.matchingSynonyms(await timebanks.forBank(ctx, slug));
   }
 
-  @Mutation(() => MatchingSynonym, { description: "Coordinators: add a local way to say an activity (the bank's members are matched with it from the next search)." })
-  async addMatchingSynonym(@Arg("timebank") slug: string, @Arg("activity") activity: string, @Arg("phrase") phrase: string, @Ctx() ctx: RequestContext) {
+  @Mutation(() => MatchingSynonym, {
+    description: "Coordinators: add a local way to say an activity (the bank's members are matched with it from the next search).",
+  })
+  async addMatchingSynonym(
+    @Arg("timebank") slug: string,
+    @Arg("activity") activity: string,
+    @Arg("phrase") phrase: string,
+    @Ctx() ctx: RequestContext,
+  ) {
     return matching.addMatchingSynonym(await timebanks.forBank(ctx, slug), activity, phrase);
   }
 
@@ -63,12 +91,20 @@ export class MatchResolver {
   }
 
   @Query(() => [SuggestedRequest], { description: "Open requests in a bank that you could meet, best first." })
-  async suggestedRequests(@Arg("timebank") slug: string, @Arg("first", () => Int, { nullable: true }) first: number | null, @Ctx() ctx: RequestContext) {
+  async suggestedRequests(
+    @Arg("timebank") slug: string,
+    @Arg("first", () => Int, { nullable: true }) first: number | null,
+    @Ctx() ctx: RequestContext,
+  ) {
     return matching.suggestedRequests(await timebanks.forBank(ctx, slug), first);
   }
 
   @Query(() => [ReciprocalPair], { description: "Coordinators: pairs of members who can each meet a need of the other." })
-  async reciprocalPairs(@Arg("timebank") slug: string, @Arg("first", () => Int, { nullable: true }) first: number | null, @Ctx() ctx: RequestContext) {
+  async reciprocalPairs(
+    @Arg("timebank") slug: string,
+    @Arg("first", () => Int, { nullable: true }) first: number | null,
+    @Ctx() ctx: RequestContext,
+  ) {
     return matching.reciprocalPairs(await timebanks.forBank(ctx, slug), first);
   }
 
@@ -92,7 +128,9 @@ export class MatchResolver {
     return matching.updateMatchingWeights(await timebanks.forBank(ctx, slug), input);
   }
 
-  @Mutation(() => MatchResult, { description: "The requester or a coordinator proposes a member (and optionally their offer) for an open request." })
+  @Mutation(() => MatchResult, {
+    description: "The requester or a coordinator proposes a member (and optionally their offer) for an open request.",
+  })
   proposeMatch(
     @Arg("request", () => ID) request: string,
     @Arg("candidate", () => ID) candidate: string,
@@ -102,13 +140,26 @@ export class MatchResolver {
     return matching.proposeMatch(ctx, request, candidate, offer);
   }
 
-  @Mutation(() => MatchResult, { description: "The proposed member says yes: the request becomes MATCHED. actingFor: an authorised helper answers for that member (logged)." })
-  acceptMatch(@Arg("match", () => ID) id: string, @Arg("actingFor", () => ID, { nullable: true }) actingFor: string | null, @Ctx() ctx: RequestContext) {
+  @Mutation(() => MatchResult, {
+    description:
+      "The proposed member says yes: the request becomes MATCHED. actingFor: an authorised helper answers for that member (logged).",
+  })
+  acceptMatch(
+    @Arg("match", () => ID) id: string,
+    @Arg("actingFor", () => ID, { nullable: true }) actingFor: string | null,
+    @Ctx() ctx: RequestContext,
+  ) {
     return actFor(ctx, actingFor, "acceptMatch", (c) => matching.acceptMatch(c, id));
   }
 
-  @Mutation(() => MatchResult, { description: "The proposed member says no, and is not proposed for this request again. actingFor: as for acceptMatch." })
-  declineMatch(@Arg("match", () => ID) id: string, @Arg("actingFor", () => ID, { nullable: true }) actingFor: string | null, @Ctx() ctx: RequestContext) {
+  @Mutation(() => MatchResult, {
+    description: "The proposed member says no, and is not proposed for this request again. actingFor: as for acceptMatch.",
+  })
+  declineMatch(
+    @Arg("match", () => ID) id: string,
+    @Arg("actingFor", () => ID, { nullable: true }) actingFor: string | null,
+    @Ctx() ctx: RequestContext,
+  ) {
     return actFor(ctx, actingFor, "declineMatch", (c) => matching.declineMatch(c, id));
   }
 
@@ -117,7 +168,9 @@ export class MatchResolver {
     return matching.withdrawMatch(ctx, id);
   }
 
-  @Mutation(() => RequestDoneResult, { description: "The requester or a coordinator: the help was given (until the ledger records exchanges)." })
+  @Mutation(() => RequestDoneResult, {
+    description: "The requester or a coordinator: the help was given (until the ledger records exchanges).",
+  })
   markRequestDone(@Arg("request", () => ID) id: string, @Ctx() ctx: RequestContext) {
     return matching.markRequestDone(ctx, id);
   }
@@ -172,7 +225,11 @@ export class MemberVouchResolver {
   }
 
   @Mutation(() => Member, { description: "Coordinators: vouch for a member, so they may be proposed for home visits." })
-  vouchForMember(@Arg("memberId", () => ID) id: string, @Arg("note", () => String, { nullable: true }) note: string | null, @Ctx() ctx: RequestContext) {
+  vouchForMember(
+    @Arg("memberId", () => ID) id: string,
+    @Arg("note", () => String, { nullable: true }) note: string | null,
+    @Ctx() ctx: RequestContext,
+  ) {
     return matching.vouchForMember(ctx, id, note);
   }
 
@@ -184,7 +241,10 @@ export class MemberVouchResolver {
 
 @Resolver(() => Post)
 export class PostMatchesResolver {
-  @FieldResolver(() => [Match], { nullable: true, description: "Proposals for this request: its author and coordinators only (null for others)." })
+  @FieldResolver(() => [Match], {
+    nullable: true,
+    description: "Proposals for this request: its author and coordinators only (null for others).",
+  })
   matches(@Root() post: Post, @Ctx() ctx: RequestContext) {
     return matching.matchesOfRequest(ctx, post);
   }

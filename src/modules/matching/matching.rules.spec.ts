@@ -17,7 +17,8 @@ describe("hard rules", () => {
     expect(ineligibility({ ...ok, candidateId: "r" })).toBe("CANDIDATE_IS_REQUESTER");
   });
   it("leaves paused and other non-active members out", () => {
-    for (const s of ["PAUSED", "APPLIED", "LEFT", "DECLINED"] as const) expect(ineligibility({ ...ok, candidateStatus: s })).toBe("CANDIDATE_NOT_ACTIVE");
+    for (const s of ["PAUSED", "APPLIED", "LEFT", "DECLINED"] as const)
+      expect(ineligibility({ ...ok, candidateStatus: s })).toBe("CANDIDATE_NOT_ACTIVE");
   });
   it("leaves out a member who declined this request", () => {
     expect(ineligibility({ ...ok, declinedThisRequest: true })).toBe("CANDIDATE_DECLINED");
@@ -30,7 +31,14 @@ describe("hard rules", () => {
 
 describe("phrases", () => {
   it("lists the one- to three-word phrases of a text in lower case", () => {
-    expect(phrases("Weekly Shopping, please!")).toEqual(["weekly", "weekly shopping", "weekly shopping please", "shopping", "shopping please", "please"]);
+    expect(phrases("Weekly Shopping, please!")).toEqual([
+      "weekly",
+      "weekly shopping",
+      "weekly shopping please",
+      "shopping",
+      "shopping please",
+      "please",
+    ]);
     expect(phrases("")).toEqual([]);
   });
 });

@@ -47,7 +47,10 @@ export function ineligibility(f: EligibilityFacts): Ineligibility | null {
 
 /** Phrases of one to three words of a text: skill labels that appear in a request are found by index. */
 export function phrases(text: string, maxWords = 3): string[] {
-  const ws = text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  const ws = text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
   const out = new Set<string>();
   for (let i = 0; i < ws.length; i++) {
     for (let n = 1; n <= maxWords && i + n <= ws.length; n++) out.add(ws.slice(i, i + n).join(" "));

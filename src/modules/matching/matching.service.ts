@@ -24,7 +24,14 @@ import { exchangeHistory, NO_EXCHANGES, type ExchangeTotals } from "./exchange-h
 import { safeguardingCheckedSql } from "../onboarding/safeguarding.sql";
 import { atEngagementLimitSql } from "../helper/engagement.sql";
 import { ineligibility, INELIGIBILITY_MESSAGES, phrases } from "./matching.rules";
-import { MatchRefused, type MatchCandidate, type MatchingWeightsInput, type ReciprocalPair, type RequestMatches, type SuggestedRequest } from "./matching.type";
+import {
+  MatchRefused,
+  type MatchCandidate,
+  type MatchingWeightsInput,
+  type ReciprocalPair,
+  type RequestMatches,
+  type SuggestedRequest,
+} from "./matching.type";
 import { bankMatchingState, rarityOf, rarityWeight, refreshIndex, type BankMatchingState } from "./matching.index";
 import { ACTIVITIES, ACTIVITY_BY_ID, activitiesIn, activitySimilarity, termWords } from "./vocabulary";
 import { fold } from "./text";
@@ -59,7 +66,6 @@ export const MAX_RESULTS = 50;
 const COMMON_WORD_SHARE = 0.05;
 
 export type MatchResult = MatchRow | MatchRefused;
-
 
 const refusal = (code: string, message: string) => errorResult(MatchRefused, code, message);
 
@@ -157,8 +163,38 @@ interface CandidateRow {
 }
 
 function membershipOf(row: CandidateRow): Membership {
-  const { id, timebankId, personId, memberNumber, role, status, appliedAt, approvedById, approvedAt, joinedAt, pausedAt, plannedReturnOn, leftAt, updatedAt } = row;
-  return { id, timebankId, personId, memberNumber, role, status, appliedAt, approvedById, approvedAt, joinedAt, pausedAt, plannedReturnOn, leftAt, updatedAt };
+  const {
+    id,
+    timebankId,
+    personId,
+    memberNumber,
+    role,
+    status,
+    appliedAt,
+    approvedById,
+    approvedAt,
+    joinedAt,
+    pausedAt,
+    plannedReturnOn,
+    leftAt,
+    updatedAt,
+  } = row;
+  return {
+    id,
+    timebankId,
+    personId,
+    memberNumber,
+    role,
+    status,
+    appliedAt,
+    approvedById,
+    approvedAt,
+    joinedAt,
+    pausedAt,
+    plannedReturnOn,
+    leftAt,
+    updatedAt,
+  };
 }
 
 function candidateFactsOf(row: CandidateRow, totals: ExchangeTotals): CandidateFacts {
@@ -346,8 +382,15 @@ async function rankForRequest(bank: BankContext, post: Post) {
   const { options, rarity } = await readyBank(bank);
   const ix = await requestIndexOf(bank, post);
   const facts = requestFactsOf(post, ix.requesterLanguages, ix);
-  const rows = await candidateRows(bank, candidatePool(bank, post, facts.activities ?? {}, rareWords(facts.words ?? [], rarity), facts.point ?? null), post.id);
-  const totals = await totalsFor(bank, rows.map((r) => r.id));
+  const rows = await candidateRows(
+    bank,
+    candidatePool(bank, post, facts.activities ?? {}, rareWords(facts.words ?? [], rarity), facts.point ?? null),
+    post.id,
+  );
+  const totals = await totalsFor(
+    bank,
+    rows.map((r) => r.id),
+  );
   const byId = new Map(rows.map((r) => [r.id, r]));
   const candidates = rows.map((r) => candidateFactsOf(r, totals.get(r.id) ?? NO_EXCHANGES));
   const ranked = rankCandidates(facts, candidates, options);
@@ -355,13 +398,15 @@ async function rankForRequest(bank: BankContext, post: Post) {
   return { ranked, byId, nearMisses };
 }
 
-const toCandidate = (byId: Map<string, CandidateRow>) => (s: ReturnType<typeof rankCandidates>[number]): MatchCandidate => ({
-  member: membershipOf(byId.get(s.memberId)!),
-  score: s.score,
-  reasons: s.reasons,
-  factors: s.factors,
-  offerId: s.offerId,
-});
+const toCandidate =
+  (byId: Map<string, CandidateRow>) =>
+  (s: ReturnType<typeof rankCandidates>[number]): MatchCandidate => ({
+    member: membershipOf(byId.get(s.memberId)!),
+    score: s.score,
+    reasons: s.reasons,
+    factors: s.factors,
+    offerId: s.offerId,
+  });
 
 /** Ranked members who could meet the request. The requester and coordinators only; empty once the request is no longer open. */
 export async function matchesForRequest(ctx: RequestContext, requestId: string, first?: number | null): Promise<MatchCandidate[]> {
@@ -377,7 +422,8 @@ export async function requestMatches(ctx: RequestContext, requestId: string, fir
   const size = pageSize(first, MAX_RESULTS);
   const { post, bank } = await requestToMatch(ctx, requestId);
   if (!canManage(bank, post)) throw forbidden("only the requester and the bank's coordinators see candidates for a request");
-  if (effectiveStatus(post, bank.clock.now()) !== "OPEN") return { candidates: [], nobodyFits: false, ruledOutByLanguage: 0, ruledOutByDistance: 0, ruledOutByTime: 0 };
+  if (effectiveStatus(post, bank.clock.now()) !== "OPEN")
+    return { candidates: [], nobodyFits: false, ruledOutByLanguage: 0, ruledOutByDistance: 0, ruledOutByTime: 0 };
   const { ranked, byId, nearMisses } = await rankForRequest(bank, post);
   const count = (u: string) => nearMisses.filter((s) => s.unfit === u).length;
   return {
@@ -425,7 +471,9 @@ export async function suggestedRequests(ctx: BankContext, first?: number | null)
   const totals = (await totalsFor(ctx, [row.id])).get(row.id) ?? NO_EXCHANGES;
   const candidate = candidateFactsOf(row, totals);
   const { related } = activitiesToLookFor(Object.fromEntries(abilitiesOf(candidate).map((a) => [a, 1])));
-  const categories = [...new Set([...row.skills.map((s) => s.categoryId), ...row.offers.map((o) => o.categoryId)].filter((c): c is string => !!c))];
+  const categories = [
+    ...new Set([...row.skills.map((s) => s.categoryId), ...row.offers.map((o) => o.categoryId)].filter((c): c is string => !!c)),
+  ];
   const labels = [...new Set([...row.skills.map((s) => s.label), ...row.offers.flatMap((o) => o.tags)])];
   const requests = await openRequests(
     ctx,
@@ -476,7 +524,10 @@ export async function reciprocalPairs(ctx: BankContext, first?: number | null): 
   const { options, state } = await readyBank(ctx);
   const bank = ctx.bank.id;
   const [requests, profileNeeds] = await Promise.all([
-    openRequests(ctx, Prisma.sql`EXISTS (SELECT 1 FROM "Membership" a WHERE a."timebankId" = p."timebankId" AND a."id" = p."authorId" AND a."status" = 'ACTIVE')`),
+    openRequests(
+      ctx,
+      Prisma.sql`EXISTS (SELECT 1 FROM "Membership" a WHERE a."timebankId" = p."timebankId" AND a."id" = p."authorId" AND a."status" = 'ACTIVE')`,
+    ),
     ctx.db.$queryRaw<{ memberId: string; label: string; categoryId: string | null }[]>`
       SELECT n."membershipId"::text AS "memberId", n."label", n."categoryId"::text AS "categoryId"
         FROM "MemberSkill" n JOIN "Membership" m ON m."timebankId" = n."timebankId" AND m."id" = n."membershipId" AND m."status" = 'ACTIVE'
@@ -487,13 +538,27 @@ export async function reciprocalPairs(ctx: BankContext, first?: number | null): 
   const needs: Need[] = [
     ...requests.map((r) => {
       const post = postFromRow(r);
-      return { memberId: post.authorId, facts: requestFactsOf(post, r.requesterLanguages, r), label: `"${post.title}"`, requestId: post.id, requiresVouchedHelper: post.requiresVouchedHelper };
+      return {
+        memberId: post.authorId,
+        facts: requestFactsOf(post, r.requesterLanguages, r),
+        label: `"${post.title}"`,
+        requestId: post.id,
+        requiresVouchedHelper: post.requiresVouchedHelper,
+      };
     }),
     ...profileNeeds.map((n) => ({
       memberId: n.memberId,
       facts: {
-        categoryId: n.categoryId, tags: [n.label], title: n.label, description: "", placeMode: "IN_PERSON" as const, neighbourhood: null,
-        availability: [], dateWeekdays: [], flexible: true, requesterLanguages: [],
+        categoryId: n.categoryId,
+        tags: [n.label],
+        title: n.label,
+        description: "",
+        placeMode: "IN_PERSON" as const,
+        neighbourhood: null,
+        availability: [],
+        dateWeekdays: [],
+        flexible: true,
+        requesterLanguages: [],
         activities: Object.fromEntries(activitiesIn(n.label, state.local)),
       },
       label: n.label,
@@ -532,7 +597,12 @@ export async function reciprocalPairs(ctx: BankContext, first?: number | null): 
       if (a < b && ba) pairs.push({ a, b, ab, ba });
     }
   }
-  pairs.sort((x, y) => y.ab.fit + y.ba.fit - (x.ab.fit + x.ba.fit) || x.ab.what.size + x.ba.what.size - (y.ab.what.size + y.ba.what.size) || (x.a + x.b < y.a + y.b ? -1 : 1));
+  pairs.sort(
+    (x, y) =>
+      y.ab.fit + y.ba.fit - (x.ab.fit + x.ba.fit) ||
+      x.ab.what.size + x.ba.what.size - (y.ab.what.size + y.ba.what.size) ||
+      (x.a + x.b < y.a + y.b ? -1 : 1),
+  );
   const sorted = (xs: Set<string>) => [...xs].sort();
   return pairs.slice(0, size).map(({ a, b, ab, ba }) => ({
     a: membershipOf(byId.get(a)!),
@@ -545,7 +615,12 @@ export async function reciprocalPairs(ctx: BankContext, first?: number | null): 
 }
 
 /** A coordinator or the requester proposes a member (and perhaps one of their offers) for a request. */
-export async function proposeMatch(ctx: RequestContext, requestId: string, candidateId: string, offerId?: string | null): Promise<MatchResult> {
+export async function proposeMatch(
+  ctx: RequestContext,
+  requestId: string,
+  candidateId: string,
+  offerId?: string | null,
+): Promise<MatchResult> {
   const { post, bank } = await requestToMatch(ctx, requestId);
   if (!canManage(bank, post)) throw forbidden("only the requester and the bank's coordinators can propose a match");
   const memberId = v.id(candidateId, "candidate");
@@ -575,7 +650,11 @@ export async function proposeMatch(ctx: RequestContext, requestId: string, candi
     requestIndexOf(bank, post),
     totalsFor(bank, [row.id]),
   ]);
-  const score = scoreCandidate(requestFactsOf(post, ix.requesterLanguages, ix), candidateFactsOf(fresh, totals.get(row.id) ?? NO_EXCHANGES), options);
+  const score = scoreCandidate(
+    requestFactsOf(post, ix.requesterLanguages, ix),
+    candidateFactsOf(fresh, totals.get(row.id) ?? NO_EXCHANGES),
+    options,
+  );
   const proposer = bank.membership!.membershipId;
   const snapshot = {
     score: score.score,
@@ -587,7 +666,9 @@ export async function proposeMatch(ctx: RequestContext, requestId: string, candi
     status: "PROPOSED" as const,
   };
   return inTransaction(bank, async (tx) => {
-    const existing = await tx.db.match.findUnique({ where: { timebankId_requestId_candidateId: { ...inBank(tx), requestId: post.id, candidateId: row.id } } });
+    const existing = await tx.db.match.findUnique({
+      where: { timebankId_requestId_candidateId: { ...inBank(tx), requestId: post.id, candidateId: row.id } },
+    });
     if (existing && existing.status !== "WITHDRAWN") {
       return refusal("ALREADY_PROPOSED", `this member was already proposed for this request (${existing.status.toLowerCase()})`);
     }
@@ -624,7 +705,8 @@ async function findVisibleMatch(ctx: RequestContext, rawId: string): Promise<{ m
   return { match, bank, request: post };
 }
 
-const answerRefused = (status: MatchStatus) => refusal("MATCH_NOT_PROPOSED", `this match is ${status.toLowerCase()}: only a proposed match can be answered`);
+const answerRefused = (status: MatchStatus) =>
+  refusal("MATCH_NOT_PROPOSED", `this match is ${status.toLowerCase()}: only a proposed match can be answered`);
 
 /** The candidate says yes: the match is ACCEPTED, the request MATCHED, other proposals for it withdrawn. */
 export async function acceptMatch(ctx: RequestContext, matchId: string): Promise<MatchResult> {
@@ -635,8 +717,12 @@ export async function acceptMatch(ctx: RequestContext, matchId: string): Promise
     return await inTransaction(bank, async (tx) => {
       // WARNING: lock order is request, then matches (as closePost does). Two candidates
       // accepting at once queue here instead of deadlocking on each other's match rows.
-      await tx.db.$queryRaw`SELECT 1 FROM "Post" WHERE "timebankId" = ${tx.bank.id}::uuid AND "id" = ${match.requestId}::uuid FOR NO KEY UPDATE`;
-      const answered = await tx.db.match.updateMany({ where: { ...inBank(tx), id: match.id, status: "PROPOSED" }, data: { status: "ACCEPTED", respondedAt: now } });
+      await tx.db
+        .$queryRaw`SELECT 1 FROM "Post" WHERE "timebankId" = ${tx.bank.id}::uuid AND "id" = ${match.requestId}::uuid FOR NO KEY UPDATE`;
+      const answered = await tx.db.match.updateMany({
+        where: { ...inBank(tx), id: match.id, status: "PROPOSED" },
+        data: { status: "ACCEPTED", respondedAt: now },
+      });
       if (answered.count !== 1) {
         const current = await tx.db.match.findUniqueOrThrow({ where: { timebankId_id: { ...inBank(tx), id: match.id } } });
         return answerRefused(current.status);
@@ -647,7 +733,10 @@ export async function acceptMatch(ctx: RequestContext, matchId: string): Promise
       });
       // Roll the acceptance back: the request was closed, matched or expired meanwhile.
       if (matched.count !== 1) throw new RequestGone();
-      await tx.db.match.updateMany({ where: { ...inBank(tx), requestId: match.requestId, status: "PROPOSED" }, data: { status: "WITHDRAWN" } });
+      await tx.db.match.updateMany({
+        where: { ...inBank(tx), requestId: match.requestId, status: "PROPOSED" },
+        data: { status: "WITHDRAWN" },
+      });
       return tx.db.match.findUniqueOrThrow({ where: { timebankId_id: { ...inBank(tx), id: match.id } } });
     });
   } catch (err) {
@@ -662,7 +751,10 @@ class RequestGone extends Error {}
 export async function declineMatch(ctx: RequestContext, matchId: string): Promise<MatchResult> {
   const { match, bank } = await findVisibleMatch(ctx, matchId);
   if (bank.membership!.membershipId !== match.candidateId) throw forbidden("only the proposed member can accept or decline");
-  const declined = await bank.db.match.updateMany({ where: { ...inBank(bank), id: match.id, status: "PROPOSED" }, data: { status: "DECLINED", respondedAt: bank.clock.now() } });
+  const declined = await bank.db.match.updateMany({
+    where: { ...inBank(bank), id: match.id, status: "PROPOSED" },
+    data: { status: "DECLINED", respondedAt: bank.clock.now() },
+  });
   const current = await bank.db.match.findUniqueOrThrow({ where: { timebankId_id: { ...inBank(bank), id: match.id } } });
   return declined.count === 1 ? current : answerRefused(current.status);
 }
@@ -671,10 +763,16 @@ export async function declineMatch(ctx: RequestContext, matchId: string): Promis
 export async function withdrawMatch(ctx: RequestContext, matchId: string): Promise<MatchResult> {
   const { match, bank, request } = await findVisibleMatch(ctx, matchId);
   const mine = bank.membership!.membershipId;
-  if (mine !== match.proposedById && mine !== request.authorId && !isStaff(bank.membership)) throw forbidden("only the proposer, the requester or a coordinator can withdraw a proposal");
-  const withdrawn = await bank.db.match.updateMany({ where: { ...inBank(bank), id: match.id, status: "PROPOSED" }, data: { status: "WITHDRAWN" } });
+  if (mine !== match.proposedById && mine !== request.authorId && !isStaff(bank.membership))
+    throw forbidden("only the proposer, the requester or a coordinator can withdraw a proposal");
+  const withdrawn = await bank.db.match.updateMany({
+    where: { ...inBank(bank), id: match.id, status: "PROPOSED" },
+    data: { status: "WITHDRAWN" },
+  });
   const current = await bank.db.match.findUniqueOrThrow({ where: { timebankId_id: { ...inBank(bank), id: match.id } } });
-  return withdrawn.count === 1 ? current : refusal("MATCH_NOT_PROPOSED", `this match is ${current.status.toLowerCase()}: only a proposed match can be withdrawn`);
+  return withdrawn.count === 1
+    ? current
+    : refusal("MATCH_NOT_PROPOSED", `this match is ${current.status.toLowerCase()}: only a proposed match can be withdrawn`);
 }
 
 /** The requester or a coordinator marks a matched request as done (the ledger will do this when it records the exchange). */
@@ -682,9 +780,14 @@ export async function markRequestDone(ctx: RequestContext, requestId: string): P
   const { post, bank } = await requestToMatch(ctx, requestId);
   if (!canManage(bank, post)) throw forbidden("only the requester and the bank's coordinators can mark a request done");
   const now = bank.clock.now();
-  const done = await bank.db.post.updateMany({ where: { ...inBank(bank), id: post.id, status: "MATCHED" }, data: { status: "DONE", closedAt: now, updatedAt: now } });
+  const done = await bank.db.post.updateMany({
+    where: { ...inBank(bank), id: post.id, status: "MATCHED" },
+    data: { status: "DONE", closedAt: now, updatedAt: now },
+  });
   const current = await bank.db.post.findUniqueOrThrow({ where: { timebankId_id: { ...inBank(bank), id: post.id } } });
-  return done.count === 1 ? current : refusal("REQUEST_NOT_MATCHED", `the request is ${effectiveStatus(current, now).toLowerCase()}: only a matched request can be done`);
+  return done.count === 1
+    ? current
+    : refusal("REQUEST_NOT_MATCHED", `the request is ${effectiveStatus(current, now).toLowerCase()}: only a matched request can be done`);
 }
 
 /** Proposals made to the viewer in a bank, newest first (default: those waiting for an answer). */
@@ -772,9 +875,12 @@ export async function addMatchingSynonym(ctx: BankContext, activityId: string, r
   const existing = await ctx.db.matchingSynonym.findUnique({ where: { timebankId_folded: { ...inBank(ctx), folded } } });
   if (existing) throw badInput(`'${existing.phrase}' already means ${existing.activityId} in this bank`, "phrase");
   try {
-    return await ctx.db.matchingSynonym.create({ data: { ...inBank(ctx), activityId: activity, phrase, folded, createdById: ctx.viewer!.personId, createdAt: ctx.clock.now() } });
+    return await ctx.db.matchingSynonym.create({
+      data: { ...inBank(ctx), activityId: activity, phrase, folded, createdById: ctx.viewer!.personId, createdAt: ctx.clock.now() },
+    });
   } catch (err) {
-    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") throw badInput("that phrase was added meanwhile", "phrase");
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002")
+      throw badInput("that phrase was added meanwhile", "phrase");
     throw err;
   }
 }
@@ -799,7 +905,11 @@ export async function matchingRadiusKm(ctx: BankContext): Promise<number> {
 export async function setMatchingRadius(ctx: BankContext, km: number): Promise<number> {
   requireStaff(ctx);
   if (!Number.isFinite(km) || km < 0.5 || km > 500) throw badInput("radiusKm must be between 0.5 and 500", "km");
-  await ctx.db.matchingSettings.upsert({ where: { timebankId: ctx.bank.id }, create: { timebankId: ctx.bank.id, radiusKm: km }, update: { radiusKm: km } });
+  await ctx.db.matchingSettings.upsert({
+    where: { timebankId: ctx.bank.id },
+    create: { timebankId: ctx.bank.id, radiusKm: km },
+    update: { radiusKm: km },
+  });
   return km;
 }
 

@@ -84,7 +84,9 @@ export class ReciprocalPair {
   bHelpsAFor: string[];
 }
 
-@ObjectType({ description: "Candidates for a request, and what the list leaves out: an empty list with nobodyFits says no member can do it." })
+@ObjectType({
+  description: "Candidates for a request, and what the list leaves out: an empty list with nobodyFits says no member can do it.",
+})
 export class RequestMatches {
   @Field(() => [MatchCandidate], { description: "Members who can do it and whom the request does not rule out, best first." })
   candidates: MatchCandidate[];
@@ -152,7 +154,10 @@ export class Match {
   proposedById: string;
 }
 
-@ObjectType({ implements: ErrorResult, description: "The match cannot be made or answered (a hard rule, or the request or match moved on)." })
+@ObjectType({
+  implements: ErrorResult,
+  description: "The match cannot be made or answered (a hard rule, or the request or match moved on).",
+})
 export class MatchRefused extends ErrorResult {}
 
 @ObjectType({ description: "A coordinator's word that the member may be sent into people's homes." })

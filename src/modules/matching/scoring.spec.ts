@@ -68,10 +68,18 @@ describe("words and overlaps", () => {
   });
 
   it("adds up overlapping minutes of weekly windows on the same weekday only", () => {
-    const a = [{ weekday: 1, startMinute: 600, endMinute: 720 }, { weekday: 3, startMinute: 0, endMinute: 60 }];
+    const a = [
+      { weekday: 1, startMinute: 600, endMinute: 720 },
+      { weekday: 3, startMinute: 0, endMinute: 60 },
+    ];
     expect(overlapMinutes(a, [{ weekday: 1, startMinute: 660, endMinute: 900 }])).toBe(60);
     expect(overlapMinutes(a, [{ weekday: 2, startMinute: 600, endMinute: 720 }])).toBe(0);
-    expect(overlapMinutes(a, [{ weekday: 3, startMinute: 0, endMinute: 1440 }, { weekday: 1, startMinute: 0, endMinute: 1440 }])).toBe(180);
+    expect(
+      overlapMinutes(a, [
+        { weekday: 3, startMinute: 0, endMinute: 1440 },
+        { weekday: 1, startMinute: 0, endMinute: 1440 },
+      ]),
+    ).toBe(180);
   });
 });
 
@@ -82,7 +90,14 @@ describe("scoreCandidate", () => {
     expect(s.score).toBeGreaterThan(0.85);
     expect(s.factors.map((f) => f.name)).toEqual([...FACTOR_NAMES]);
     for (const f of s.factors) expect(f.contribution).toBeCloseTo(f.weight * f.value, 4);
-    expect(s.reasons).toEqual(expect.arrayContaining(['can do "weekly shopping"', "lives in Frederiksbjerg too", "speaks da with you", "is available when you need it"]));
+    expect(s.reasons).toEqual(
+      expect.arrayContaining([
+        'can do "weekly shopping"',
+        "lives in Frederiksbjerg too",
+        "speaks da with you",
+        "is available when you need it",
+      ]),
+    );
     expect(s.reasons[0]).toBe('can do "weekly shopping"');
   });
 
@@ -102,9 +117,16 @@ describe("scoreCandidate", () => {
   });
 
   it("matches activities of the vocabulary: the same one fully, a related one (same group) in part, a category neighbour not", () => {
-    const options = { ...DEFAULT_OPTIONS, similarity: (a: string, b: string) => (a === b ? 1 : a.startsWith("bike") && b.startsWith("bike") ? 0.6 : 0) };
+    const options = {
+      ...DEFAULT_OPTIONS,
+      similarity: (a: string, b: string) => (a === b ? 1 : a.startsWith("bike") && b.startsWith("bike") ? 0.6 : 0),
+    };
     const asked = request({ categoryId: null, tags: [], title: "Flat tyre", activities: { "bike-puncture": 1 } });
-    const same = scoreCandidate(asked, candidate("a", { skills: [], activities: { "bike-puncture": 1 }, activitySources: { "bike-puncture": "punktering" } }), options);
+    const same = scoreCandidate(
+      asked,
+      candidate("a", { skills: [], activities: { "bike-puncture": 1 }, activitySources: { "bike-puncture": "punktering" } }),
+      options,
+    );
     const related = scoreCandidate(asked, candidate("b", { skills: [], activities: { "bike-repair": 1 } }), options);
     const other = scoreCandidate(asked, candidate("c", { skills: [], activities: { knitting: 1 } }), options);
     expect(factor(same, "skill").value).toBe(1);
@@ -127,7 +149,9 @@ describe("scoreCandidate", () => {
     expect(scoreCandidate(request({ point: here }), ishoj, { ...DEFAULT_OPTIONS, radiusKm: 20 }).unfit).toBeNull();
     expect(scoreCandidate(request({ point: here, placeMode: "BY_PHONE" }), ishoj).unfit).toBeNull();
     const monday = request({ flexible: false, availability: [{ weekday: 1, startMinute: 600, endMinute: 660 }] });
-    expect(scoreCandidate(monday, candidate("d", { availability: [{ weekday: 6, startMinute: 600, endMinute: 900 }] })).unfit).toBe("NOT_AVAILABLE");
+    expect(scoreCandidate(monday, candidate("d", { availability: [{ weekday: 6, startMinute: 600, endMinute: 900 }] })).unfit).toBe(
+      "NOT_AVAILABLE",
+    );
     // Nothing said about when they are free: not ruled out, half a point.
     expect(scoreCandidate(monday, candidate("e", { availability: [] })).unfit).toBeNull();
     expect(rankCandidates(polish, [fits, candidate("b", { languages: ["da"], point: here })]).map((s) => s.memberId)).toEqual(["a"]);
@@ -141,7 +165,14 @@ describe("scoreCandidate", () => {
         availability: [],
         offers: [
           { id: "o-lang", title: "Danish conversation", categoryId: LANGUAGE, tags: [], availability: [], flexible: true },
-          { id: "o-shop", title: "Shopping on Tuesdays", categoryId: SHOPPING, tags: ["weekly shopping"], availability: [{ weekday: 2, startMinute: 600, endMinute: 720 }], flexible: false },
+          {
+            id: "o-shop",
+            title: "Shopping on Tuesdays",
+            categoryId: SHOPPING,
+            tags: ["weekly shopping"],
+            availability: [{ weekday: 2, startMinute: 600, endMinute: 720 }],
+            flexible: false,
+          },
         ],
       }),
     );
@@ -181,7 +212,20 @@ describe("scoreCandidate", () => {
   it("meets a specific date when the candidate has a window on its weekday", () => {
     const r = request({ availability: [], dateWeekdays: [2, 4] });
     expect(factor(scoreCandidate(r, candidate("m")), "availability").value).toBe(0.5);
-    expect(factor(scoreCandidate(r, candidate("m", { availability: [{ weekday: 2, startMinute: 0, endMinute: 60 }, { weekday: 4, startMinute: 0, endMinute: 60 }] })), "availability").value).toBe(1);
+    expect(
+      factor(
+        scoreCandidate(
+          r,
+          candidate("m", {
+            availability: [
+              { weekday: 2, startMinute: 0, endMinute: 60 },
+              { weekday: 4, startMinute: 0, endMinute: 60 },
+            ],
+          }),
+        ),
+        "availability",
+      ).value,
+    ).toBe(1);
   });
 
   it("needs no shared neighbourhood by phone or online, and prefers neighbours in person", () => {
@@ -192,8 +236,13 @@ describe("scoreCandidate", () => {
     expect(factor(scoreCandidate(request(), far), "place").value).toBe(0.25);
     // With points: full within 1 km, falling to 0 at the radius.
     const centre = { lat: 56.148, lon: 10.205 };
-    expect(factor(scoreCandidate(request({ point: centre }), candidate("m", { point: { lat: 56.152, lon: 10.205 } })), "place").value).toBe(1);
-    const viby = factor(scoreCandidate(request({ point: centre }), candidate("m", { neighbourhood: "Viby", point: { lat: 56.127, lon: 10.162 } })), "place").value;
+    expect(factor(scoreCandidate(request({ point: centre }), candidate("m", { point: { lat: 56.152, lon: 10.205 } })), "place").value).toBe(
+      1,
+    );
+    const viby = factor(
+      scoreCandidate(request({ point: centre }), candidate("m", { neighbourhood: "Viby", point: { lat: 56.127, lon: 10.162 } })),
+      "place",
+    ).value;
     expect(viby).toBeGreaterThan(0.6);
     expect(viby).toBeLessThan(0.8);
     expect(factor(scoreCandidate(request(), candidate("m", { neighbourhood: " frederiksbjerg " })), "place").value).toBe(1);
@@ -202,8 +251,12 @@ describe("scoreCandidate", () => {
   });
 
   it("rewards a language in common and penalises none", () => {
-    expect(factor(scoreCandidate(request({ requesterLanguages: ["ar", "en"] }), candidate("m", { languages: ["da", "en"] })), "language").value).toBe(1);
-    expect(factor(scoreCandidate(request({ requesterLanguages: ["ar"] }), candidate("m", { languages: ["da"] })), "language").value).toBe(0);
+    expect(
+      factor(scoreCandidate(request({ requesterLanguages: ["ar", "en"] }), candidate("m", { languages: ["da", "en"] })), "language").value,
+    ).toBe(1);
+    expect(factor(scoreCandidate(request({ requesterLanguages: ["ar"] }), candidate("m", { languages: ["da"] })), "language").value).toBe(
+      0,
+    );
     expect(factor(scoreCandidate(request({ requesterLanguages: [] }), candidate("m")), "language").value).toBe(0.5);
   });
 

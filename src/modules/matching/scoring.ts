@@ -227,7 +227,11 @@ interface SkillFit {
 }
 
 /** Best fit between what is asked and what is offered, over pairs of activities: strength × strength × similarity. */
-export function conceptFit(asked: ActivityStrengths | undefined, offered: ActivityStrengths | undefined, similarity: ScoringOptions["similarity"]): { value: number; asked: string | null; offered: string | null } {
+export function conceptFit(
+  asked: ActivityStrengths | undefined,
+  offered: ActivityStrengths | undefined,
+  similarity: ScoringOptions["similarity"],
+): { value: number; asked: string | null; offered: string | null } {
   let best = { value: 0, asked: null as string | null, offered: null as string | null };
   if (!asked || !offered) return best;
   for (const [a, ra] of Object.entries(asked)) {
@@ -261,10 +265,14 @@ function skillFit(request: RequestFacts, candidate: CandidateFacts, options: Sco
   };
   for (const offer of candidate.offers) {
     const concept = conceptFit(request.activities, offer.activities, options.similarity);
-    const value = Math.max(concept.value, labelled(offer.categoryId, [...offer.tags.map((t) => t.toLowerCase()), offer.title.toLowerCase()]));
+    const value = Math.max(
+      concept.value,
+      labelled(offer.categoryId, [...offer.tags.map((t) => t.toLowerCase()), offer.title.toLowerCase()]),
+    );
     consider(value, `offers "${offer.title}"`, offer.id, offer.title);
   }
-  for (const skill of candidate.skills) consider(labelled(skill.categoryId, [skill.label.toLowerCase()]), `can do "${skill.label}"`, null, skill.label);
+  for (const skill of candidate.skills)
+    consider(labelled(skill.categoryId, [skill.label.toLowerCase()]), `can do "${skill.label}"`, null, skill.label);
   const concept = conceptFit(request.activities, candidate.activities, options.similarity);
   if (concept.offered) {
     const source = candidate.activitySources?.[concept.offered];
@@ -275,7 +283,11 @@ function skillFit(request: RequestFacts, candidate: CandidateFacts, options: Sco
   return { ...best, value: clamp(best.value, 0, 1) };
 }
 
-function availabilityFit(request: RequestFacts, candidate: CandidateFacts, offer: OfferFact | null): { value: number; reason: string | null; known: boolean } {
+function availabilityFit(
+  request: RequestFacts,
+  candidate: CandidateFacts,
+  offer: OfferFact | null,
+): { value: number; reason: string | null; known: boolean } {
   if (request.flexible) return { value: 1, reason: null, known: false };
   const theirs = offer && !offer.flexible && offer.availability.length ? offer.availability : candidate.availability;
   if (offer?.flexible && !offer.availability.length) return { value: 1, reason: "is flexible about when", known: true };
@@ -297,10 +309,17 @@ function availabilityFit(request: RequestFacts, candidate: CandidateFacts, offer
   return { value: 0, reason: null, known: shares.length > 0 };
 }
 
-function placeFit(request: RequestFacts, candidate: CandidateFacts, options: ScoringOptions): { value: number; reason: string | null; km: number | null } {
+function placeFit(
+  request: RequestFacts,
+  candidate: CandidateFacts,
+  options: ScoringOptions,
+): { value: number; reason: string | null; km: number | null } {
   if (request.placeMode === "BY_PHONE") return { value: 1, reason: "by phone: no travel needed", km: null };
   if (request.placeMode === "ONLINE") return { value: 1, reason: "online: no travel needed", km: null };
-  const same = !!request.neighbourhood && !!candidate.neighbourhood && candidate.neighbourhood.trim().toLowerCase() === request.neighbourhood.trim().toLowerCase();
+  const same =
+    !!request.neighbourhood &&
+    !!candidate.neighbourhood &&
+    candidate.neighbourhood.trim().toLowerCase() === request.neighbourhood.trim().toLowerCase();
   if (request.point && candidate.point) {
     const km = distanceKm(request.point, candidate.point);
     const radius = Math.max(0.5, options.radiusKm);
@@ -323,7 +342,11 @@ export function languageCode(code: string): string {
  * A language the request names must be spoken (any one of them); otherwise helper and requester
  * must share a language when both said which they speak: they have to arrange it together.
  */
-function languageFit(request: RequestFacts, candidate: CandidateFacts, options: ScoringOptions): { value: number; reason: string | null; needMet: boolean } {
+function languageFit(
+  request: RequestFacts,
+  candidate: CandidateFacts,
+  options: ScoringOptions,
+): { value: number; reason: string | null; needMet: boolean } {
   const theirs = candidate.languages.map(languageCode);
   const needed = (request.languagesNeeded ?? []).map(languageCode);
   if (needed.length) {
@@ -335,11 +358,17 @@ function languageFit(request: RequestFacts, candidate: CandidateFacts, options: 
   const requester = request.requesterLanguages.map(languageCode);
   if (!requester.length || !theirs.length) return { value: 0.5, reason: null, needMet: true };
   const common = candidate.languages.filter((l) => requester.includes(languageCode(l)));
-  return common.length ? { value: 1, reason: `speaks ${common.join(", ")} with you`, needMet: true } : { value: 0, reason: null, needMet: false };
+  return common.length
+    ? { value: 1, reason: `speaks ${common.join(", ")} with you`, needMet: true }
+    : { value: 0, reason: null, needMet: false };
 }
 
 /** Scores one candidate for one request. Pure: same facts and options, same result. */
-export function scoreCandidate(request: RequestFacts, candidate: CandidateFacts, options: ScoringOptions = DEFAULT_OPTIONS): CandidateScore {
+export function scoreCandidate(
+  request: RequestFacts,
+  candidate: CandidateFacts,
+  options: ScoringOptions = DEFAULT_OPTIONS,
+): CandidateScore {
   const w = options.weights;
   const reasons: { text: string; contribution: number }[] = [];
   const factors: Factor[] = [];
@@ -384,9 +413,11 @@ export function scoreCandidate(request: RequestFacts, candidate: CandidateFacts,
   const scale = Math.max(1, options.reciprocityScaleMinutes);
   const reciprocity = clamp(0.5 + net / (2 * scale), 0, 1);
   const reciprocityReason =
-    net >= scale / 2 ? `has received ${hours(net)} more than given and would like to give back`
-    : net <= -scale / 2 ? `has given ${hours(-net)} more than received: due a rest`
-    : null;
+    net >= scale / 2
+      ? `has received ${hours(net)} more than given and would like to give back`
+      : net <= -scale / 2
+        ? `has given ${hours(-net)} more than received: due a rest`
+        : null;
   add("reciprocity", reciprocity, reciprocityReason);
 
   const inclusion = 1 / (1 + Math.max(0, candidate.exchangeCount));
@@ -394,7 +425,11 @@ export function scoreCandidate(request: RequestFacts, candidate: CandidateFacts,
 
   const cap = Math.max(1, options.loadCap);
   const load = -Math.min(Math.max(0, candidate.recentMatches) / cap, 1);
-  add("recentLoad", load, candidate.recentMatches > 0 ? `was asked ${candidate.recentMatches} time${candidate.recentMatches === 1 ? "" : "s"} recently` : null);
+  add(
+    "recentLoad",
+    load,
+    candidate.recentMatches > 0 ? `was asked ${candidate.recentMatches} time${candidate.recentMatches === 1 ? "" : "s"} recently` : null,
+  );
 
   const positiveWeight = FACTOR_NAMES.filter((n) => n !== "recentLoad").reduce((sum, n) => sum + Math.max(0, w[n]), 0);
   const total = factors.reduce((sum, f) => sum + f.contribution, 0);
@@ -425,12 +460,21 @@ export function scoreCandidate(request: RequestFacts, candidate: CandidateFacts,
  * (language, distance, time: filters, not penalties), best first; ties go to the less asked,
  * then by id.
  */
-export function rankCandidates(request: RequestFacts, candidates: CandidateFacts[], options: ScoringOptions = DEFAULT_OPTIONS): CandidateScore[] {
+export function rankCandidates(
+  request: RequestFacts,
+  candidates: CandidateFacts[],
+  options: ScoringOptions = DEFAULT_OPTIONS,
+): CandidateScore[] {
   const load = new Map(candidates.map((c) => [c.memberId, c.recentMatches]));
   return candidates
     .map((c) => scoreCandidate(request, c, options))
     .filter((s) => s.relevant && !s.unfit)
-    .sort((a, b) => b.score - a.score || load.get(a.memberId)! - load.get(b.memberId)! || (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0));
+    .sort(
+      (a, b) =>
+        b.score - a.score ||
+        load.get(a.memberId)! - load.get(b.memberId)! ||
+        (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0),
+    );
 }
 
 /** Bank weights over the defaults; unknown names and out-of-range values are refused by the service. */

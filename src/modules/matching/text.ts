@@ -2,8 +2,22 @@
 // the tolerant comparison of two words (endings, compounds, one or two typos). Pure functions,
 // shared by the vocabulary, the gazetteer and the rarity weighting (text.spec.ts).
 
-const FOLD_EXTRA: Record<string, string> = { ø: "o", æ: "ae", œ: "oe", ß: "ss", ł: "l", đ: "d", ı: "i", þ: "th", ð: "d", "ё": "е", "ї": "і", "є": "е", "ґ": "г" };
-const ARABIC: Record<string, string> = { "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ؤ": "و", "ئ": "ي", "ـ": "" };
+const FOLD_EXTRA: Record<string, string> = {
+  ø: "o",
+  æ: "ae",
+  œ: "oe",
+  ß: "ss",
+  ł: "l",
+  đ: "d",
+  ı: "i",
+  þ: "th",
+  ð: "d",
+  ё: "е",
+  ї: "і",
+  є: "е",
+  ґ: "г",
+};
+const ARABIC: Record<string, string> = { أ: "ا", إ: "ا", آ: "ا", ٱ: "ا", ة: "ه", ى: "ي", ؤ: "و", ئ: "ي", ـ: "" };
 
 /** Lower case without accents: "Nørrebro" and "Norrebro" fold alike, as do "Tårnby"/"Tarnby", "أ"/"ا". */
 export function fold(text: string): string {

@@ -39,7 +39,9 @@ interface Term {
  * Written words that look like a vocabulary word but mean something else ("pensioneret" is
  * retired, not pension help; Danish "køkken" is a kitchen, Norwegian "kokk" a cook).
  */
-const FALSE_FRIENDS = new Set<string>((((activitiesFile as { falseFriends?: unknown }).falseFriends ?? []) as string[]).map((w) => termWords(w)[0]).filter(Boolean));
+const FALSE_FRIENDS = new Set<string>(
+  (((activitiesFile as { falseFriends?: unknown }).falseFriends ?? []) as string[]).map((w) => termWords(w)[0]).filter(Boolean),
+);
 
 /** Up to this many words may come between two words of a phrase ("lære lidt arabisk"). */
 const PHRASE_GAP = 2;
@@ -136,7 +138,13 @@ export class TermIndex {
         if (tried.has(term)) continue;
         tried.add(term);
         const hit = phraseFit(term.words, seen);
-        if (hit.fit > 0) found.push({ key: term.key, strength: hit.fit * term.specificity, rank: hit.fit + 0.1 * (term.words.length - 1), positions: hit.positions });
+        if (hit.fit > 0)
+          found.push({
+            key: term.key,
+            strength: hit.fit * term.specificity,
+            rank: hit.fit + 0.1 * (term.words.length - 1),
+            positions: hit.positions,
+          });
       }
     }
     const cover = new Map<number, number>();
@@ -177,7 +185,13 @@ let base: TermIndex | null = null;
 
 /** The project's vocabulary, compiled once per process. */
 export function baseIndex(): TermIndex {
-  base ??= new TermIndex(ACTIVITIES.flatMap((a) => Object.values(a.terms).flat().map((phrase) => ({ key: a.id, phrase }))));
+  base ??= new TermIndex(
+    ACTIVITIES.flatMap((a) =>
+      Object.values(a.terms)
+        .flat()
+        .map((phrase) => ({ key: a.id, phrase })),
+    ),
+  );
   return base;
 }
 
@@ -230,7 +244,9 @@ let languageIndex: TermIndex | null = null;
 
 function languages(): TermIndex {
   languageIndex ??= new TermIndex(
-    Object.entries(languagesFile.languages as Record<string, string[]>).flatMap(([code, names]) => names.map((phrase) => ({ key: code, phrase }))),
+    Object.entries(languagesFile.languages as Record<string, string[]>).flatMap(([code, names]) =>
+      names.map((phrase) => ({ key: code, phrase })),
+    ),
   );
   return languageIndex;
 }
@@ -238,7 +254,10 @@ function languages(): TermIndex {
 /** ISO 639-1 codes of the languages a text names. */
 export function languagesNamed(text: string): string[] {
   // A language's name is specific even when short ("polsk"): any tolerant match of it counts.
-  return [...languages().match(text)].filter(([, s]) => s >= 0.6).map(([code]) => code).sort();
+  return [...languages().match(text)]
+    .filter(([, s]) => s >= 0.6)
+    .map(([code]) => code)
+    .sort();
 }
 
 /** The language of a bank's locale ("da-DK" -> "da", "nn" -> "nb"). */

@@ -13,7 +13,10 @@ declare module "../events/events.types" {
   }
 }
 
-@ObjectType({ implements: RealtimeEvent, description: "Someone applied to join the bank: read `member(id: memberId)` to review the application." })
+@ObjectType({
+  implements: RealtimeEvent,
+  description: "Someone applied to join the bank: read `member(id: memberId)` to review the application.",
+})
 export class MembershipApplied extends RealtimeEvent {
   @Field(() => ID)
   memberId: string;

@@ -58,11 +58,19 @@ export function membershipWithPersonColumns(m: string, p: string, prefix = ""): 
 
 const ACCOUNT_PREFIX = "account.";
 /** Every column of an Account as "account.<field>" (Prisma's field list, so a new column comes along). */
-const ACCOUNT_COLUMNS = Prisma.raw(Object.values(Prisma.AccountScalarFieldEnum).map((f) => `a."${f}" AS "${ACCOUNT_PREFIX}${f}"`).join(", "));
+const ACCOUNT_COLUMNS = Prisma.raw(
+  Object.values(Prisma.AccountScalarFieldEnum)
+    .map((f) => `a."${f}" AS "${ACCOUNT_PREFIX}${f}"`)
+    .join(", "),
+);
 
 export function createMemberLoaders(db: Db) {
   const personById = new DataLoader<string, PersonName | null>(async (ids) =>
-    byKey(ids, await db.person.findMany({ where: { id: { in: [...ids] } }, select: { id: true, displayName: true, email: true, offline: true } }), (p) => p.id),
+    byKey(
+      ids,
+      await db.person.findMany({ where: { id: { in: [...ids] } }, select: { id: true, displayName: true, email: true, offline: true } }),
+      (p) => p.id,
+    ),
   );
   const membershipFromRow = ({ displayName, email, offline, plannedReturnOn, ...m }: MembershipWithPersonRow): Membership => {
     personById.prime(m.personId, { id: m.personId, displayName, email, offline });
@@ -141,7 +149,9 @@ export function createMemberLoaders(db: Db) {
                                                               'label', s."label", 'categoryId', s."categoryId") ORDER BY s."kind", s."label")
                                  FROM "MemberSkill" s WHERE s."timebankId" = m."timebankId" AND s."membershipId" = m."id"), '[]')`
         : Prisma.sql`NULL`;
-      const rows = await db.$queryRaw<{ personId: string; displayName: string; email: string; offline: boolean; id: string; skills: MemberSkill[] | null }[]>`
+      const rows = await db.$queryRaw<
+        { personId: string; displayName: string; email: string; offline: boolean; id: string; skills: MemberSkill[] | null }[]
+      >`
         SELECT m."id"::text AS "id", p."id"::text AS "personId", p."displayName", p."email", p."offline", ${skills} AS "skills"
           FROM "Membership" m JOIN "Person" p ON p."id" = m."personId"
          WHERE m."timebankId" = ANY(${[...new Set(memberships.map((m) => m.timebankId))]}::uuid[]) AND m."id" = ANY(${memberships.map((m) => m.id)}::uuid[])`;

@@ -71,11 +71,17 @@ export class MemberResolver {
   }
 
   @Mutation(() => MembershipResult, { description: "Bank admins: makes an active member a MEMBER, COORDINATOR or ADMIN." })
-  changeMemberRole(@Arg("memberId", () => ID) id: string, @Arg("role", () => MembershipRole) role: MembershipRole, @Ctx() ctx: RequestContext) {
+  changeMemberRole(
+    @Arg("memberId", () => ID) id: string,
+    @Arg("role", () => MembershipRole) role: MembershipRole,
+    @Ctx() ctx: RequestContext,
+  ) {
     return members.changeMemberRole(ctx, id, role);
   }
 
-  @Mutation(() => Member, { description: "Edits your profile in one bank. actingFor: a coordinator or authorised helper edits that member's profile (logged)." })
+  @Mutation(() => Member, {
+    description: "Edits your profile in one bank. actingFor: a coordinator or authorised helper edits that member's profile (logged).",
+  })
   async updateMyProfile(
     @Arg("timebank") slug: string,
     @Arg("input") input: UpdateProfileInput,
@@ -118,13 +124,15 @@ export class MemberResolver {
 
   @FieldResolver(() => MemberPrivateDetails, {
     nullable: true,
-    description: "Null unless you are this member or a coordinator of the bank. A member with an accepted match with you sees contact email and phone only (loginEmail empty).",
+    description:
+      "Null unless you are this member or a coordinator of the bank. A member with an accepted match with you sees contact email and phone only (loginEmail empty).",
   })
   async privateDetails(@Root() m: Member, @Ctx() ctx: RequestContext): Promise<MemberPrivateDetails | null> {
     const access = await members.privateDetailsAccess(ctx, m);
     if (!access) return null;
     const [p, person] = await Promise.all([ctx.loaders.profileByMembership.load(m.id), ctx.loaders.personById.load(m.personId)]);
-    if (access === "contact") return { loginEmail: "", contactEmail: p?.contactEmail ?? null, contactPhone: p?.contactPhone ?? null, accessibilityNeeds: null };
+    if (access === "contact")
+      return { loginEmail: "", contactEmail: p?.contactEmail ?? null, contactPhone: p?.contactPhone ?? null, accessibilityNeeds: null };
     return {
       loginEmail: person?.email ?? "",
       contactEmail: p?.contactEmail ?? null,

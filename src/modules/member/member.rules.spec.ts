@@ -30,7 +30,12 @@ describe("membership transitions", () => {
 
 describe("profile rules", () => {
   it("sorts windows and refuses one that ends before it starts", () => {
-    expect(validateAvailability([{ weekday: 3, startMinute: 600, endMinute: 660 }, { weekday: 1, startMinute: 0, endMinute: 1440 }])).toEqual([
+    expect(
+      validateAvailability([
+        { weekday: 3, startMinute: 600, endMinute: 660 },
+        { weekday: 1, startMinute: 0, endMinute: 1440 },
+      ]),
+    ).toEqual([
       { weekday: 1, startMinute: 0, endMinute: 1440 },
       { weekday: 3, startMinute: 600, endMinute: 660 },
     ]);

@@ -33,8 +33,10 @@ export function validateAvailability(windows: WindowInput[]): WindowInput[] {
   if (windows.length > 50) throw badInput("at most 50 availability windows", "availability");
   const clean = windows.map((w, i) => {
     const field = `availability[${i}]`;
-    if (!Number.isInteger(w.weekday) || w.weekday < 1 || w.weekday > 7) throw badInput(`${field}.weekday must be 1 (Monday) to 7 (Sunday)`, field);
-    if (!Number.isInteger(w.startMinute) || w.startMinute < 0 || w.startMinute > 1439) throw badInput(`${field}.startMinute must be 0 to 1439`, field);
+    if (!Number.isInteger(w.weekday) || w.weekday < 1 || w.weekday > 7)
+      throw badInput(`${field}.weekday must be 1 (Monday) to 7 (Sunday)`, field);
+    if (!Number.isInteger(w.startMinute) || w.startMinute < 0 || w.startMinute > 1439)
+      throw badInput(`${field}.startMinute must be 0 to 1439`, field);
     if (!Number.isInteger(w.endMinute) || w.endMinute <= w.startMinute || w.endMinute > 1440) {
       throw badInput(`${field} ends before it starts (endMinute must be after startMinute, at most 1440)`, field);
     }

@@ -10,7 +10,16 @@ import * as v from "../../common/validation";
 import { bankContext, inTransaction, requireViewer, type BankContext, type RequestContext, inBank } from "../../context/context";
 import { isBankAdmin, isInsider, isStaff, membershipIn, requireInsider } from "../../context/access";
 import type { MemberFilter, SkillInput, UpdateProfileInput } from "./member.input";
-import { canTransition, normaliseTag, refusalMessage, TRANSITIONS, validateAvailability, validateLanguages, validatePhone, type MembershipAction } from "./member.rules";
+import {
+  canTransition,
+  normaliseTag,
+  refusalMessage,
+  TRANSITIONS,
+  validateAvailability,
+  validateLanguages,
+  validatePhone,
+  type MembershipAction,
+} from "./member.rules";
 import { MembershipRefused } from "./member.type";
 import { openMemberAccount } from "../ledger/ledger.accounts";
 import { recordEvent } from "../events/events.service";
@@ -48,7 +57,10 @@ export function canSeePrivate(ctx: RequestContext, member: Pick<Membership, "per
  * bank's coordinators; "contact" (contact email and phone only) for a member who shares an
  * accepted match with them, either way round; null for anyone else.
  */
-export async function privateDetailsAccess(ctx: RequestContext, member: Pick<Membership, "id" | "personId" | "timebankId">): Promise<"full" | "contact" | null> {
+export async function privateDetailsAccess(
+  ctx: RequestContext,
+  member: Pick<Membership, "id" | "personId" | "timebankId">,
+): Promise<"full" | "contact" | null> {
   if (canSeePrivate(ctx, member)) return "full";
   const mine = membershipIn(ctx.viewer, member.timebankId);
   if (!isInsider(mine)) return null;
@@ -73,7 +85,13 @@ export async function membershipsOfPerson(ctx: RequestContext, personId: string)
 }
 
 /** `withSkills`: the client asked for skills or needs, which the page then reads along with the names. */
-export async function listMembers(ctx: BankContext, filter: MemberFilter = {}, first?: number | null, after?: string | null, withSkills = false): Promise<Page<Membership>> {
+export async function listMembers(
+  ctx: BankContext,
+  filter: MemberFilter = {},
+  first?: number | null,
+  after?: string | null,
+  withSkills = false,
+): Promise<Page<Membership>> {
   const me = requireInsider(ctx);
   const size = pageSize(first);
   const cursor = decodeCursor(after, ["number"] as const);
@@ -104,7 +122,12 @@ export async function listMembers(ctx: BankContext, filter: MemberFilter = {}, f
   });
   await ctx.loaders.primeMemberPage(rows.slice(0, size), withSkills);
   // Counted only when the client asks for totalCount.
-  return sliceRows(rows, size, (m) => encodeCursor([m.memberNumber]), () => ctx.db.membership.count({ where }));
+  return sliceRows(
+    rows,
+    size,
+    (m) => encodeCursor([m.memberNumber]),
+    () => ctx.db.membership.count({ where }),
+  );
 }
 
 /** A member by id (see findVisibleMember); `withAccount` when the client asked for their account too: both in one statement. */
@@ -118,7 +141,12 @@ export async function getMember(ctx: RequestContext, id: string, withAccount = f
 
 /** Tells the bank's coordinators, in the transaction of the application. */
 function recordApplication(ctx: BankContext, member: Membership): Promise<void> {
-  return recordEvent(ctx, { type: "membershipApplied", timebankId: member.timebankId, audience: { coordinators: true }, payload: { memberId: member.id } });
+  return recordEvent(ctx, {
+    type: "membershipApplied",
+    timebankId: member.timebankId,
+    audience: { coordinators: true },
+    payload: { memberId: member.id },
+  });
 }
 
 /** Applies to join a bank (or re-applies after leaving or a decline). */
@@ -127,12 +155,22 @@ export async function applyToTimebank(ctx: BankContext): Promise<MembershipResul
   const existing = await ctx.db.membership.findUnique({ where: { timebankId_personId: { ...inBank(ctx), personId: viewer.personId } } });
   if (existing) {
     if (!canTransition("reapply", existing.status)) {
-      return errorResult(MembershipRefused, "ALREADY_MEMBER", `you already have a membership in ${ctx.bank.name} (${existing.status.toLowerCase()})`, {
-        currentStatus: existing.status,
-      });
+      return errorResult(
+        MembershipRefused,
+        "ALREADY_MEMBER",
+        `you already have a membership in ${ctx.bank.name} (${existing.status.toLowerCase()})`,
+        {
+          currentStatus: existing.status,
+        },
+      );
     }
     return inTransaction(ctx, async (tx) => {
-      const result = await applyTransition(tx, existing, "reapply", { appliedAt: tx.clock.now(), approvedAt: null, approvedById: null, leftAt: null });
+      const result = await applyTransition(tx, existing, "reapply", {
+        appliedAt: tx.clock.now(),
+        approvedAt: null,
+        approvedById: null,
+        leftAt: null,
+      });
       if (!(result instanceof MembershipRefused)) await recordApplication(tx, result);
       return result;
     });
@@ -209,7 +247,11 @@ export async function approveMembership(ctx: RequestContext, id: string): Promis
     if (blocker) return blocker;
   }
   return inTransaction(bank, async (tx) => {
-    const result = await applyTransition(tx, member, "approve", { approvedById: ctx.viewer!.personId, approvedAt: now, joinedAt: member.joinedAt ?? now });
+    const result = await applyTransition(tx, member, "approve", {
+      approvedById: ctx.viewer!.personId,
+      approvedAt: now,
+      joinedAt: member.joinedAt ?? now,
+    });
     if (!(result instanceof MembershipRefused)) await openMemberAccount(tx.db, tx.bank, result.id, now);
     return result;
   });
@@ -284,7 +326,9 @@ export async function changeMemberRole(ctx: RequestContext, id: string, role: Me
     await lockBank(tx);
     const current = await tx.db.membership.findUniqueOrThrow({ where: { timebankId_id: { ...inBank(tx), id: member.id } } });
     if (current.status !== "ACTIVE") {
-      return errorResult(MembershipRefused, "INVALID_TRANSITION", "only active members can be given a role", { currentStatus: current.status });
+      return errorResult(MembershipRefused, "INVALID_TRANSITION", "only active members can be given a role", {
+        currentStatus: current.status,
+      });
     }
     if (role !== "ADMIN" && (await isLastAdmin(tx, current))) {
       return errorResult(MembershipRefused, "LAST_ADMIN", "a bank needs at least one admin: make someone else admin first", {
@@ -322,9 +366,11 @@ export async function updateMyProfile(ctx: BankContext, input: UpdateProfileInpu
   if (input.availability !== undefined && input.availability !== null) {
     profile.availability = validateAvailability(input.availability) as unknown as Prisma.InputJsonValue;
   }
-  if (input.contactEmail !== undefined) profile.contactEmail = input.contactEmail ? v.normaliseEmail(input.contactEmail, "contactEmail") : null;
+  if (input.contactEmail !== undefined)
+    profile.contactEmail = input.contactEmail ? v.normaliseEmail(input.contactEmail, "contactEmail") : null;
   if (input.contactPhone !== undefined) profile.contactPhone = validatePhone(input.contactPhone);
-  if (input.accessibilityNeeds !== undefined) profile.accessibilityNeeds = v.optionalText(input.accessibilityNeeds, "accessibilityNeeds", 1000);
+  if (input.accessibilityNeeds !== undefined)
+    profile.accessibilityNeeds = v.optionalText(input.accessibilityNeeds, "accessibilityNeeds", 1000);
   const skills = input.skills ? await resolveSkills(ctx, input.skills, "SKILL") : null;
   const needs = input.needs ? await resolveSkills(ctx, input.needs, "NEED") : null;
 
@@ -335,11 +381,17 @@ export async function updateMyProfile(ctx: BankContext, input: UpdateProfileInpu
       create: { ...key, ...(profile as Prisma.MemberProfileUncheckedCreateInput) },
       update: profile,
     });
-    for (const [kind, list] of [["SKILL", skills], ["NEED", needs]] as const) {
+    for (const [kind, list] of [
+      ["SKILL", skills],
+      ["NEED", needs],
+    ] as const) {
       if (!list) continue;
       await tx.db.memberSkill.deleteMany({ where: { ...key, kind } });
       if (list.length) await tx.db.memberSkill.createMany({ data: list.map((s) => ({ ...key, kind, ...s })) });
     }
-    return tx.db.membership.update({ where: { timebankId_id: { timebankId: tx.bank.id, id: mine.id } }, data: { updatedAt: tx.clock.now() } });
+    return tx.db.membership.update({
+      where: { timebankId_id: { timebankId: tx.bank.id, id: mine.id } },
+      data: { updatedAt: tx.clock.now() },
+    });
   });
 }

@@ -106,7 +106,10 @@ export class Member {
   approvedById: string | null;
 }
 
-@ObjectType({ implements: ErrorResult, description: "The membership is not in a state that allows this (e.g. approving someone already active)." })
+@ObjectType({
+  implements: ErrorResult,
+  description: "The membership is not in a state that allows this (e.g. approving someone already active).",
+})
 export class MembershipRefused extends ErrorResult {
   @Field(() => MembershipStatus, { nullable: true })
   currentStatus: MembershipStatus | null;

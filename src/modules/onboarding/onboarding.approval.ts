@@ -8,10 +8,15 @@ import { inBank } from "../../context/context";
 import { missingSteps, NO_REQUIREMENTS, STEP_MESSAGES, type OnboardingFacts, type OnboardingRequirements } from "./onboarding.rules";
 import { OnboardingIncomplete, type OnboardingStepEnum } from "./onboarding.type";
 
-
 export async function requirementsOf(ctx: BankContext): Promise<OnboardingRequirements> {
   const row = await ctx.db.onboardingSettings.findUnique({ where: { timebankId: ctx.bank.id } });
-  return row ? { requireInterview: row.requireInterview, requiredReferences: row.requiredReferences, requireSafeguardingCheck: row.requireSafeguardingCheck } : NO_REQUIREMENTS;
+  return row
+    ? {
+        requireInterview: row.requireInterview,
+        requiredReferences: row.requiredReferences,
+        requireSafeguardingCheck: row.requireSafeguardingCheck,
+      }
+    : NO_REQUIREMENTS;
 }
 
 /** Facts of several members in one bank: three queries whatever their number. */

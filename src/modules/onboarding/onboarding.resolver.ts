@@ -51,7 +51,11 @@ export class OnboardingResolver {
   }
 
   @Mutation(() => Interview, { description: "Coordinators: the interview was held; notes stay with coordinators." })
-  recordInterview(@Arg("interviewId", () => ID) id: string, @Arg("notes", () => String, { nullable: true }) notes: string | null, @Ctx() ctx: RequestContext) {
+  recordInterview(
+    @Arg("interviewId", () => ID) id: string,
+    @Arg("notes", () => String, { nullable: true }) notes: string | null,
+    @Ctx() ctx: RequestContext,
+  ) {
     return onboarding.recordInterview(ctx, id, notes);
   }
 
@@ -66,7 +70,11 @@ export class OnboardingResolver {
   }
 
   @Mutation(() => SafeguardingCheck, { description: "Coordinators: record a safeguarding check they have verified." })
-  recordSafeguardingCheck(@Arg("memberId", () => ID) memberId: string, @Arg("input") input: SafeguardingCheckInput, @Ctx() ctx: RequestContext) {
+  recordSafeguardingCheck(
+    @Arg("memberId", () => ID) memberId: string,
+    @Arg("input") input: SafeguardingCheckInput,
+    @Ctx() ctx: RequestContext,
+  ) {
     return onboarding.recordSafeguardingCheck(ctx, memberId, input);
   }
 
@@ -76,7 +84,12 @@ export class OnboardingResolver {
   }
 
   @Mutation(() => PartnerOrganisation, { description: "Coordinators: record a partner organisation that refers people." })
-  async createPartnerOrganisation(@Arg("timebank") slug: string, @Arg("name") name: string, @Arg("kind", () => PartnerKind) kind: PartnerKind, @Ctx() ctx: RequestContext) {
+  async createPartnerOrganisation(
+    @Arg("timebank") slug: string,
+    @Arg("name") name: string,
+    @Arg("kind", () => PartnerKind) kind: PartnerKind,
+    @Ctx() ctx: RequestContext,
+  ) {
     return onboarding.createPartnerOrganisation(await timebanks.forBank(ctx, slug), name, kind);
   }
 
@@ -143,7 +156,9 @@ export class SafeguardingCheckResolver {
 
 @Resolver(() => Member)
 export class MemberOfflineResolver {
-  @FieldResolver(() => Boolean, { description: "The person has no email or internet: a coordinator manages the membership, and the login email is a placeholder." })
+  @FieldResolver(() => Boolean, {
+    description: "The person has no email or internet: a coordinator manages the membership, and the login email is a placeholder.",
+  })
   async offline(@Root() m: Member, @Ctx() ctx: RequestContext) {
     return (await ctx.loaders.personById.load(m.personId))?.offline ?? false;
   }

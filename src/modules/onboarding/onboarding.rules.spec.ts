@@ -7,11 +7,21 @@ describe("missing onboarding steps", () => {
   const all = { requireInterview: true, requiredReferences: 2, requireSafeguardingCheck: true };
 
   it("lists every required step not done, in order", () => {
-    expect(missingSteps(all, { interviewsHeld: 0, referencesChecked: 1, checkExpiries: [] }, today)).toEqual(["INTERVIEW", "REFERENCES", "SAFEGUARDING_CHECK"]);
+    expect(missingSteps(all, { interviewsHeld: 0, referencesChecked: 1, checkExpiries: [] }, today)).toEqual([
+      "INTERVIEW",
+      "REFERENCES",
+      "SAFEGUARDING_CHECK",
+    ]);
   });
 
   it("asks nothing of a bank that requires nothing", () => {
-    expect(missingSteps({ requireInterview: false, requiredReferences: 0, requireSafeguardingCheck: false }, { interviewsHeld: 0, referencesChecked: 0, checkExpiries: [] }, today)).toEqual([]);
+    expect(
+      missingSteps(
+        { requireInterview: false, requiredReferences: 0, requireSafeguardingCheck: false },
+        { interviewsHeld: 0, referencesChecked: 0, checkExpiries: [] },
+        today,
+      ),
+    ).toEqual([]);
   });
 
   it("does not count an expired check, but counts one without expiry", () => {

@@ -26,7 +26,11 @@ import {
 const DAY_MS = 86_400_000;
 
 /** A member of a bank where the viewer is a coordinator; insiders without the role get FORBIDDEN, outsiders NOT_FOUND. */
-export async function memberForStaff(ctx: RequestContext, id: string, field = "memberId"): Promise<{ member: Membership; bank: BankContext }> {
+export async function memberForStaff(
+  ctx: RequestContext,
+  id: string,
+  field = "memberId",
+): Promise<{ member: Membership; bank: BankContext }> {
   const found = await findVisibleMember(ctx, v.id(id, field));
   if (!isStaff(found.bank.membership)) {
     if (!isInsider(found.bank.membership)) throw notFound("member");
@@ -36,7 +40,11 @@ export async function memberForStaff(ctx: RequestContext, id: string, field = "m
 }
 
 /** The member themself or a coordinator of their bank. */
-export async function memberForSelfOrStaff(ctx: RequestContext, id: string, field = "memberId"): Promise<{ member: Membership; bank: BankContext; staff: boolean }> {
+export async function memberForSelfOrStaff(
+  ctx: RequestContext,
+  id: string,
+  field = "memberId",
+): Promise<{ member: Membership; bank: BankContext; staff: boolean }> {
   const found = await findVisibleMember(ctx, v.id(id, field));
   const staff = isStaff(found.bank.membership);
   if (found.member.personId !== ctx.viewer!.personId && !staff) throw forbidden("only the member themself or a coordinator can do this");
@@ -96,7 +104,13 @@ export async function overdueApplications(ctx: BankContext, olderThanDays: numbe
     orderBy: [{ appliedAt: "asc" }, { memberNumber: "asc" }],
     take: 200,
   });
-  const [req, facts] = await Promise.all([requirementsOf(ctx), factsOf(ctx, members.map((m) => m.id))]);
+  const [req, facts] = await Promise.all([
+    requirementsOf(ctx),
+    factsOf(
+      ctx,
+      members.map((m) => m.id),
+    ),
+  ]);
   return members.map((member) => ({
     member,
     daysWaiting: Math.floor((now.getTime() - member.appliedAt.getTime()) / DAY_MS),
@@ -105,7 +119,8 @@ export async function overdueApplications(ctx: BankContext, olderThanDays: numbe
 }
 
 function requireApplicant(member: Membership): void {
-  if (member.status !== "APPLIED") throw badInput(`this membership is ${member.status.toLowerCase()}: onboarding steps are for applications`, "memberId");
+  if (member.status !== "APPLIED")
+    throw badInput(`this membership is ${member.status.toLowerCase()}: onboarding steps are for applications`, "memberId");
 }
 
 /** Coordinators schedule an interview with an applicant. */
@@ -113,7 +128,9 @@ export async function scheduleInterview(ctx: RequestContext, memberId: string, a
   const { member, bank } = await memberForStaff(ctx, memberId);
   requireApplicant(member);
   if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw badInput("scheduledAt is not a valid time", "scheduledAt");
-  return bank.db.interview.create({ data: { ...inBank(bank), membershipId: member.id, scheduledAt: at, scheduledById: ctx.viewer!.personId, createdAt: bank.clock.now() } });
+  return bank.db.interview.create({
+    data: { ...inBank(bank), membershipId: member.id, scheduledAt: at, scheduledById: ctx.viewer!.personId, createdAt: bank.clock.now() },
+  });
 }
 
 async function interviewForStaff(ctx: RequestContext, rawId: string) {
@@ -159,20 +176,32 @@ export async function checkReference(ctx: RequestContext, referenceId: string) {
   if (!row) throw notFound("reference");
   const { bank } = await memberForStaff(ctx, row.membershipId);
   if (row.checkedAt) return row;
-  return bank.db.reference.update({ where: { timebankId_id: { ...inBank(bank), id: row.id } }, data: { checkedAt: bank.clock.now(), checkedById: ctx.viewer!.personId } });
+  return bank.db.reference.update({
+    where: { timebankId_id: { ...inBank(bank), id: row.id } },
+    data: { checkedAt: bank.clock.now(), checkedById: ctx.viewer!.personId },
+  });
 }
 
 /** Coordinators record a safeguarding check they have seen (applicants and members alike: checks are renewed). */
 export async function recordSafeguardingCheck(ctx: RequestContext, memberId: string, input: SafeguardingCheckInput) {
   const { member, bank } = await memberForStaff(ctx, memberId);
-  if (member.status === "LEFT" || member.status === "DECLINED") throw badInput("checks are recorded for applicants and members", "memberId");
+  if (member.status === "LEFT" || member.status === "DECLINED")
+    throw badInput("checks are recorded for applicants and members", "memberId");
   const checkType = v.text(input.checkType, "checkType", { min: 2, max: 120 });
   const checkedOn = parseDay(input.checkedOn, "checkedOn");
   if (checkedOn.getTime() > startOfDay(bank.clock.now()).getTime()) throw badInput("checkedOn is in the future", "checkedOn");
   const expiresOn = input.expiresOn ? parseDay(input.expiresOn, "expiresOn") : null;
   if (expiresOn && expiresOn.getTime() <= checkedOn.getTime()) throw badInput("expiresOn must be after checkedOn", "expiresOn");
   return bank.db.safeguardingCheck.create({
-    data: { ...inBank(bank), membershipId: member.id, checkType, checkedOn, expiresOn, verifiedById: ctx.viewer!.personId, createdAt: bank.clock.now() },
+    data: {
+      ...inBank(bank),
+      membershipId: member.id,
+      checkType,
+      checkedOn,
+      expiresOn,
+      verifiedById: ctx.viewer!.personId,
+      createdAt: bank.clock.now(),
+    },
   });
 }
 
@@ -193,7 +222,9 @@ export async function createPartnerOrganisation(ctx: BankContext, name: string, 
 }
 
 async function partnerIn(ctx: BankContext, rawId: string) {
-  const partner = await ctx.db.partnerOrganisation.findUnique({ where: { timebankId_id: { ...inBank(ctx), id: v.id(rawId, "partnerId") } } });
+  const partner = await ctx.db.partnerOrganisation.findUnique({
+    where: { timebankId_id: { ...inBank(ctx), id: v.id(rawId, "partnerId") } },
+  });
   if (!partner) throw badInput(`no such partner organisation in ${ctx.bank.slug}`, "partnerId");
   return partner;
 }
@@ -250,13 +281,32 @@ export async function createOfflineMember(ctx: BankContext, input: OfflineMember
   return inTransaction(ctx, async (tx) => {
     const now = tx.clock.now();
     const person = await tx.db.person.create({
-      data: { email: `offline-${randomUUID()}@${OFFLINE_EMAIL_DOMAIN}`, displayName, passwordHash: NO_LOGIN_HASH, offline: true, preferredLanguage: tx.bank.locale },
+      data: {
+        email: `offline-${randomUUID()}@${OFFLINE_EMAIL_DOMAIN}`,
+        displayName,
+        passwordHash: NO_LOGIN_HASH,
+        offline: true,
+        preferredLanguage: tx.bank.locale,
+      },
     });
-    const { nextMemberNumber } = await tx.db.timebank.update({ where: { id: tx.bank.id }, data: { nextMemberNumber: { increment: 1 } }, select: { nextMemberNumber: true } });
+    const { nextMemberNumber } = await tx.db.timebank.update({
+      where: { id: tx.bank.id },
+      data: { nextMemberNumber: { increment: 1 } },
+      select: { nextMemberNumber: true },
+    });
     const member = await tx.db.membership.create({
-      data: { ...inBank(tx), personId: person.id, memberNumber: nextMemberNumber - 1, appliedAt: now, profile: { create: { contactPhone, neighbourhood, languages } } },
+      data: {
+        ...inBank(tx),
+        personId: person.id,
+        memberNumber: nextMemberNumber - 1,
+        appliedAt: now,
+        profile: { create: { contactPhone, neighbourhood, languages } },
+      },
     });
-    if (partner) await tx.db.referral.create({ data: { ...inBank(tx), membershipId: member.id, partnerId: partner.id, recordedById: ctx.viewer!.personId, createdAt: now } });
+    if (partner)
+      await tx.db.referral.create({
+        data: { ...inBank(tx), membershipId: member.id, partnerId: partner.id, recordedById: ctx.viewer!.personId, createdAt: now },
+      });
     return member;
   });
 }

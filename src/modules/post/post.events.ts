@@ -56,7 +56,10 @@ async function subscribeRequestPosted({ args, context }: SubscribeResolverData<u
   const f = args.filter ?? {};
   let categoryIds: Set<string> | null = null;
   if (f.categories?.length) {
-    const found = await context.db.category.findMany({ where: { timebankId, slug: { in: f.categories } }, select: { id: true, slug: true } });
+    const found = await context.db.category.findMany({
+      where: { timebankId, slug: { in: f.categories } },
+      select: { id: true, slug: true },
+    });
     const unknown = f.categories.filter((s) => !found.some((c) => c.slug === s));
     if (unknown.length) throw badInput(`unknown category '${unknown[0]}' in ${args.timebank}`, "categories");
     categoryIds = new Set(found.map((c) => c.id));
@@ -77,7 +80,10 @@ async function subscribeRequestPosted({ args, context }: SubscribeResolverData<u
 
 @Resolver()
 export class PostEventsResolver {
-  @Subscription(() => RequestPosted, { description: "New requests for help in a bank you belong to, filtered on the server. With `since`, first the ones after that eventId.", subscribe: subscribeRequestPosted })
+  @Subscription(() => RequestPosted, {
+    description: "New requests for help in a bank you belong to, filtered on the server. With `since`, first the ones after that eventId.",
+    subscribe: subscribeRequestPosted,
+  })
   requestPosted(
     @Root() e: DeliveredEvent<"requestPosted">,
     @Arg("timebank", { description: "Bank slug." }) _timebank: string,

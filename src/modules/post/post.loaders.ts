@@ -5,6 +5,8 @@ import { byKey } from "../../common/keyed";
 
 export function createPostLoaders(db: Db) {
   return {
-    postById: new DataLoader<string, Post | null>(async (ids) => byKey(ids, await db.post.findMany({ where: { id: { in: [...ids] } } }), (p) => p.id)),
+    postById: new DataLoader<string, Post | null>(async (ids) =>
+      byKey(ids, await db.post.findMany({ where: { id: { in: [...ids] } } }), (p) => p.id),
+    ),
   };
 }

@@ -19,7 +19,9 @@ const PostResult = resultUnion("PostResult", Post, [PostRefused]);
 
 @Resolver(() => Post)
 export class PostResolver {
-  @Query(() => PostConnection, { description: "Offers and requests of a bank you belong to, newest first. Expired posts only when asked for." })
+  @Query(() => PostConnection, {
+    description: "Offers and requests of a bank you belong to, newest first. Expired posts only when asked for.",
+  })
   async posts(
     @Arg("timebank", { description: "Bank slug." }) slug: string,
     @Arg("filter", () => PostFilter, { nullable: true }) filter: PostFilter | null,
@@ -41,7 +43,9 @@ export class PostResolver {
     return posts.getPost(ctx, id);
   }
 
-  @Mutation(() => Post, { description: "Active members: offer help or ask for it. actingFor: an authorised helper posts for that member (logged)." })
+  @Mutation(() => Post, {
+    description: "Active members: offer help or ask for it. actingFor: an authorised helper posts for that member (logged).",
+  })
   async createPost(
     @Arg("timebank") slug: string,
     @Arg("input") input: CreatePostInput,

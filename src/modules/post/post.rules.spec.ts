@@ -1,5 +1,15 @@
 import "reflect-metadata";
-import { effectiveStatus, localDate, localMoment, requiresVouchedHelper, validateDates, validateExpiry, validateTags, validateTitle, validateExpectedMinutes } from "./post.rules";
+import {
+  effectiveStatus,
+  localDate,
+  localMoment,
+  requiresVouchedHelper,
+  validateDates,
+  validateExpiry,
+  validateTags,
+  validateTitle,
+  validateExpectedMinutes,
+} from "./post.rules";
 
 const NOW = new Date("2026-11-22T10:00:00Z");
 

@@ -42,7 +42,13 @@ export function localDate(at: Date, timeZone: string): string {
 
 /** Weekday (1 = Monday), minute after midnight and day of `at` in a time zone. */
 export function localMoment(at: Date, timeZone: string): { weekday: number; minute: number; date: string } {
-  const parts = new Intl.DateTimeFormat("en-GB", { timeZone, weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(at);
+  const parts = new Intl.DateTimeFormat("en-GB", {
+    timeZone,
+    weekday: "short",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).formatToParts(at);
   const get = (t: string) => parts.find((p) => p.type === t)!.value;
   const weekday = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].indexOf(get("weekday")) + 1;
   return { weekday, minute: Number(get("hour")) * 60 + Number(get("minute")), date: localDate(at, timeZone) };
@@ -71,7 +77,8 @@ export function validateExpiry(raw: Date | null | undefined, now: Date): Date | 
   if (raw === null || raw === undefined) return null;
   if (!(raw instanceof Date) || Number.isNaN(raw.getTime())) throw badInput("expiresAt is not a valid date-time", "expiresAt");
   if (raw.getTime() <= now.getTime()) throw badInput("expiresAt is in the past: a post must expire in the future", "expiresAt");
-  if (raw.getTime() > now.getTime() + MAX_EXPIRY_DAYS * 86_400_000) throw badInput(`expiresAt is more than ${MAX_EXPIRY_DAYS} days ahead`, "expiresAt");
+  if (raw.getTime() > now.getTime() + MAX_EXPIRY_DAYS * 86_400_000)
+    throw badInput(`expiresAt is more than ${MAX_EXPIRY_DAYS} days ahead`, "expiresAt");
   return raw;
 }
 

@@ -100,7 +100,9 @@ export async function createPost(ctx: BankContext, input: CreatePostInput): Prom
 }
 
 const refused = (post: Post, now: Date, what: string) =>
-  errorResult(PostRefused, "POST_NOT_OPEN", `cannot ${what} a post that is ${effectiveStatus(post, now).toLowerCase()}`, { currentStatus: effectiveStatus(post, now) });
+  errorResult(PostRefused, "POST_NOT_OPEN", `cannot ${what} a post that is ${effectiveStatus(post, now).toLowerCase()}`, {
+    currentStatus: effectiveStatus(post, now),
+  });
 
 async function postToManage(ctx: RequestContext, id: string): Promise<{ post: Post; bank: BankContext }> {
   const found = await findVisiblePost(ctx, id);
@@ -267,7 +269,9 @@ export async function listPosts(
   else if (status === "EXPIRED") conditions.push(Prisma.sql`(p."status" = 'EXPIRED' OR (p."status" = 'OPEN' AND p."expiresAt" <= ${now}))`);
   else conditions.push(Prisma.sql`p."status" = ${status}::"PostStatus"`);
   const where = Prisma.join(conditions, " AND ");
-  const keysetCondition = cursor ? Prisma.sql`AND (p."createdAt", p."id") < (${new Date(cursor[0])}::timestamptz, ${cursor[1]}::uuid)` : Prisma.empty;
+  const keysetCondition = cursor
+    ? Prisma.sql`AND (p."createdAt", p."id") < (${new Date(cursor[0])}::timestamptz, ${cursor[1]}::uuid)`
+    : Prisma.empty;
   if (!withCount) {
     const authors = withAuthors
       ? Prisma.sql`, ${membershipWithPersonColumns("a", "ap", "author.")} FROM "Post" p JOIN "Membership" a ON a."timebankId" = p."timebankId" AND a."id" = p."authorId" JOIN "Person" ap ON ap."id" = a."personId"`
@@ -291,4 +295,3 @@ export async function listPosts(
     return row.n;
   }
 }
-

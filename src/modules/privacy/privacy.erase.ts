@@ -63,7 +63,10 @@ export interface ErasureDone {
 
 /** Identifying strings of the person: their names, emails and phones across all their memberships. */
 export async function identifiersOf(db: Tx, person: Person): Promise<Identifiers> {
-  const profiles = await db.memberProfile.findMany({ where: { membership: { personId: person.id } }, select: { contactEmail: true, contactPhone: true } });
+  const profiles = await db.memberProfile.findMany({
+    where: { membership: { personId: person.id } },
+    select: { contactEmail: true, contactPhone: true },
+  });
   const erased = person.erasedAt !== null;
   return {
     names: erased ? [] : [person.displayName],
@@ -81,16 +84,28 @@ export async function erasureRefusal(db: Tx, e: Erasure): Promise<ErasureRefused
     if (m.role === "ADMIN" && m.status === "ACTIVE") {
       await db.$queryRaw`SELECT 1 FROM "Timebank" WHERE "id" = ${m.timebankId}::uuid FOR UPDATE`;
       const admins = await db.membership.count({ where: { timebankId: m.timebankId, role: "ADMIN", status: "ACTIVE" } });
-      if (admins <= 1) return errorResult(ErasureRefused, "LAST_ADMIN", "this is the only admin of a bank: make someone else admin first, then ask again");
+      if (admins <= 1)
+        return errorResult(ErasureRefused, "LAST_ADMIN", "this is the only admin of a bank: make someone else admin first, then ask again");
     }
   }
-  const accounts = await db.account.findMany({ where: { OR: e.memberships.map((m) => ({ timebankId: m.timebankId, membershipId: m.id })) }, select: { id: true } });
+  const accounts = await db.account.findMany({
+    where: { OR: e.memberships.map((m) => ({ timebankId: m.timebankId, membershipId: m.id })) },
+    select: { id: true },
+  });
   if (accounts.length) {
     const ids = accounts.map((a) => a.id);
     const open = await db.interBankTransfer.count({
-      where: { status: { in: ["PENDING_APPROVAL", "PENDING_ACCEPTANCE"] }, OR: [{ senderAccountId: { in: ids } }, { recipientAccountId: { in: ids } }] },
+      where: {
+        status: { in: ["PENDING_APPROVAL", "PENDING_ACCEPTANCE"] },
+        OR: [{ senderAccountId: { in: ids } }, { recipientAccountId: { in: ids } }],
+      },
     });
-    if (open) return errorResult(ErasureRefused, "INTER_BANK_TRANSFER_PENDING", "an inter-bank transfer of this member is still waiting for a decision: decide or withdraw it first, then ask again");
+    if (open)
+      return errorResult(
+        ErasureRefused,
+        "INTER_BANK_TRANSFER_PENDING",
+        "an inter-bank transfer of this member is still waiting for a decision: decide or withdraw it first, then ask again",
+      );
   }
   return null;
 }
@@ -113,13 +128,26 @@ async function eraseMembership(db: Tx, e: Erasure, m: Membership, ids: Identifie
   const mine = { timebankId: m.timebankId, membershipId: m.id };
   const now = e.now;
   // The audit row first: its note is redacted with every other text below.
-  await db.privacyRequest.create({ data: { ...mine, action: "ERASURE", requestedBy: e.requestedBy, actorId: e.actorId, note: e.note, createdAt: now } });
+  await db.privacyRequest.create({
+    data: { ...mine, action: "ERASURE", requestedBy: e.requestedBy, actorId: e.actorId, note: e.note, createdAt: now },
+  });
 
   const account = await db.account.findUnique({ where: { timebankId_membershipId: mine } });
   const settled = account ? await settleAndClose(db, e, m, account.id) : 0;
 
   // What the person wrote, and what describes them.
-  await db.memberProfile.updateMany({ where: mine, data: { bio: "", languages: [], neighbourhood: null, availability: [], accessibilityNeeds: null, contactPhone: null, contactEmail: null } });
+  await db.memberProfile.updateMany({
+    where: mine,
+    data: {
+      bio: "",
+      languages: [],
+      neighbourhood: null,
+      availability: [],
+      accessibilityNeeds: null,
+      contactPhone: null,
+      contactEmail: null,
+    },
+  });
   await db.memberSkill.deleteMany({ where: mine });
   await db.post.updateMany({ where: { ...bank, authorId: m.id, status: "OPEN" }, data: { status: "CANCELLED", closedAt: now } });
   await db.post.updateMany({
@@ -130,7 +158,10 @@ async function eraseMembership(db: Tx, e: Erasure, m: Membership, ids: Identifie
   // The factors explained why they were proposed (their skills, their neighbourhood).
   await db.match.updateMany({ where: { ...bank, candidateId: m.id }, data: { factors: [] } });
   if (account) {
-    await db.transfer.updateMany({ where: { ...bank, createdById: e.person.id, OR: [{ debitAccountId: account.id }, { creditAccountId: account.id }] }, data: { memo: "" } });
+    await db.transfer.updateMany({
+      where: { ...bank, createdById: e.person.id, OR: [{ debitAccountId: account.id }, { creditAccountId: account.id }] },
+      data: { memo: "" },
+    });
     await db.transfer.updateMany({ where: { ...bank, decidedById: e.person.id, voidReason: { not: null } }, data: { voidReason: null } });
     await db.interBankTransfer.updateMany({ where: { ...bank, senderAccountId: account.id }, data: { message: "" } });
     await db.accountLimitChange.updateMany({ where: { ...bank, accountId: account.id }, data: { reason: "" } });
@@ -146,13 +177,24 @@ async function eraseMembership(db: Tx, e: Erasure, m: Membership, ids: Identifie
   await db.depositRequest.updateMany({ where: mine, data: { note: null, refusalReason: null } });
   await db.timeOffRequest.updateMany({ where: mine, data: { note: null, refusalReason: null } });
   await db.payoutRequest.updateMany({ where: mine, data: { note: null, refusalReason: null } });
-  await db.helperAuthorisation.updateMany({ where: { ...bank, revokedAt: null, OR: [{ memberId: m.id }, { helperId: m.id }] }, data: { revokedAt: now, revokedById: e.actorId } });
-  await db.mentorPairing.updateMany({ where: { ...bank, endedAt: null, OR: [{ mentorId: m.id }, { newcomerId: m.id }] }, data: { endedAt: now } });
+  await db.helperAuthorisation.updateMany({
+    where: { ...bank, revokedAt: null, OR: [{ memberId: m.id }, { helperId: m.id }] },
+    data: { revokedAt: now, revokedById: e.actorId },
+  });
+  await db.mentorPairing.updateMany({
+    where: { ...bank, endedAt: null, OR: [{ mentorId: m.id }, { newcomerId: m.id }] },
+    data: { endedAt: now },
+  });
   // Places in planned activities are given up, and go to the first on the waiting list.
-  const places = await db.activitySignup.findMany({ where: { ...mine, status: { in: ["SIGNED_UP", "WAITING"] }, activity: { status: "PLANNED" } } });
+  const places = await db.activitySignup.findMany({
+    where: { ...mine, status: { in: ["SIGNED_UP", "WAITING"] }, activity: { status: "PLANNED" } },
+  });
   for (const place of places) {
     await db.$queryRaw`SELECT 1 FROM "Activity" WHERE "timebankId" = ${m.timebankId}::uuid AND "id" = ${place.activityId}::uuid FOR UPDATE`;
-    await db.activitySignup.update({ where: { timebankId_activityId_membershipId: { ...mine, activityId: place.activityId } }, data: { status: "CANCELLED" } });
+    await db.activitySignup.update({
+      where: { timebankId_activityId_membershipId: { ...mine, activityId: place.activityId } },
+      data: { status: "CANCELLED" },
+    });
     if (place.status === "SIGNED_UP") await promoteFromWaitingList(db as never, m.timebankId, place.activityId);
   }
   // Notifications naming them (ids only, kept for catch-up a few hours): dropped.
@@ -174,7 +216,11 @@ async function eraseMembership(db: Tx, e: Erasure, m: Membership, ids: Identifie
     AND "postId" IN (SELECT "id" FROM "MatchingStale" WHERE "timebankId" = ${m.timebankId}::uuid AND "kind" = 'post')`;
 
   // A new member number: the old one is how the bank's paper records name the person.
-  const { nextMemberNumber } = await db.timebank.update({ where: { id: m.timebankId }, data: { nextMemberNumber: { increment: 1 } }, select: { nextMemberNumber: true } });
+  const { nextMemberNumber } = await db.timebank.update({
+    where: { id: m.timebankId },
+    data: { nextMemberNumber: { increment: 1 } },
+    select: { nextMemberNumber: true },
+  });
   const ended = m.status === "LEFT" || m.status === "DECLINED";
   await db.membership.update({
     where: { timebankId_id: { timebankId: m.timebankId, id: m.id } },
@@ -200,7 +246,14 @@ async function settleAndClose(db: Tx, e: Erasure, m: Membership, accountId: stri
     select: { id: true },
     orderBy: { id: "asc" },
   });
-  for (const t of pending) await decideTransfer(db, m.timebankId, t.id, { status: "VOIDED", decidedById: e.actorId ?? e.person.id, voidReason: VOID_REASON }, e.now);
+  for (const t of pending)
+    await decideTransfer(
+      db,
+      m.timebankId,
+      t.id,
+      { status: "VOIDED", decidedById: e.actorId ?? e.person.id, voidReason: VOID_REASON },
+      e.now,
+    );
   const account = await db.account.findUniqueOrThrow({ where: { timebankId_id: { timebankId: m.timebankId, id: accountId } } });
   const balance = account.balanceMinutes;
   if (balance !== 0) {
@@ -235,7 +288,10 @@ async function settleAndClose(db: Tx, e: Erasure, m: Membership, accountId: stri
     });
     // The posting function narrowed the transaction to this bank; the caller's scope is restored by the next bank's.
     if (posted.outcome !== "created") {
-      throw new ErasureBlocked("BALANCE_NOT_SETTLED", `the community pot cannot ${toPot ? "take" : "cover"} this member's balance of ${balance} minutes within its limits: adjust the pot's limits, then ask again`);
+      throw new ErasureBlocked(
+        "BALANCE_NOT_SETTLED",
+        `the community pot cannot ${toPot ? "take" : "cover"} this member's balance of ${balance} minutes within its limits: adjust the pot's limits, then ask again`,
+      );
     }
   }
   await db.account.update({ where: { timebankId_id: { timebankId: m.timebankId, id: accountId } }, data: { status: "CLOSED" } });
@@ -287,7 +343,11 @@ export async function bankTextColumns(db: Tx): Promise<TextColumn[]> {
     ORDER BY 1, 2`;
   return rows
     .filter((r) => !r.table.startsWith("Stats") && !APPEND_ONLY.has(r.table) && !NOT_PROSE.has(r.column))
-    .map((r) => ({ table: r.table, column: r.column, kind: r.data_type === "ARRAY" ? "array" : r.data_type.startsWith("json") ? "json" : "text" }));
+    .map((r) => ({
+      table: r.table,
+      column: r.column,
+      kind: r.data_type === "ARRAY" ? "array" : r.data_type.startsWith("json") ? "json" : "text",
+    }));
 }
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
@@ -300,7 +360,10 @@ function setExpression(c: TextColumn): { set: string; test: string } {
     case "json":
       return { set: `regexp_replace(${col}::text, $1, $2, 'gi')::${"jsonb"}`, test: `${col}::text ~* $1` };
     case "array":
-      return { set: `ARRAY(SELECT regexp_replace(x, $1, $2, 'gi') FROM unnest(${col}) WITH ORDINALITY AS u(x, n) ORDER BY n)`, test: `array_to_string(${col}, chr(10)) ~* $1` };
+      return {
+        set: `ARRAY(SELECT regexp_replace(x, $1, $2, 'gi') FROM unnest(${col}) WITH ORDINALITY AS u(x, n) ORDER BY n)`,
+        test: `array_to_string(${col}, chr(10)) ~* $1`,
+      };
   }
 }
 
@@ -310,8 +373,14 @@ async function redactBank(db: Tx, timebankId: string, patterns: string[]): Promi
   if (!pattern) return;
   for (const c of await bankTextColumns(db)) {
     const { set, test } = setExpression(c);
-    const inBank = c.table === "InterBankTransfer" ? `("timebankId" = $3::uuid OR "targetTimebankId" = $3::uuid)` : `"timebankId" = $3::uuid`;
-    await db.$executeRawUnsafe(`UPDATE ${ident(c.table)} SET ${ident(c.column)} = ${set} WHERE ${inBank} AND ${test}`, pattern, REDACTED, timebankId);
+    const inBank =
+      c.table === "InterBankTransfer" ? `("timebankId" = $3::uuid OR "targetTimebankId" = $3::uuid)` : `"timebankId" = $3::uuid`;
+    await db.$executeRawUnsafe(
+      `UPDATE ${ident(c.table)} SET ${ident(c.column)} = ${set} WHERE ${inBank} AND ${test}`,
+      pattern,
+      REDACTED,
+      timebankId,
+    );
   }
 }
 

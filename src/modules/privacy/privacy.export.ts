@@ -109,28 +109,70 @@ async function names(db: Tx, personIds: (string | null)[]): Promise<Map<string, 
 async function writeBank(db: Tx, m: Membership & { timebank: Timebank }, now: Date, sink: Sink): Promise<void> {
   const bank = { timebankId: m.timebankId };
   const mine = { timebankId: m.timebankId, membershipId: m.id };
-  const [profile, skills, posts, matches, vouch, interviews, references, checks, referral, helpersForMe, iHelp, acting, mentoring, engagement, signups, hosted, participation, supervision] =
-    await Promise.all([
-      db.memberProfile.findUnique({ where: { timebankId_membershipId: mine } }),
-      db.memberSkill.findMany({ where: mine, include: { category: true }, orderBy: [{ kind: "asc" }, { label: "asc" }] }),
-      db.post.findMany({ where: { ...bank, authorId: m.id }, include: { category: true }, orderBy: { createdAt: "asc" } }),
-      db.match.findMany({ where: { ...bank, candidateId: m.id }, include: { request: { select: { title: true } } }, orderBy: { createdAt: "asc" } }),
-      db.memberVouch.findUnique({ where: { timebankId_membershipId: mine } }),
-      db.interview.findMany({ where: mine, orderBy: { scheduledAt: "asc" } }),
-      db.reference.findMany({ where: mine, orderBy: { createdAt: "asc" } }),
-      db.safeguardingCheck.findMany({ where: mine, orderBy: { checkedOn: "asc" } }),
-      db.referral.findUnique({ where: { timebankId_membershipId: mine }, include: { partner: true } }),
-      db.helperAuthorisation.findMany({ where: { ...bank, memberId: m.id }, include: { helper: { include: { person: { select: { displayName: true } } } } }, orderBy: { createdAt: "asc" } }),
-      db.helperAuthorisation.findMany({ where: { ...bank, helperId: m.id }, include: { member: { include: { person: { select: { displayName: true } } } } }, orderBy: { createdAt: "asc" } }),
-      db.actingLog.findMany({ where: { ...bank, OR: [{ memberId: m.id }, { actorId: m.id }] }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
-      db.mentorPairing.findMany({ where: { ...bank, OR: [{ mentorId: m.id }, { newcomerId: m.id }] }, orderBy: { startedAt: "asc" } }),
-      db.engagementPreference.findUnique({ where: { timebankId_membershipId: mine } }),
-      db.activitySignup.findMany({ where: mine, include: { activity: true }, orderBy: { signedUpAt: "asc" } }),
-      db.activity.findMany({ where: { ...bank, hostId: m.id }, orderBy: { startsAt: "asc" } }),
-      db.participationProfile.findUnique({ where: { timebankId_membershipId: mine } }),
-      db.institutionSupervision.findUnique({ where: { timebankId_membershipId: mine }, include: { institutionMembership: { include: { institution: true } } } }),
-    ]);
-  const staffNames = await names(db, [m.approvedById, vouch?.vouchedById ?? null, ...interviews.flatMap((i) => [i.scheduledById, i.heldById]), ...references.map((r) => r.checkedById), ...checks.map((c) => c.verifiedById)]);
+  const [
+    profile,
+    skills,
+    posts,
+    matches,
+    vouch,
+    interviews,
+    references,
+    checks,
+    referral,
+    helpersForMe,
+    iHelp,
+    acting,
+    mentoring,
+    engagement,
+    signups,
+    hosted,
+    participation,
+    supervision,
+  ] = await Promise.all([
+    db.memberProfile.findUnique({ where: { timebankId_membershipId: mine } }),
+    db.memberSkill.findMany({ where: mine, include: { category: true }, orderBy: [{ kind: "asc" }, { label: "asc" }] }),
+    db.post.findMany({ where: { ...bank, authorId: m.id }, include: { category: true }, orderBy: { createdAt: "asc" } }),
+    db.match.findMany({
+      where: { ...bank, candidateId: m.id },
+      include: { request: { select: { title: true } } },
+      orderBy: { createdAt: "asc" },
+    }),
+    db.memberVouch.findUnique({ where: { timebankId_membershipId: mine } }),
+    db.interview.findMany({ where: mine, orderBy: { scheduledAt: "asc" } }),
+    db.reference.findMany({ where: mine, orderBy: { createdAt: "asc" } }),
+    db.safeguardingCheck.findMany({ where: mine, orderBy: { checkedOn: "asc" } }),
+    db.referral.findUnique({ where: { timebankId_membershipId: mine }, include: { partner: true } }),
+    db.helperAuthorisation.findMany({
+      where: { ...bank, memberId: m.id },
+      include: { helper: { include: { person: { select: { displayName: true } } } } },
+      orderBy: { createdAt: "asc" },
+    }),
+    db.helperAuthorisation.findMany({
+      where: { ...bank, helperId: m.id },
+      include: { member: { include: { person: { select: { displayName: true } } } } },
+      orderBy: { createdAt: "asc" },
+    }),
+    db.actingLog.findMany({
+      where: { ...bank, OR: [{ memberId: m.id }, { actorId: m.id }] },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    }),
+    db.mentorPairing.findMany({ where: { ...bank, OR: [{ mentorId: m.id }, { newcomerId: m.id }] }, orderBy: { startedAt: "asc" } }),
+    db.engagementPreference.findUnique({ where: { timebankId_membershipId: mine } }),
+    db.activitySignup.findMany({ where: mine, include: { activity: true }, orderBy: { signedUpAt: "asc" } }),
+    db.activity.findMany({ where: { ...bank, hostId: m.id }, orderBy: { startsAt: "asc" } }),
+    db.participationProfile.findUnique({ where: { timebankId_membershipId: mine } }),
+    db.institutionSupervision.findUnique({
+      where: { timebankId_membershipId: mine },
+      include: { institutionMembership: { include: { institution: true } } },
+    }),
+  ]);
+  const staffNames = await names(db, [
+    m.approvedById,
+    vouch?.vouchedById ?? null,
+    ...interviews.flatMap((i) => [i.scheduledById, i.heldById]),
+    ...references.map((r) => r.checkedById),
+    ...checks.map((c) => c.verifiedById),
+  ]);
   const pairedWith = await db.membership.findMany({
     where: { ...bank, id: { in: mentoring.map((p) => (p.mentorId === m.id ? p.newcomerId : p.mentorId)) } },
     select: { id: true, person: { select: { displayName: true } } },
@@ -173,8 +215,18 @@ async function writeBank(db: Tx, m: Membership & { timebank: Timebank }, now: Da
       updatedAt: participation.updatedAt,
     },
     consents: [
-      ...(participation ? [{ kind: "PARTICIPATION_STATISTICS", givenAt: participation.consentedAt, onPaper: false, withdrawnAt: null }] : []),
-      ...helpersForMe.filter((h) => h.memberConsentedAt).map((h) => ({ kind: "HELPER_MAY_ACT_FOR_ME", helper: h.helper.person.displayName, givenAt: h.memberConsentedAt, onPaper: h.consentOnPaper, withdrawnAt: h.revokedAt })),
+      ...(participation
+        ? [{ kind: "PARTICIPATION_STATISTICS", givenAt: participation.consentedAt, onPaper: false, withdrawnAt: null }]
+        : []),
+      ...helpersForMe
+        .filter((h) => h.memberConsentedAt)
+        .map((h) => ({
+          kind: "HELPER_MAY_ACT_FOR_ME",
+          helper: h.helper.person.displayName,
+          givenAt: h.memberConsentedAt,
+          onPaper: h.consentOnPaper,
+          withdrawnAt: h.revokedAt,
+        })),
     ],
     posts: posts.map((x) => ({
       id: x.id,
@@ -209,9 +261,24 @@ async function writeBank(db: Tx, m: Membership & { timebank: Timebank }, now: Da
       respondedAt: x.respondedAt,
     })),
     onboarding: {
-      interviews: interviews.map((i) => ({ id: i.id, scheduledAt: i.scheduledAt, scheduledBy: staffNames.get(i.scheduledById) ?? null, heldAt: i.heldAt, heldBy: i.heldById ? (staffNames.get(i.heldById) ?? null) : null, notes: i.notes })),
+      interviews: interviews.map((i) => ({
+        id: i.id,
+        scheduledAt: i.scheduledAt,
+        scheduledBy: staffNames.get(i.scheduledById) ?? null,
+        heldAt: i.heldAt,
+        heldBy: i.heldById ? (staffNames.get(i.heldById) ?? null) : null,
+        notes: i.notes,
+      })),
       // The referee's own contact details are theirs, not the member's.
-      references: references.map((r) => ({ id: r.id, name: r.name, relationship: r.relationship, contact: WITHHELD, checkedAt: r.checkedAt, checkedBy: r.checkedById ? (staffNames.get(r.checkedById) ?? null) : null, createdAt: r.createdAt })),
+      references: references.map((r) => ({
+        id: r.id,
+        name: r.name,
+        relationship: r.relationship,
+        contact: WITHHELD,
+        checkedAt: r.checkedAt,
+        checkedBy: r.checkedById ? (staffNames.get(r.checkedById) ?? null) : null,
+        createdAt: r.createdAt,
+      })),
       safeguardingChecks: checks.map((c) => ({
         id: c.id,
         checkType: c.checkType,
@@ -220,10 +287,16 @@ async function writeBank(db: Tx, m: Membership & { timebank: Timebank }, now: Da
         valid: !c.expiresOn || dayString(c.expiresOn)! >= dayString(now)!,
         verifiedBy: staffNames.get(c.verifiedById) ?? null,
       })),
-      referral: referral && { partner: { id: referral.partner.id, name: referral.partner.name, kind: referral.partner.kind }, createdAt: referral.createdAt },
+      referral: referral && {
+        partner: { id: referral.partner.id, name: referral.partner.name, kind: referral.partner.kind },
+        createdAt: referral.createdAt,
+      },
       vouch: vouch && { vouchedAt: vouch.vouchedAt, vouchedBy: staffNames.get(vouch.vouchedById) ?? null, note: vouch.note },
     },
-    supervision: supervision && { institution: { name: supervision.institutionMembership.institution.name, kind: supervision.institutionMembership.institution.kind }, since: supervision.createdAt },
+    supervision: supervision && {
+      institution: { name: supervision.institutionMembership.institution.name, kind: supervision.institutionMembership.institution.kind },
+      since: supervision.createdAt,
+    },
     helpersActingForMe: helpersForMe.map((h) => ({
       id: h.id,
       helper: h.helper.person.displayName,
@@ -234,20 +307,61 @@ async function writeBank(db: Tx, m: Membership & { timebank: Timebank }, now: Da
       createdAt: h.createdAt,
       active: !!h.memberConsentedAt && !!h.coordinatorApprovedAt && !h.revokedAt,
     })),
-    membersIHelp: iHelp.map((h) => ({ id: h.id, member: h.member.person.displayName, memberConsentedAt: h.memberConsentedAt, coordinatorApprovedAt: h.coordinatorApprovedAt, revokedAt: h.revokedAt, createdAt: h.createdAt })),
-    actingLog: acting.map((a) => ({ id: a.id, actingFor: a.memberId === m.id ? "me" : "a member I help", byMe: a.actorId === m.id, action: a.action, targetId: a.targetId, outcome: a.outcome, createdAt: a.createdAt })),
-    mentorPairings: mentoring.map((x) => ({ id: x.id, myRole: x.mentorId === m.id ? "MENTOR" : "NEWCOMER", partner: partnerName.get(x.mentorId === m.id ? x.newcomerId : x.mentorId) ?? null, startedAt: x.startedAt, endedAt: x.endedAt })),
+    membersIHelp: iHelp.map((h) => ({
+      id: h.id,
+      member: h.member.person.displayName,
+      memberConsentedAt: h.memberConsentedAt,
+      coordinatorApprovedAt: h.coordinatorApprovedAt,
+      revokedAt: h.revokedAt,
+      createdAt: h.createdAt,
+    })),
+    actingLog: acting.map((a) => ({
+      id: a.id,
+      actingFor: a.memberId === m.id ? "me" : "a member I help",
+      byMe: a.actorId === m.id,
+      action: a.action,
+      targetId: a.targetId,
+      outcome: a.outcome,
+      createdAt: a.createdAt,
+    })),
+    mentorPairings: mentoring.map((x) => ({
+      id: x.id,
+      myRole: x.mentorId === m.id ? "MENTOR" : "NEWCOMER",
+      partner: partnerName.get(x.mentorId === m.id ? x.newcomerId : x.mentorId) ?? null,
+      startedAt: x.startedAt,
+      endedAt: x.endedAt,
+    })),
     engagement: engagement && { period: engagement.period, maxMinutes: engagement.maxMinutes, updatedAt: engagement.updatedAt },
     activitySignups: signups.map((s) => ({
       activityId: s.activityId,
       status: s.status,
       signedUpAt: s.signedUpAt,
       attendedAt: s.attendedAt,
-      activity: { title: s.activity.title, kind: s.activity.kind, startsAt: s.activity.startsAt, durationMinutes: s.activity.durationMinutes, status: s.activity.status },
+      activity: {
+        title: s.activity.title,
+        kind: s.activity.kind,
+        startsAt: s.activity.startsAt,
+        durationMinutes: s.activity.durationMinutes,
+        status: s.activity.status,
+      },
     })),
-    activitiesHosted: hosted.map((a) => ({ id: a.id, kind: a.kind, title: a.title, description: a.description, startsAt: a.startsAt, durationMinutes: a.durationMinutes, places: a.places, status: a.status })),
+    activitiesHosted: hosted.map((a) => ({
+      id: a.id,
+      kind: a.kind,
+      title: a.title,
+      description: a.description,
+      startsAt: a.startsAt,
+      durationMinutes: a.durationMinutes,
+      places: a.places,
+      status: a.status,
+    })),
     capacity: await capacity(db, m),
-    privacyRequests: (await db.privacyRequest.findMany({ where: mine, orderBy: { createdAt: "asc" } })).map((r) => ({ action: r.action, requestedBy: r.requestedBy, note: r.note, createdAt: r.createdAt })),
+    privacyRequests: (await db.privacyRequest.findMany({ where: mine, orderBy: { createdAt: "asc" } })).map((r) => ({
+      action: r.action,
+      requestedBy: r.requestedBy,
+      note: r.note,
+      createdAt: r.createdAt,
+    })),
   };
   const text = j(head);
   await sink.write(text.slice(0, -1));
@@ -263,12 +377,17 @@ async function capacity(db: Tx, m: Membership) {
     db.depositRequest.findMany({ where: mine, orderBy: { submittedAt: "asc" } }),
     db.timeOffRequest.findMany({ where: mine, orderBy: { submittedAt: "asc" } }),
     db.timeAccountEntry.findMany({ where: mine, orderBy: [{ entryDate: "asc" }, { createdAt: "asc" }] }),
-    db.serviceCommitment.findMany({ where: mine, include: { workLogs: { select: { minutes: true, confirmedAt: true } } }, orderBy: { createdAt: "asc" } }),
+    db.serviceCommitment.findMany({
+      where: mine,
+      include: { workLogs: { select: { minutes: true, confirmedAt: true } } },
+      orderBy: { createdAt: "asc" },
+    }),
     db.capacityPosition.findMany({ where: mine, orderBy: { effectiveFrom: "asc" } }),
     db.payoutRequest.findMany({ where: mine, include: { entry: { select: { entryDate: true } } }, orderBy: { submittedAt: "asc" } }),
     db.capacityAudit.findMany({ where: mine, orderBy: { seq: "asc" } }),
   ]);
-  const clock = (minute: number | null) => (minute === null ? null : `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`);
+  const clock = (minute: number | null) =>
+    minute === null ? null : `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
   return {
     schedules: schedules.map((s) => ({
       id: s.id,
@@ -282,13 +401,60 @@ async function capacity(db: Tx, m: Membership) {
       sundayMinutes: s.sundayMinutes,
       createdAt: s.createdAt,
     })),
-    workLogs: workLogs.map((w) => ({ id: w.id, date: day(w.workDate), minutes: w.minutes, start: clock(w.startMinute), end: clock(w.endMinute), breakMinutes: w.breakMinutes, serviceCommitmentId: w.serviceCommitmentId, note: w.note, confirmed: w.confirmedAt !== null, confirmedAt: w.confirmedAt, createdAt: w.createdAt, updatedAt: w.updatedAt })),
-    depositRequests: deposits.map((d) => ({ id: d.id, date: day(d.workDate), minutes: d.minutes, note: d.note, status: d.status, submittedAt: d.submittedAt, decidedAt: d.decidedAt, refusalReason: d.refusalReason })),
-    timeOffRequests: timeOff.map((d) => ({ id: d.id, absenceType: d.absenceType, date: day(d.takenOn), minutes: d.minutes, note: d.note, status: d.status, submittedAt: d.submittedAt, decidedAt: d.decidedAt, refusalReason: d.refusalReason })),
+    workLogs: workLogs.map((w) => ({
+      id: w.id,
+      date: day(w.workDate),
+      minutes: w.minutes,
+      start: clock(w.startMinute),
+      end: clock(w.endMinute),
+      breakMinutes: w.breakMinutes,
+      serviceCommitmentId: w.serviceCommitmentId,
+      note: w.note,
+      confirmed: w.confirmedAt !== null,
+      confirmedAt: w.confirmedAt,
+      createdAt: w.createdAt,
+      updatedAt: w.updatedAt,
+    })),
+    depositRequests: deposits.map((d) => ({
+      id: d.id,
+      date: day(d.workDate),
+      minutes: d.minutes,
+      note: d.note,
+      status: d.status,
+      submittedAt: d.submittedAt,
+      decidedAt: d.decidedAt,
+      refusalReason: d.refusalReason,
+    })),
+    timeOffRequests: timeOff.map((d) => ({
+      id: d.id,
+      absenceType: d.absenceType,
+      date: day(d.takenOn),
+      minutes: d.minutes,
+      note: d.note,
+      status: d.status,
+      submittedAt: d.submittedAt,
+      decidedAt: d.decidedAt,
+      refusalReason: d.refusalReason,
+    })),
     positions: positions.map((p) => ({ id: p.id, effectiveFrom: day(p.effectiveFrom), percent: p.percent, createdAt: p.createdAt })),
-    payoutRequests: payouts.map((p) => ({ id: p.id, minutes: p.minutes, note: p.note, status: p.status, submittedAt: p.submittedAt, decidedAt: p.decidedAt, refusalReason: p.refusalReason, paidOn: day(p.entry?.entryDate ?? null) })),
+    payoutRequests: payouts.map((p) => ({
+      id: p.id,
+      minutes: p.minutes,
+      note: p.note,
+      status: p.status,
+      submittedAt: p.submittedAt,
+      decidedAt: p.decidedAt,
+      refusalReason: p.refusalReason,
+      paidOn: day(p.entry?.entryDate ?? null),
+    })),
     audit: audit.map((a) => ({ id: a.id, action: a.action, detail: a.detail, actorId: a.actorId, createdAt: a.createdAt })),
-    timeAccountEntries: entries.map((e) => ({ id: e.id, kind: e.kind, date: day(e.entryDate), minutes: e.minutes, createdAt: e.createdAt })),
+    timeAccountEntries: entries.map((e) => ({
+      id: e.id,
+      kind: e.kind,
+      date: day(e.entryDate),
+      minutes: e.minutes,
+      createdAt: e.createdAt,
+    })),
     serviceCommitments: commitments.map((c) => ({
       id: c.id,
       title: c.title,
@@ -321,7 +487,10 @@ function monthOf(at: Date, timeZone: string): string {
 
 /** The account, every transfer it is party to (posted ones in posting order, with the balance after each), monthly statements, and inter-bank transfers. */
 async function writeLedger(db: Tx, m: Membership & { timebank: Timebank }, sink: Sink): Promise<void> {
-  const account = await db.account.findUnique({ where: { timebankId_membershipId: { timebankId: m.timebankId, membershipId: m.id } }, include: { limitChanges: { orderBy: { changedAt: "asc" } } } });
+  const account = await db.account.findUnique({
+    where: { timebankId_membershipId: { timebankId: m.timebankId, membershipId: m.id } },
+    include: { limitChanges: { orderBy: { changedAt: "asc" } } },
+  });
   const changers = await names(db, account?.limitChanges.map((c) => c.changedById) ?? []);
   const accounts = account
     ? [
@@ -356,7 +525,11 @@ async function writeLedger(db: Tx, m: Membership & { timebank: Timebank }, sink:
     let balance = 0;
     const tz = m.timebank.timezone;
     const emit = async (rows: Awaited<ReturnType<typeof transferPage>>) => {
-      const parties = await partyNames(db, m.timebankId, rows.flatMap((t) => [t.debitAccountId, t.creditAccountId]));
+      const parties = await partyNames(
+        db,
+        m.timebankId,
+        rows.flatMap((t) => [t.debitAccountId, t.creditAccountId]),
+      );
       let chunk = "";
       for (const t of rows) {
         const incoming = t.creditAccountId === account.id;
@@ -365,7 +538,14 @@ async function writeLedger(db: Tx, m: Membership & { timebank: Timebank }, sink:
           const month = monthOf(t.postedAt!, tz);
           let s = statements[statements.length - 1];
           if (!s || s.month !== month) {
-            s = { month, ...monthPeriod(month, tz), openingBalanceMinutes: balance, totalInMinutes: 0, totalOutMinutes: 0, closingBalanceMinutes: balance };
+            s = {
+              month,
+              ...monthPeriod(month, tz),
+              openingBalanceMinutes: balance,
+              totalInMinutes: 0,
+              totalOutMinutes: 0,
+              closingBalanceMinutes: balance,
+            };
             statements.push(s);
           }
           balance += incoming ? t.minutes : -t.minutes;
@@ -419,11 +599,19 @@ async function writeLedger(db: Tx, m: Membership & { timebank: Timebank }, sink:
       afterOther = { createdAt: last.createdAt, id: last.id };
     }
   }
-  await sink.write(`],"statements":${j(statements.map(({ month, from, to, openingBalanceMinutes, totalInMinutes, totalOutMinutes, closingBalanceMinutes }) => ({ month, from, to, openingBalanceMinutes, totalInMinutes, totalOutMinutes, closingBalanceMinutes })))}`);
+  await sink.write(
+    `],"statements":${j(statements.map(({ month, from, to, openingBalanceMinutes, totalInMinutes, totalOutMinutes, closingBalanceMinutes }) => ({ month, from, to, openingBalanceMinutes, totalInMinutes, totalOutMinutes, closingBalanceMinutes })))}`,
+  );
   await sink.write(`,"interBankTransfers":${j(account ? await interBank(db, m, account.id) : [])}`);
 }
 
-function transferPage(db: Tx, timebankId: string, accountId: string, posted: boolean, after: { postedAt?: Date; createdAt?: Date; id: string } | null) {
+function transferPage(
+  db: Tx,
+  timebankId: string,
+  accountId: string,
+  posted: boolean,
+  after: { postedAt?: Date; createdAt?: Date; id: string } | null,
+) {
   const party = { timebankId, OR: [{ debitAccountId: accountId }, { creditAccountId: accountId }] };
   const cursor = after
     ? posted
@@ -442,7 +630,13 @@ function transferPage(db: Tx, timebankId: string, accountId: string, posted: boo
 async function partyNames(db: Tx, timebankId: string, accountIds: string[]) {
   const rows = await db.account.findMany({
     where: { timebankId, id: { in: [...new Set(accountIds)] } },
-    select: { id: true, kind: true, membershipId: true, membership: { select: { person: { select: { displayName: true } } } }, institutionMembership: { select: { institution: { select: { name: true } } } } },
+    select: {
+      id: true,
+      kind: true,
+      membershipId: true,
+      membership: { select: { person: { select: { displayName: true } } } },
+      institutionMembership: { select: { institution: { select: { name: true } } } },
+    },
   });
   return new Map(
     rows.map((a) => [
@@ -451,7 +645,10 @@ async function partyNames(db: Tx, timebankId: string, accountIds: string[]) {
         accountId: a.id,
         kind: a.kind,
         memberId: a.kind === "MEMBER" ? a.membershipId : null,
-        displayName: a.membership?.person.displayName ?? a.institutionMembership?.institution.name ?? (a.kind === "POT" ? "Community pot" : "Partner bank"),
+        displayName:
+          a.membership?.person.displayName ??
+          a.institutionMembership?.institution.name ??
+          (a.kind === "POT" ? "Community pot" : "Partner bank"),
       },
     ]),
   );
@@ -460,10 +657,18 @@ async function partyNames(db: Tx, timebankId: string, accountIds: string[]) {
 /** Inter-bank transfers the member sent or received; an anonymous donor is not named to the recipient. */
 async function interBank(db: Tx, m: Membership, accountId: string) {
   const rows = await db.interBankTransfer.findMany({
-    where: { OR: [{ timebankId: m.timebankId, senderAccountId: accountId }, { targetTimebankId: m.timebankId, recipientAccountId: accountId }] },
+    where: {
+      OR: [
+        { timebankId: m.timebankId, senderAccountId: accountId },
+        { targetTimebankId: m.timebankId, recipientAccountId: accountId },
+      ],
+    },
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
   });
-  const banks = await db.timebank.findMany({ where: { id: { in: [...new Set(rows.flatMap((r) => [r.timebankId, r.targetTimebankId]))] } }, select: { id: true, name: true } });
+  const banks = await db.timebank.findMany({
+    where: { id: { in: [...new Set(rows.flatMap((r) => [r.timebankId, r.targetTimebankId]))] } },
+    select: { id: true, name: true },
+  });
   const bankName = new Map(banks.map((b) => [b.id, b.name]));
   const senders = await db.account.findMany({
     where: { id: { in: rows.map((r) => r.senderAccountId) } },
@@ -472,9 +677,19 @@ async function interBank(db: Tx, m: Membership, accountId: string) {
   const senderName = new Map(senders.map((s) => [s.id, s.membership?.person.displayName ?? null]));
   const recipients = await db.account.findMany({
     where: { id: { in: rows.map((r) => r.recipientAccountId) } },
-    select: { id: true, kind: true, membership: { select: { person: { select: { displayName: true } } } }, institutionMembership: { select: { institution: { select: { name: true } } } } },
+    select: {
+      id: true,
+      kind: true,
+      membership: { select: { person: { select: { displayName: true } } } },
+      institutionMembership: { select: { institution: { select: { name: true } } } },
+    },
   });
-  const recipientName = new Map(recipients.map((r) => [r.id, r.membership?.person.displayName ?? r.institutionMembership?.institution.name ?? (r.kind === "POT" ? "Community pot" : null)]));
+  const recipientName = new Map(
+    recipients.map((r) => [
+      r.id,
+      r.membership?.person.displayName ?? r.institutionMembership?.institution.name ?? (r.kind === "POT" ? "Community pot" : null),
+    ]),
+  );
   return rows.map((r) => {
     const sent = r.timebankId === m.timebankId && r.senderAccountId === accountId;
     return {

@@ -41,7 +41,8 @@ function words(key: string): string {
 function scalar(v: unknown): string {
   if (v === null || v === undefined || v === "") return "—";
   if (typeof v === "boolean") return v ? "yes" : "no";
-  if (typeof v === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v)) return escape(v.replace("T", " ").replace(/:\d{2}\.\d{3}Z$/, " UTC"));
+  if (typeof v === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v))
+    return escape(v.replace("T", " ").replace(/:\d{2}\.\d{3}Z$/, " UTC"));
   return escape(String(v));
 }
 
@@ -60,7 +61,9 @@ function render(value: unknown, level: number): string {
     if (value.every(isPlain) && value.every((x) => flat(x as Record<string, unknown>))) {
       const keys = [...new Set(value.flatMap((x) => Object.keys(x as object)))];
       const head = keys.map((k) => `<th>${escape(words(k))}</th>`).join("");
-      const rows = value.map((x) => `<tr>${keys.map((k) => `<td>${cell((x as Record<string, unknown>)[k])}</td>`).join("")}</tr>`).join("\n");
+      const rows = value
+        .map((x) => `<tr>${keys.map((k) => `<td>${cell((x as Record<string, unknown>)[k])}</td>`).join("")}</tr>`)
+        .join("\n");
       return `<table><thead><tr>${head}</tr></thead><tbody>\n${rows}\n</tbody></table>`;
     }
     return value.map((x) => `<div class="item">${render(x, level)}</div>`).join("\n");
@@ -70,7 +73,9 @@ function render(value: unknown, level: number): string {
     const nested = Object.entries(value).filter(([, v]) => isPlain(v) || (Array.isArray(v) && v.some(isPlain)));
     const dl = simple.length ? `<dl>${simple.map(([k, v]) => `<dt>${escape(words(k))}</dt><dd>${cell(v)}</dd>`).join("")}</dl>` : "";
     const h = `h${Math.min(level, 6)}`;
-    return dl + nested.map(([k, v]) => `<section><${h}>${escape(TITLES[k] ?? words(k))}</${h}>${render(v, level + 1)}</section>`).join("\n");
+    return (
+      dl + nested.map(([k, v]) => `<section><${h}>${escape(TITLES[k] ?? words(k))}</${h}>${render(v, level + 1)}</section>`).join("\n")
+    );
   }
   return `<p>${scalar(value)}</p>`;
 }

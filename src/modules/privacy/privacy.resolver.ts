@@ -3,7 +3,15 @@ import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from "type-graphql";
 import type { RequestContext } from "../../context/context";
 import { resultUnion } from "../../common/results";
 import * as privacy from "./privacy.service";
-import { ErasureRefused, ForgetRefused, Forgotten, MemberErased, PrivacyPolicyView, PrivacyRequestEntry, PrivacyRequestInput } from "./privacy.type";
+import {
+  ErasureRefused,
+  ForgetRefused,
+  Forgotten,
+  MemberErased,
+  PrivacyPolicyView,
+  PrivacyRequestEntry,
+  PrivacyRequestInput,
+} from "./privacy.type";
 
 const ForgetResult = resultUnion("ForgetResult", Forgotten, [ForgetRefused]);
 const EraseMemberResult = resultUnion("EraseMemberResult", MemberErased, [ErasureRefused]);
@@ -11,14 +19,16 @@ const EraseMemberResult = resultUnion("EraseMemberResult", MemberErased, [Erasur
 @Resolver()
 export class PrivacyResolver {
   @Query(() => GraphQLJSONObject, {
-    description: "Everything held about you, in every bank you belong to, as JSON (docs/privacy.md). Also as a download: GET /privacy/export.json, and readable: GET /privacy/export.html.",
+    description:
+      "Everything held about you, in every bank you belong to, as JSON (docs/privacy.md). Also as a download: GET /privacy/export.json, and readable: GET /privacy/export.html.",
   })
   exportMyData(@Ctx() ctx: RequestContext) {
     return privacy.exportMyData(ctx);
   }
 
   @Mutation(() => GraphQLJSONObject, {
-    description: "A member's data in their bank, as JSON: for the member, a helper they authorised, or a coordinator (members without a login). Recorded in the bank's audit trail.",
+    description:
+      "A member's data in their bank, as JSON: for the member, a helper they authorised, or a coordinator (members without a login). Recorded in the bank's audit trail.",
   })
   exportMemberData(
     @Arg("memberId", () => ID) memberId: string,
@@ -28,7 +38,10 @@ export class PrivacyResolver {
     return privacy.exportMemberData(ctx, memberId, input);
   }
 
-  @Mutation(() => ForgetResult, { description: "Erase your personal data in every bank. Memberships, accounts and transfers stay as anonymous rows; your balance goes to each bank's community pot; you can no longer log in." })
+  @Mutation(() => ForgetResult, {
+    description:
+      "Erase your personal data in every bank. Memberships, accounts and transfers stay as anonymous rows; your balance goes to each bank's community pot; you can no longer log in.",
+  })
   forgetMe(@Ctx() ctx: RequestContext) {
     return privacy.forgetMe(ctx);
   }
@@ -45,8 +58,14 @@ export class PrivacyResolver {
     return privacy.eraseMember(ctx, memberId, input);
   }
 
-  @Query(() => [PrivacyRequestEntry], { description: "Coordinators: the audit trail of exports and erasures made for the bank's members, newest first." })
-  privacyRequests(@Arg("timebank") slug: string, @Arg("first", () => Int, { nullable: true }) first: number | null, @Ctx() ctx: RequestContext) {
+  @Query(() => [PrivacyRequestEntry], {
+    description: "Coordinators: the audit trail of exports and erasures made for the bank's members, newest first.",
+  })
+  privacyRequests(
+    @Arg("timebank") slug: string,
+    @Arg("first", () => Int, { nullable: true }) first: number | null,
+    @Ctx() ctx: RequestContext,
+  ) {
     return privacy.privacyRequests(ctx, slug, first);
   }
 
@@ -55,7 +74,10 @@ export class PrivacyResolver {
     return privacy.privacyPolicy(ctx, slug);
   }
 
-  @Mutation(() => PrivacyPolicyView, { description: "Bank admins: erase the data of members who left this many months ago (1-120; null: never automatically). Applied by `npm run privacy:retention`." })
+  @Mutation(() => PrivacyPolicyView, {
+    description:
+      "Bank admins: erase the data of members who left this many months ago (1-120; null: never automatically). Applied by `npm run privacy:retention`.",
+  })
   setPrivacyPolicy(
     @Arg("timebank") slug: string,
     @Arg("eraseLeftMembersAfterMonths", () => Int, { nullable: true }) months: number | null,

@@ -35,7 +35,15 @@ describe("what erasure replaces in other people's text", () => {
     expect(nameParts("J. Bo Ek")).toEqual(["Bo", "Ek"]);
     expect(phoneDigitForms("112")).toEqual([]);
     // Country codes have 1 to 3 digits; at home the number may be dialled with a trunk 0.
-    expect(phoneDigitForms("+46 70 111 22 33")).toEqual(["46701112233", "6701112233", "06701112233", "701112233", "0701112233", "01112233", "001112233"]);
+    expect(phoneDigitForms("+46 70 111 22 33")).toEqual([
+      "46701112233",
+      "6701112233",
+      "06701112233",
+      "701112233",
+      "0701112233",
+      "01112233",
+      "001112233",
+    ]);
     expect(redact("ring 070-111 22 33", everywherePatterns({ names: [], emails: [], phones: ["+46 70 111 22 33"] }))).toBe("ring [erased]");
   });
 

@@ -31,7 +31,13 @@ const norm = (s: string) => s.trim().replace(/\s+/g, " ");
 
 /** The parts of a full name worth replacing on their own ("Ahmad Hassan" -> Ahmad, Hassan). */
 export function nameParts(name: string): string[] {
-  return [...new Set(norm(name).split(/[\s]+/).filter((p) => (p.match(/\p{L}/gu) ?? []).length >= MIN_NAME_PART))];
+  return [
+    ...new Set(
+      norm(name)
+        .split(/[\s]+/)
+        .filter((p) => (p.match(/\p{L}/gu) ?? []).length >= MIN_NAME_PART),
+    ),
+  ];
 }
 
 /**

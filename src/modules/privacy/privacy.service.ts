@@ -16,7 +16,15 @@ import * as timebanks from "../timebank/timebank.service";
 import type { Tx } from "../ledger/ledger.engine";
 import { erase, erasureRefusal, ErasureBlocked, identifiersOf, type Erasure } from "./privacy.erase";
 import { exportObject, writeExport, type ExportScope, type Sink } from "./privacy.export";
-import { ErasureRefused, ForgetRefused, Forgotten, MemberErased, PrivacyPolicyView, PrivacyRequestEntry, type PrivacyRequestInput } from "./privacy.type";
+import {
+  ErasureRefused,
+  ForgetRefused,
+  Forgotten,
+  MemberErased,
+  PrivacyPolicyView,
+  PrivacyRequestEntry,
+  type PrivacyRequestInput,
+} from "./privacy.type";
 
 export { ERASED_EMAIL_DOMAIN, ERASED_NAME, ERASED_POST_TITLE } from "./privacy.erase";
 
@@ -28,7 +36,10 @@ async function unerasedMemberships(db: Db, personId: string): Promise<(Membershi
   return everyBank(async () => {
     const rows = await db.membership.findMany({ where: { personId }, include: { timebank: true }, orderBy: { appliedAt: "asc" } });
     if (!rows.length) return rows;
-    const erased = await db.privacyRequest.findMany({ where: { action: "ERASURE", membershipId: { in: rows.map((r) => r.id) } }, select: { membershipId: true } });
+    const erased = await db.privacyRequest.findMany({
+      where: { action: "ERASURE", membershipId: { in: rows.map((r) => r.id) } },
+      select: { membershipId: true },
+    });
     const done = new Set(erased.map((e) => e.membershipId));
     return rows.filter((r) => !done.has(r.id));
   });
@@ -45,7 +56,11 @@ export async function exportMyData(ctx: RequestContext): Promise<Record<string, 
 async function myScope(ctx: RequestContext): Promise<ExportScope> {
   const viewer = requireViewer(ctx);
   const person = await ctx.db.person.findUniqueOrThrow({ where: { id: viewer.personId } });
-  const memberships = await ctx.db.membership.findMany({ where: { personId: viewer.personId }, include: { timebank: true }, orderBy: { appliedAt: "asc" } });
+  const memberships = await ctx.db.membership.findMany({
+    where: { personId: viewer.personId },
+    include: { timebank: true },
+    orderBy: { appliedAt: "asc" },
+  });
   return { person, memberships, wholePerson: true };
 }
 
@@ -68,7 +83,14 @@ async function subjectFor(ctx: RequestContext, rawMemberId: string): Promise<Sub
   const me = bank.membership;
   if (me && me.status === "ACTIVE") {
     const authorised = await bank.db.helperAuthorisation.findFirst({
-      where: { timebankId: bank.bank.id, memberId: member.id, helperId: me.membershipId, revokedAt: null, memberConsentedAt: { not: null }, coordinatorApprovedAt: { not: null } },
+      where: {
+        timebankId: bank.bank.id,
+        memberId: member.id,
+        helperId: me.membershipId,
+        revokedAt: null,
+        memberConsentedAt: { not: null },
+        coordinatorApprovedAt: { not: null },
+      },
     });
     if (authorised) return { member, bank, requestedBy: "HELPER" };
   }
@@ -85,10 +107,28 @@ function note(input: PrivacyRequestInput | null | undefined): string {
 async function audit(s: Subject, action: "EXPORT" | "ERASURE", text: string, db: Tx = s.bank.db): Promise<void> {
   const now = s.bank.clock.now();
   const actorId = s.bank.viewer!.personId;
-  await db.privacyRequest.create({ data: { timebankId: s.bank.bank.id, membershipId: s.member.id, action, requestedBy: s.requestedBy, actorId, note: text, createdAt: now } });
+  await db.privacyRequest.create({
+    data: {
+      timebankId: s.bank.bank.id,
+      membershipId: s.member.id,
+      action,
+      requestedBy: s.requestedBy,
+      actorId,
+      note: text,
+      createdAt: now,
+    },
+  });
   if (s.requestedBy === "HELPER") {
     await db.actingLog.create({
-      data: { timebankId: s.bank.bank.id, actorId: s.bank.membership!.membershipId, memberId: s.member.id, action: action === "EXPORT" ? "exportMemberData" : "eraseMember", targetId: null, outcome: "OK", createdAt: now },
+      data: {
+        timebankId: s.bank.bank.id,
+        actorId: s.bank.membership!.membershipId,
+        memberId: s.member.id,
+        action: action === "EXPORT" ? "exportMemberData" : "eraseMember",
+        targetId: null,
+        outcome: "OK",
+        createdAt: now,
+      },
     });
   }
 }
@@ -101,7 +141,11 @@ async function memberScope(s: Subject): Promise<ExportScope> {
 }
 
 /** A member's data in one bank, exported by the member, their helper or a coordinator (recorded in the audit trail). */
-export async function exportMemberData(ctx: RequestContext, memberId: string, input?: PrivacyRequestInput | null): Promise<Record<string, unknown>> {
+export async function exportMemberData(
+  ctx: RequestContext,
+  memberId: string,
+  input?: PrivacyRequestInput | null,
+): Promise<Record<string, unknown>> {
   const s = await subjectFor(ctx, memberId);
   const text = note(input);
   const scope = await memberScope(s);
@@ -111,7 +155,11 @@ export async function exportMemberData(ctx: RequestContext, memberId: string, in
 }
 
 /** For the download route: checks access, records the request, and returns a writer that streams the export. */
-export async function exportStream(ctx: RequestContext, memberId: string | null, input?: PrivacyRequestInput | null): Promise<(sink: Sink) => Promise<void>> {
+export async function exportStream(
+  ctx: RequestContext,
+  memberId: string | null,
+  input?: PrivacyRequestInput | null,
+): Promise<(sink: Sink) => Promise<void>> {
   if (memberId === null) {
     const scope = await myScope(ctx);
     return (sink) => writeExport(ctx.db, scope, ctx.clock.now(), sink);
@@ -124,7 +172,11 @@ export async function exportStream(ctx: RequestContext, memberId: string | null,
 }
 
 /** The export as an object, for the readable (HTML) form. */
-export async function exportForPage(ctx: RequestContext, memberId: string | null, input?: PrivacyRequestInput | null): Promise<Record<string, unknown>> {
+export async function exportForPage(
+  ctx: RequestContext,
+  memberId: string | null,
+  input?: PrivacyRequestInput | null,
+): Promise<Record<string, unknown>> {
   if (memberId === null) return exportMyData(ctx);
   return exportMemberData(ctx, memberId, input);
 }
@@ -138,8 +190,22 @@ export async function forgetMe(ctx: RequestContext): Promise<Forgotten | ForgetR
   const person = await ctx.db.person.findUniqueOrThrow({ where: { id: viewer.personId } });
   const memberships = await unerasedMemberships(ctx.db, viewer.personId);
   const identifiers = await everyBank(() => identifiersOf(ctx.db, person));
-  const e: Erasure = { person, memberships, wholePerson: true, actorId: viewer.personId, requestedBy: "MEMBER", note: "", now: ctx.clock.now(), rowSecurity: ctx.app.database.rowSecurity, identifiers };
-  const outcome = await runErasure(ctx, e, memberships.map((m) => m.timebankId));
+  const e: Erasure = {
+    person,
+    memberships,
+    wholePerson: true,
+    actorId: viewer.personId,
+    requestedBy: "MEMBER",
+    note: "",
+    now: ctx.clock.now(),
+    rowSecurity: ctx.app.database.rowSecurity,
+    identifiers,
+  };
+  const outcome = await runErasure(
+    ctx,
+    e,
+    memberships.map((m) => m.timebankId),
+  );
   if ("code" in outcome) return errorResult(ForgetRefused, outcome.code, outcome.message);
   ctx.log.info({ memberships: memberships.length }, "person erased at their request");
   return Object.assign(new Forgotten(), { erasedAt: outcome.erasedAt, anonymisedMemberships: outcome.memberships });
@@ -149,7 +215,11 @@ export async function forgetMe(ctx: RequestContext): Promise<Forgotten | ForgetR
  * A member's data in one bank is erased, asked for by the member, their helper or a
  * coordinator. The person's login and name go too when no other membership of theirs remains.
  */
-export async function eraseMember(ctx: RequestContext, memberId: string, input?: PrivacyRequestInput | null): Promise<MemberErased | ErasureRefused> {
+export async function eraseMember(
+  ctx: RequestContext,
+  memberId: string,
+  input?: PrivacyRequestInput | null,
+): Promise<MemberErased | ErasureRefused> {
   const s = await subjectFor(ctx, memberId);
   const text = note(input);
   const person = await ctx.db.person.findUniqueOrThrow({ where: { id: s.member.personId } });
@@ -175,12 +245,25 @@ export async function eraseMember(ctx: RequestContext, memberId: string, input?:
 
 async function helperLog(s: Subject, tx: Tx): Promise<void> {
   await tx.actingLog.create({
-    data: { timebankId: s.bank.bank.id, actorId: s.bank.membership!.membershipId, memberId: s.member.id, action: "eraseMember", targetId: null, outcome: "OK", createdAt: s.bank.clock.now() },
+    data: {
+      timebankId: s.bank.bank.id,
+      actorId: s.bank.membership!.membershipId,
+      memberId: s.member.id,
+      action: "eraseMember",
+      targetId: null,
+      outcome: "OK",
+      createdAt: s.bank.clock.now(),
+    },
   });
 }
 
 /** One transaction: the refusal checks, then the erasure; a refusal (returned or thrown) changes nothing. */
-async function runErasure(ctx: RequestContext, e: Erasure, bankIds: string[], extra?: (tx: Tx) => Promise<void>): Promise<{ erasedAt: Date; memberships: number; settledMinutes: number } | ErasureRefused> {
+async function runErasure(
+  ctx: RequestContext,
+  e: Erasure,
+  bankIds: string[],
+  extra?: (tx: Tx) => Promise<void>,
+): Promise<{ erasedAt: Date; memberships: number; settledMinutes: number } | ErasureRefused> {
   try {
     return await inTransaction(ctx, async (tx) => {
       if (e.rowSecurity && bankIds.length) await scopeTransactionToBanks(tx.db, bankIds);
@@ -208,10 +291,21 @@ export async function privacyRequests(ctx: RequestContext, slug: string, first?:
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: v.intInRange(first ?? 50, "first", 1, 500),
   });
-  const actors = await bank.db.person.findMany({ where: { id: { in: rows.flatMap((r) => (r.actorId ? [r.actorId] : [])) } }, select: { id: true, displayName: true } });
+  const actors = await bank.db.person.findMany({
+    where: { id: { in: rows.flatMap((r) => (r.actorId ? [r.actorId] : [])) } },
+    select: { id: true, displayName: true },
+  });
   const name = new Map(actors.map((a) => [a.id, a.displayName]));
   return rows.map((r) =>
-    Object.assign(new PrivacyRequestEntry(), { id: r.id, memberId: r.membershipId, action: r.action, requestedBy: r.requestedBy, actorName: r.actorId ? (name.get(r.actorId) ?? null) : null, note: r.note, createdAt: r.createdAt }),
+    Object.assign(new PrivacyRequestEntry(), {
+      id: r.id,
+      memberId: r.membershipId,
+      action: r.action,
+      requestedBy: r.requestedBy,
+      actorName: r.actorId ? (name.get(r.actorId) ?? null) : null,
+      note: r.note,
+      createdAt: r.createdAt,
+    }),
   );
 }
 
@@ -219,7 +313,10 @@ export async function privacyPolicy(ctx: RequestContext, slug: string): Promise<
   const bank = await timebanks.forBank(ctx, slug);
   requireInsider(bank);
   const row = await bank.db.privacyPolicy.findUnique({ where: { timebankId: bank.bank.id } });
-  return Object.assign(new PrivacyPolicyView(), { eraseLeftMembersAfterMonths: row?.eraseLeftMembersAfterMonths ?? null, updatedAt: row?.updatedAt ?? null });
+  return Object.assign(new PrivacyPolicyView(), {
+    eraseLeftMembersAfterMonths: row?.eraseLeftMembersAfterMonths ?? null,
+    updatedAt: row?.updatedAt ?? null,
+  });
 }
 
 /** Bank admins set how many months after leaving a member's data is erased (null: never automatically). */
@@ -260,7 +357,10 @@ export async function applyRetention(database: Pick<Database, "prisma" | "rowSec
   const now = clock.now();
   const report: RetentionReport = { erased: 0, skipped: [] };
   await everyBank(async () => {
-    const policies = await db.privacyPolicy.findMany({ where: { eraseLeftMembersAfterMonths: { not: null } }, orderBy: { timebankId: "asc" } });
+    const policies = await db.privacyPolicy.findMany({
+      where: { eraseLeftMembersAfterMonths: { not: null } },
+      orderBy: { timebankId: "asc" },
+    });
     for (const policy of policies) {
       const cutoff = monthsBefore(now, policy.eraseLeftMembersAfterMonths!);
       const due = await db.membership.findMany({
@@ -273,7 +373,14 @@ export async function applyRetention(database: Pick<Database, "prisma" | "rowSec
         },
         orderBy: { id: "asc" },
       });
-      const erased = new Set((await db.privacyRequest.findMany({ where: { timebankId: policy.timebankId, action: "ERASURE", membershipId: { in: due.map((d) => d.id) } }, select: { membershipId: true } })).map((r) => r.membershipId));
+      const erased = new Set(
+        (
+          await db.privacyRequest.findMany({
+            where: { timebankId: policy.timebankId, action: "ERASURE", membershipId: { in: due.map((d) => d.id) } },
+            select: { membershipId: true },
+          })
+        ).map((r) => r.membershipId),
+      );
       for (const m of due.filter((d) => !erased.has(d.id))) {
         const person = await db.person.findUniqueOrThrow({ where: { id: m.personId } });
         const open = await unerasedMemberships(db, person.id);

@@ -5,10 +5,14 @@ import { PrivacyAction, PrivacyRequester } from "../../generated/prisma/enums";
 registerEnumType(PrivacyAction, { name: "PrivacyAction", description: "An export of a member's data, or its erasure." });
 registerEnumType(PrivacyRequester, {
   name: "PrivacyRequester",
-  description: "Who asked: the member, their authorised helper, a coordinator (for a member without a login, or on a member's request), or the bank's retention policy.",
+  description:
+    "Who asked: the member, their authorised helper, a coordinator (for a member without a login, or on a member's request), or the bank's retention policy.",
 });
 
-@ObjectType({ description: "The person's personal data was erased in every bank; memberships, accounts and transfers stay as anonymous rows so the books and the statistics stay whole." })
+@ObjectType({
+  description:
+    "The person's personal data was erased in every bank; memberships, accounts and transfers stay as anonymous rows so the books and the statistics stay whole.",
+})
 export class Forgotten {
   @Field()
   erasedAt: Date;
@@ -20,7 +24,9 @@ export class Forgotten {
 @ObjectType({ implements: ErrorResult, description: "The person cannot be forgotten yet (e.g. they are the only admin of a bank)." })
 export class ForgetRefused extends ErrorResult {}
 
-@ObjectType({ description: "A member's data in one bank was erased (and the person's login and name too when no other membership of theirs remains)." })
+@ObjectType({
+  description: "A member's data in one bank was erased (and the person's login and name too when no other membership of theirs remains).",
+})
 export class MemberErased {
   @Field(() => ID, { description: "The membership, now an anonymous row." })
   memberId: string;
@@ -31,11 +37,17 @@ export class MemberErased {
   @Field({ description: "The person (login, name) was erased too: they had no other membership left." })
   personErased: boolean;
 
-  @Field(() => Int, { description: "Minutes of the closed account's balance that went to the community pot (negative: the pot covered a debt)." })
+  @Field(() => Int, {
+    description: "Minutes of the closed account's balance that went to the community pot (negative: the pot covered a debt).",
+  })
   settledMinutes: number;
 }
 
-@ObjectType({ implements: ErrorResult, description: "The erasure cannot happen yet: LAST_ADMIN, INTER_BANK_TRANSFER_PENDING, BALANCE_NOT_SETTLED or NO_COMMUNITY_POT. Nothing was changed." })
+@ObjectType({
+  implements: ErrorResult,
+  description:
+    "The erasure cannot happen yet: LAST_ADMIN, INTER_BANK_TRANSFER_PENDING, BALANCE_NOT_SETTLED or NO_COMMUNITY_POT. Nothing was changed.",
+})
 export class ErasureRefused extends ErrorResult {}
 
 @ObjectType({ description: "One export or erasure of a member's data: the audit trail coordinators keep." })
@@ -64,7 +76,11 @@ export class PrivacyRequestEntry {
 
 @ObjectType({ description: "A bank's retention policy for the personal data of members who left." })
 export class PrivacyPolicyView {
-  @Field(() => Int, { nullable: true, description: "Members who left (or were declined) this many months ago are erased by `npm run privacy:retention`; null: never automatically." })
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "Members who left (or were declined) this many months ago are erased by `npm run privacy:retention`; null: never automatically.",
+  })
   eraseLeftMembersAfterMonths: number | null;
 
   @Field(() => Date, { nullable: true })
@@ -73,6 +89,9 @@ export class PrivacyPolicyView {
 
 @InputType({ description: "Who asked for an export or erasure carried out by a coordinator or helper, and how." })
 export class PrivacyRequestInput {
-  @Field({ nullable: true, description: "How and when the member asked (e.g. 'by letter of 3 December'); kept in the audit trail. At most 500 characters." })
+  @Field({
+    nullable: true,
+    description: "How and when the member asked (e.g. 'by letter of 3 December'); kept in the audit trail. At most 500 characters.",
+  })
   note?: string;
 }

@@ -95,12 +95,15 @@ export async function generateDataset(db: Db, o: DatasetOptions): Promise<{ bank
          FROM "Post" p JOIN "Timebank" bk ON bk.id = p."timebankId" WHERE bk.slug LIKE 'gen-${t}-%'`,
       );
       await x(`CREATE INDEX ON gen_post (b, num)`);
-      const [{ creator }] = await tx.$queryRawUnsafe<{ creator: string }[]>(`SELECT id AS creator FROM "Person" WHERE email LIKE 'gen-${t}-%' LIMIT 1`);
+      const [{ creator }] = await tx.$queryRawUnsafe<{ creator: string }[]>(
+        `SELECT id AS creator FROM "Person" WHERE email LIKE 'gen-${t}-%' LIMIT 1`,
+      );
       // Exchanges: a random bank, two different random members, a random category (or none).
       // Skewed so that small banks and rare categories exist: bank by random()^1.5.
       // In batches of 500,000, so that no single statement holds millions of rows in memory.
-      for (let done = 0; done < o.transfers; done += 500_000) await x(
-        `INSERT INTO "Transfer" ("timebankId", id, kind, status, "debitAccountId", "creditAccountId", minutes, "relatedPostId",
+      for (let done = 0; done < o.transfers; done += 500_000)
+        await x(
+          `INSERT INTO "Transfer" ("timebankId", id, kind, status, "debitAccountId", "creditAccountId", minutes, "relatedPostId",
                                  "idempotencyKey", "requestHash", "createdById", "createdAt", "postedAt")
          SELECT gv.b, gen_random_uuid(), 'EXCHANGE', 'POSTED', r.id, gv.id, r2.minutes, p.id, 'gen-' || ($7::int + s), 'gen', $1::uuid, r2.at, r2.at
          FROM generate_series(1, $2::int) s
@@ -111,14 +114,14 @@ export async function generateDataset(db: Db, o: DatasetOptions): Promise<{ bank
          JOIN gen_acct gv ON gv.n = r2.n AND gv.num = r2.giver
          JOIN gen_acct r ON r.n = r2.n AND r.num = (r2.giver - 1 + r2.off) % $4::int + 1
          LEFT JOIN gen_post p ON p.b = gv.b AND p.num = r2.post`,
-        creator,
-        Math.min(500_000, o.transfers - done),
-        o.banks,
-        o.membersPerBank,
-        o.end,
-        o.days,
-        done,
-      );
+          creator,
+          Math.min(500_000, o.transfers - done),
+          o.banks,
+          o.membersPerBank,
+          o.end,
+          o.days,
+          done,
+        );
       if (o.participationShare) {
         await x(
           `INSERT INTO "ParticipationProfile" ("timebankId", "membershipId", "ageBand", situation, "joinReasons", "consentedAt")
@@ -140,6 +143,10 @@ export async function generateDataset(db: Db, o: DatasetOptions): Promise<{ bank
                                              - COALESCE((SELECT sum(minutes) FROM "Transfer" t WHERE t."timebankId" = a."timebankId" AND t."debitAccountId" = a.id), 0)
      WHERE a."timebankId" IN (SELECT id FROM "Timebank" WHERE slug LIKE 'gen-${t}-%')`,
   );
-  const banks = await db.timebank.findMany({ where: { slug: { startsWith: `gen-${t}-` } }, select: { id: true }, orderBy: { slug: "asc" } });
+  const banks = await db.timebank.findMany({
+    where: { slug: { startsWith: `gen-${t}-` } },
+    select: { id: true },
+    orderBy: { slug: "asc" },
+  });
   return { bankIds: banks.map((b) => b.id) };
 }

@@ -41,42 +41,53 @@ function param(req: Request, name: string): string | undefined {
 
 export function mountStatistics(app: App, expressApp: Express): void {
   // The export's statements run in the reader's bank scope (row-level security), like /graphql's.
-  expressApp.get("/statistics/:table.csv", (_req: Request, _res: Response, next: () => void) => runRequestScope(next), async (req: Request, res: Response) => {
-    const table = req.params.table as Table;
-    try {
-      if (!TABLES.includes(table)) {
-        res.status(404).json({ errors: [{ message: `no figure table ${table}: one of ${TABLES.join(", ")}`, extensions: { code: "NOT_FOUND" } }] });
-        return;
+  expressApp.get(
+    "/statistics/:table.csv",
+    (_req: Request, _res: Response, next: () => void) => runRequestScope(next),
+    async (req: Request, res: Response) => {
+      const table = req.params.table as Table;
+      try {
+        if (!TABLES.includes(table)) {
+          res
+            .status(404)
+            .json({ errors: [{ message: `no figure table ${table}: one of ${TABLES.join(", ")}`, extensions: { code: "NOT_FOUND" } }] });
+          return;
+        }
+        const ctx = await buildContext(app, { authorization: req.headers.authorization, clientIp: req.ip ?? "unknown" });
+        const grouping = (param(req, "grouping") ?? "BANK").toUpperCase();
+        const periodKind = (param(req, "periodKind") ?? "MONTH").toUpperCase();
+        if (!(grouping in StatsGrouping))
+          throw new GraphQLError("grouping must be NATIONAL, REGION or BANK", { extensions: { code: "BAD_USER_INPUT" } });
+        if (periodKind !== "MONTH" && periodKind !== "WEEK")
+          throw new GraphQLError("periodKind must be MONTH or WEEK", { extensions: { code: "BAD_USER_INPUT" } });
+        const report = await statistics(ctx, {
+          periodKind,
+          from: param(req, "from") ?? "",
+          to: param(req, "to") ?? "",
+          grouping: grouping as StatsGrouping,
+          timebank: param(req, "timebank") ?? null,
+        });
+        res.setHeader("Content-Type", "text/csv; charset=utf-8");
+        res.setHeader("Content-Disposition", `attachment; filename="${table}-${report.periodKind.toLowerCase()}-${report.periods[0]}.csv"`);
+        res.setHeader("Cache-Control", "no-store");
+        res.send(tableCsv(report, table));
+      } catch (err) {
+        const code = err instanceof GraphQLError ? String(err.extensions?.code ?? "") : "";
+        // Every error with a code of ours is the client's to fix (400 unless it has its own status);
+        // only an error without one is the server's.
+        const status =
+          code && code !== "INTERNAL_SERVER_ERROR"
+            ? (({ UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, RATE_LIMITED: 429 } as Record<string, number>)[code] ?? 400)
+            : undefined;
+        if (!status) {
+          app.log.error({ err }, "statistics export failed");
+          res.status(500).json({ errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
+          return;
+        }
+        res.status(status).json({ errors: [{ message: (err as Error).message, extensions: { code } }] });
       }
-      const ctx = await buildContext(app, { authorization: req.headers.authorization, clientIp: req.ip ?? "unknown" });
-      const grouping = (param(req, "grouping") ?? "BANK").toUpperCase();
-      const periodKind = (param(req, "periodKind") ?? "MONTH").toUpperCase();
-      if (!(grouping in StatsGrouping)) throw new GraphQLError("grouping must be NATIONAL, REGION or BANK", { extensions: { code: "BAD_USER_INPUT" } });
-      if (periodKind !== "MONTH" && periodKind !== "WEEK") throw new GraphQLError("periodKind must be MONTH or WEEK", { extensions: { code: "BAD_USER_INPUT" } });
-      const report = await statistics(ctx, {
-        periodKind,
-        from: param(req, "from") ?? "",
-        to: param(req, "to") ?? "",
-        grouping: grouping as StatsGrouping,
-        timebank: param(req, "timebank") ?? null,
-      });
-      res.setHeader("Content-Type", "text/csv; charset=utf-8");
-      res.setHeader("Content-Disposition", `attachment; filename="${table}-${report.periodKind.toLowerCase()}-${report.periods[0]}.csv"`);
-      res.setHeader("Cache-Control", "no-store");
-      res.send(tableCsv(report, table));
-    } catch (err) {
-      const code = err instanceof GraphQLError ? String(err.extensions?.code ?? "") : "";
-      // Every error with a code of ours is the client's to fix (400 unless it has its own status);
-      // only an error without one is the server's.
-      const status = code && code !== "INTERNAL_SERVER_ERROR" ? ({ UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, RATE_LIMITED: 429 } as Record<string, number>)[code] ?? 400 : undefined;
-      if (!status) {
-        app.log.error({ err }, "statistics export failed");
-        res.status(500).json({ errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
-        return;
-      }
-      res.status(status).json({ errors: [{ message: (err as Error).message, extensions: { code } }] });
-    }
-  });
+    },
+  );
 
   // The dashboard: static files only; it talks to /graphql like any client.
   const pageHeaders = (_req: Request, res: Response, next: () => void) => {

@@ -1,6 +1,16 @@
 // The ptable's properties, as the design states them (stats.ptable.ts header), checked row by
 // row and by drawing cell keys: nothing here recomputes the table the way the code builds it.
-import { bayesGuess, buildPtable, cellKey, perturbation, publishedCount, rowFor, supportOf, transition, PTABLE_PARAMS } from "./stats.ptable";
+import {
+  bayesGuess,
+  buildPtable,
+  cellKey,
+  perturbation,
+  publishedCount,
+  rowFor,
+  supportOf,
+  transition,
+  PTABLE_PARAMS,
+} from "./stats.ptable";
 
 const table = buildPtable();
 const { D, V, JS } = PTABLE_PARAMS;

@@ -113,7 +113,8 @@ function maxEntropy(support: number[], variance: number | null): number[] | null
 /** Builds the ptable for the parameters: rows i = 0 .. JS + D + 1. */
 export function buildPtable(params: PtableParams = PTABLE_PARAMS): Ptable {
   const { D, V, JS } = params;
-  if (!(Number.isInteger(D) && D >= 1 && Number.isInteger(JS) && JS >= 0 && V > 0)) throw new Error("ptable: D >= 1 and JS >= 0 are whole numbers, V > 0");
+  if (!(Number.isInteger(D) && D >= 1 && Number.isInteger(JS) && JS >= 0 && V > 0))
+    throw new Error("ptable: D >= 1 and JS >= 0 are whole numbers, V > 0");
   // A true value JS + 1 must reach 0 or stay: otherwise no unbiased row exists for 1..JS.
   if (D < JS + 1) throw new Error("ptable: D must be at least JS + 1");
   const rows: PtableRow[] = [{ i: 0, v: [0], p: [1], ub: [1] }];

@@ -100,7 +100,10 @@ async function publishBankRows(tx: Tx, kind: string, ps: string, regions: string
   const where = `r."periodKind" = $1::"StatsPeriodKind" AND r."periodStart" = $2::date AND COALESCE(b.region, '') = ANY($3::text[])`;
   const tag = { __kind: kind, __ps: ps };
 
-  type MemberRow = { timebankId: string; slug: string; region: string; k: number; suppressedFigures: string[] | null } & Record<string, number>;
+  type MemberRow = { timebankId: string; slug: string; region: string; k: number; suppressedFigures: string[] | null } & Record<
+    string,
+    number
+  >;
   const members = await tx.$queryRawUnsafe<MemberRow[]>(
     `SELECT r.*, b.slug, COALESCE(b.region, '') AS region, b."statsMinCellSize" AS k
      FROM "StatsBankPeriod" r JOIN "Timebank" b ON b.id = r."timebankId" WHERE ${where} ORDER BY b.slug`,
@@ -108,7 +111,13 @@ async function publishBankRows(tx: Tx, kind: string, ps: string, regions: string
   );
   const flags = BANK_PERIOD_FIGURES.map(([figure, people]) => ({
     figure,
-    hidden: suppressColumn(members, (r) => r.region, (r) => r[people], (r) => r[figure], kOf).map((f) => f.suppressed),
+    hidden: suppressColumn(
+      members,
+      (r) => r.region,
+      (r) => r[people],
+      (r) => r[figure],
+      kOf,
+    ).map((f) => f.suppressed),
   }));
   const memberChanges = members.flatMap((r, i) => {
     const figures = flags.filter((f) => f.hidden[i]).map((f) => f.figure);
@@ -116,46 +125,105 @@ async function publishBankRows(tx: Tx, kind: string, ps: string, regions: string
   });
   await store(tx, "StatsBankPeriod", ["timebankId"], [["suppressedFigures", "text[]"]], memberChanges);
 
-  type CategoryRow = { timebankId: string; slug: string; region: string; k: number; categorySlug: string; participants: number; suppressed: boolean };
+  type CategoryRow = {
+    timebankId: string;
+    slug: string;
+    region: string;
+    k: number;
+    categorySlug: string;
+    participants: number;
+    suppressed: boolean;
+  };
   const categories = await tx.$queryRawUnsafe<CategoryRow[]>(
     `SELECT r."timebankId", r."categorySlug", r.participants, r.suppressed, b.slug, COALESCE(b.region, '') AS region, b."statsMinCellSize" AS k
      FROM "StatsBankPeriodCategory" r JOIN "Timebank" b ON b.id = r."timebankId" WHERE ${where} ORDER BY b.slug, r."categorySlug"`,
     ...params,
   );
   // Categories add up to the bank's exchanges, and the banks of a category to its regional figure.
-  const catHidden = suppressColumn(categories, [(r) => r.slug, (r) => `${r.categorySlug}|${r.region}`], (r) => r.participants, (r) => r.participants, kOf);
+  const catHidden = suppressColumn(
+    categories,
+    [(r) => r.slug, (r) => `${r.categorySlug}|${r.region}`],
+    (r) => r.participants,
+    (r) => r.participants,
+    kOf,
+  );
   await store(
     tx,
     "StatsBankPeriodCategory",
     ["timebankId", "categorySlug"],
     [["suppressed", "boolean"]],
-    categories.flatMap((r, i) => (catHidden[i].suppressed === r.suppressed ? [] : [{ ...tag, timebankId: r.timebankId, categorySlug: r.categorySlug, suppressed: catHidden[i].suppressed }])),
+    categories.flatMap((r, i) =>
+      catHidden[i].suppressed === r.suppressed
+        ? []
+        : [{ ...tag, timebankId: r.timebankId, categorySlug: r.categorySlug, suppressed: catHidden[i].suppressed }],
+    ),
   );
 
-  type InstRow = { timebankId: string; slug: string; region: string; k: number; institutionKind: string; counterparts: number; suppressed: boolean };
+  type InstRow = {
+    timebankId: string;
+    slug: string;
+    region: string;
+    k: number;
+    institutionKind: string;
+    counterparts: number;
+    suppressed: boolean;
+  };
   const insts = await tx.$queryRawUnsafe<InstRow[]>(
     `SELECT r."timebankId", r."institutionKind"::text AS "institutionKind", r.counterparts, r.suppressed, b.slug, COALESCE(b.region, '') AS region, b."statsMinCellSize" AS k
      FROM "StatsInstitutionHours" r JOIN "Timebank" b ON b.id = r."timebankId" WHERE ${where} ORDER BY b.slug, r."institutionKind"::text`,
     ...params,
   );
-  const instHidden = suppressColumn(insts, [(r) => r.slug, (r) => `${r.institutionKind}|${r.region}`], (r) => r.counterparts, (r) => r.counterparts, kOf);
+  const instHidden = suppressColumn(
+    insts,
+    [(r) => r.slug, (r) => `${r.institutionKind}|${r.region}`],
+    (r) => r.counterparts,
+    (r) => r.counterparts,
+    kOf,
+  );
   await store(
     tx,
     "StatsInstitutionHours",
     ["timebankId", "institutionKind"],
     [["suppressed", "boolean"]],
-    insts.flatMap((r, i) => (instHidden[i].suppressed === r.suppressed ? [] : [{ ...tag, timebankId: r.timebankId, institutionKind: r.institutionKind, suppressed: instHidden[i].suppressed }])),
+    insts.flatMap((r, i) =>
+      instHidden[i].suppressed === r.suppressed
+        ? []
+        : [{ ...tag, timebankId: r.timebankId, institutionKind: r.institutionKind, suppressed: instHidden[i].suppressed }],
+    ),
   );
 
-  type PartRow = { timebankId: string; slug: string; region: string; k: number; dimension: string; answer: string; members: number; active: number; membersSuppressed: boolean; activeSuppressed: boolean };
+  type PartRow = {
+    timebankId: string;
+    slug: string;
+    region: string;
+    k: number;
+    dimension: string;
+    answer: string;
+    members: number;
+    active: number;
+    membersSuppressed: boolean;
+    activeSuppressed: boolean;
+  };
   const parts = await tx.$queryRawUnsafe<PartRow[]>(
     `SELECT r."timebankId", r.dimension, r.answer, r.members, r.active, r."membersSuppressed", r."activeSuppressed", b.slug, COALESCE(b.region, '') AS region, b."statsMinCellSize" AS k
      FROM "StatsParticipation" r JOIN "Timebank" b ON b.id = r."timebankId" WHERE ${where} ORDER BY b.slug, r.dimension, r.answer`,
     ...params,
   );
   const partKeys = [(r: PartRow) => `${r.slug}|${r.dimension}`, (r: PartRow) => `${r.dimension}|${r.answer}|${r.region}`];
-  const partMembers = suppressColumn(parts, partKeys, (r) => r.members, (r) => r.members, kOf);
-  const partActive = suppressColumn(parts, partKeys, (r) => r.active, (r) => r.active, kOf);
+  const partMembers = suppressColumn(
+    parts,
+    partKeys,
+    (r) => r.members,
+    (r) => r.members,
+    kOf,
+  );
+  const partActive = suppressColumn(
+    parts,
+    partKeys,
+    (r) => r.active,
+    (r) => r.active,
+    kOf,
+  );
   await store(
     tx,
     "StatsParticipation",
@@ -167,14 +235,32 @@ async function publishBankRows(tx: Tx, kind: string, ps: string, regions: string
     parts.flatMap((r, i) =>
       partMembers[i].suppressed === r.membersSuppressed && partActive[i].suppressed === r.activeSuppressed
         ? []
-        : [{ ...tag, timebankId: r.timebankId, dimension: r.dimension, answer: r.answer, membersSuppressed: partMembers[i].suppressed, activeSuppressed: partActive[i].suppressed }],
+        : [
+            {
+              ...tag,
+              timebankId: r.timebankId,
+              dimension: r.dimension,
+              answer: r.answer,
+              membersSuppressed: partMembers[i].suppressed,
+              activeSuppressed: partActive[i].suppressed,
+            },
+          ],
     ),
   );
 }
 
 /** Flows of one period, nationally: a bank's flows add up to what it sent and what it received. */
 async function publishFlows(tx: Tx, kind: string, ps: string) {
-  type FlowRow = { timebankId: string; targetTimebankId: string; purpose: string; source: string; target: string; k: number; senders: number; suppressed: boolean };
+  type FlowRow = {
+    timebankId: string;
+    targetTimebankId: string;
+    purpose: string;
+    source: string;
+    target: string;
+    k: number;
+    senders: number;
+    suppressed: boolean;
+  };
   const flows = await tx.$queryRawUnsafe<FlowRow[]>(
     `SELECT r."timebankId", r."targetTimebankId", r.purpose::text AS purpose, s.slug AS source, t.slug AS target,
             GREATEST(s."statsMinCellSize", t."statsMinCellSize")::int AS k, r.senders, r.suppressed
@@ -184,14 +270,31 @@ async function publishFlows(tx: Tx, kind: string, ps: string) {
     kind,
     ps,
   );
-  const hidden = suppressColumn(flows, [(r) => `from|${r.source}`, (r) => `to|${r.target}`], (r) => r.senders, (r) => r.senders, kOf);
+  const hidden = suppressColumn(
+    flows,
+    [(r) => `from|${r.source}`, (r) => `to|${r.target}`],
+    (r) => r.senders,
+    (r) => r.senders,
+    kOf,
+  );
   await store(
     tx,
     "StatsInterBankFlow",
     ["timebankId", "targetTimebankId", "purpose"],
     [["suppressed", "boolean"]],
     flows.flatMap((r, i) =>
-      hidden[i].suppressed === r.suppressed ? [] : [{ __kind: kind, __ps: ps, timebankId: r.timebankId, targetTimebankId: r.targetTimebankId, purpose: r.purpose, suppressed: hidden[i].suppressed }],
+      hidden[i].suppressed === r.suppressed
+        ? []
+        : [
+            {
+              __kind: kind,
+              __ps: ps,
+              timebankId: r.timebankId,
+              targetTimebankId: r.targetTimebankId,
+              purpose: r.purpose,
+              suppressed: hidden[i].suppressed,
+            },
+          ],
     ),
   );
 }

@@ -56,7 +56,10 @@ const OLDEST_OPEN_TRANSACTION = `SELECT min(xact_start) AS "oldest" FROM pg_stat
  * transactions still open and lose their transfers. Read before the refresh's own transaction
  * begins, the horizon can only be older than needed (a little more to recompute next time).
  */
-export async function refreshRollups(database: Pick<Database, "prisma" | "withSession">, opts: RefreshOptions = {}): Promise<RefreshResult> {
+export async function refreshRollups(
+  database: Pick<Database, "prisma" | "withSession">,
+  opts: RefreshOptions = {},
+): Promise<RefreshResult> {
   const started = Date.now();
   const marginMs = opts.marginMs ?? 2000;
   const now = (opts.clock ?? systemClock).now();
@@ -104,7 +107,8 @@ const AT_UTC = (d: string) => `((${d})::timestamp AT TIME ZONE 'UTC')`;
 const NOW_UTC = (p: string) => `(${p}::timestamptz AT TIME ZONE 'UTC')`;
 /** The later of the current week's and month's starts, and the earlier of their ends (now is parameter `p`). */
 const CURRENT_FROM = (p: string) => AT_UTC(`GREATEST(date_trunc('week', ${NOW_UTC(p)}), date_trunc('month', ${NOW_UTC(p)}))`);
-const CURRENT_TO = (p: string) => AT_UTC(`LEAST(date_trunc('week', ${NOW_UTC(p)}) + interval '7 days', date_trunc('month', ${NOW_UTC(p)}) + interval '1 month')`);
+const CURRENT_TO = (p: string) =>
+  AT_UTC(`LEAST(date_trunc('week', ${NOW_UTC(p)}) + interval '7 days', date_trunc('month', ${NOW_UTC(p)}) + interval '1 month')`);
 
 /** `now` is the app clock's: it decides which periods are current (never the database's now()). */
 async function recompute(tx: Tx, since: Date, horizon: Date, full: boolean, now: Date): Promise<number> {
@@ -255,7 +259,9 @@ async function recompute(tx: Tx, since: Date, horizon: Date, full: boolean, now:
        // WARNING: a range whose start differs per row is not estimated well: the planner then reads
        // the whole ledger. A refresh of a few bank-periods reads each range by the index (LATERAL);
        // a full rebuild, which reads most of the ledger anyway, joins.
-       full ? `JOIN "Transfer" t ON t."timebankId" = d.b AND t."postedAt" >= d.lo AND t."postedAt" < d.pe` : `CROSS JOIN LATERAL (SELECT * FROM "Transfer" t WHERE t."timebankId" = d.b AND t."postedAt" >= d.lo AND t."postedAt" < d.pe) t`
+       full
+         ? `JOIN "Transfer" t ON t."timebankId" = d.b AND t."postedAt" >= d.lo AND t."postedAt" < d.pe`
+         : `CROSS JOIN LATERAL (SELECT * FROM "Transfer" t WHERE t."timebankId" = d.b AND t."postedAt" >= d.lo AND t."postedAt" < d.pe) t`
      }
      CROSS JOIN LATERAL (VALUES (t."creditAccountId", true), (t."debitAccountId", false)) AS side(acct, gave)
      WHERE t.kind = 'EXCHANGE' AND t.status = 'POSTED'`,
@@ -298,7 +304,25 @@ async function recompute(tx: Tx, since: Date, horizon: Date, full: boolean, now:
     tx,
     "StatsBankPeriod",
     3,
-    ["timebankId", "periodKind", "periodStart", "membersTotal", "membersActive", "membersNew", "membersPaused", "membersLeft", "institutions", "exchanges", "exchangeMinutes", "exchangingMembers", "reciprocalMembers", "neverExchanged", "consentedMembers", "settledExchanges", "settledMinutes"],
+    [
+      "timebankId",
+      "periodKind",
+      "periodStart",
+      "membersTotal",
+      "membersActive",
+      "membersNew",
+      "membersPaused",
+      "membersLeft",
+      "institutions",
+      "exchanges",
+      "exchangeMinutes",
+      "exchangingMembers",
+      "reciprocalMembers",
+      "neverExchanged",
+      "consentedMembers",
+      "settledExchanges",
+      "settledMinutes",
+    ],
     `     SELECT d.b, d.k, d.ps,
        COALESCE(mem.total, 0), COALESCE(mem.active, 0), COALESCE(mem.joined, 0), COALESCE(mem.paused, 0), COALESCE(mem.left_, 0),
        (SELECT count(*) FROM "InstitutionMembership" i WHERE i."timebankId" = d.b AND i."createdAt" < d.pe)::int,
@@ -348,7 +372,17 @@ async function recompute(tx: Tx, since: Date, horizon: Date, full: boolean, now:
     tx,
     "StatsBankPeriodCategory",
     4,
-    ["timebankId", "periodKind", "periodStart", "categorySlug", "exchanges", "minutes", "participants", "settledExchanges", "settledMinutes"],
+    [
+      "timebankId",
+      "periodKind",
+      "periodStart",
+      "categorySlug",
+      "exchanges",
+      "minutes",
+      "participants",
+      "settledExchanges",
+      "settledMinutes",
+    ],
     `     WITH first_refresh AS (
        SELECT d.b, d.k, d.ps, pc.cat, pc.participants
        FROM stats_dirty d

@@ -8,7 +8,8 @@ import { Participation, ParticipationInput, StatisticsInput, StatisticsReport } 
 @Resolver()
 export class StatisticsResolver {
   @Query(() => StatisticsReport, {
-    description: "Anonymised figures per period and group, small cells suppressed: every bank for the umbrella body, their own bank's rows for coordinators.",
+    description:
+      "Anonymised figures per period and group, small cells suppressed: every bank for the umbrella body, their own bank's rows for coordinators.",
   })
   statistics(@Arg("input", () => StatisticsInput) input: StatisticsInput, @Ctx() ctx: RequestContext) {
     return stats.statistics(ctx, input);
@@ -19,8 +20,15 @@ export class StatisticsResolver {
     return stats.myParticipation(ctx, timebank);
   }
 
-  @Mutation(() => Participation, { nullable: true, description: "Give (consent: true) or withdraw and erase (consent: false) one's participation answers." })
-  setMyParticipation(@Arg("timebank") timebank: string, @Arg("input", () => ParticipationInput) input: ParticipationInput, @Ctx() ctx: RequestContext) {
+  @Mutation(() => Participation, {
+    nullable: true,
+    description: "Give (consent: true) or withdraw and erase (consent: false) one's participation answers.",
+  })
+  setMyParticipation(
+    @Arg("timebank") timebank: string,
+    @Arg("input", () => ParticipationInput) input: ParticipationInput,
+    @Ctx() ctx: RequestContext,
+  ) {
     return stats.setMyParticipation(ctx, timebank, input);
   }
 
@@ -29,7 +37,9 @@ export class StatisticsResolver {
     return stats.setUmbrellaAccess(ctx, email, granted);
   }
 
-  @Mutation(() => Timebank, { description: "Bank admins: the smallest number of people a published figure of the bank counts (5 or more)." })
+  @Mutation(() => Timebank, {
+    description: "Bank admins: the smallest number of people a published figure of the bank counts (5 or more).",
+  })
   setStatisticsCellSize(@Arg("timebank") timebank: string, @Arg("minCellSize", () => Int) minCellSize: number, @Ctx() ctx: RequestContext) {
     return stats.setStatisticsCellSize(ctx, timebank, minCellSize);
   }

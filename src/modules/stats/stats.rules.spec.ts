@@ -1,4 +1,15 @@
-import { csvField, effectiveCellSize, periodStartOf, periodStarts, share, shown, suppressCells, suppressColumn, toCsv, withheld } from "./stats.rules";
+import {
+  csvField,
+  effectiveCellSize,
+  periodStartOf,
+  periodStarts,
+  share,
+  shown,
+  suppressCells,
+  suppressColumn,
+  toCsv,
+  withheld,
+} from "./stats.rules";
 
 describe("small-cell suppression", () => {
   it("withholds a cell counting fewer than K people, and a complementary cell of the same total", () => {
@@ -50,7 +61,13 @@ describe("small-cell suppression", () => {
       { period: "2026-02-01", bank: "a", members: 6 },
       { period: "2026-02-01", bank: "b", members: 51 },
     ];
-    const figures = suppressColumn(rows, (r) => r.period, (r) => r.members, (r) => r.members, 5);
+    const figures = suppressColumn(
+      rows,
+      (r) => r.period,
+      (r) => r.members,
+      (r) => r.members,
+      5,
+    );
     expect(figures).toEqual([withheld, shown(50), withheld, shown(6), shown(51)]);
   });
 
@@ -69,7 +86,12 @@ describe("periods", () => {
   });
 
   it("lists every period between two days", () => {
-    expect(periodStarts("MONTH", new Date("2025-11-20Z"), new Date("2026-02-01Z"))).toEqual(["2025-11-01", "2025-12-01", "2026-01-01", "2026-02-01"]);
+    expect(periodStarts("MONTH", new Date("2025-11-20Z"), new Date("2026-02-01Z"))).toEqual([
+      "2025-11-01",
+      "2025-12-01",
+      "2026-01-01",
+      "2026-02-01",
+    ]);
   });
 });
 
@@ -94,7 +116,13 @@ describe("suppression along two dimensions", () => {
       { bank: "b", cat: "repair", n: 40 },
       { bank: "b", cat: "care", n: 50 },
     ];
-    const f = suppressColumn(cells, [(c) => c.bank, (c) => c.cat], (c) => c.n, (c) => c.n, 5);
+    const f = suppressColumn(
+      cells,
+      [(c) => c.bank, (c) => c.cat],
+      (c) => c.n,
+      (c) => c.n,
+      5,
+    );
     const hidden = cells.filter((_, i) => f[i].suppressed).map((c) => `${c.bank}.${c.cat}`);
     // In every bank and every category, either nothing or at least two cells are withheld.
     for (const key of ["a", "b", "garden", "repair", "care"]) {
@@ -105,7 +133,17 @@ describe("suppression along two dimensions", () => {
   });
 
   it("uses each row's own threshold (a bank that raised it)", () => {
-    const f = suppressColumn([{ n: 7, k: 10 }, { n: 7, k: 5 }, { n: 30, k: 5 }], () => "t", (r) => r.n, (r) => r.n, (r) => r.k);
+    const f = suppressColumn(
+      [
+        { n: 7, k: 10 },
+        { n: 7, k: 5 },
+        { n: 30, k: 5 },
+      ],
+      () => "t",
+      (r) => r.n,
+      (r) => r.n,
+      (r) => r.k,
+    );
     expect(f.map((x) => x.suppressed)).toEqual([true, true, false]);
   });
 });

@@ -33,7 +33,14 @@ export async function seedDemoStatistics(app: App, password: string): Promise<vo
   const now = app.clock.now();
   await generateDataset(db, { tag: "demo", banks: 8, membersPerBank: 60, transfers: 6000, days: 395, end: now, participationShare: 0.6 });
   await seedDemoInterBankFlows(app, now);
-  await db.person.create({ data: { email: DEMO_UMBRELLA_EMAIL, displayName: "National Umbrella Analyst", passwordHash: await hashPassword(password), isUmbrella: true } });
+  await db.person.create({
+    data: {
+      email: DEMO_UMBRELLA_EMAIL,
+      displayName: "National Umbrella Analyst",
+      passwordHash: await hashPassword(password),
+      isUmbrella: true,
+    },
+  });
   await refreshRollups(app.database, { full: true, clock: app.clock });
 }
 
@@ -54,7 +61,8 @@ async function seedDemoInterBankFlows(app: App, now: Date): Promise<void> {
           skip: n,
           include: OWNED,
         });
-      const coordinator = async (timebankId: string) => (await tx.membership.findFirstOrThrow({ where: { timebankId, memberNumber: 1 } })).personId;
+      const coordinator = async (timebankId: string) =>
+        (await tx.membership.findFirstOrThrow({ where: { timebankId, memberNumber: 1 } })).personId;
       const since = new Date(now.getTime() - 100 * DAY);
       for (const [from, to, purpose] of DEMO_PARTNERS) {
         const [source, target] = [await bank(from), await bank(to)];
@@ -86,7 +94,18 @@ async function seedDemoInterBankFlows(app: App, now: Date): Promise<void> {
             const key = `demo-flow-${from}-${to}-${monthsAgo}-${i}`;
             await send(
               { db: tx, bank: source, now: at },
-              { sender, recipient: { kind: "MEMBER", account: recipient }, target, minutes: 60 + 15 * (i % 4), purpose, message: "", anonymous: false, key, hash: requestHash("demo", personId, { key }), personId },
+              {
+                sender,
+                recipient: { kind: "MEMBER", account: recipient },
+                target,
+                minutes: 60 + 15 * (i % 4),
+                purpose,
+                message: "",
+                anonymous: false,
+                key,
+                hash: requestHash("demo", personId, { key }),
+                personId,
+              },
             );
           }
         }

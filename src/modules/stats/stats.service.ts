@@ -88,7 +88,8 @@ async function resolveInput(ctx: RequestContext, input: StatisticsInput): Promis
     banks = [bank.id];
   }
   // Coordinators see their own bank's row of the national figures, not the national totals.
-  if (scope.bankIds && input.grouping !== StatsGrouping.BANK) throw forbidden("coordinators read their own bank's figures: use grouping BANK");
+  if (scope.bankIds && input.grouping !== StatsGrouping.BANK)
+    throw forbidden("coordinators read their own bank's figures: use grouping BANK");
   return { periods, kind: input.periodKind, banks, grouping: input.grouping };
 }
 
@@ -150,9 +151,19 @@ async function bankRows(db: Db, q: Scoped): Promise<Tables> {
   type MemberRow = Head & { k: number; suppressedFigures: string[] | null } & Record<BankPeriodFigure | "institutions", number>;
   type CategoryRow = Head & { category: string; exchanges: number; minutes: number; participants: number; suppressed: boolean };
   type InstRow = Head & { kind: string; earned: number; given: number; suppressed: boolean };
-  type PartRow = Head & { dimension: string; answer: string; members: number; active: number; membersSuppressed: boolean; activeSuppressed: boolean };
+  type PartRow = Head & {
+    dimension: string;
+    answer: string;
+    members: number;
+    active: number;
+    membersSuppressed: boolean;
+    activeSuppressed: boolean;
+  };
   const [memberRows, categoryRows, instRows, partRows] = await Promise.all([
-    db.$queryRawUnsafe<MemberRow[]>(`SELECT ${head}, b."statsMinCellSize"::int AS k, r.* ${from("StatsBankPeriod")} ORDER BY 1, 2`, ...params),
+    db.$queryRawUnsafe<MemberRow[]>(
+      `SELECT ${head}, b."statsMinCellSize"::int AS k, r.* ${from("StatsBankPeriod")} ORDER BY 1, 2`,
+      ...params,
+    ),
     db.$queryRawUnsafe<CategoryRow[]>(
       `SELECT ${head}, r."categorySlug" AS category, r.exchanges, r.minutes, r.participants, r.suppressed ${from("StatsBankPeriodCategory")} ORDER BY 1, 2, 4`,
       ...params,
@@ -229,7 +240,17 @@ async function bankRows(db: Db, q: Scoped): Promise<Tables> {
 
 /** Inter-bank flows and net positions, with the flags published nationally per period. */
 async function interBankFigures(db: Db, q: Scoped): Promise<Pick<StatisticsReport, "interBankFlows" | "netPositions">> {
-  type FlowRow = { period: Date; source: string; target: string; sourceId: string; targetId: string; purpose: string; transfers: number; minutes: number; suppressed: boolean };
+  type FlowRow = {
+    period: Date;
+    source: string;
+    target: string;
+    sourceId: string;
+    targetId: string;
+    purpose: string;
+    transfers: number;
+    minutes: number;
+    suppressed: boolean;
+  };
   const flowRows = await db.$queryRawUnsafe<FlowRow[]>(
     `SELECT r."periodStart" AS period, s.slug AS source, t.slug AS target, s.id::text AS "sourceId", t.id::text AS "targetId",
             r.purpose::text AS purpose, r.transfers, r.minutes, r.suppressed
@@ -342,14 +363,26 @@ async function aggregatedRows(db: Db, q: Scoped): Promise<Tables> {
   const memberRows = await pending.memberRows;
   // The groups of a period add up to the nation.
   const col = (people: (r: MemberRow) => number, value: (r: MemberRow) => number = people) =>
-    suppressColumn(memberRows, (r) => day(r.period), people, value, (r) => Math.max(MIN_CELL_SIZE, r.k));
+    suppressColumn(
+      memberRows,
+      (r) => day(r.period),
+      people,
+      value,
+      (r) => Math.max(MIN_CELL_SIZE, r.k),
+    );
   const total = col((r) => r.total);
   const active = col((r) => r.active);
   const joined = col((r) => r.joined);
   const paused = col((r) => r.paused);
   const left = col((r) => r.left_);
-  const exchanges = col((r) => r.exchanging, (r) => r.exchanges);
-  const minutes = col((r) => r.exchanging, (r) => r.minutes);
+  const exchanges = col(
+    (r) => r.exchanging,
+    (r) => r.exchanges,
+  );
+  const minutes = col(
+    (r) => r.exchanging,
+    (r) => r.minutes,
+  );
   const reciprocal = col((r) => r.reciprocal);
   const never = col((r) => r.never);
   const consented = col((r) => r.consented);
@@ -371,11 +404,26 @@ async function aggregatedRows(db: Db, q: Scoped): Promise<Tables> {
     participationConsented: consented[i],
   }));
 
-  type CategoryRow = { period: Date; grp: string; name: string; k: number; category: string; exchanges: number; minutes: number; participants: number };
+  type CategoryRow = {
+    period: Date;
+    grp: string;
+    name: string;
+    k: number;
+    category: string;
+    exchanges: number;
+    minutes: number;
+    participants: number;
+  };
   const categoryRows = await pending.categoryRows;
   // Categories add up to the group's exchanges, and the groups of a category to its national figure.
   const catKeys = [(r: CategoryRow) => `${day(r.period)}|${r.grp}`, (r: CategoryRow) => `${day(r.period)}|${r.category}`];
-  const catHidden = suppressColumn(categoryRows, catKeys, (r) => r.participants, (r) => r.participants, (r) => Math.max(MIN_CELL_SIZE, r.k));
+  const catHidden = suppressColumn(
+    categoryRows,
+    catKeys,
+    (r) => r.participants,
+    (r) => r.participants,
+    (r) => Math.max(MIN_CELL_SIZE, r.k),
+  );
   const categories: CategoryFigures[] = categoryRows.map((r, i) => {
     const hide = catHidden[i].suppressed;
     return {
@@ -391,7 +439,13 @@ async function aggregatedRows(db: Db, q: Scoped): Promise<Tables> {
 
   type InstRow = { period: Date; grp: string; name: string; k: number; kind: string; earned: number; given: number; counterparts: number };
   const instRows = await pending.instRows;
-  const instHidden = suppressColumn(instRows, [(r) => `${day(r.period)}|${r.grp}`, (r) => `${day(r.period)}|${r.kind}`], (r) => r.counterparts, (r) => r.counterparts, (r) => Math.max(MIN_CELL_SIZE, r.k));
+  const instHidden = suppressColumn(
+    instRows,
+    [(r) => `${day(r.period)}|${r.grp}`, (r) => `${day(r.period)}|${r.kind}`],
+    (r) => r.counterparts,
+    (r) => r.counterparts,
+    (r) => Math.max(MIN_CELL_SIZE, r.k),
+  );
   const institutions: InstitutionFigures[] = instRows.map((r, i) => {
     const hide = instHidden[i].suppressed;
     return {
@@ -407,9 +461,24 @@ async function aggregatedRows(db: Db, q: Scoped): Promise<Tables> {
   type PartRow = { period: Date; grp: string; name: string; k: number; dimension: string; answer: string; members: number; active: number };
   const partRows = await pending.partRows;
   const partK = (r: PartRow) => Math.max(MIN_CELL_SIZE, r.k);
-  const partKeys = [(r: PartRow) => `${day(r.period)}|${r.grp}|${r.dimension}`, (r: PartRow) => `${day(r.period)}|${r.dimension}|${r.answer}`];
-  const partMembers = suppressColumn(partRows, partKeys, (r) => r.members, (r) => r.members, partK);
-  const partActive = suppressColumn(partRows, partKeys, (r) => r.active, (r) => r.active, partK);
+  const partKeys = [
+    (r: PartRow) => `${day(r.period)}|${r.grp}|${r.dimension}`,
+    (r: PartRow) => `${day(r.period)}|${r.dimension}|${r.answer}`,
+  ];
+  const partMembers = suppressColumn(
+    partRows,
+    partKeys,
+    (r) => r.members,
+    (r) => r.members,
+    partK,
+  );
+  const partActive = suppressColumn(
+    partRows,
+    partKeys,
+    (r) => r.active,
+    (r) => r.active,
+    partK,
+  );
   const consentedBy = new Map(memberRows.map((r, i) => [`${day(r.period)}|${r.grp}`, consented[i]]));
   const participation: ParticipationFigures[] = partRows.map((r, i) => ({
     period: day(r.period),
@@ -439,8 +508,10 @@ export async function setUmbrellaAccess(ctx: RequestContext, rawEmail: string, g
 export async function setStatisticsCellSize(ctx: RequestContext, slug: string, minCellSize: number) {
   const bank = await forBank(ctx, slug);
   const m = bank.membership;
-  if (!m || m.status !== "ACTIVE" || m.role !== "ADMIN") throw bank.membership ? forbidden("only the bank's admins can do this") : notFound(`settings of ${slug}`);
-  if (!Number.isInteger(minCellSize) || minCellSize < MIN_CELL_SIZE || minCellSize > 1000) throw badInput(`minCellSize must be a whole number from ${MIN_CELL_SIZE} to 1000`, "minCellSize");
+  if (!m || m.status !== "ACTIVE" || m.role !== "ADMIN")
+    throw bank.membership ? forbidden("only the bank's admins can do this") : notFound(`settings of ${slug}`);
+  if (!Number.isInteger(minCellSize) || minCellSize < MIN_CELL_SIZE || minCellSize > 1000)
+    throw badInput(`minCellSize must be a whole number from ${MIN_CELL_SIZE} to 1000`, "minCellSize");
   return ctx.db.timebank.update({ where: { id: bank.bank.id }, data: { statsMinCellSize: minCellSize } });
 }
 

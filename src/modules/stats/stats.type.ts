@@ -2,7 +2,10 @@ import { Field, Float, InputType, Int, ObjectType, registerEnumType } from "type
 import { AgeBand, InstitutionKind, JoinReason, LifeSituation, StatsPeriodKind, TransferPurpose } from "../../generated/prisma/enums";
 
 registerEnumType(AgeBand, { name: "AgeBand", description: "Self-reported age band." });
-registerEnumType(LifeSituation, { name: "LifeSituation", description: "Self-reported situation: employed, outside the labour market, retired, student, other." });
+registerEnumType(LifeSituation, {
+  name: "LifeSituation",
+  description: "Self-reported situation: employed, outside the labour market, retired, student, other.",
+});
 registerEnumType(JoinReason, { name: "JoinReason", description: "Why the member joined, self-reported." });
 registerEnumType(StatsPeriodKind, { name: "StatsPeriodKind", description: "Calendar months, or ISO weeks from Monday (UTC)." });
 
@@ -11,7 +14,10 @@ export enum StatsGrouping {
   REGION = "REGION",
   BANK = "BANK",
 }
-registerEnumType(StatsGrouping, { name: "StatsGrouping", description: "One row per period for the whole country, per region, or per bank." });
+registerEnumType(StatsGrouping, {
+  name: "StatsGrouping",
+  description: "One row per period for the whole country, per region, or per bank.",
+});
 
 @ObjectType({ description: "A member's own participation answers (given with consent, read by statistics only in aggregate)." })
 export class Participation {

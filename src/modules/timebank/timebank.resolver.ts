@@ -20,7 +20,9 @@ export class TimebankResolver {
     return timebanks.findBySlug(ctx, slug);
   }
 
-  @Mutation(() => CreateTimebankResult, { description: "Platform admins only: a new bank with the default categories and its first admin." })
+  @Mutation(() => CreateTimebankResult, {
+    description: "Platform admins only: a new bank with the default categories and its first admin.",
+  })
   createTimebank(@Arg("input") input: CreateTimebankInput, @Ctx() ctx: RequestContext) {
     return timebanks.createTimebank(ctx, input);
   }

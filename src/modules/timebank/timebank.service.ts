@@ -48,10 +48,26 @@ export async function forBankId(ctx: RequestContext, timebankId: string): Promis
   return bankContext(ctx, bank);
 }
 
-type SettingsData = Partial<Pick<Timebank, "name" | "locale" | "timezone" | "region" | "creditFloorMinutes" | "balanceCeilingMinutes" | "exchangeConfirmation" | "membersMayRecordExchanges" | "autoConfirmAfterDays">>;
+type SettingsData = Partial<
+  Pick<
+    Timebank,
+    | "name"
+    | "locale"
+    | "timezone"
+    | "region"
+    | "creditFloorMinutes"
+    | "balanceCeilingMinutes"
+    | "exchangeConfirmation"
+    | "membersMayRecordExchanges"
+    | "autoConfirmAfterDays"
+  >
+>;
 
 /** Validates settings; `current` supplies the values the input leaves out (for the floor/ceiling order rule). */
-export function validateSettings(input: TimebankSettingsInput, current?: Pick<Timebank, "creditFloorMinutes" | "balanceCeilingMinutes">): SettingsData {
+export function validateSettings(
+  input: TimebankSettingsInput,
+  current?: Pick<Timebank, "creditFloorMinutes" | "balanceCeilingMinutes">,
+): SettingsData {
   const data: SettingsData = {};
   if (input.name !== undefined && input.name !== null) data.name = v.text(input.name, "name", { min: 2, max: 120 });
   if (input.locale !== undefined && input.locale !== null) data.locale = v.locale(input.locale);
@@ -64,12 +80,14 @@ export function validateSettings(input: TimebankSettingsInput, current?: Pick<Ti
     // A ceiling of 0 would let nobody earn an hour: every exchange would be refused.
     data.balanceCeilingMinutes = v.intInRange(input.balanceCeilingMinutes, "balanceCeilingMinutes", 1, MAX_LIMIT_MINUTES);
   }
-  if (input.exchangeConfirmation !== undefined && input.exchangeConfirmation !== null) data.exchangeConfirmation = input.exchangeConfirmation;
+  if (input.exchangeConfirmation !== undefined && input.exchangeConfirmation !== null)
+    data.exchangeConfirmation = input.exchangeConfirmation;
   if (input.membersMayRecordExchanges !== undefined && input.membersMayRecordExchanges !== null) {
     data.membersMayRecordExchanges = input.membersMayRecordExchanges;
   }
   if (input.autoConfirmAfterDays !== undefined) {
-    data.autoConfirmAfterDays = input.autoConfirmAfterDays === null ? null : v.intInRange(input.autoConfirmAfterDays, "autoConfirmAfterDays", 1, 365);
+    data.autoConfirmAfterDays =
+      input.autoConfirmAfterDays === null ? null : v.intInRange(input.autoConfirmAfterDays, "autoConfirmAfterDays", 1, 365);
   }
   const floor = data.creditFloorMinutes ?? current?.creditFloorMinutes ?? 0;
   const ceiling = data.balanceCeilingMinutes ?? current?.balanceCeilingMinutes ?? 0;
@@ -81,7 +99,10 @@ export async function createTimebank(ctx: RequestContext, input: CreateTimebankI
   const admin = requirePlatformAdmin(ctx);
   const data = {
     slug: v.slug(input.slug),
-    ...validateSettings({ ...input.settings, name: input.name, locale: input.locale, timezone: input.timezone, region: input.region }, { creditFloorMinutes: -600, balanceCeilingMinutes: 6000 }),
+    ...validateSettings(
+      { ...input.settings, name: input.name, locale: input.locale, timezone: input.timezone, region: input.region },
+      { creditFloorMinutes: -600, balanceCeilingMinutes: 6000 },
+    ),
   };
   let firstAdminId = admin.personId;
   if (input.firstAdminEmail) {
