@@ -95,6 +95,9 @@ async function delegations(db: Tx, personId: string) {
         requiresApprovalOfMembersOutgoing: im.requiresApprovalOfMembersOutgoing,
         acceptsHoursAsPayment: im.acceptsHoursAsPayment,
         paymentCapPerMemberMinutes: im.paymentCapPerMemberMinutes,
+        supervisedMayUseCredit: im.supervisedMayUseCredit,
+        status: im.status,
+        acceptedAt: im.acceptedAt,
       })),
     },
   }));
@@ -563,6 +566,8 @@ async function writeLedger(db: Tx, m: Membership & { timebank: Timebank }, sink:
           outMinutes: incoming ? 0 : t.minutes,
           balanceAfterMinutes,
           memo: t.memo,
+          idempotencyKey: t.idempotencyKey,
+          seq: t.seq,
           debit: parties.get(t.debitAccountId) ?? { accountId: t.debitAccountId },
           credit: parties.get(t.creditAccountId) ?? { accountId: t.creditAccountId },
           recordedBy: t.createdBy.displayName,
@@ -701,6 +706,9 @@ async function interBank(db: Tx, m: Membership, accountId: string) {
       minutes: r.minutes,
       message: r.message,
       anonymous: r.anonymous,
+      showSourceBank: r.showSourceBank,
+      // The key the sender's request carried: the sending side's, as the API shows it.
+      idempotencyKey: sent ? r.idempotencyKey : null,
       donorName: sent ? (senderName.get(r.senderAccountId) ?? null) : r.anonymous ? WITHHELD : (senderName.get(r.senderAccountId) ?? null),
       recipientKind: r.recipientKind,
       recipientName: recipientName.get(r.recipientAccountId) ?? null,
