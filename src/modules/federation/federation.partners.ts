@@ -1,6 +1,7 @@
 // Institutions (members of banks acting through delegates) and partnerships between banks with
 // their clearing accounts, positions and settlement statements. Inter-bank transfers are in
 // federation.transfers.ts.
+import { widenRequestScope } from "../../db/bank-scope";
 import type { InstitutionMembership, Partnership, Timebank } from "../../generated/prisma/client";
 import type { TransferPurpose } from "../../generated/prisma/enums";
 import { badInput, errorResult, forbidden, notFound, type ErrorResult } from "../../common/errors";
@@ -206,6 +207,9 @@ export async function acceptInstitutionMembership(ctx: RequestContext, rawId: st
     return membershipNotActive(current, `this membership is ${current.status.toLowerCase()}: only a proposed membership can be accepted`);
   });
   ctx.app.readCache.invalidate(); // the delegates' readable banks changed
+  // The accepting delegate may read the bank's side of the membership from now on, the rest of
+  // this request's answer (its account) included: row-level security scoped the request before.
+  if ("status" in result && result.status === "ACTIVE") widenRequestScope([im.timebankId]);
   return result;
 }
 
