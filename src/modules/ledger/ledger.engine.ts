@@ -60,7 +60,7 @@ export function restoreRefusal(stored: Prisma.JsonValue): ErrorResult {
 
 const RETRYABLE_SQLSTATE = new Set(["40001", "40P01"]);
 
-/** Prisma's own error codes (P1000..P6999); PostgreSQL's PL/pgSQL class is P0xxx. */
+/** Prisma's own error codes (P1000..P6999); PostgreSQL's PL/pgSQL class is P0 (P0001 raise_exception and its siblings). */
 const PRISMA_CODE = /^P[1-9][0-9]{3}$/;
 const SQLSTATE = /^[0-9A-Z]{5}$/;
 
